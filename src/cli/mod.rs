@@ -1,0 +1,135 @@
+//! The command line: one file per subcommand.
+//!
+//! Exit codes: 0 clean, 1 problems found, 2 usage or I/O error.
+
+mod check;
+mod explain;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Exit code: nothing wrong.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the input has errors (or warnings under `--deny-warnings`).
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit code: bad arguments, or a file that cannot be read.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Compile, check, export and run business-process playbooks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "playbook",
+    version,
+    about = "Compile, check, export and run business-process playbooks",
+    long_about = "Compile, check, export and run business-process playbooks.\n\n\
+        Playbooks are `.playbook` source files: steps, the roles that own them, tasks, \
+        quality gates, typed inputs, decisions and loops. `playbook check` proves them \
+        well formed and reports every problem with a stable code.\n\n\
+        Exit codes: 0 no problems, 1 problems found, 2 usage or I/O error.",
+    after_help = "Run `playbook explain CODE` for the meaning of a diagnostic code."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile playbooks and report their problems.
+    ///
+    /// Checks each file given, and every `*.playbook` file below each folder
+    /// given (honouring `.gitignore`). Without paths, checks the current folder.
+    Check(check::Args),
+    /// Explain a diagnostic code, e.g. `playbook explain undefined-reference`.
+    Explain(explain::Args),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// When to colour human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());
+            EXIT_OK
+        }
+    }
+}
+
+/// Whether to colour output written to stderr.
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// The width to render diagnostics at.
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(100)
+}
+
+/// Expands folders into the `*.playbook` files below them, sorted.
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    let defaults = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    for path in paths {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read `{}`: {}", path.display(), e.kind()))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            for entry in ignore::WalkBuilder::new(path).build() {
+                let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                let p = entry.path();
+                if p.extension().is_some_and(|e| e == "playbook")
+                    && entry.file_type().is_some_and(|t| t.is_file())
+                {
+                    found.push(p.strip_prefix("./").unwrap_or(p).to_path_buf());
+                }
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,99 @@
+//! `playbook`: a compiler for business-process playbooks.
+//!
+//! The pipeline, one function per stage:
+//!
+//! ```text
+//! bytes --decode--> text --syntax::parse--> ast::File --resolve--> ir::Playbook
+//!                         (+ `use`d catalogues, + translation catalogues)
+//! ```
+//!
+//! [`compile`] chains the stages. The only I/O goes through the [`Loader`]
+//! the caller passes in; everything else is pure.
+
+pub mod ast;
+pub mod cli;
+pub mod diagnostic;
+pub mod fs;
+pub mod i18n;
+pub mod ir;
+mod load;
+pub mod registry;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+
+use diagnostic::Diagnostic;
+use source::Sources;
+use std::path::Path;
+
+/// Where the compiler gets file contents from.
+pub trait Loader {
+    /// Reads the file at `path`, which the compiler built by joining a
+    /// `use` or `translation` path to the folder of the file naming it.
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String>;
+}
+
+/// The result of compiling one file.
+#[derive(Debug)]
+pub struct Compilation {
+    /// Every file read, for rendering diagnostics.
+    pub sources: Sources,
+    /// The model, when there is no error.
+    pub model: Option<ir::Playbook>,
+    /// Errors and warnings, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// Compiles the playbook or catalogue at `path`. Fails only when `path`
+/// itself cannot be read; every other problem is a diagnostic.
+pub fn compile(path: &Path, loader: &dyn Loader) -> Result<Compilation, String> {
+    let mut sources = Sources::new();
+    let mut diagnostics = Vec::new();
+    let root = loader.read(path)?;
+    let modules = load::parse_with_uses(path, root, loader, &mut sources, &mut diagnostics);
+    let model = match modules.first() {
+        Some(root) if root.path == path => {
+            let translations = load::translations(&modules, loader, &mut sources, &mut diagnostics);
+            let resolved: Vec<resolve::Module> = modules
+                .iter()
+                .map(|m| resolve::Module {
+                    tree: &m.tree,
+                    name: m.name.clone(),
+                })
+                .collect();
+            resolve::resolve(&sources, &resolved, &translations, &mut diagnostics)
+        }
+        _ => None,
+    };
+    diagnostic::sort(&mut diagnostics);
+    Ok(Compilation {
+        sources,
+        model,
+        diagnostics,
+    })
+}
+
+/// Compiles source text held in memory (tests, the language server).
+pub fn compile_str(name: &str, text: &str) -> Compilation {
+    struct Only<'a>(&'a str, &'a str);
+    impl Loader for Only<'_> {
+        fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+            if path == Path::new(self.0) {
+                Ok(self.1.as_bytes().to_vec())
+            } else {
+                Err("no such file".to_string())
+            }
+        }
+    }
+    compile(Path::new(name), &Only(name, text)).unwrap_or_else(|_| Compilation {
+        sources: Sources::new(),
+        model: None,
+        diagnostics: Vec::new(),
+    })
+}

@@ -1,0 +1,303 @@
+//! Following `use` and `translation` statements through a [`Loader`].
+//!
+//! Paths are joined and normalised lexically (no file system access here);
+//! the loader decides what may be read.
+
+use crate::Loader;
+use crate::ast::{self, StmtKind};
+use crate::diagnostic::Diagnostic;
+use crate::i18n;
+use crate::registry::Code;
+use crate::source::{FileId, SourceFile, Sources, Span};
+use crate::syntax;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+/// A parsed file.
+pub struct Parsed {
+    pub path: PathBuf,
+    pub name: String,
+    pub tree: ast::File,
+}
+
+/// Joins `relative` to the folder of `from`, removing `.` and `..` lexically.
+pub fn join(from: &Path, relative: &str) -> PathBuf {
+    let base = from.parent().unwrap_or(Path::new(""));
+    let mut out = PathBuf::new();
+    for c in base.join(relative).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let popped =
+                    matches!(out.components().next_back(), Some(Component::Normal(_))) && out.pop();
+                if !popped {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Reads, decodes and parses one file; registers it in `sources`.
+fn parse_file(
+    path: &Path,
+    bytes: Vec<u8>,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ast::File> {
+    let id = FileId(sources.len() as u32);
+    let text = match syntax::decode(id, &bytes) {
+        Ok(text) => text,
+        Err(boxed) => {
+            let (shown, d) = *boxed;
+            sources.add(SourceFile::new(display(path), shown));
+            diagnostics.push(d);
+            return None;
+        }
+    };
+    sources.add(SourceFile::new(display(path), text));
+    let (tree, found) = syntax::parse(id, &sources.get(id).text);
+    diagnostics.extend(found);
+    tree
+}
+
+/// Parses the root file and, breadth first, every catalogue it `use`s.
+/// The root comes first in the result (when it parsed).
+pub fn parse_with_uses(
+    root: &Path,
+    bytes: Vec<u8>,
+    loader: &dyn Loader,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Parsed> {
+    let mut parsed = Vec::new();
+    let Some(tree) = parse_file(root, bytes, sources, diagnostics) else {
+        return parsed;
+    };
+    let mut index: HashMap<PathBuf, usize> = HashMap::from([(root.to_path_buf(), 0)]);
+    // Edges of the `use` graph: (from, to, the `use` statement's span).
+    let mut edges: Vec<(usize, usize, Span)> = Vec::new();
+    parsed.push(Parsed {
+        path: root.to_path_buf(),
+        name: display(root),
+        tree,
+    });
+    let mut next = 0;
+    while next < parsed.len() {
+        let from = parsed[next].path.clone();
+        let uses: Vec<ast::Text> = parsed[next]
+            .tree
+            .body
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Use(path) => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        for used in uses {
+            let path = join(&from, &used.value);
+            if let Some(&target) = index.get(&path) {
+                edges.push((next, target, used.span));
+                continue;
+            }
+            let bytes = match loader.read(&path) {
+                Ok(bytes) => bytes,
+                Err(reason) => {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::ImportError,
+                            used.span,
+                            format!("cannot read `{}`: {reason}", display(&path)),
+                        )
+                        .label("this file cannot be used")
+                        .help("the path is relative to the folder of this file"),
+                    );
+                    continue;
+                }
+            };
+            let Some(tree) = parse_file(&path, bytes, sources, diagnostics) else {
+                continue;
+            };
+            if tree.kind == ast::UnitKind::Playbook {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ImportError,
+                        used.span,
+                        format!(
+                            "`{}` is a playbook; only catalogues can be used",
+                            display(&path)
+                        ),
+                    )
+                    .label("not a catalogue")
+                    .help(
+                        "move the shared declarations into a `catalogue` block and use that file",
+                    ),
+                );
+                continue;
+            }
+            index.insert(path.clone(), parsed.len());
+            edges.push((next, parsed.len(), used.span));
+            parsed.push(Parsed {
+                name: display(&path),
+                path,
+                tree,
+            });
+        }
+        next += 1;
+    }
+    report_cycles(&parsed, &edges, diagnostics);
+    parsed
+}
+
+fn report_cycles(
+    parsed: &[Parsed],
+    edges: &[(usize, usize, Span)],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut graph = petgraph::Graph::<usize, Span>::new();
+    let nodes: Vec<_> = (0..parsed.len()).map(|i| graph.add_node(i)).collect();
+    for (a, b, span) in edges {
+        graph.add_edge(nodes[*a], nodes[*b], *span);
+    }
+    for scc in petgraph::algo::kosaraju_scc(&graph) {
+        let cyclic = scc.len() > 1
+            || scc
+                .first()
+                .is_some_and(|n| graph.find_edge(*n, *n).is_some());
+        if !cyclic {
+            continue;
+        }
+        // Walk the cycle from its first file, staying inside the component.
+        let mut members: Vec<_> = scc.clone();
+        members.sort_by_key(|n| graph[*n]);
+        let start = members[0];
+        let mut path = vec![start];
+        let mut current = start;
+        let mut first_span = None;
+        while let Some(edge) = graph
+            .edges(current)
+            .filter(|e| members.contains(&petgraph::visit::EdgeRef::target(e)))
+            .min_by_key(|e| graph[petgraph::visit::EdgeRef::target(e)])
+        {
+            let target = petgraph::visit::EdgeRef::target(&edge);
+            first_span.get_or_insert(*edge.weight());
+            path.push(target);
+            if target == start || path.len() > members.len() + 1 {
+                break;
+            }
+            current = target;
+        }
+        let names: Vec<&str> = path
+            .iter()
+            .map(|n| parsed[graph[*n]].name.as_str())
+            .collect();
+        if let Some(span) = first_span {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::ImportCycle,
+                    span,
+                    format!("files use each other in a cycle: {}", names.join(" -> ")),
+                )
+                .label("this `use` closes the cycle")
+                .help("move what both files need into a third catalogue that neither uses"),
+            );
+        }
+    }
+}
+
+/// Loads the translation catalogues every parsed file names. Returns each
+/// with the index of the file that names it.
+pub fn translations(
+    parsed: &[Parsed],
+    loader: &dyn Loader,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(usize, i18n::Catalogue)> {
+    let mut out = Vec::new();
+    for (module, p) in parsed.iter().enumerate() {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for stmt in &p.tree.body {
+            let StmtKind::Translation { locale, path } = &stmt.kind else {
+                continue;
+            };
+            if let Some(first) = seen.insert(&locale.name, locale.span) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateId,
+                        locale.span,
+                        format!("locale `{}` has two translation catalogues", locale.name),
+                    )
+                    .label("second catalogue")
+                    .with(first, "first catalogue")
+                    .help("keep one catalogue per locale"),
+                );
+                continue;
+            }
+            let file_path = join(&p.path, &path.value);
+            let bytes = match loader.read(&file_path) {
+                Ok(bytes) => bytes,
+                Err(reason) => {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::ImportError,
+                            path.span,
+                            format!("cannot read `{}`: {reason}", display(&file_path)),
+                        )
+                        .label("this catalogue cannot be read")
+                        .help("the path is relative to the folder of this file"),
+                    );
+                    continue;
+                }
+            };
+            let id = FileId(sources.len() as u32);
+            let text = match syntax::decode(id, &bytes) {
+                Ok(text) => text,
+                Err(boxed) => {
+                    let (shown, d) = *boxed;
+                    sources.add(SourceFile::new(display(&file_path), shown));
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
+            sources.add(SourceFile::new(display(&file_path), text));
+            let (catalogue, found) =
+                i18n::parse(id, &sources.get(id).text, &locale.name, path.span);
+            diagnostics.extend(found);
+            if let Some(c) = catalogue {
+                out.push((module, c));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_lexically() {
+        assert_eq!(
+            join(Path::new("playbooks/a.playbook"), "common/c.playbook"),
+            PathBuf::from("playbooks/common/c.playbook")
+        );
+        assert_eq!(
+            join(Path::new("playbooks/x/a.playbook"), "../c.playbook"),
+            PathBuf::from("playbooks/c.playbook")
+        );
+        assert_eq!(
+            join(Path::new("a.playbook"), "../../c.playbook"),
+            PathBuf::from("../../c.playbook")
+        );
+        assert_eq!(
+            join(Path::new("./a.playbook"), "./b.playbook"),
+            PathBuf::from("b.playbook")
+        );
+    }
+}

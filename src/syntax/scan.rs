@@ -1,0 +1,258 @@
+//! A cheap pass over the text before the grammar runs.
+//!
+//! It finds what a PEG parser reports badly or dangerously: brackets that are
+//! never closed (pointing at the likely culprit by indentation, as rustc
+//! does), closers that close nothing, strings without their closing quote,
+//! and nesting deep enough to exhaust the parser's stack. It is linear in
+//! the input and allocates only the bracket stack.
+
+use crate::diagnostic::Diagnostic;
+use crate::registry::Code;
+use crate::source::{FileId, Span};
+
+/// The deepest nesting of `{` and `(` the parser accepts.
+pub const MAX_NESTING: usize = 64;
+
+struct Open {
+    byte: u8,
+    offset: usize,
+    indent: usize,
+}
+
+/// Scans `text`; returns the diagnostics that make parsing pointless.
+pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut suspects: Vec<usize> = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && !is_line_end(bytes, i) {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                let start = i;
+                match text[i + 3..].find("\"\"\"") {
+                    Some(end) => i += 3 + end + 3,
+                    None => {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::UnterminatedString,
+                                Span::new(file, start, start + 3),
+                                "text block is never closed",
+                            )
+                            .label("this `\"\"\"` opens a text block")
+                            .help("end the text block with `\"\"\"`"),
+                        );
+                        return diagnostics;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                loop {
+                    if i >= bytes.len() || is_line_end(bytes, i) {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::UnterminatedString,
+                                Span::new(file, start, i),
+                                "string is not closed on its line",
+                            )
+                            .label("this string has no closing `\"`")
+                            .help(
+                                "close the string with `\"`; for text over several lines use a `\"\"\"` block",
+                            ),
+                        );
+                        break;
+                    }
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                continue;
+            }
+            b @ (b'{' | b'(') => {
+                if stack.len() >= MAX_NESTING {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::NestingTooDeep,
+                            Span::new(file, i, i + 1),
+                            format!("nesting is deeper than {MAX_NESTING} levels"),
+                        )
+                        .label("this bracket is one level too deep")
+                        .help("split the deeply nested part into separate steps or definitions"),
+                    );
+                    return diagnostics;
+                }
+                stack.push(Open {
+                    byte: b,
+                    offset: i,
+                    indent: indent_of_line(bytes, i),
+                });
+            }
+            b @ (b'}' | b')') => {
+                let want = if b == b'}' { b'{' } else { b'(' };
+                match stack.pop() {
+                    None => {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::UnexpectedClose,
+                                Span::new(file, i, i + 1),
+                                format!("`{}` closes nothing", b as char),
+                            )
+                            .label("there is no open bracket for this")
+                            .help("remove it, or add the opening bracket it was meant to close"),
+                        );
+                        return diagnostics;
+                    }
+                    Some(open) if open.byte != want => {
+                        let expected = if open.byte == b'{' { '}' } else { ')' };
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::UnexpectedClose,
+                                Span::new(file, i, i + 1),
+                                format!("expected `{expected}`, found `{}`", b as char),
+                            )
+                            .label(format!("`{expected}` expected here"))
+                            .with(
+                                Span::new(file, open.offset, open.offset + 1),
+                                format!("`{}` opened here", open.byte as char),
+                            )
+                            .help(format!(
+                                "close the `{}` before this point",
+                                open.byte as char
+                            )),
+                        );
+                        return diagnostics;
+                    }
+                    Some(open) => {
+                        if starts_line(bytes, i) && indent_of_line(bytes, i) != open.indent {
+                            suspects.push(open.offset);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if !diagnostics.is_empty() {
+        return diagnostics;
+    }
+    if let Some(innermost) = stack.last() {
+        // A closer whose indentation differs from its opener's line most
+        // likely belongs to an outer block: the first such opener is the one
+        // whose own closer is missing.
+        let culprit = suspects
+            .first()
+            .copied()
+            .filter(|s| *s >= stack[0].offset)
+            .unwrap_or(innermost.offset);
+        let byte = bytes[culprit];
+        let closer = if byte == b'{' { '}' } else { ')' };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::UnclosedBlock,
+                Span::new(file, culprit, culprit + 1),
+                format!("`{}` is never closed", byte as char),
+            )
+            .label("this block is not closed")
+            .with(
+                Span::new(file, text.len(), text.len()),
+                "the file ends here",
+            )
+            .help(format!("add a `{closer}` where the block should end")),
+        );
+    }
+    diagnostics
+}
+
+fn is_line_end(bytes: &[u8], i: usize) -> bool {
+    matches!(bytes[i], b'\n' | b'\r')
+        || bytes[i..].starts_with("\u{2028}".as_bytes())
+        || bytes[i..].starts_with("\u{2029}".as_bytes())
+        || bytes[i..].starts_with("\u{85}".as_bytes())
+}
+
+fn line_start(bytes: &[u8], i: usize) -> usize {
+    let mut s = i;
+    while s > 0 && bytes[s - 1] != b'\n' && bytes[s - 1] != b'\r' {
+        s -= 1;
+    }
+    s
+}
+
+fn indent_of_line(bytes: &[u8], i: usize) -> usize {
+    let s = line_start(bytes, i);
+    bytes[s..]
+        .iter()
+        .take_while(|b| **b == b' ' || **b == b'\t')
+        .count()
+}
+
+fn starts_line(bytes: &[u8], i: usize) -> bool {
+    let s = line_start(bytes, i);
+    bytes[s..i].iter().all(|b| *b == b' ' || *b == b'\t')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<(&'static str, usize)> {
+        scan(FileId(0), text)
+            .iter()
+            .map(|d| (d.code.name(), d.primary.span.start as usize))
+            .collect()
+    }
+
+    #[test]
+    fn balanced_text_passes() {
+        assert!(codes("a { b ( c ) \"}\" // }\n }").is_empty());
+    }
+
+    #[test]
+    fn unclosed_inner_block_is_found_by_indentation() {
+        let text = "playbook p {\n  step s \"t\" {\n    if x {\n      do a \"b\"\n  }\n}\n";
+        let brace_of_if = text.find("x {").unwrap() + 2;
+        assert_eq!(codes(text), vec![("unclosed-block", brace_of_if)]);
+    }
+
+    #[test]
+    fn unclosed_without_indentation_hint_names_innermost() {
+        assert_eq!(codes("a { b { c }"), vec![("unclosed-block", 2)]);
+    }
+
+    #[test]
+    fn stray_closer_is_reported() {
+        assert_eq!(codes("a { } }"), vec![("unexpected-close", 6)]);
+    }
+
+    #[test]
+    fn mismatched_closer_is_reported() {
+        assert_eq!(codes("a ( }"), vec![("unexpected-close", 4)]);
+    }
+
+    #[test]
+    fn string_without_closing_quote() {
+        assert_eq!(codes("a \"oops\nb"), vec![("unterminated-string", 2)]);
+        assert_eq!(codes("a \"\"\" oops"), vec![("unterminated-string", 2)]);
+    }
+
+    #[test]
+    fn deep_nesting_stops_early() {
+        let text = "(".repeat(100_000);
+        assert_eq!(codes(&text), vec![("nesting-too-deep", MAX_NESTING)]);
+    }
+}
