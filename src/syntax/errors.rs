@@ -226,6 +226,10 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
             Rule::url_clause => "`url`".to_string(),
             Rule::playbook | Rule::catalogue => "`playbook` or `catalogue`".to_string(),
             Rule::month => "a month".to_string(),
+            Rule::list_kind => {
+                statement = true;
+                continue;
+            }
             Rule::unit => "a unit (days, weeks, months, years)".to_string(),
             other => {
                 let name = format!("{other:?}");
