@@ -1345,5 +1345,8 @@ fn conduct_says_what_the_discussion_covers() {
     let says = step_zh_texts(step("conduct"))
         .iter()
         .any(|t| t.contains("接洽完结讨论应涵盖以下事项"));
-    assert!(says, "the lead-in of the discussion is missing from `conduct`");
+    assert!(
+        says,
+        "the lead-in of the discussion is missing from `conduct`"
+    );
 }
