@@ -266,6 +266,7 @@ pub fn translations(
                 }
             };
             sources.add(SourceFile::new(display(&file_path), text));
+            diagnostics.extend(syntax::scan::suspicious(id, &sources.get(id).text));
             let (catalogue, found) =
                 i18n::parse(id, &sources.get(id).text, &locale.name, path.span);
             diagnostics.extend(found);

@@ -60,7 +60,6 @@ macro_rules! codes {
 
 codes! {
     // Reading files.
-    Io = "io-error", Error, "a file could not be read";
     FileTooLarge = "file-too-large", Error, "a source file is larger than the compiler accepts";
     InvalidUtf8 = "invalid-utf8", Error, "a source file is not valid UTF-8";
 

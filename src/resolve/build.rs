@@ -101,6 +101,10 @@ impl Resolver<'_> {
         let mut overview = None;
         let mut locale = None;
         let mut header = ir::Header::default();
+        let mut seen_entries: std::collections::HashMap<
+            &str,
+            std::collections::HashMap<String, Span>,
+        > = std::collections::HashMap::new();
         for stmt in &root.body {
             match &stmt.kind {
                 StmtKind::Locale(id) => self.once(&mut locale, id.name.clone(), stmt),
@@ -144,10 +148,10 @@ impl Resolver<'_> {
                         ast::ListKind::KeyInputs => "key-input",
                         ast::ListKind::KeyOutputs => "key-output",
                     };
-                    let mut seen = std::collections::HashMap::new();
                     let mut list = Vec::new();
                     for e in entries {
-                        self.unique_entry(&mut seen, &e.id, prefix);
+                        let seen = seen_entries.entry(prefix).or_default();
+                        self.unique_entry(seen, &e.id, prefix);
                         list.push(ir::Entry {
                             id: e.id.name.clone(),
                             text: self.text(&format!("{prefix}.{}", e.id.name), &e.text),
@@ -161,9 +165,9 @@ impl Resolver<'_> {
                     target.extend(list);
                 }
                 StmtKind::NextSteps(entries) => {
-                    let mut seen = std::collections::HashMap::new();
                     for e in entries {
-                        self.unique_entry(&mut seen, &e.id, "next-step");
+                        let seen = seen_entries.entry("next-step").or_default();
+                        self.unique_entry(seen, &e.id, "next-step");
                         let text = self.text(&format!("next-step.{}", e.id.name), &e.text);
                         header.next_steps.push(ir::NextStep {
                             id: e.id.name.clone(),
@@ -173,14 +177,14 @@ impl Resolver<'_> {
                     }
                 }
                 StmtKind::History(entries) => {
-                    let mut seen = std::collections::HashMap::new();
                     for e in entries {
+                        let seen = seen_entries.entry("history").or_default();
                         let key = format!("history.{}", e.date.date);
                         let id = ast::Ident {
                             name: e.date.date.to_string(),
                             span: e.date.span,
                         };
-                        self.unique_entry(&mut seen, &id, "history entry dated");
+                        self.unique_entry(seen, &id, "history entry dated");
                         header.history.push(ir::HistoryEntry {
                             date: e.date.date,
                             who: e.who.value.clone(),
@@ -472,7 +476,7 @@ impl Resolver<'_> {
                     match &s.kind {
                         StmtKind::After(ids) => {
                             for i in ids {
-                                if self.lookup(Ns::Item, i) {
+                                if self.item_in_step(i, &id.name) {
                                     after.push(i.name.clone());
                                 }
                             }
@@ -699,6 +703,43 @@ impl Resolver<'_> {
             }),
             _ => None,
         }
+    }
+
+    /// Checks that `after` names a `do` item of the current step, other
+    /// than the item itself.
+    fn item_in_step(&mut self, target: &ast::Ident, item: &str) -> bool {
+        if !self.lookup(Ns::Item, target) {
+            return false;
+        }
+        let step = self.current_step.clone();
+        let problem = match self.scope.item_place(&target.name) {
+            _ if target.name == item => Some(format!(
+                "item `{item}` comes after itself: {item} -> {item}"
+            )),
+            Some((_, false)) => Some(format!(
+                "`{}` is a tip or warning, which is never done, so nothing can wait for it",
+                target.name
+            )),
+            Some((other, true)) if other != step => Some(format!(
+                "item `{}` belongs to step `{other}`, not to step `{step}`",
+                target.name
+            )),
+            _ => None,
+        };
+        let Some(message) = problem else {
+            return true;
+        };
+        let code = if target.name == item {
+            Code::Cycle
+        } else {
+            Code::UndefinedReference
+        };
+        self.error(
+            Diagnostic::new(code, target.span, message)
+                .label("not an item this one can wait for")
+                .help("`after` inside an item names other `do` items of the same step; to wait for a whole step, write `after STEP` in the step"),
+        );
+        false
     }
 
     fn field_value(&mut self, field: &ast::Ident, value: &ast::Expr) -> Option<ir::Expr> {

@@ -25,6 +25,11 @@ pub struct Module<'a> {
     pub name: String,
 }
 
+/// The built-in types, which no enum may be named after.
+const BUILTIN_TYPES: &[&str] = &[
+    "bool", "int", "percent", "date", "duration", "text", "service",
+];
+
 /// Words of the expression language that cannot be ids of values.
 const RESERVED: &[&str] = &[
     "and", "or", "not", "in", "contains", "of", "true", "false", "today", "match", "else",
@@ -131,6 +136,17 @@ impl<'a> Resolver<'a> {
                 .help("choose another id"),
             );
         }
+        if ns == Ns::Enum && BUILTIN_TYPES.contains(&id.name.as_str()) {
+            self.error(
+                Diagnostic::new(
+                    Code::ReservedWord,
+                    id.span,
+                    format!("`{}` is the name of a built-in type", id.name),
+                )
+                .label("reserved")
+                .help("choose another id for the enum"),
+            );
+        }
         if let Some(previous) = self.scope.declare(ns, &id.name, id.span, module) {
             let what = ns.describe();
             self.error(
@@ -214,7 +230,7 @@ impl<'a> Resolver<'a> {
                     );
                 }
                 self.declare(Ns::Step, id, module);
-                self.declare_in_body(body, module);
+                self.declare_in_body(&id.name, body, module);
             }
             StmtKind::Locale(_) | StmtKind::Translation { .. } | StmtKind::Use(_) => {}
             StmtKind::Title(_) | StmtKind::Description(_) => {}
@@ -263,16 +279,18 @@ impl<'a> Resolver<'a> {
     }
 
     /// Declares the items, criteria and decisions of a step body.
-    fn declare_in_body(&mut self, body: &[ast::Stmt], module: usize) {
+    fn declare_in_body(&mut self, step: &str, body: &[ast::Stmt], module: usize) {
         let mut stack: Vec<&ast::Stmt> = body.iter().rev().collect();
         while let Some(stmt) = stack.pop() {
             match &stmt.kind {
                 StmtKind::Do { id, body, .. } => {
                     self.declare(Ns::Item, id, module);
+                    self.scope.place_item(&id.name, step, true);
                     stack.extend(body.iter().rev());
                 }
                 StmtKind::Tip { id, .. } | StmtKind::Warning { id, .. } => {
-                    self.declare(Ns::Item, id, module)
+                    self.declare(Ns::Item, id, module);
+                    self.scope.place_item(&id.name, step, false);
                 }
                 StmtKind::Ask { id, .. } => self.declare(Ns::Value, id, module),
                 StmtKind::Entry(c) | StmtKind::Exit(c) if c.declared.is_some() => {

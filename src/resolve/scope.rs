@@ -97,6 +97,8 @@ pub struct Scope {
     enums: HashMap<String, Vec<String>>,
     /// Enum value to the enums that have it.
     value_owners: HashMap<String, Vec<String>>,
+    /// Item id to the step it stands in, and whether it is a `do` item.
+    item_places: HashMap<String, (String, bool)>,
 }
 
 impl Scope {
@@ -157,6 +159,17 @@ impl Scope {
             .get(value)
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    pub fn place_item(&mut self, item: &str, step: &str, is_do: bool) {
+        self.item_places
+            .entry(item.to_string())
+            .or_insert_with(|| (step.to_string(), is_do));
+    }
+
+    /// The step an item stands in, and whether it is a `do` item.
+    pub fn item_place(&self, item: &str) -> Option<(&str, bool)> {
+        self.item_places.get(item).map(|(s, d)| (s.as_str(), *d))
     }
 
     pub fn set_value_type(&mut self, name: &str, ty: ir::Type) {

@@ -71,16 +71,22 @@ pub fn decode(file: FileId, bytes: &[u8]) -> Result<String, Box<(String, Diagnos
 /// Parses one file. Returns the tree when the text is well formed, and every
 /// diagnostic found on the way.
 pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
-    let diagnostics = scan::scan(file, text);
-    if !diagnostics.is_empty() {
+    let mut diagnostics = scan::suspicious(file, text);
+    let structural = scan::scan(file, text);
+    if !structural.is_empty() {
+        diagnostics.extend(structural);
         return (None, diagnostics);
     }
     match Grammar::parse(Rule::file, text) {
-        Err(error) => (None, vec![errors::convert(file, text, error)]),
+        Err(error) => {
+            diagnostics.push(errors::convert(file, text, error));
+            (None, diagnostics)
+        }
         Ok(pairs) => {
             let mut lower = lower::Lower::new(file);
             let tree = lower.file(pairs);
-            (tree, lower.diagnostics)
+            diagnostics.extend(lower.diagnostics);
+            (tree, diagnostics)
         }
     }
 }

@@ -178,6 +178,53 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// Reports characters that change how text displays without being seen:
+/// bidirectional controls (which can make source read differently from how
+/// it compiles) and zero-width characters. At most `MAX_SUSPICIOUS` per file.
+pub fn suspicious(file: FileId, text: &str) -> Vec<Diagnostic> {
+    const MAX_SUSPICIOUS: usize = 20;
+    text.char_indices()
+        .filter(|(i, c)| *i > 0 || *c != '\u{FEFF}')
+        .filter_map(|(i, c)| invisible_name(c).map(|name| (i, c, name)))
+        .take(MAX_SUSPICIOUS)
+        .map(|(i, c, name)| {
+            Diagnostic::new(
+                Code::SuspiciousCharacter,
+                Span::new(file, i, i + c.len_utf8()),
+                format!("invisible character U+{:04X} ({name})", c as u32),
+            )
+            .label("invisible here")
+            .help(format!(
+                "remove it; if it is wanted in a text, write it as `\\u{{{:X}}}` so readers see it",
+                c as u32
+            ))
+        })
+        .collect()
+}
+
+fn invisible_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{202A}' => "left-to-right embedding",
+        '\u{202B}' => "right-to-left embedding",
+        '\u{202C}' => "pop directional formatting",
+        '\u{202D}' => "left-to-right override",
+        '\u{202E}' => "right-to-left override",
+        '\u{2066}' => "left-to-right isolate",
+        '\u{2067}' => "right-to-left isolate",
+        '\u{2068}' => "first strong isolate",
+        '\u{2069}' => "pop directional isolate",
+        '\u{200E}' => "left-to-right mark",
+        '\u{200F}' => "right-to-left mark",
+        '\u{061C}' => "Arabic letter mark",
+        '\u{200B}' => "zero width space",
+        '\u{200C}' => "zero width non-joiner",
+        '\u{200D}' => "zero width joiner",
+        '\u{2060}' => "word joiner",
+        '\u{FEFF}' => "zero width no-break space",
+        _ => return None,
+    })
+}
+
 fn is_line_end(bytes: &[u8], i: usize) -> bool {
     matches!(bytes[i], b'\n' | b'\r')
         || bytes[i..].starts_with("\u{2028}".as_bytes())
@@ -248,6 +295,22 @@ mod tests {
     fn string_without_closing_quote() {
         assert_eq!(codes("a \"oops\nb"), vec![("unterminated-string", 2)]);
         assert_eq!(codes("a \"\"\" oops"), vec![("unterminated-string", 2)]);
+    }
+
+    #[test]
+    fn invisible_characters_are_flagged() {
+        let text = "\u{FEFF}a \"x\u{202E}y\" // \u{200B}";
+        let found: Vec<usize> = suspicious(FileId(0), text)
+            .iter()
+            .map(|d| d.primary.span.start as usize)
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                text.find('\u{202E}').unwrap(),
+                text.find('\u{200B}').unwrap()
+            ]
+        );
     }
 
     #[test]

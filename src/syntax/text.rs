@@ -23,27 +23,34 @@ pub fn unescape(raw: &str) -> Result<String, (usize, usize, String)> {
             Some((_, '{')) => out.push_str("{{"),
             Some((_, '}')) => out.push_str("}}"),
             Some((_, 'u')) => {
-                // The grammar guarantees `\u{HEX+}`.
-                let mut hex = String::new();
-                let mut end = i + 2;
-                for (j, c) in chars.by_ref() {
-                    end = j + c.len_utf8();
-                    match c {
-                        '{' => {}
-                        '}' => break,
-                        _ => hex.push(c),
-                    }
-                }
-                let value = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                match value {
+                // `\u{HEX}` with one to six hex digits.
+                let rest = &raw[i + 2..];
+                let parsed = rest.strip_prefix('{').and_then(|r| {
+                    let end = r.find('}')?;
+                    let hex = &r[..end];
+                    let ok =
+                        (1..=6).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit());
+                    ok.then(|| (hex.to_string(), end + 2))
+                });
+                let Some((hex, len)) = parsed else {
+                    return Err((
+                        i,
+                        2,
+                        "`\\u` is written `\\u{HEX}`, with one to six hex digits".to_string(),
+                    ));
+                };
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
                     Some(c) => out.push(c),
                     None => {
                         return Err((
                             i,
-                            end - i,
+                            len + 2,
                             format!("`\\u{{{hex}}}` is not a Unicode scalar value"),
                         ));
                     }
+                }
+                for _ in 0..len {
+                    chars.next();
                 }
             }
             Some((j, other)) => {
@@ -154,6 +161,8 @@ mod tests {
         assert_eq!(unescape(r"\u{4E2D}").unwrap(), "中");
         assert_eq!(unescape(r"x\q").unwrap_err().0, 1);
         assert!(unescape(r"\u{D800}").is_err());
+        assert_eq!(unescape(r"\uZ").unwrap_err().0, 0);
+        assert_eq!(unescape(r"a\u{41}b").unwrap(), "aAb");
     }
 
     #[test]
