@@ -28,6 +28,44 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
+    /// For path-sensitive checks: a run of the process that shows the problem.
+    pub path: Option<Witness>,
+}
+
+/// A counterexample: values of inputs and answers, and the steps that run
+/// with them, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witness {
+    /// `(name, value)` pairs, as they would be given to a run.
+    pub values: Vec<(String, String)>,
+    /// The steps that run, in order, with where each is declared.
+    pub steps: Vec<(String, Span)>,
+}
+
+impl Witness {
+    /// `account-team-known = false, region = emea`.
+    pub fn describe_values(&self) -> String {
+        if self.values.is_empty() {
+            return "whatever the inputs".to_string();
+        }
+        self.values
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `prepare -> conduct`.
+    pub fn describe_steps(&self) -> String {
+        if self.steps.is_empty() {
+            return "no step runs".to_string();
+        }
+        self.steps
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    }
 }
 
 impl Diagnostic {
@@ -43,7 +81,14 @@ impl Diagnostic {
             },
             secondary: Vec::new(),
             help: None,
+            path: None,
         }
+    }
+
+    /// Attaches the counterexample path.
+    pub fn witness(mut self, witness: Witness) -> Diagnostic {
+        self.path = Some(witness);
+        self
     }
 
     /// Sets the text of the primary label.
@@ -104,6 +149,17 @@ pub struct JsonDiagnostic {
     pub help: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<JsonRelated>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<JsonPath>,
+}
+
+/// A counterexample in JSON output.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JsonPath {
+    /// Input and answer values, by name.
+    pub values: std::collections::BTreeMap<String, String>,
+    /// The steps that run, in order.
+    pub steps: Vec<String>,
 }
 
 /// A secondary location in JSON output.
@@ -144,6 +200,10 @@ impl Diagnostic {
                     }
                 })
                 .collect(),
+            path: self.path.as_ref().map(|w| JsonPath {
+                values: w.values.iter().cloned().collect(),
+                steps: w.steps.iter().map(|(s, _)| s.clone()).collect(),
+            }),
         }
     }
 
@@ -168,19 +228,19 @@ impl Diagnostic {
 
 /// Adapts a [`Diagnostic`] to miette: the primary file is the source code,
 /// labels in other files become related reports.
-struct MietteView {
+struct MietteView<'s> {
     code: &'static str,
     /// `None` for a related note.
     severity: Option<Severity>,
     message: String,
     help: Option<String>,
-    source: miette::NamedSource<String>,
+    source: Excerpt<'s>,
     labels: Vec<miette::LabeledSpan>,
-    related: Vec<MietteView>,
+    related: Vec<MietteView<'s>>,
 }
 
-impl MietteView {
-    fn new(d: &Diagnostic, sources: &Sources) -> MietteView {
+impl<'s> MietteView<'s> {
+    fn new(d: &Diagnostic, sources: &'s Sources) -> MietteView<'s> {
         let file = d.primary.span.file;
         let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
             non_empty(&d.primary.message),
@@ -204,9 +264,9 @@ impl MietteView {
                 related.push(MietteView {
                     code: d.code.name(),
                     severity: None,
-                    message: label.message.clone(),
+                    message: printable(&label.message),
                     help: None,
-                    source: miette::NamedSource::new(f.name.clone(), f.text.clone()),
+                    source: Excerpt::of(f),
                     labels: vec![miette::LabeledSpan::new_primary_with_span(
                         None,
                         label.span.range(),
@@ -215,12 +275,29 @@ impl MietteView {
                 });
             }
         }
+        if let Some(w) = &d.path {
+            related.push(MietteView {
+                code: d.code.name(),
+                severity: None,
+                message: match (w.steps.is_empty(), w.values.is_empty()) {
+                    (true, _) => format!("for example when {}", w.describe_values()),
+                    (false, true) => format!("path: {}, whatever the inputs", w.describe_steps()),
+                    (false, false) => {
+                        format!("path: {}, when {}", w.describe_steps(), w.describe_values())
+                    }
+                },
+                help: None,
+                source: Excerpt::empty(&f.name),
+                labels: Vec::new(),
+                related: Vec::new(),
+            });
+        }
         MietteView {
             code: d.code.name(),
             severity: Some(d.severity),
-            message: d.message.clone(),
-            help: d.help.clone(),
-            source: miette::NamedSource::new(f.name.clone(), f.text.clone()).with_language(""),
+            message: printable(&d.message),
+            help: d.help.as_deref().map(printable),
+            source: Excerpt::of(f),
             labels,
             related,
         }
@@ -228,24 +305,108 @@ impl MietteView {
 }
 
 fn non_empty(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+    (!s.is_empty()).then(|| printable(s))
 }
 
-impl std::fmt::Debug for MietteView {
+/// A message safe to print on a terminal: control and invisible characters
+/// are written as `\u{..}` escapes.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let invisible = (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}');
+            if invisible {
+                format!("\\u{{{:X}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The part of a file miette shows: found through the line index, so that
+/// rendering a diagnostic costs the size of its excerpt, not of the file;
+/// taken from the file's terminal-safe text.
+struct Excerpt<'s> {
+    name: String,
+    text: &'s str,
+    line_starts: &'s [u32],
+}
+
+impl<'s> Excerpt<'s> {
+    fn of(file: &'s crate::source::SourceFile) -> Excerpt<'s> {
+        Excerpt {
+            name: file.name.clone(),
+            text: file.display_text(),
+            line_starts: file.line_starts(),
+        }
+    }
+
+    fn empty(name: &str) -> Excerpt<'s> {
+        Excerpt {
+            name: name.to_string(),
+            text: "",
+            line_starts: &[0],
+        }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1)
+    }
+}
+
+impl miette::SourceCode for Excerpt<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let start = span.offset().min(self.text.len());
+        let end = (span.offset() + span.len()).min(self.text.len());
+        let first = self.line_of(start).saturating_sub(before + 1);
+        let last = self.line_of(end) + after + 2;
+        let window_start = self.line_starts[first] as usize;
+        let window_end = self
+            .line_starts
+            .get(last)
+            .map(|&e| e as usize)
+            .unwrap_or(self.text.len());
+        let window = &self.text.as_bytes()[window_start..window_end];
+        let local = miette::SourceSpan::new((start - window_start).into(), end - start);
+        let inner = <[u8] as miette::SourceCode>::read_span(window, &local, before, after)?;
+        let contents = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::new(
+                (inner.span().offset() + window_start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        );
+        Ok(Box::new(contents))
+    }
+}
+
+impl std::fmt::Debug for MietteView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::fmt::Display for MietteView {
+impl std::fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for MietteView {}
+impl std::error::Error for MietteView<'_> {}
 
-impl miette::Diagnostic for MietteView {
+impl miette::Diagnostic for MietteView<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         self.severity
             .map(|_| Box::new(self.code) as Box<dyn std::fmt::Display>)

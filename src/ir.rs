@@ -62,6 +62,12 @@ pub struct Playbook {
     pub tasks: Vec<Task>,
     pub criteria: Vec<Criterion>,
     pub steps: Vec<Step>,
+    /// When the playbook applies at all: runs whose inputs fail it do not
+    /// start, and the checks consider only inputs that pass it.
+    pub requires: Option<Expr>,
+    /// Where the playbook's id is written.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// The descriptive part of a playbook.
@@ -102,6 +108,8 @@ pub struct HistoryEntry {
     pub date: jiff::civil::Date,
     pub who: String,
     pub what: LText,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A catalogue declaration: role, note, service, template, link, phase, motion.
@@ -114,6 +122,8 @@ pub struct Decl {
     pub from: Option<String>,
     #[serde(skip)]
     pub span: Span,
+    #[serde(skip)]
+    pub url_span: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,6 +283,8 @@ pub enum Item {
     Match {
         subject: Option<Expr>,
         arms: Vec<Arm>,
+        #[serde(skip)]
+        span: Span,
     },
     ForEach {
         var: String,
@@ -400,7 +412,7 @@ pub enum BinaryOp {
     Div,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DurationUnit {
     Days,

@@ -3,7 +3,7 @@
 //! The pipeline, one function per stage:
 //!
 //! ```text
-//! bytes --decode--> text --syntax::parse--> ast::File --resolve--> ir::Playbook
+//! bytes --decode--> text --syntax::parse--> ast::File --resolve--> ir::Playbook --check--> diagnostics
 //!                         (+ `use`d catalogues, + translation catalogues)
 //! ```
 //!
@@ -11,8 +11,11 @@
 //! the caller passes in; everything else is pure.
 
 pub mod ast;
+pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
+pub mod eval;
 pub mod fs;
 pub mod i18n;
 pub mod ir;
@@ -50,16 +53,27 @@ impl Compilation {
     }
 }
 
-/// Compiles the playbook or catalogue at `path`. Fails only when `path`
-/// itself cannot be read; every other problem is a diagnostic.
+/// Compiles the playbook or catalogue at `path` with the default
+/// configuration. Fails only when `path` itself cannot be read; every other
+/// problem is a diagnostic.
 pub fn compile(path: &Path, loader: &dyn Loader) -> Result<Compilation, String> {
+    compile_with(path, loader, &config::Config::default())
+}
+
+/// Compiles with a project configuration (required locales, code levels).
+pub fn compile_with(
+    path: &Path,
+    loader: &dyn Loader,
+    config: &config::Config,
+) -> Result<Compilation, String> {
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
     let root = loader.read(path)?;
-    let modules = load::parse_with_uses(path, root, loader, &mut sources, &mut diagnostics);
+    let loaded = load::parse_with_uses(path, root, loader, &mut sources, &mut diagnostics);
+    let modules = &loaded.parsed;
     let model = match modules.first() {
-        Some(root) if root.path == path => {
-            let translations = load::translations(&modules, loader, &mut sources, &mut diagnostics);
+        Some(root) if root.path == path && loaded.complete => {
+            let translations = load::translations(modules, loader, &mut sources, &mut diagnostics);
             let resolved: Vec<resolve::Module> = modules
                 .iter()
                 .map(|m| resolve::Module {
@@ -71,6 +85,14 @@ pub fn compile(path: &Path, loader: &dyn Loader) -> Result<Compilation, String> 
         }
         _ => None,
     };
+    // Checks run only on a model without errors.
+    let model = model.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
+    if let Some(model) = &model {
+        diagnostics.extend(check::check(model));
+        diagnostics.extend(check::required_locales(model, &config.locales));
+    }
+    config.apply(&mut diagnostics);
+    let model = model.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     diagnostic::sort(&mut diagnostics);
     Ok(Compilation {
         sources,

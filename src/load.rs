@@ -67,18 +67,30 @@ fn parse_file(
     tree
 }
 
+/// The files of one compilation.
+pub struct Loaded {
+    /// The root first (when it parsed), then the catalogues it uses.
+    pub parsed: Vec<Parsed>,
+    /// Whether every `use`d file was read and parsed. When one was not,
+    /// resolving would only report the names it should have declared.
+    pub complete: bool,
+}
+
 /// Parses the root file and, breadth first, every catalogue it `use`s.
-/// The root comes first in the result (when it parsed).
 pub fn parse_with_uses(
     root: &Path,
     bytes: Vec<u8>,
     loader: &dyn Loader,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Parsed> {
+) -> Loaded {
     let mut parsed = Vec::new();
+    let mut complete = true;
     let Some(tree) = parse_file(root, bytes, sources, diagnostics) else {
-        return parsed;
+        return Loaded {
+            parsed,
+            complete: false,
+        };
     };
     let mut index: HashMap<PathBuf, usize> = HashMap::from([(root.to_path_buf(), 0)]);
     // Edges of the `use` graph: (from, to, the `use` statement's span).
@@ -118,10 +130,12 @@ pub fn parse_with_uses(
                         .label("this file cannot be used")
                         .help("the path is relative to the folder of this file"),
                     );
+                    complete = false;
                     continue;
                 }
             };
             let Some(tree) = parse_file(&path, bytes, sources, diagnostics) else {
+                complete = false;
                 continue;
             };
             if tree.kind == ast::UnitKind::Playbook {
@@ -139,6 +153,7 @@ pub fn parse_with_uses(
                         "move the shared declarations into a `catalogue` block and use that file",
                     ),
                 );
+                complete = false;
                 continue;
             }
             index.insert(path.clone(), parsed.len());
@@ -152,7 +167,7 @@ pub fn parse_with_uses(
         next += 1;
     }
     report_cycles(&parsed, &edges, diagnostics);
-    parsed
+    Loaded { parsed, complete }
 }
 
 fn report_cycles(

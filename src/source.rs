@@ -55,6 +55,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<u32>,
+    /// The text with control and invisible characters replaced, byte for
+    /// byte, so that showing it on a terminal is safe (made on first use).
+    display: std::sync::OnceLock<Option<String>>,
 }
 
 impl SourceFile {
@@ -75,7 +78,44 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts,
+            display: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Byte offsets where lines start.
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
+    /// The text, safe to print on a terminal: control characters and
+    /// invisible formatting characters are replaced by characters of the same
+    /// length in bytes (`?`, or U+FFFD), so every span stays valid.
+    pub fn display_text(&self) -> &str {
+        self.display
+            .get_or_init(|| {
+                let unsafe_char = |c: char| {
+                    (c.is_control() && c != '\t' && c != '\n' && c != '\r')
+                        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{061C}')
+                        || (c == '\u{FEFF}')
+                };
+                if !self.text.char_indices().any(|(i, c)| unsafe_char(c) && !(i == 0 && c == '\u{FEFF}')) {
+                    return None;
+                }
+                let mut out = String::with_capacity(self.text.len());
+                for (i, c) in self.text.char_indices() {
+                    if unsafe_char(c) && !(i == 0 && c == '\u{FEFF}') {
+                        match c.len_utf8() {
+                            3 => out.push('\u{FFFD}'),
+                            n => out.extend(std::iter::repeat_n('?', n)),
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Some(out)
+            })
+            .as_deref()
+            .unwrap_or(&self.text)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -86,7 +126,7 @@ impl SourceFile {
         let column = self
             .text
             .get(start..offset)
-            .map(|s| s.chars().count())
+            .map(|s| s.trim_start_matches('\u{FEFF}').chars().count())
             .unwrap_or(offset - start);
         (line + 1, column + 1)
     }

@@ -1,8 +1,10 @@
 //! `playbook check`: compile files and report their diagnostics.
 
 use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use crate::config::Config;
 use crate::diagnostic::JsonDiagnostic;
 use crate::fs::FsLoader;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Write;
@@ -18,7 +20,7 @@ pub struct Args {
     /// When to use colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Treat warnings as errors for the exit code.
+    /// Exit with 1 when there are warnings, too.
     #[arg(long)]
     pub deny_warnings: bool,
 }
@@ -27,8 +29,12 @@ pub struct Args {
 pub enum Format {
     /// Rendered diagnostics with source excerpts, on standard error.
     Human,
-    /// One JSON document on standard output.
+    /// One JSON document on standard output (shape in docs/rules/README.md).
     Json,
+    /// SARIF 2.1.0 on standard output, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow annotations on standard output.
+    Github,
 }
 
 #[derive(Serialize)]
@@ -45,21 +51,32 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> i32 {
-    let files = match super::collect_files(&args.paths) {
-        Ok(files) => files,
-        Err(message) => {
+    let project = match super::project::Project::open(&args.paths) {
+        Ok(project) => project,
+        Err(super::project::OpenError::Usage(message)) => {
             eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+        Err(super::project::OpenError::Config(rendered)) => {
+            eprint!("{rendered}");
             return EXIT_USAGE;
         }
     };
     let color = super::use_color(args.color);
     let width = super::width();
+    let config: &Config = &project.config;
+    // Compile in parallel; report in file order.
+    let results: Vec<_> = project
+        .files
+        .par_iter()
+        .map(|file| (file, crate::compile_with(file, &FsLoader, config)))
+        .collect();
     let mut seen = HashSet::new();
     let mut json = Vec::new();
     let mut rendered = String::new();
     let mut io_failure = false;
-    for file in &files {
-        let compilation = match crate::compile(file, &FsLoader) {
+    for (file, result) in results {
+        let compilation = match result {
             Ok(c) => c,
             Err(reason) => {
                 eprintln!("error: cannot read `{}`: {reason}", file.display());
@@ -84,6 +101,8 @@ pub fn run(args: &Args) -> i32 {
     }
     let errors = json.iter().filter(|d| d.severity == "error").count();
     let warnings = json.len() - errors;
+    let files = project.files.len();
+    let mut stdout = std::io::stdout().lock();
     match args.format {
         Format::Human => {
             let mut stderr = std::io::stderr().lock();
@@ -91,8 +110,8 @@ pub fn run(args: &Args) -> i32 {
             let _ = writeln!(
                 stderr,
                 "checked {} {}: {} {}, {} {}",
-                files.len(),
-                plural(files.len(), "file", "files"),
+                files,
+                plural(files, "file", "files"),
                 errors,
                 plural(errors, "error", "errors"),
                 warnings,
@@ -103,14 +122,22 @@ pub fn run(args: &Args) -> i32 {
             let report = Report {
                 diagnostics: json,
                 summary: Summary {
-                    files: files.len(),
+                    files,
                     errors,
                     warnings,
                 },
             };
-            let mut stdout = std::io::stdout().lock();
             let _ = serde_json::to_writer_pretty(&mut stdout, &report);
             let _ = writeln!(stdout);
+        }
+        Format::Sarif => {
+            let _ = serde_json::to_writer_pretty(&mut stdout, &super::sarif::log(&json));
+            let _ = writeln!(stdout);
+        }
+        Format::Github => {
+            for d in &json {
+                let _ = writeln!(stdout, "{}", super::github::annotation(d));
+            }
         }
     }
     if io_failure {

@@ -4,10 +4,12 @@
 
 mod check;
 mod explain;
+mod github;
+mod project;
+mod sarif;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 /// Exit code: nothing wrong.
 pub const EXIT_OK: i32 = 0;
@@ -100,36 +102,4 @@ fn width() -> usize {
         .and_then(|c| c.parse().ok())
         .filter(|w| *w >= 40)
         .unwrap_or(100)
-}
-
-/// Expands folders into the `*.playbook` files below them, sorted.
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    let defaults = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &defaults[..]
-    } else {
-        paths
-    };
-    for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read `{}`: {}", path.display(), e.kind()))?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            for entry in ignore::WalkBuilder::new(path).build() {
-                let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-                let p = entry.path();
-                if p.extension().is_some_and(|e| e == "playbook")
-                    && entry.file_type().is_some_and(|t| t.is_file())
-                {
-                    found.push(p.strip_prefix("./").unwrap_or(p).to_path_buf());
-                }
-            }
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
 }

@@ -100,6 +100,7 @@ impl Resolver<'_> {
         let mut revised = None;
         let mut overview = None;
         let mut locale = None;
+        let mut requires = None;
         let mut header = ir::Header::default();
         let mut seen_entries: std::collections::HashMap<
             &str,
@@ -138,6 +139,11 @@ impl Resolver<'_> {
                     &format!("a playbook's owner is a person: write `owner \"{}\"`; a step's owner role goes inside the step", id.name),
                 ),
                 StmtKind::Revised(d) => self.once(&mut revised, d.date, stmt),
+                StmtKind::Requires(e) => {
+                    if let Some(e) = self.check_expr(e, &Type::Bool) {
+                        self.once(&mut requires, e, stmt);
+                    }
+                }
                 StmtKind::Overview(t) => {
                     let t = self.text("overview", t);
                     self.once(&mut overview, t, stmt);
@@ -189,6 +195,7 @@ impl Resolver<'_> {
                             date: e.date.date,
                             who: e.who.value.clone(),
                             what: self.text(&key, &e.what),
+                            span: e.span,
                         });
                     }
                 }
@@ -216,6 +223,7 @@ impl Resolver<'_> {
         header.revised = revised.map(|(t, _)| t);
         header.overview = overview.map(|(t, _)| t);
         self.model().header = header;
+        self.model().requires = requires.map(|(r, _)| r);
     }
 
     fn unique_entry(
@@ -303,7 +311,7 @@ impl Resolver<'_> {
     pub(super) fn build_steps(&mut self) {
         for stmt in &self.root().body {
             if let StmtKind::Step { id, title, body } = &stmt.kind {
-                let step = self.step(id, title, body, stmt.span);
+                let step = self.step(id, title, body, id.span);
                 self.model().steps.push(step);
             }
         }
@@ -438,6 +446,10 @@ impl Resolver<'_> {
                     });
                 }
             }
+            // A reused entry criterion names evidence that an earlier step
+            // records; whether one does, on every path, is for the checks
+            // (`gate-unsatisfied`) to prove.
+            None if kind == ir::GateKind::Entry => {}
             None => {
                 if !self.lookup(Ns::Criterion, &c.id) {
                     return None;
@@ -585,7 +597,11 @@ impl Resolver<'_> {
                     let items = self.items(&arm.body, context);
                     out.push(ir::Arm { patterns, items });
                 }
-                Some(ir::Item::Match { subject, arms: out })
+                Some(ir::Item::Match {
+                    subject,
+                    arms: out,
+                    span: stmt.span,
+                })
             }
             StmtKind::ForEach { var, iter, body } => {
                 let over = self.infer_expr(iter, None)?;

@@ -5,7 +5,7 @@
 //! computes one. Depth is bounded by the syntax stage, so recursion is safe.
 
 use super::Resolver;
-use super::scope::Ns;
+use super::scope::{Ns, ValueKind};
 use crate::ast::{self, BinaryOp as AB, ExprKind as AK, PrefixOp};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, BinaryOp, ExprKind, Type};
@@ -44,12 +44,13 @@ fn typed(kind: ExprKind, ty: Type, span: Span) -> ir::Expr {
 impl Resolver<'_> {
     /// How a type reads in a message.
     pub(super) fn show(&self, ty: &Type) -> String {
+        let anonymous = |e: &str| self.anonymous.iter().any(|a| a.id == e);
         match ty {
-            Type::Enum(e) if e.starts_with("one-of@") => format!(
+            Type::Enum(e) if anonymous(e) => format!(
                 "one of {}",
                 self.scope.enum_values(e).unwrap_or_default().join(" | ")
             ),
-            Type::Set(e) if e.starts_with("one-of@") => format!(
+            Type::Set(e) if anonymous(e) => format!(
                 "set of one of {}",
                 self.scope.enum_values(e).unwrap_or_default().join(" | ")
             ),
@@ -127,18 +128,15 @@ impl Resolver<'_> {
             AK::Text(t) => typed(ExprKind::Text { value: t.clone() }, Type::Text, span),
             AK::Today => typed(ExprKind::Today, Type::Date, span),
             AK::Name(id) => return self.name(id, hint),
-            AK::Recorded(id) => {
-                if !self.lookup(Ns::Criterion, id) {
-                    return None;
-                }
-                typed(
-                    ExprKind::Recorded {
-                        criterion: id.name.clone(),
-                    },
-                    Type::Bool,
-                    span,
-                )
-            }
+            // Whether some step records the criterion before this point is
+            // proven by the checks (`ordering-violation`).
+            AK::Recorded(id) => typed(
+                ExprKind::Recorded {
+                    criterion: id.name.clone(),
+                },
+                Type::Bool,
+                span,
+            ),
             AK::SetLit(values) => {
                 let element = match hint {
                     Some(Type::Set(e)) => Some(e.clone()),
@@ -199,25 +197,15 @@ impl Resolver<'_> {
         if self.scope.get(Ns::Value, &id.name).is_some() {
             // A declared value without a type had an error of its own.
             let ty = self.scope.value_type(&id.name)?.clone();
-            let kind = if self
-                .model
-                .as_ref()
-                .is_some_and(|m| m.inputs.iter().any(|i| i.id == id.name))
-            {
-                ExprKind::Input {
-                    id: id.name.clone(),
+            let name = id.name.clone();
+            let kind = match self.scope.value_kind(&id.name) {
+                Some(ValueKind::Input) => ExprKind::Input { id: name },
+                Some(ValueKind::Let) if self.let_types.contains_key(&id.name) => {
+                    ExprKind::Let { id: name }
                 }
-            } else if self.let_types.contains_key(&id.name) {
-                ExprKind::Let {
-                    id: id.name.clone(),
-                }
-            } else if self.is_let(&id.name) {
                 // A definition not typed yet is one that failed.
-                return None;
-            } else {
-                ExprKind::Decision {
-                    id: id.name.clone(),
-                }
+                Some(ValueKind::Let) | None => return None,
+                Some(ValueKind::Decision) => ExprKind::Decision { id: name },
             };
             return Some(typed(kind, ty, id.span));
         }
@@ -235,13 +223,6 @@ impl Resolver<'_> {
                 None
             }
         }
-    }
-
-    fn is_let(&self, name: &str) -> bool {
-        self.root()
-            .body
-            .iter()
-            .any(|s| matches!(&s.kind, ast::StmtKind::Let { id, .. } if id.name == name))
     }
 
     fn enum_value(&mut self, id: &ast::Ident, enum_id: &str) -> Option<ir::Expr> {

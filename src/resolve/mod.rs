@@ -57,6 +57,7 @@ pub fn resolve(
         current_step: String::new(),
         decisions: Vec::new(),
         criteria: Vec::new(),
+        anonymous: Vec::new(),
     };
     r.declare_all();
     let model = r.build();
@@ -86,6 +87,8 @@ struct Resolver<'a> {
     current_step: String,
     decisions: Vec<ir::Decision>,
     criteria: Vec<ir::Criterion>,
+    /// Enums written inline as `one of a | b`.
+    anonymous: Vec<ir::Enum>,
 }
 
 impl<'a> Resolver<'a> {
@@ -116,10 +119,9 @@ impl<'a> Resolver<'a> {
 
     fn declare_all(&mut self) {
         for (index, module) in self.modules.iter().enumerate() {
-            let is_root = index == 0;
             let is_catalogue = module.tree.kind == ast::UnitKind::Catalogue;
             for stmt in &module.tree.body {
-                self.declare_top(stmt, index, is_root, is_catalogue);
+                self.declare_top(stmt, index, is_catalogue);
             }
         }
     }
@@ -148,23 +150,34 @@ impl<'a> Resolver<'a> {
             );
         }
         if let Some(previous) = self.scope.declare(ns, &id.name, id.span, module) {
-            let what = ns.describe();
+            let what = match ns {
+                Ns::Value => "input, definition or decision",
+                other => other.describe(),
+            };
+            let name = if ns == Ns::Task {
+                id.name.clone()
+            } else {
+                format!("`{}`", id.name)
+            };
+            let fix = if ns == Ns::Task {
+                "give each task its own number, or remove one of them".to_string()
+            } else {
+                format!("give each {what} its own id, or remove one of them")
+            };
             self.error(
                 Diagnostic::new(
                     Code::DuplicateId,
                     id.span,
-                    format!("{what} `{}` is declared twice", id.name),
+                    format!("{what} {name} is declared twice"),
                 )
                 .label("declared again here")
                 .with(previous, "first declared here")
-                .help(format!(
-                    "give each {what} its own id, or remove one of them"
-                )),
+                .help(fix),
             );
         }
     }
 
-    fn declare_top(&mut self, stmt: &ast::Stmt, module: usize, is_root: bool, is_catalogue: bool) {
+    fn declare_top(&mut self, stmt: &ast::Stmt, module: usize, is_catalogue: bool) {
         let header_only = "in a catalogue";
         match &stmt.kind {
             StmtKind::Decl { kind, id, .. } => {
@@ -202,6 +215,12 @@ impl<'a> Resolver<'a> {
                     );
                 }
                 self.declare(Ns::Value, id, module);
+                let kind = if matches!(stmt.kind, StmtKind::Input { .. }) {
+                    scope::ValueKind::Input
+                } else {
+                    scope::ValueKind::Let
+                };
+                self.scope.set_value_kind(&id.name, kind);
             }
             StmtKind::Task {
                 number,
@@ -233,6 +252,7 @@ impl<'a> Resolver<'a> {
                 self.declare_in_body(&id.name, body, module);
             }
             StmtKind::Locale(_) | StmtKind::Translation { .. } | StmtKind::Use(_) => {}
+            StmtKind::Requires(_) if !is_catalogue => {}
             StmtKind::Title(_) | StmtKind::Description(_) => {}
             StmtKind::Phase { label: None, .. }
             | StmtKind::Motions(_)
@@ -253,7 +273,7 @@ impl<'a> Resolver<'a> {
                 }
             }
             _ => {
-                if is_root || !is_catalogue {
+                if !is_catalogue {
                     let help = match &stmt.kind {
                         StmtKind::Do { .. }
                         | StmtKind::Tip { .. }
@@ -266,8 +286,7 @@ impl<'a> Resolver<'a> {
                         | StmtKind::ForEach { .. }
                         | StmtKind::With(_)
                         | StmtKind::Applies(_)
-                        | StmtKind::After(_)
-                        | StmtKind::Requires(_) => "move it into a `step`",
+                        | StmtKind::After(_) => "move it into a `step`",
                         _ => "move it into a `do` item of a step",
                     };
                     self.misplaced(stmt, "at the top of a playbook", help);
@@ -292,7 +311,11 @@ impl<'a> Resolver<'a> {
                     self.declare(Ns::Item, id, module);
                     self.scope.place_item(&id.name, step, false);
                 }
-                StmtKind::Ask { id, .. } => self.declare(Ns::Value, id, module),
+                StmtKind::Ask { id, .. } => {
+                    self.declare(Ns::Value, id, module);
+                    self.scope
+                        .set_value_kind(&id.name, scope::ValueKind::Decision);
+                }
                 StmtKind::Entry(c) | StmtKind::Exit(c) if c.declared.is_some() => {
                     self.declare(Ns::Criterion, &c.id, module)
                 }
@@ -369,6 +392,8 @@ impl<'a> Resolver<'a> {
             tasks: Vec::new(),
             criteria: Vec::new(),
             steps: Vec::new(),
+            requires: None,
+            span: root.id.span,
         };
         self.build_catalogue(&mut model);
         self.model = Some(model);
@@ -380,6 +405,7 @@ impl<'a> Resolver<'a> {
         let mut model = self.model.take().unwrap_or_else(|| unreachable!());
         model.decisions = std::mem::take(&mut self.decisions);
         model.criteria = std::mem::take(&mut self.criteria);
+        model.enums.append(&mut self.anonymous);
         model
     }
 
@@ -408,6 +434,7 @@ impl<'a> Resolver<'a> {
                             url: url.as_ref().map(|u| u.value.clone()),
                             from: self.origin(module),
                             span: id.span,
+                            url_span: url.as_ref().map(|u| u.span),
                         };
                         let list = match kind {
                             ast::DeclKind::Phase => &mut model.phases,
@@ -431,6 +458,7 @@ impl<'a> Resolver<'a> {
                             url: None,
                             from: self.origin(module),
                             span: id.span,
+                            url_span: None,
                         });
                     }
                     StmtKind::Enum { id, label, values } => {
@@ -463,7 +491,7 @@ impl<'a> Resolver<'a> {
         for (module, m) in self.modules.iter().enumerate() {
             for stmt in &m.tree.body {
                 if let StmtKind::Field { id, ty, label } = &stmt.kind {
-                    let ty = self.type_of(ty).unwrap_or(ir::Type::Text);
+                    let ty = self.type_of(ty, &id.name).unwrap_or(ir::Type::Text);
                     let key = format!("field.{}", id.name);
                     model.fields.push(ir::Field {
                         id: id.name.clone(),
@@ -478,7 +506,9 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves a written type.
-    fn type_of(&mut self, ty: &ast::TypeExpr) -> Option<ir::Type> {
+    /// Resolves a written type; an anonymous `one of` becomes an enum named
+    /// after `owner` (the input, field, decision or definition it types).
+    fn type_of(&mut self, ty: &ast::TypeExpr, owner: &str) -> Option<ir::Type> {
         match ty {
             ast::TypeExpr::Named(id) => match id.name.as_str() {
                 "bool" => Some(ir::Type::Bool),
@@ -514,8 +544,14 @@ impl<'a> Resolver<'a> {
                 }
             },
             ast::TypeExpr::OneOf(values, span) => {
-                // An anonymous enum, named after its position.
-                let name = format!("one-of@{}", span.start);
+                // An anonymous enum, named after what it types.
+                let name = if self.scope.get(Ns::Enum, owner).is_some()
+                    || BUILTIN_TYPES.contains(&owner)
+                {
+                    format!("{owner}-values")
+                } else {
+                    owner.to_string()
+                };
                 let mut seen = std::collections::HashSet::new();
                 for v in values {
                     if !seen.insert(v.name.as_str()) {
@@ -532,9 +568,23 @@ impl<'a> Resolver<'a> {
                 }
                 self.scope
                     .add_anonymous_enum(&name, values.iter().map(|v| v.name.clone()).collect());
+                self.anonymous.push(ir::Enum {
+                    id: name.clone(),
+                    label: None,
+                    values: values
+                        .iter()
+                        .map(|v| ir::EnumValue {
+                            id: v.name.clone(),
+                            label: None,
+                            span: v.span,
+                        })
+                        .collect(),
+                    from: None,
+                    span: *span,
+                });
                 Some(ir::Type::Enum(name))
             }
-            ast::TypeExpr::SetOf(inner, _) => match self.type_of(inner)? {
+            ast::TypeExpr::SetOf(inner, _) => match self.type_of(inner, owner)? {
                 ir::Type::Enum(e) => Some(ir::Type::Set(e)),
                 other => {
                     self.error(
@@ -555,7 +605,9 @@ impl<'a> Resolver<'a> {
     fn build_inputs(&mut self) {
         for stmt in &self.root().body {
             if let StmtKind::Input { id, ty, label } = &stmt.kind {
-                let Some(ty) = self.type_of(ty) else { continue };
+                let Some(ty) = self.type_of(ty, &id.name) else {
+                    continue;
+                };
                 let key = format!("input.{}", id.name);
                 let label = label.as_ref().map(|l| self.texts.text(0, &key, l));
                 self.scope.set_value_type(&id.name, ty.clone());
@@ -574,7 +626,7 @@ impl<'a> Resolver<'a> {
                 while let Some(s) = stack.pop() {
                     match &s.kind {
                         StmtKind::Ask { id, ty, .. } => {
-                            if let Some(ty) = self.type_of(ty) {
+                            if let Some(ty) = self.type_of(ty, &id.name) {
                                 self.scope.set_value_type(&id.name, ty);
                             }
                         }
@@ -648,7 +700,7 @@ impl<'a> Resolver<'a> {
             else {
                 continue;
             };
-            let declared = ty.as_ref().and_then(|t| self.type_of(t));
+            let declared = ty.as_ref().and_then(|t| self.type_of(t, &id.name));
             let typed = match &declared {
                 Some(t) => self.check_expr(value, t),
                 None => self.infer_expr(value, None),

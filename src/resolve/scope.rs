@@ -80,6 +80,14 @@ impl Ns {
     }
 }
 
+/// What kind of value a name in the value namespace is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Input,
+    Let,
+    Decision,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Symbol {
     pub span: Span,
@@ -99,6 +107,7 @@ pub struct Scope {
     value_owners: HashMap<String, Vec<String>>,
     /// Item id to the step it stands in, and whether it is a `do` item.
     item_places: HashMap<String, (String, bool)>,
+    value_kinds: HashMap<String, ValueKind>,
 }
 
 impl Scope {
@@ -170,6 +179,14 @@ impl Scope {
     /// The step an item stands in, and whether it is a `do` item.
     pub fn item_place(&self, item: &str) -> Option<(&str, bool)> {
         self.item_places.get(item).map(|(s, d)| (s.as_str(), *d))
+    }
+
+    pub fn set_value_kind(&mut self, name: &str, kind: ValueKind) {
+        self.value_kinds.entry(name.to_string()).or_insert(kind);
+    }
+
+    pub fn value_kind(&self, name: &str) -> Option<ValueKind> {
+        self.value_kinds.get(name).copied()
     }
 
     pub fn set_value_type(&mut self, name: &str, ty: ir::Type) {

@@ -150,7 +150,7 @@ impl TextTable {
                             Code::PlaceholderMismatch,
                             t.span,
                             format!(
-                                "the `{}` translation of `{}` has placeholders {} but the source has {}",
+                                "the `{}` translation of `{}` uses {} where the source text uses {}",
                                 catalogue.locale,
                                 r.key,
                                 list(&have),
@@ -164,13 +164,15 @@ impl TextTable {
                 }
             }
         }
+        let requested: HashSet<(usize, &str)> = self
+            .requested
+            .iter()
+            .map(|r| (r.module, r.key.as_str()))
+            .collect();
         for (index, (m, catalogue)) in self.catalogues.iter().enumerate() {
             for (key, t) in &catalogue.texts {
                 if !used.contains(&(index, key.as_str()))
-                    && !self
-                        .requested
-                        .iter()
-                        .any(|r| r.module == *m && &r.key == key)
+                    && !requested.contains(&(*m, key.as_str()))
                 {
                     diagnostics.push(
                         Diagnostic::new(
@@ -189,7 +191,7 @@ impl TextTable {
 
 fn list(names: &[String]) -> String {
     if names.is_empty() {
-        "none".to_string()
+        "no placeholder".to_string()
     } else {
         names
             .iter()

@@ -21,12 +21,20 @@ pub fn convert(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Dia
     let found = found_at(text, offset);
     let previous = previous_word(text, offset);
     let expected = describe(&positives, previous);
-    let end = offset + found.len().max(usize::from(offset < text.len()));
-    let end = end.min(text.len());
-    let mut end = end;
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
+    // The span covers the word found, or the one character found.
+    let rest = text.get(offset..).unwrap_or("");
+    let word_len: usize = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(40)
+        .map(char::len_utf8)
+        .sum();
+    let end = offset
+        + if word_len > 0 {
+            word_len
+        } else {
+            rest.chars().next().map_or(0, char::len_utf8)
+        };
     let found_words = if found.is_empty() {
         "the end of the file".to_string()
     } else {
@@ -38,10 +46,20 @@ pub fn convert(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Dia
         format!("expected {expected}, found {found_words}"),
     )
     .label(format!("expected {expected}"));
-    let help = previous
-        .and_then(shape_of)
-        .map(|shape| format!("`{}` is written `{shape}`", previous.unwrap_or_default()))
-        .unwrap_or_else(|| "see docs/language.md for the statements a block can hold".to_string());
+    let help = match previous.and_then(shape_of) {
+        Some(shape) => format!("`{}` is written `{shape}`", previous.unwrap_or_default()),
+        None if expected.starts_with("a statement") => match misspelt_keyword(&found) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => "a block holds statements that start with a keyword, such as `do`, `step` or `role`; see docs/language.md".to_string(),
+        },
+        None if expected.contains("expression") => {
+            "an expression is a value such as `seats`, `1000`, `10%` or `today`, or a comparison such as `seats >= 1000`".to_string()
+        }
+        None if expected.contains("end of the file") => {
+            "a file holds one `playbook` or `catalogue` block; remove what follows its closing `}`".to_string()
+        }
+        None => "see docs/language.md for how each statement is written".to_string(),
+    };
     diagnostic = diagnostic.help(help);
     diagnostic
 }
@@ -77,8 +95,10 @@ fn previous_word(text: &str, offset: usize) -> Option<&str> {
             continue;
         }
         let start = code
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .map(|i| i + 1)
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+            .map(|(i, c)| i + c.len_utf8())
             .unwrap_or(0);
         let word = &code[start..];
         return (!word.is_empty()).then_some(word);
@@ -224,7 +244,9 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
             Rule::necessity => "`mandatory` or `optional`".to_string(),
             Rule::when_clause => "`when`".to_string(),
             Rule::url_clause => "`url`".to_string(),
-            Rule::playbook | Rule::catalogue => "`playbook` or `catalogue`".to_string(),
+            Rule::playbook | Rule::catalogue | Rule::file => {
+                "`playbook` or `catalogue`".to_string()
+            }
             Rule::month => "a month".to_string(),
             Rule::list_kind => {
                 statement = true;
@@ -261,4 +283,67 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
             format!("{} or {}", words.join(", "), last)
         }
     }
+}
+
+/// The statement keyword `word` is most likely a misspelling of.
+fn misspelt_keyword(word: &str) -> Option<&'static str> {
+    const KEYWORDS: &[&str] = &[
+        "do",
+        "tip",
+        "warning",
+        "entry",
+        "exit",
+        "if",
+        "match",
+        "for",
+        "ask",
+        "send",
+        "set",
+        "request",
+        "complete",
+        "record",
+        "owner",
+        "with",
+        "applies",
+        "after",
+        "requires",
+        "step",
+        "task",
+        "input",
+        "let",
+        "role",
+        "note",
+        "service",
+        "template",
+        "link",
+        "enum",
+        "field",
+        "motion",
+        "phase",
+        "motions",
+        "title",
+        "description",
+        "audience",
+        "author",
+        "revised",
+        "overview",
+        "objectives",
+        "key-inputs",
+        "key-outputs",
+        "next-steps",
+        "history",
+        "locale",
+        "translation",
+        "use",
+    ];
+    if word.len() < 2 {
+        return None;
+    }
+    let limit = (word.chars().count() / 3).max(1);
+    KEYWORDS
+        .iter()
+        .map(|k| (strsim::levenshtein(word, k), *k))
+        .filter(|(d, _)| *d <= limit && *d > 0)
+        .min()
+        .map(|(_, k)| k)
 }

@@ -83,9 +83,12 @@ impl Lower {
         }
     }
 
+    /// The span of a pair, without the layout pest counts at its end.
     fn span(&self, pair: &P) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let text = pair.as_str();
+        let end = s.start() + text.trim_end().len();
+        Span::new(self.file, s.start(), end.max(s.start()))
     }
 
     pub fn file(&mut self, mut pairs: Pairs<Rule>) -> Option<File> {
@@ -492,7 +495,7 @@ impl Lower {
                         Rule::necessity => {
                             let m = clause.as_str() == "mandatory";
                             if mandatory.is_some() {
-                                self.duplicate_clause(clause_span, "mandatory/optional");
+                                self.duplicate_clause(clause_span, "mandatory` or `optional");
                             }
                             mandatory = Some((m, clause_span));
                         }

@@ -25,9 +25,24 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
     let mut stack: Vec<Open> = Vec::new();
     let mut suspects: Vec<usize> = Vec::new();
     let mut diagnostics = Vec::new();
+    // Where the current line starts, and its first non-blank byte: kept up
+    // to date as the scan goes, so that the indentation of a bracket's line
+    // costs nothing (a scan back per bracket would be quadratic).
+    let mut line_start = 0;
+    let mut first_on_line: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
+        let b = bytes[i];
+        if b == b'\n' || b == b'\r' {
+            line_start = i + 1;
+            first_on_line = None;
+            i += 1;
+            continue;
+        }
+        if first_on_line.is_none() && b != b' ' && b != b'\t' {
+            first_on_line = Some(i);
+        }
+        match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && !is_line_end(bytes, i) {
                     i += 1;
@@ -37,7 +52,19 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
                 let start = i;
                 match text[i + 3..].find("\"\"\"") {
-                    Some(end) => i += 3 + end + 3,
+                    Some(end) => {
+                        let close = i + 3 + end + 3;
+                        // A block spans lines: the line after it starts at
+                        // its last line break.
+                        if let Some(nl) = bytes[i..close]
+                            .iter()
+                            .rposition(|c| *c == b'\n' || *c == b'\r')
+                        {
+                            line_start = i + nl + 1;
+                            first_on_line = Some(line_start);
+                        }
+                        i = close;
+                    }
                     None => {
                         diagnostics.push(
                             Diagnostic::new(
@@ -69,7 +96,8 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
                                 "close the string with `\"`; for text over several lines use a `\"\"\"` block",
                             ),
                         );
-                        break;
+                        // What follows is likely the rest of the string.
+                        return diagnostics;
                     }
                     match bytes[i] {
                         b'\\' => i += 2,
@@ -98,7 +126,7 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
                 stack.push(Open {
                     byte: b,
                     offset: i,
-                    indent: indent_of_line(bytes, i),
+                    indent: first_on_line.unwrap_or(i) - line_start,
                 });
             }
             b @ (b'}' | b')') => {
@@ -137,7 +165,7 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
                         return diagnostics;
                     }
                     Some(open) => {
-                        if starts_line(bytes, i) && indent_of_line(bytes, i) != open.indent {
+                        if first_on_line == Some(i) && i - line_start != open.indent {
                             suspects.push(open.offset);
                         }
                     }
@@ -169,7 +197,11 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
             )
             .label("this block is not closed")
             .with(
-                Span::new(file, text.len(), text.len()),
+                {
+                    // The last visible character, so that the label is drawn.
+                    let (last, c) = text.trim_end().char_indices().last().unwrap_or((0, ' '));
+                    Span::new(file, last, (last + c.len_utf8()).min(text.len()))
+                },
                 "the file ends here",
             )
             .help(format!("add a `{closer}` where the block should end")),
@@ -204,6 +236,17 @@ pub fn suspicious(file: FileId, text: &str) -> Vec<Diagnostic> {
 
 fn invisible_name(c: char) -> Option<&'static str> {
     Some(match c {
+        '\u{0}' => "null",
+        '\u{1B}' => "escape, which can drive a terminal",
+        '\u{7}' => "bell",
+        '\u{8}' => "backspace",
+        '\u{B}' => "vertical tab",
+        '\u{C}' => "form feed",
+        '\u{7F}' => "delete",
+        '\u{85}' => "next line, which many editors do not show as a line break",
+        '\u{2028}' => "line separator, which many editors do not show as a line break",
+        '\u{2029}' => "paragraph separator, which many editors do not show as a line break",
+        c if c.is_control() && c != '\t' && c != '\n' && c != '\r' => "control character",
         '\u{202A}' => "left-to-right embedding",
         '\u{202B}' => "right-to-left embedding",
         '\u{202C}' => "pop directional formatting",
@@ -230,27 +273,6 @@ fn is_line_end(bytes: &[u8], i: usize) -> bool {
         || bytes[i..].starts_with("\u{2028}".as_bytes())
         || bytes[i..].starts_with("\u{2029}".as_bytes())
         || bytes[i..].starts_with("\u{85}".as_bytes())
-}
-
-fn line_start(bytes: &[u8], i: usize) -> usize {
-    let mut s = i;
-    while s > 0 && bytes[s - 1] != b'\n' && bytes[s - 1] != b'\r' {
-        s -= 1;
-    }
-    s
-}
-
-fn indent_of_line(bytes: &[u8], i: usize) -> usize {
-    let s = line_start(bytes, i);
-    bytes[s..]
-        .iter()
-        .take_while(|b| **b == b' ' || **b == b'\t')
-        .count()
-}
-
-fn starts_line(bytes: &[u8], i: usize) -> bool {
-    let s = line_start(bytes, i);
-    bytes[s..i].iter().all(|b| *b == b' ' || *b == b'\t')
 }
 
 #[cfg(test)]

@@ -4,4 +4,5 @@ mod cli;
 mod diagnostics;
 mod hostile;
 mod language_doc;
+mod rules_doc;
 mod seed;

@@ -889,12 +889,13 @@ fn usage_milestone_covers_100_users_and_10_percent_below_1000_seats() {
 }
 
 #[test]
-fn prepare_requires_the_usage_milestone() {
-    let requires = step("prepare").requires.as_ref().expect("no `requires`");
+fn the_process_requires_the_usage_milestone() {
+    let requires = model().requires.as_ref().expect("no playbook `requires`");
     assert!(
         matches!(&requires.kind, ExprKind::Let { id } if id == "usage-milestone"),
         "requires: {requires:?}"
     );
+    assert!(step("prepare").requires.is_none());
     assert!(step("conduct").requires.is_none());
 }
 
@@ -1146,7 +1147,7 @@ fn activities_are_reviewed_for_each_workload() {
         .expect("`conduct` has no for-each");
     assert_eq!(var, "workload");
     assert_eq!(*element, Type::Enum("service".into()));
-    assert!(is_input(over, "workloads"), "over: {over:?}");
+    assert!(is_input(over, "services"), "over: {over:?}");
     assert_eq!(over.ty, Type::Set("service".into()));
     let ids: Vec<Option<&str>> = items.iter().map(item_id).collect();
     assert_eq!(ids, [Some("review-activities")]);

@@ -1,0 +1,49 @@
+//! Criterion benchmarks of each stage on a generated playbook.
+//!
+//! `cargo bench --bench pipeline` (set `PLAYBOOK_BENCH_STEPS` to change the
+//! size; default 10,000 steps). The generator is `examples/generate.rs`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::Path;
+
+fn generated(steps: usize) -> String {
+    let dir = std::env::temp_dir().join(format!("playbook-bench-{steps}"));
+    let file = dir.join(format!("generated-{steps}.playbook"));
+    if !file.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "--release", "--example", "generate", "--"])
+            .args(["--steps", &steps.to_string(), "--out"])
+            .arg(&dir)
+            .status()
+            .expect("cannot run the generator");
+        assert!(status.success(), "the generator failed");
+    }
+    std::fs::read_to_string(file).expect("cannot read the generated playbook")
+}
+
+fn stages(c: &mut Criterion) {
+    let steps: usize = std::env::var("PLAYBOOK_BENCH_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let text = generated(steps);
+    let mut group = c.benchmark_group(format!("{steps} steps"));
+    group.sample_size(10);
+    group.bench_function("parse", |b| {
+        b.iter(|| playbook::syntax::parse(playbook::source::FileId(0), black_box(&text)))
+    });
+    group.bench_function("compile (parse, resolve, check)", |b| {
+        b.iter(|| playbook::compile_str("bench.playbook", black_box(&text)))
+    });
+    let compiled = playbook::compile_str("bench.playbook", &text);
+    let model = compiled.model.expect("the generated playbook compiles");
+    group.bench_function("check", |b| {
+        b.iter(|| playbook::check::check(black_box(&model)))
+    });
+    group.finish();
+    let _ = Path::new("");
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

@@ -1,0 +1,87 @@
+//! One file per rule. Each exposes `run(&Analysis, &mut Vec<Diagnostic>)`.
+
+use super::analysis::{Analysis, TooMany};
+use crate::diagnostic::Diagnostic;
+use crate::registry::Code;
+use crate::source::Span;
+
+mod cycle;
+mod empty_step;
+mod gate_unsatisfied;
+mod history_out_of_order;
+mod invalid_link;
+mod mandatory_tasks;
+mod missing_metadata;
+mod missing_owner;
+mod non_exhaustive_branch;
+mod ordering_violation;
+mod task_role_mismatch;
+mod unreachable_step;
+mod unused_declaration;
+
+pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
+    cycle::run(a, out);
+    missing_owner::run(a, out);
+    empty_step::run(a, out);
+    missing_metadata::run(a, out);
+    history_out_of_order::run(a, out);
+    invalid_link::run(a, out);
+    unused_declaration::run(a, out);
+    task_role_mismatch::run(a, out);
+    // The path-sensitive rules assume the steps can be ordered.
+    if a.graph.acyclic {
+        unreachable_step::run(a, out);
+        mandatory_tasks::run(a, out);
+        gate_unsatisfied::run(a, out);
+        ordering_violation::run(a, out);
+    }
+    non_exhaustive_branch::run(a, out);
+}
+
+/// The diagnostic for a question too large to answer.
+fn too_many(span: Span, what: &str, limit: TooMany) -> Diagnostic {
+    Diagnostic::new(
+        Code::AnalysisLimit,
+        span,
+        format!(
+            "{what} depends on {} combinations of inputs and answers; the checks stop at {}",
+            limit.0,
+            super::MAX_SCENARIOS
+        ),
+    )
+    .label("not proven")
+    .help("split the conditions into smaller definitions, or use fewer inputs in one condition")
+}
+
+pub(super) use super::analysis::all_exprs;
+
+/// Every text of a model's own declarations and steps.
+pub(super) fn all_texts(m: &crate::ir::Playbook) -> Vec<&crate::ir::LText> {
+    use crate::ir::Item;
+    let h = &m.header;
+    let mut out: Vec<&crate::ir::LText> = Vec::new();
+    out.extend(h.title.iter().chain(&h.description).chain(&h.overview));
+    out.extend(
+        h.objectives
+            .iter()
+            .chain(&h.key_inputs)
+            .chain(&h.key_outputs)
+            .map(|e| &e.text),
+    );
+    out.extend(h.next_steps.iter().map(|n| &n.text));
+    out.extend(h.history.iter().map(|e| &e.what));
+    out.extend(m.tasks.iter().map(|t| &t.name));
+    out.extend(m.criteria.iter().map(|c| &c.text));
+    out.extend(m.decisions.iter().map(|d| &d.question));
+    out.extend(m.inputs.iter().filter_map(|i| i.label.as_ref()));
+    out.extend(m.lets.iter().filter_map(|l| l.label.as_ref()));
+    for s in &m.steps {
+        out.push(&s.title);
+        crate::ir::walk_items(&s.items, &mut |item| match item {
+            Item::Do(d) => out.push(&d.text),
+            Item::Tip { text, .. } | Item::Warning { text, .. } => out.push(text),
+            _ => {}
+        });
+    }
+    out
+}

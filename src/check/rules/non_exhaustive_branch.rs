@@ -1,0 +1,232 @@
+//! `non-exhaustive-branch`: a `match` without `else` that misses a value of
+//! its enum or boolean, or whose conditions leave a gap; a witness value is
+//! given (`seats = 1000`).
+//! `overlapping-branch`: `match` arms that can hold at the same time (the
+//! same value twice, or two conditions true at once); a witness is given.
+//!
+//! Why: a run whose values fall in a gap has no instruction and no value; an
+//! overlap means the order of the arms silently decides, which readers of
+//! the document cannot see.
+
+use super::{Analysis, all_exprs, too_many};
+use crate::check::analysis::{Var, walk_expr};
+use crate::diagnostic::Diagnostic;
+use crate::eval::Value;
+use crate::ir::{Expr, ExprKind, Item, Type};
+use crate::registry::Code;
+use crate::source::Span;
+use std::collections::BTreeSet;
+
+/// A match, expression or statement, reduced to what this rule needs.
+struct Match<'m> {
+    subject: Option<&'m Expr>,
+    /// Patterns of each arm; `None` is `else`.
+    arms: Vec<Option<&'m [Expr]>>,
+    span: Span,
+    /// In a `let` definition, which the playbook's own `requires` may use:
+    /// every value counts there, not only those of runs that start.
+    in_definition: bool,
+}
+
+pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+    let mut matches = Vec::new();
+    let definitions: Vec<*const Expr> = a
+        .model
+        .lets
+        .iter()
+        .map(|l| &l.value as *const Expr)
+        .collect();
+    for e in all_exprs(a.model) {
+        let in_definition = definitions.contains(&(e as *const Expr));
+        walk_expr(e, &mut |e| {
+            if let ExprKind::Match { subject, arms } = &e.kind {
+                matches.push(Match {
+                    subject: subject.as_deref(),
+                    arms: arms.iter().map(|a| a.patterns.as_deref()).collect(),
+                    span: e.span,
+                    in_definition,
+                });
+            }
+        });
+    }
+    for s in &a.model.steps {
+        crate::ir::walk_items(&s.items, &mut |item| {
+            if let Item::Match {
+                subject,
+                arms,
+                span,
+            } = item
+            {
+                matches.push(Match {
+                    subject: subject.as_ref(),
+                    arms: arms.iter().map(|a| a.patterns.as_deref()).collect(),
+                    span: *span,
+                    in_definition: false,
+                });
+            }
+        });
+    }
+    for m in &matches {
+        match m.subject {
+            Some(subject) => by_value(a, m, subject, out),
+            None => by_condition(a, m, out),
+        }
+    }
+}
+
+fn literal(e: &Expr) -> Option<Value> {
+    match &e.kind {
+        ExprKind::EnumValue { value } => Some(Value::Enum(value.clone())),
+        ExprKind::Bool { value } => Some(Value::Bool(*value)),
+        _ => None,
+    }
+}
+
+fn by_value(a: &Analysis, m: &Match, subject: &Expr, out: &mut Vec<Diagnostic>) {
+    let all: Vec<Value> = match &subject.ty {
+        Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
+        Type::Enum(e) => a.enum_values_of(e).into_iter().map(Value::Enum).collect(),
+        _ => return,
+    };
+    let mut seen: Vec<(Value, Span)> = Vec::new();
+    for arm in m.arms.iter().flatten() {
+        for p in arm.iter() {
+            let Some(v) = literal(p) else { return };
+            if let Some((_, first)) = seen.iter().find(|(w, _)| *w == v) {
+                out.push(
+                    Diagnostic::new(
+                        Code::OverlappingBranch,
+                        p.span,
+                        format!("`{v}` is matched by two arms"),
+                    )
+                    .label("second arm for this value")
+                    .with(*first, "first arm for it")
+                    .help("remove the value from one of the arms"),
+                );
+            } else {
+                seen.push((v, p.span));
+            }
+        }
+    }
+    if m.arms.iter().any(Option::is_none) {
+        return;
+    }
+    let missing: Vec<String> = all
+        .iter()
+        .filter(|v| !seen.iter().any(|(w, _)| w == *v))
+        .map(|v| v.to_string())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let subject_text = describe_subject(subject);
+    let listed: Vec<String> = missing.iter().map(|v| format!("`{v}`")).collect();
+    out.push(
+        Diagnostic::new(
+            Code::NonExhaustiveBranch,
+            m.span,
+            format!("this `match` has no arm for {}", listed.join(", ")),
+        )
+        .label(format!(
+            "when {subject_text} is {}, no arm applies",
+            missing[0]
+        ))
+        .with(subject.span, "matched value")
+        .help(format!(
+            "add an arm for {} or an `else` arm",
+            listed.join(", ")
+        )),
+    );
+}
+
+fn describe_subject(subject: &Expr) -> String {
+    match &subject.kind {
+        ExprKind::Input { id } | ExprKind::Let { id } | ExprKind::Decision { id } => {
+            format!("`{id}`")
+        }
+        _ => "the value".to_string(),
+    }
+}
+
+fn by_condition(a: &Analysis, m: &Match, out: &mut Vec<Diagnostic>) {
+    let conditions: Vec<&Expr> = m.arms.iter().flatten().flat_map(|arm| arm.iter()).collect();
+    let mut vars: BTreeSet<Var> = BTreeSet::new();
+    for c in &conditions {
+        a.vars_of(c, &mut vars);
+    }
+    let has_else = m.arms.iter().any(Option::is_none);
+    let search = |f: &dyn Fn(&crate::check::analysis::Scenario) -> bool| {
+        if m.in_definition {
+            a.find_anywhere(&vars, f)
+        } else {
+            a.find(&vars, f)
+        }
+    };
+    if !has_else {
+        match search(&|sc| !conditions.iter().any(|c| sc.holds(c))) {
+            Ok(None) => {}
+            Ok(Some(sc)) => {
+                let values = sc.describe();
+                let witness: Vec<String> =
+                    values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                out.push(
+                    Diagnostic::new(
+                        Code::NonExhaustiveBranch,
+                        m.span,
+                        format!(
+                            "no condition of this `match` holds when {}",
+                            witness.join(", ")
+                        ),
+                    )
+                    .label(format!("gap at {}", witness.join(", ")))
+                    .witness(values_only(&sc))
+                    .help("cover the gap (for example `>=` instead of `>`), or add an `else` arm"),
+                );
+            }
+            Err(limit) => out.push(too_many(
+                m.span,
+                "whether the conditions of this `match` cover every case",
+                limit,
+            )),
+        }
+    }
+    if conditions.len() < 2 {
+        return;
+    }
+    let found = search(&|sc| conditions.iter().filter(|c| sc.holds(c)).take(2).count() == 2);
+    match found {
+        Ok(None) => {}
+        Ok(Some(sc)) => {
+            let holding: Vec<&&Expr> = conditions.iter().filter(|c| sc.holds(c)).take(2).collect();
+            let values = sc.describe();
+            let witness: Vec<String> = values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            out.push(
+                Diagnostic::new(
+                    Code::OverlappingBranch,
+                    holding[1].span,
+                    format!(
+                        "two conditions of this `match` hold when {}",
+                        witness.join(", ")
+                    ),
+                )
+                .label("holds too")
+                .with(holding[0].span, "holds first")
+                .witness(values_only(&sc))
+                .help("make the conditions exclusive (for example `<` and `>=` on the same bound)"),
+            );
+        }
+        Err(limit) => out.push(too_many(
+            m.span,
+            "whether the conditions of this `match` overlap",
+            limit,
+        )),
+    }
+}
+
+/// A witness of values alone: a gap in a definition is not tied to a path.
+fn values_only(sc: &crate::check::analysis::Scenario) -> crate::diagnostic::Witness {
+    crate::diagnostic::Witness {
+        values: sc.describe(),
+        steps: Vec::new(),
+    }
+}

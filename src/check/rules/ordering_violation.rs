@@ -1,0 +1,115 @@
+//! `ordering-violation`: an item that must wait for another item (`after`)
+//! or for evidence (`requires recorded ...`) that, on some path, never comes.
+//!
+//! Why: "unassign only after the tenant has been moved to a queue" is a rule
+//! of the process; on a path where the move is never requested or recorded,
+//! the item that waits for it can never be done correctly. The path is shown.
+
+use super::{Analysis, too_many};
+use crate::diagnostic::Diagnostic;
+use crate::ir::{ExprKind, Item};
+use crate::registry::Code;
+use std::collections::BTreeSet;
+
+pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+    for placed in &a.items {
+        let Item::Do(d) = placed.item else { continue };
+        for before in &d.after {
+            let Some(&j) = a.item_index.get(before.as_str()) else {
+                continue;
+            };
+            let other = &a.items[j];
+            let mut vars = BTreeSet::new();
+            a.item_vars(placed, &mut vars);
+            a.item_vars(other, &mut vars);
+            match a.find(&vars, |sc| sc.happens(placed, true) && !sc.happens(other, true)) {
+                Ok(None) => {}
+                Ok(Some(sc)) => out.push(
+                    Diagnostic::new(
+                        Code::OrderingViolation,
+                        d.span,
+                        format!(
+                            "item `{}` waits for `{before}`, which does not happen when {}",
+                            d.id,
+                            super::mandatory_tasks::describe(&sc.describe())
+                        ),
+                    )
+                    .label(format!("waits for `{before}`"))
+                    .witness(sc.witness(Some(placed.step)))
+                    .help(format!(
+                        "make `{before}` happen whenever `{}` does, or put `{}` under the same condition",
+                        d.id, d.id
+                    )),
+                ),
+                Err(limit) => out.push(too_many(d.span, &format!("whether `{before}` happens before `{}`", d.id), limit)),
+            }
+        }
+        let Some(requires) = &d.requires else {
+            continue;
+        };
+        let mut needed = Vec::new();
+        crate::check::analysis::walk_expr(requires, &mut |e| {
+            if let ExprKind::Recorded { criterion } = &e.kind {
+                needed.push(criterion.as_str());
+            }
+        });
+        for criterion in needed {
+            let mut vars = BTreeSet::new();
+            a.item_vars(placed, &mut vars);
+            for (p, _, when) in a.producers.get(criterion).into_iter().flatten() {
+                a.step_vars(*p, &mut vars);
+                if let Some(w) = when {
+                    a.vars_of(w, &mut vars);
+                }
+            }
+            let found = a.find(&vars, |sc| {
+                sc.happens(placed, false) && !sc.recorded_before(criterion, placed.step, true)
+            });
+            match found {
+                Ok(None) => {}
+                Ok(Some(sc)) => {
+                    let step = a.step(placed.step);
+                    let help = if a.producers.contains_key(criterion) {
+                        format!(
+                            "record `{criterion}` on this path as well, or make `{}` wait only where it is recorded",
+                            d.id
+                        )
+                    } else {
+                        let ids: Vec<&str> =
+                            a.model.criteria.iter().map(|c| c.id.as_str()).collect();
+                        match crate::resolve::closest_name(criterion, &ids) {
+                            Some(s) => {
+                                format!("no step records `{criterion}`; did you mean `{s}`?")
+                            }
+                            None => format!(
+                                "no step records `{criterion}`: add an exit criterion `exit {criterion} \"...\" in NOTE` to step `{}` or an earlier step",
+                                step.id
+                            ),
+                        }
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            Code::OrderingViolation,
+                            d.span,
+                            format!(
+                                "item `{}` of step `{}` requires `{criterion}` to be recorded first, but it is not on the path `{}`",
+                                d.id,
+                                step.id,
+                                sc.witness(Some(placed.step)).describe_steps()
+                            ),
+                        )
+                        .label(format!("waits for `{criterion}`"))
+                        .with(requires.span, "required here")
+                        .witness(sc.witness(Some(placed.step)))
+                        .help(help),
+                    );
+                }
+                Err(limit) => out.push(too_many(
+                    d.span,
+                    &format!("whether `{criterion}` is recorded before `{}`", d.id),
+                    limit,
+                )),
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `unreachable-step`: a step that no combination of inputs and answers can
+//! reach, because its guard never holds or it applies to no service a run
+//! can have.
+//!
+//! Why: a step nobody can reach is dead process text; usually its guard has
+//! a typo (`<` for `>`) or contradicts itself.
+
+use super::{Analysis, too_many};
+use crate::diagnostic::Diagnostic;
+use crate::registry::Code;
+use std::collections::BTreeSet;
+
+pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+    for step in 0..a.model.steps.len() {
+        let s = a.step(step);
+        let mut vars = BTreeSet::new();
+        a.step_vars(step, &mut vars);
+        match a.find(&vars, |sc| sc.runs(step)) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                // Evidence the guard asks for that no step records.
+                let mut missing = Vec::new();
+                if let Some(r) = &s.requires {
+                    crate::check::analysis::walk_expr(r, &mut |e| {
+                        if let crate::ir::ExprKind::Recorded { criterion } = &e.kind
+                            && !a.producers.contains_key(criterion.as_str())
+                        {
+                            missing.push(criterion.as_str());
+                        }
+                    });
+                }
+                let help = match missing.first() {
+                    Some(x) => {
+                        let ids: Vec<&str> =
+                            a.model.criteria.iter().map(|c| c.id.as_str()).collect();
+                        match crate::resolve::closest_name(x, &ids) {
+                            Some(y) => format!(
+                                "its guard needs `{x}`, which no step records; did you mean `{y}`?"
+                            ),
+                            None => format!(
+                                "its guard needs `{x}`, which no step records: declare it as an exit criterion of an earlier step"
+                            ),
+                        }
+                    }
+                    None if s.requires.is_none() => {
+                        "it applies to no service a run can have: correct `applies to`".to_string()
+                    }
+                    None => {
+                        "correct the `requires` condition (or `applies to`), or remove the step"
+                            .to_string()
+                    }
+                };
+                let span = s.requires.as_ref().map(|r| r.span).unwrap_or(s.span);
+                out.push(
+                    Diagnostic::new(
+                        Code::UnreachableStep,
+                        span,
+                        format!(
+                            "step `{}` can never run: no inputs or answers make its guard hold",
+                            s.id
+                        ),
+                    )
+                    .label("never holds")
+                    .with(s.span, format!("step `{}`", s.id))
+                    .help(help),
+                );
+            }
+            Err(limit) => out.push(too_many(
+                s.span,
+                &format!("whether step `{}` can run", s.id),
+                limit,
+            )),
+        }
+    }
+}

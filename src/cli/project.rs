@@ -1,0 +1,135 @@
+//! Which files a command works on, and the `Playbook.toml` that governs them.
+//!
+//! The configuration is found by walking up from the first path given (or
+//! the current folder). Folders are expanded into the `*.playbook` files
+//! below them, honouring `.gitignore` and the configuration's `include` and
+//! `exclude` globs.
+
+use crate::config::{Config, FILE_NAME};
+use crate::source::{SourceFile, Sources};
+use std::path::{Path, PathBuf};
+
+pub struct Project {
+    pub config: Config,
+    pub files: Vec<PathBuf>,
+}
+
+pub enum OpenError {
+    /// A path that does not exist or cannot be read.
+    Usage(String),
+    /// A malformed `Playbook.toml`, rendered.
+    Config(String),
+}
+
+impl Project {
+    pub fn open(paths: &[PathBuf]) -> Result<Project, OpenError> {
+        let defaults = [PathBuf::from(".")];
+        let paths = if paths.is_empty() {
+            &defaults[..]
+        } else {
+            paths
+        };
+        let (config, root) = match find_config(&paths[0]) {
+            Some(file) => (load_config(&file)?, file.parent().map(Path::to_path_buf)),
+            None => (Config::default(), None),
+        };
+        let files = collect(paths, &config, root.as_deref())?;
+        Ok(Project { config, files })
+    }
+}
+
+/// The nearest `Playbook.toml` in `start`'s folder or above it.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(start).ok()?;
+    let mut dir = if absolute.is_dir() {
+        Some(absolute.as_path())
+    } else {
+        absolute.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn load_config(file: &Path) -> Result<Config, OpenError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {}", file.display(), e.kind())))?;
+    let mut sources = Sources::new();
+    let id = sources.add(SourceFile::new(file.display().to_string(), text));
+    Config::parse(id, &sources.get(id).text).map_err(|diagnostics| {
+        let color = super::use_color(super::ColorChoice::Auto);
+        OpenError::Config(
+            diagnostics
+                .iter()
+                .map(|d| d.render(&sources, color, super::width()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+/// Expands folders into the `*.playbook` files below them, sorted.
+fn collect(
+    paths: &[PathBuf],
+    config: &Config,
+    root: Option<&Path>,
+) -> Result<Vec<PathBuf>, OpenError> {
+    let overrides = match root {
+        Some(root) if !config.include.is_empty() || !config.exclude.is_empty() => {
+            let mut builder = ignore::overrides::OverrideBuilder::new(root);
+            for glob in &config.include {
+                builder
+                    .add(glob)
+                    .map_err(|e| OpenError::Usage(format!("`include` glob `{glob}`: {e}")))?;
+            }
+            for glob in &config.exclude {
+                builder
+                    .add(&format!("!{glob}"))
+                    .map_err(|e| OpenError::Usage(format!("`exclude` glob `{glob}`: {e}")))?;
+            }
+            Some(
+                builder
+                    .build()
+                    .map_err(|e| OpenError::Usage(format!("`{FILE_NAME}` globs: {e}")))?,
+            )
+        }
+        _ => None,
+    };
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| {
+            OpenError::Usage(format!("cannot read `{}`: {}", path.display(), e.kind()))
+        })?;
+        if !meta.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        // Globs are relative to the configuration's folder, so walk from an
+        // absolute path and show the files relative to the current folder.
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut walk = ignore::WalkBuilder::new(&absolute);
+        if let Some(o) = &overrides {
+            walk.overrides(o.clone());
+        }
+        for entry in walk.build() {
+            let entry = entry
+                .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "playbook")
+                && entry.file_type().is_some_and(|t| t.is_file())
+            {
+                found.push(p.strip_prefix(&cwd).unwrap_or(p).to_path_buf());
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}

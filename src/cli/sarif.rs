@@ -1,0 +1,113 @@
+//! SARIF 2.1.0 output, as GitHub code scanning reads it.
+
+use crate::diagnostic::JsonDiagnostic;
+use crate::registry::{Code, Severity};
+use serde_json::{Value, json};
+
+/// A SARIF log with one run holding every diagnostic.
+pub fn log(diagnostics: &[JsonDiagnostic]) -> Value {
+    let rules: Vec<Value> = Code::ALL
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code.name(),
+                "name": code.name(),
+                "shortDescription": { "text": code.summary() },
+                "help": { "text": format!("Run `playbook explain {}`, or read docs/rules/{}.md.", code.name(), code.name()) },
+                "defaultConfiguration": { "level": level(code.default_severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let index = Code::ALL
+                .iter()
+                .position(|c| c.name() == d.code)
+                .unwrap_or(0);
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            if let Some(path) = &d.path {
+                let values: Vec<String> = path
+                    .values
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect();
+                if !path.steps.is_empty() {
+                    text.push_str(&format!("\npath: {}", path.steps.join(" -> ")));
+                }
+                text.push_str(&format!("\nwhen: {}", values.join(", ")));
+            }
+            let mut result = json!({
+                "ruleId": d.code,
+                "ruleIndex": index,
+                "level": if d.severity == "error" { "error" } else { "warning" },
+                "message": { "text": text },
+                "locations": [location(&d.file, d.line, d.column, d.end_line, d.end_column)],
+            });
+            if !d.related.is_empty() {
+                result["relatedLocations"] = d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let mut l = location(&r.file, r.line, r.column, r.line, r.column);
+                        l["id"] = json!(i);
+                        l["message"] = json!({ "text": r.message });
+                        l
+                    })
+                    .collect();
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "playbook",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn location(file: &str, line: usize, column: usize, end_line: usize, end_column: usize) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": uri(file) },
+            "region": {
+                "startLine": line,
+                "startColumn": column,
+                "endLine": end_line,
+                "endColumn": end_column.max(if end_line == line { column } else { 1 }),
+            },
+        },
+    })
+}
+
+/// A relative path stays as it is; an absolute one becomes a `file:` URI.
+fn uri(file: &str) -> String {
+    let path = std::path::Path::new(file);
+    if path.is_absolute() {
+        url::Url::from_file_path(path)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| file.to_string())
+    } else {
+        file.replace('\\', "/")
+    }
+}
