@@ -1,33 +1,17 @@
 //! Criterion benchmarks of each stage on a generated playbook.
 //!
 //! `cargo bench --bench pipeline` (set `PLAYBOOK_BENCH_STEPS` to change the
-//! size; default 10,000 steps). The generator is `examples/generate.rs`.
+//! size; default 10,000 steps). The playbooks come from `src/generate.rs`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::Path;
-
-fn generated(steps: usize) -> String {
-    let dir = std::env::temp_dir().join(format!("playbook-bench-{steps}"));
-    let file = dir.join(format!("generated-{steps}.playbook"));
-    if !file.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "--release", "--example", "generate", "--"])
-            .args(["--steps", &steps.to_string(), "--out"])
-            .arg(&dir)
-            .status()
-            .expect("cannot run the generator");
-        assert!(status.success(), "the generator failed");
-    }
-    std::fs::read_to_string(file).expect("cannot read the generated playbook")
-}
 
 fn stages(c: &mut Criterion) {
     let steps: usize = std::env::var("PLAYBOOK_BENCH_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
-    let text = generated(steps);
+    let text = playbook::generate::playbook(0, steps);
     let mut group = c.benchmark_group(format!("{steps} steps"));
     group.sample_size(10);
     group.bench_function("parse", |b| {
@@ -42,7 +26,6 @@ fn stages(c: &mut Criterion) {
         b.iter(|| playbook::check::check(black_box(&model)))
     });
     group.finish();
-    let _ = Path::new("");
 }
 
 criterion_group!(benches, stages);

@@ -17,6 +17,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod eval;
 pub mod fs;
+pub mod generate;
 pub mod i18n;
 pub mod ir;
 mod load;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod diagnostics;
+mod generated;
 mod hostile;
 mod language_doc;
 mod rules_doc;
