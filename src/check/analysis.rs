@@ -123,6 +123,10 @@ pub struct Analysis<'m> {
     pub producers: HashMap<&'m str, Vec<Producer<'m>>>,
     /// The step that declares each criterion.
     pub declared_by: HashMap<&'m str, &'m str>,
+    /// The variables of the playbook's own `requires`.
+    precondition_vars: BTreeSet<Var>,
+    /// Whether any inputs satisfy the playbook's own `requires`.
+    some_run_starts: bool,
 }
 
 /// The date `today` stands for in analyses.
@@ -194,8 +198,17 @@ impl<'m> Analysis<'m> {
             services_input,
             producers,
             declared_by,
+            precondition_vars: BTreeSet::new(),
+            some_run_starts: true,
         };
         analysis.domains = analysis.build_domains();
+        if let Some(r) = &model.requires {
+            let mut vars = BTreeSet::new();
+            analysis.vars_of(r, &mut vars);
+            analysis.some_run_starts =
+                !matches!(analysis.find_anywhere(&vars, |sc| sc.holds(r)), Ok(None));
+            analysis.precondition_vars = vars;
+        }
         analysis
     }
 
@@ -292,11 +305,20 @@ impl<'m> Analysis<'m> {
         only_applicable: bool,
         mut found: impl FnMut(&Scenario) -> bool,
     ) -> Result<Option<Scenario<'_, 'm>>, TooMany> {
-        // Only runs the playbook applies to count.
+        // Only runs the playbook applies to count. When the question reads
+        // none of the variables of the playbook's `requires`, the two are
+        // independent: it is enough that some run starts at all.
         let mut vars = vars.clone();
-        let precondition = self.model.requires.as_ref().filter(|_| only_applicable);
-        if let Some(r) = precondition {
-            self.vars_of(r, &mut vars);
+        let mut precondition = self.model.requires.as_ref().filter(|_| only_applicable);
+        if precondition.is_some() {
+            if vars.is_disjoint(&self.precondition_vars) {
+                if !self.some_run_starts {
+                    return Ok(None);
+                }
+                precondition = None;
+            } else {
+                vars.extend(self.precondition_vars.iter().cloned());
+            }
         }
         let vars: Vec<&Var> = vars.iter().collect();
         let domains: Vec<&[Value]> = vars

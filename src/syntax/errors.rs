@@ -46,8 +46,13 @@ pub fn convert(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Dia
         format!("expected {expected}, found {found_words}"),
     )
     .label(format!("expected {expected}"));
-    let help = match previous.and_then(shape_of) {
-        Some(shape) => format!("`{}` is written `{shape}`", previous.unwrap_or_default()),
+    // The keyword of the statement being written: the word before the
+    // error, or else the first word of its line.
+    let keyword = previous
+        .filter(|w| shape_of(w).is_some())
+        .or_else(|| first_word_of_line(text, offset).filter(|w| shape_of(w).is_some()));
+    let help = match keyword.and_then(shape_of) {
+        Some(shape) => format!("`{}` is written `{shape}`", keyword.unwrap_or_default()),
         None if expected.starts_with("a statement") => match misspelt_keyword(&found) {
             Some(k) => format!("did you mean `{k}`?"),
             None => "a block holds statements that start with a keyword, such as `do`, `step` or `role`; see docs/language.md".to_string(),
@@ -74,6 +79,11 @@ fn found_at(text: &str, offset: usize) -> String {
         .collect();
     if !word.is_empty() {
         return word;
+    }
+    for operator in ["==", "!=", "<=", ">=", "=>"] {
+        if rest.starts_with(operator) {
+            return operator.to_string();
+        }
     }
     match rest.chars().next() {
         None => String::new(),
@@ -219,6 +229,14 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
             Rule::percent => "a percentage".to_string(),
             Rule::date => "a date (YYYY-MM-DD)".to_string(),
             Rule::body => "`{`".to_string(),
+            Rule::close => "`}`".to_string(),
+            Rule::colon => "`:`".to_string(),
+            Rule::equals => "`=`".to_string(),
+            Rule::arrow => "`=>`".to_string(),
+            Rule::stmt => {
+                statement = true;
+                continue;
+            }
             Rule::EOI => "the end of the file".to_string(),
             Rule::type_expr | Rule::named_type | Rule::set_type | Rule::one_of_type => {
                 "a type".to_string()
@@ -346,4 +364,15 @@ fn misspelt_keyword(word: &str) -> Option<&'static str> {
         .filter(|(d, _)| *d <= limit && *d > 0)
         .min()
         .map(|(_, k)| k)
+}
+
+/// The first word on the line of `offset`.
+fn first_word_of_line(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = text.get(start..)?.trim_start();
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(line.len());
+    (end > 0).then(|| &line[..end])
 }

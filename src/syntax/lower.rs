@@ -35,15 +35,27 @@ impl<'i> Kids<'i> {
         }
     }
 
-    /// The next child; the grammar guarantees it exists.
+    /// The next child other than punctuation; the grammar guarantees it
+    /// exists.
     fn next(&mut self) -> P<'i> {
+        self.skip_punctuation();
         self.inner
             .next()
             .expect("the grammar guarantees this child")
     }
 
-    fn peek(&self) -> Option<Rule> {
+    fn peek(&mut self) -> Option<Rule> {
+        self.skip_punctuation();
         self.inner.peek().map(|p| p.as_rule())
+    }
+
+    fn skip_punctuation(&mut self) {
+        while matches!(
+            self.inner.peek().map(|p| p.as_rule()),
+            Some(Rule::colon | Rule::equals | Rule::arrow)
+        ) {
+            self.inner.next();
+        }
     }
 
     /// The next child if it has the given rule.
@@ -66,13 +78,27 @@ impl<'i> Kids<'i> {
         }
     }
 
-    fn rest(self) -> Pairs<'i, Rule> {
+    fn rest(mut self) -> Pairs<'i, Rule> {
+        self.skip_punctuation();
         self.inner
     }
 }
 
+/// Whether a rule is a keyword (`kw_*`): computed once from the rule names.
 fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+    static KEYWORDS: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+        let size = Rule::all_rules()
+            .iter()
+            .map(|r| *r as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut table = vec![false; size];
+        for r in Rule::all_rules() {
+            table[*r as usize] = format!("{r:?}").starts_with("kw_");
+        }
+        table
+    });
+    KEYWORDS.get(rule as usize).copied().unwrap_or(false)
 }
 
 impl Lower {
@@ -253,7 +279,11 @@ impl Lower {
     }
 
     fn body(&mut self, pair: P) -> Vec<Stmt> {
-        pair.into_inner().map(|p| self.stmt(p)).collect()
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::stmt)
+            .filter_map(|p| p.into_inner().next())
+            .map(|p| self.stmt(p))
+            .collect()
     }
 
     fn type_expr(&mut self, pair: P) -> TypeExpr {

@@ -413,7 +413,7 @@ fn a_nul_byte_outside_a_text_is_a_syntax_error() {
     assert_eq!(found, [("syntax-error", 3), ("suspicious-character", 3)]);
     let d = &run.diagnostics()[0];
     assert_eq!(d["column"], 3);
-    assert_eq!(d["message"], "expected a statement, found `U+0000`");
+    assert_eq!(d["message"], "expected a statement or `}`, found `U+0000`");
     assert_eq!(
         (d["end_line"].as_u64(), d["end_column"].as_u64()),
         (Some(3), Some(4))
