@@ -7,6 +7,9 @@
 //! include = ["playbooks/**"]
 //! exclude = ["playbooks/drafts/**"]
 //!
+//! # The largest source file read (default 16).
+//! max-file-size-mib = 64
+//!
 //! # Per-code levels: allow (silence), warn, deny (make it an error).
 //! [levels]
 //! missing-metadata = "allow"
@@ -44,6 +47,8 @@ pub struct Config {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub levels: BTreeMap<Code, Level>,
+    /// The largest source file read, in MiB.
+    pub max_file_size_mib: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +62,8 @@ struct Raw {
     exclude: Vec<String>,
     #[serde(default)]
     levels: BTreeMap<toml::Spanned<String>, Level>,
+    #[serde(rename = "max-file-size-mib")]
+    max_file_size_mib: Option<u64>,
 }
 
 impl Config {
@@ -71,7 +78,7 @@ impl Config {
                     format!("`{FILE_NAME}` is malformed: {}", e.message().trim()),
                 )
                 .label("here")
-                .help("the keys are `locales`, `include`, `exclude` and a `[levels]` table of `CODE = \"allow\" | \"warn\" | \"deny\"`"),
+                .help("the keys are `locales`, `include`, `exclude`, `max-file-size-mib` and a `[levels]` table of `CODE = \"allow\" | \"warn\" | \"deny\"`"),
             ]
         })?;
         let mut levels = BTreeMap::new();
@@ -122,7 +129,15 @@ impl Config {
             include: raw.include,
             exclude: raw.exclude,
             levels,
+            max_file_size_mib: raw.max_file_size_mib,
         })
+    }
+
+    /// The largest source file read, in bytes.
+    pub fn max_file_size(&self) -> usize {
+        self.max_file_size_mib
+            .map(|m| usize::try_from(m.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX))
+            .unwrap_or(crate::syntax::MAX_FILE_SIZE)
     }
 
     /// Applies the levels: drops allowed codes, sets the severity of others.

@@ -5,9 +5,19 @@ use crate::syntax::MAX_FILE_SIZE;
 use std::io::Read;
 use std::path::Path;
 
-/// Reads regular files up to the size limit.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FsLoader;
+/// Reads regular files, never more than one byte past the size limit.
+#[derive(Debug, Clone, Copy)]
+pub struct FsLoader {
+    pub limit: usize,
+}
+
+impl Default for FsLoader {
+    fn default() -> FsLoader {
+        FsLoader {
+            limit: MAX_FILE_SIZE,
+        }
+    }
+}
 
 impl Loader for FsLoader {
     fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
@@ -18,8 +28,8 @@ impl Loader for FsLoader {
         let file = std::fs::File::open(path).map_err(|e| describe(&e))?;
         // Read one byte past the limit so that the compiler can report the
         // size without holding a huge file in memory.
-        let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_SIZE as u64 + 1) as usize);
-        file.take(MAX_FILE_SIZE as u64 + 1)
+        let mut bytes = Vec::with_capacity(meta.len().min(self.limit as u64 + 1) as usize);
+        file.take(self.limit as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| describe(&e))?;
         Ok(bytes)

@@ -70,11 +70,13 @@ pub fn compile_with(
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
     let root = loader.read(path)?;
-    let loaded = load::parse_with_uses(path, root, loader, &mut sources, &mut diagnostics);
+    let limit = config.max_file_size();
+    let loaded = load::parse_with_uses(path, root, limit, loader, &mut sources, &mut diagnostics);
     let modules = &loaded.parsed;
     let model = match modules.first() {
         Some(root) if root.path == path && loaded.complete => {
-            let translations = load::translations(modules, loader, &mut sources, &mut diagnostics);
+            let translations =
+                load::translations(modules, limit, loader, &mut sources, &mut diagnostics);
             let resolved: Vec<resolve::Module> = modules
                 .iter()
                 .map(|m| resolve::Module {

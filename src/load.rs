@@ -48,11 +48,12 @@ fn display(path: &Path) -> String {
 fn parse_file(
     path: &Path,
     bytes: Vec<u8>,
+    limit: usize,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<ast::File> {
     let id = FileId(sources.len() as u32);
-    let text = match syntax::decode(id, &bytes) {
+    let text = match syntax::decode(id, &bytes, limit) {
         Ok(text) => text,
         Err(boxed) => {
             let (shown, d) = *boxed;
@@ -80,13 +81,14 @@ pub struct Loaded {
 pub fn parse_with_uses(
     root: &Path,
     bytes: Vec<u8>,
+    limit: usize,
     loader: &dyn Loader,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Loaded {
     let mut parsed = Vec::new();
     let mut complete = true;
-    let Some(tree) = parse_file(root, bytes, sources, diagnostics) else {
+    let Some(tree) = parse_file(root, bytes, limit, sources, diagnostics) else {
         return Loaded {
             parsed,
             complete: false,
@@ -134,7 +136,7 @@ pub fn parse_with_uses(
                     continue;
                 }
             };
-            let Some(tree) = parse_file(&path, bytes, sources, diagnostics) else {
+            let Some(tree) = parse_file(&path, bytes, limit, sources, diagnostics) else {
                 complete = false;
                 continue;
             };
@@ -230,6 +232,7 @@ fn report_cycles(
 /// with the index of the file that names it.
 pub fn translations(
     parsed: &[Parsed],
+    limit: usize,
     loader: &dyn Loader,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
@@ -271,7 +274,7 @@ pub fn translations(
                 }
             };
             let id = FileId(sources.len() as u32);
-            let text = match syntax::decode(id, &bytes) {
+            let text = match syntax::decode(id, &bytes, limit) {
                 Ok(text) => text,
                 Err(boxed) => {
                     let (shown, d) = *boxed;

@@ -65,35 +65,54 @@ pub fn run(args: &Args) -> i32 {
     let color = super::use_color(args.color);
     let width = super::width();
     let config: &Config = &project.config;
-    // Compile in parallel; report in file order.
-    let results: Vec<_> = project
+    // Compile in parallel, keeping of each file only what is reported, so
+    // that memory holds one compilation per thread; report in file order.
+    let loader = FsLoader {
+        limit: config.max_file_size(),
+    };
+    let human = args.format == Format::Human;
+    let results: Vec<Result<Vec<(JsonDiagnostic, String)>, String>> = project
         .files
         .par_iter()
-        .map(|file| (file, crate::compile_with(file, &FsLoader, config)))
+        .map(|file| {
+            let compilation = crate::compile_with(file, &loader, config)
+                .map_err(|reason| format!("cannot read `{}`: {reason}", file.display()))?;
+            Ok(compilation
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let rendered = if human {
+                        d.render(&compilation.sources, color, width)
+                    } else {
+                        String::new()
+                    };
+                    (d.to_json(&compilation.sources), rendered)
+                })
+                .collect())
+        })
         .collect();
     let mut seen = HashSet::new();
     let mut json = Vec::new();
     let mut rendered = String::new();
     let mut io_failure = false;
-    for (file, result) in results {
-        let compilation = match result {
-            Ok(c) => c,
-            Err(reason) => {
-                eprintln!("error: cannot read `{}`: {reason}", file.display());
+    for result in results {
+        let diagnostics = match result {
+            Ok(d) => d,
+            Err(message) => {
+                eprintln!("error: {message}");
                 io_failure = true;
                 continue;
             }
         };
-        for d in &compilation.diagnostics {
-            let j = d.to_json(&compilation.sources);
+        for (j, text) in diagnostics {
             // A catalogue checked on its own and through a playbook that uses
             // it reports the same problem once.
             let key = (j.file.clone(), j.line, j.column, j.code, j.message.clone());
             if !seen.insert(key) {
                 continue;
             }
-            if args.format == Format::Human {
-                rendered.push_str(&d.render(&compilation.sources, color, width));
+            rendered.push_str(&text);
+            if human {
                 rendered.push('\n');
             }
             json.push(j);

@@ -17,7 +17,8 @@ use pest::Parser as _;
 
 pub use text::{Placeholder, placeholders};
 
-/// The largest source file accepted, in bytes.
+/// The largest source file accepted by default, in bytes (`Playbook.toml`
+/// can raise it with `max-file-size-mib`).
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
 
 #[derive(pest_derive::Parser)]
@@ -26,8 +27,12 @@ pub(crate) struct Grammar;
 
 /// Turns raw bytes into text: rejects invalid UTF-8 and oversized files with
 /// a diagnostic. The returned text is what spans index into.
-pub fn decode(file: FileId, bytes: &[u8]) -> Result<String, Box<(String, Diagnostic)>> {
-    if bytes.len() > MAX_FILE_SIZE {
+pub fn decode(
+    file: FileId,
+    bytes: &[u8],
+    limit: usize,
+) -> Result<String, Box<(String, Diagnostic)>> {
+    if bytes.len() > limit {
         let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
         let end = shown.find('\n').unwrap_or(shown.len()).min(shown.len());
         return Err(Box::new((
@@ -35,12 +40,10 @@ pub fn decode(file: FileId, bytes: &[u8]) -> Result<String, Box<(String, Diagnos
             Diagnostic::new(
                 Code::FileTooLarge,
                 Span::new(file, 0, end),
-                format!(
-                    "the file is larger than {MAX_FILE_SIZE} bytes, the most the compiler reads"
-                ),
+                format!("the file is larger than {limit} bytes, the most the compiler reads"),
             )
             .label("this file")
-            .help("split the playbook into smaller files joined with `use`"),
+            .help("split the playbook into smaller files joined with `use`, or raise `max-file-size-mib` in `Playbook.toml`"),
         )));
     }
     match std::str::from_utf8(bytes) {

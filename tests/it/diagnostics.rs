@@ -96,7 +96,7 @@ fn compile(path: &Path) -> Compilation {
     } else {
         playbook::config::Config::default()
     };
-    playbook::compile_with(path, &FsLoader, &config)
+    playbook::compile_with(path, &FsLoader::default(), &config)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 

@@ -334,7 +334,7 @@ fn crate_path(relative: &str) -> PathBuf {
 fn compiled() -> &'static Compiled {
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
     COMPILED.get_or_init(|| {
-        let c = playbook::compile(&crate_path(PLAYBOOK), &playbook::fs::FsLoader)
+        let c = playbook::compile(&crate_path(PLAYBOOK), &playbook::fs::FsLoader::default())
             .unwrap_or_else(|e| panic!("cannot read {PLAYBOOK}: {e}"));
         Compiled {
             diagnostics: c
