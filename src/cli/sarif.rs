@@ -100,14 +100,44 @@ fn location(file: &str, line: usize, column: usize, end_line: usize, end_column:
     })
 }
 
-/// A relative path stays as it is; an absolute one becomes a `file:` URI.
+/// A relative path becomes a relative URI reference (each segment
+/// percent-encoded, and `./` in front when the first segment has a `:`); an
+/// absolute one becomes a `file:` URI.
 fn uri(file: &str) -> String {
     let path = std::path::Path::new(file);
     if path.is_absolute() {
-        url::Url::from_file_path(path)
+        return url::Url::from_file_path(path)
             .map(|u| u.to_string())
-            .unwrap_or_else(|_| file.to_string())
-    } else {
-        file.replace('\\', "/")
+            .unwrap_or_else(|_| file.to_string());
+    }
+    let normalized = file.replace('\\', "/");
+    let mut out = String::new();
+    if normalized
+        .split('/')
+        .next()
+        .is_some_and(|s| s.contains(':'))
+    {
+        out.push_str("./");
+    }
+    for b in normalized.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn relative_paths_become_uri_references() {
+        assert_eq!(uri("playbooks/a b.playbook"), "playbooks/a%20b.playbook");
+        assert_eq!(uri("50%.playbook"), "50%25.playbook");
+        assert_eq!(uri("a:b.playbook"), "./a%3Ab.playbook");
+        assert_eq!(uri("中.playbook"), "%E4%B8%AD.playbook");
     }
 }
