@@ -241,20 +241,16 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
             Rule::type_expr | Rule::named_type | Rule::set_type | Rule::one_of_type => {
                 "a type".to_string()
             }
-            Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::cmp_expr
-            | Rule::add_expr
-            | Rule::mul_expr
-            | Rule::prefix_expr
-            | Rule::prefix_op
-            | Rule::primary
-            | Rule::subject => "an expression".to_string(),
-            Rule::cmp_op | Rule::add_op | Rule::mul_op | Rule::kw_and | Rule::kw_or => {
-                "an operator".to_string()
+            Rule::expr | Rule::prefix_op | Rule::primary | Rule::subject => {
+                "an expression".to_string()
             }
+            Rule::cmp_op
+            | Rule::add_op
+            | Rule::mul_op
+            | Rule::and_op
+            | Rule::or_op
+            | Rule::kw_and
+            | Rule::kw_or => "an operator".to_string(),
             Rule::arm_head | Rule::stmt_arm | Rule::expr_arm => "a match arm".to_string(),
             Rule::list_entry | Rule::next_entry => "an entry `ID \"text\"`".to_string(),
             Rule::history_entry => "a history entry `YYYY-MM-DD \"who\" \"what\"`".to_string(),

@@ -755,138 +755,191 @@ impl Lower {
     }
 
     fn expr_depth(&mut self, pair: P) -> (Expr, usize) {
-        let span = self.span(&pair);
         match pair.as_rule() {
-            Rule::expr | Rule::paren | Rule::subject => {
+            Rule::expr => self.flat_expr(pair),
+            Rule::paren | Rule::subject => {
                 let inner = pair.into_inner().next().expect("wrapper has an expression");
                 self.expr_depth(inner)
-            }
-            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
-                let mut kids = Kids::of(pair);
-                let (mut lhs, mut depth) = self.expr_depth(kids.next());
-                while let Some(op) = kids.inner.next() {
-                    let op = binary_op(&op);
-                    let (rhs, d) = self.expr_depth(kids.next());
-                    depth = depth.max(d) + 1;
-                    let span = lhs.span.to(rhs.span);
-                    if depth > MAX_EXPR_DEPTH {
-                        // Stop building: the tree would be too deep to walk.
-                        for _ in kids.inner.by_ref() {}
-                        return (self.too_deep(span), 0);
-                    }
-                    lhs = Expr {
-                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                        span,
-                    };
-                }
-                (lhs, depth)
-            }
-            Rule::not_expr => {
-                let mut nots = 0;
-                let mut operand = None;
-                for p in pair.into_inner() {
-                    if p.as_rule() == Rule::kw_not {
-                        nots += 1;
-                    } else {
-                        operand = Some(p);
-                    }
-                }
-                let (mut e, mut depth) = self.expr_depth(operand.expect("not_expr has an operand"));
-                if nots + depth > MAX_EXPR_DEPTH {
-                    return (self.too_deep(span), 0);
-                }
-                for _ in 0..nots {
-                    depth += 1;
-                    e = Expr {
-                        kind: ExprKind::Prefix(PrefixOp::Not, Box::new(e)),
-                        span,
-                    };
-                }
-                (e, depth)
-            }
-            Rule::cmp_expr => {
-                let mut kids = Kids::of(pair);
-                let (lhs, d1) = self.expr_depth(kids.next());
-                match kids.inner.next() {
-                    None => (lhs, d1),
-                    Some(op) => {
-                        let op = binary_op(&op);
-                        let (rhs, d2) = self.expr_depth(kids.next());
-                        let span = lhs.span.to(rhs.span);
-                        (
-                            Expr {
-                                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                                span,
-                            },
-                            d1.max(d2) + 1,
-                        )
-                    }
-                }
-            }
-            Rule::prefix_expr => {
-                let mut ops = Vec::new();
-                let mut primary = None;
-                for p in pair.into_inner() {
-                    if p.as_rule() == Rule::prefix_op {
-                        let op_span = self.span(&p);
-                        let op = p.into_inner().next().expect("prefix op has a form");
-                        let op = match op.as_rule() {
-                            Rule::neg => PrefixOp::Neg,
-                            Rule::percent_of => {
-                                let pct = op.into_inner().next().expect("percent");
-                                PrefixOp::PercentOf(self.percent(&pct))
-                            }
-                            Rule::year_of => PrefixOp::YearOf,
-                            Rule::count_of => PrefixOp::CountOf,
-                            _ => {
-                                let mut k = Kids::of(op);
-                                let month_pair = k.next();
-                                let month = month_number(month_pair.as_str());
-                                let day_pair = k.next();
-                                let day = self.int(&day_pair);
-                                let day = if (1..=31).contains(&day) {
-                                    day as i8
-                                } else {
-                                    let span = self.span(&day_pair);
-                                    self.diagnostics.push(
-                                        Diagnostic::new(
-                                            Code::InvalidLiteral,
-                                            span,
-                                            format!("day `{day}` is not a day of a month"),
-                                        )
-                                        .label("expected 1 to 31")
-                                        .help("write the day of the month, for example `december 31 of ...`"),
-                                    );
-                                    1
-                                };
-                                PrefixOp::DayOf { month, day }
-                            }
-                        };
-                        ops.push((op, op_span));
-                    } else {
-                        primary = Some(p);
-                    }
-                }
-                let (mut e, mut depth) =
-                    self.expr_depth(primary.expect("prefix_expr has a primary"));
-                if ops.len() + depth > MAX_EXPR_DEPTH {
-                    return (self.too_deep(span), 0);
-                }
-                for (op, op_span) in ops.into_iter().rev() {
-                    depth += 1;
-                    let span = op_span.to(e.span);
-                    e = Expr {
-                        kind: ExprKind::Prefix(op, Box::new(e)),
-                        span,
-                    };
-                }
-                (e, depth)
             }
             Rule::primary => {
                 let inner = pair.into_inner().next().expect("primary has a form");
                 self.primary(inner)
             }
             _ => self.primary(pair),
+        }
+    }
+
+    /// Applies precedence to the flat `operand (operator operand)*` row of
+    /// an expression, with explicit stacks (no recursion over the row).
+    fn flat_expr(&mut self, pair: P) -> (Expr, usize) {
+        let span = self.span(&pair);
+        // Pending operators; each with its precedence.
+        enum Pending {
+            Binary(BinaryOp, u8),
+            Not(Span),
+        }
+        const NOT: u8 = 3;
+        let mut operands: Vec<(Expr, usize)> = Vec::new();
+        let mut operators: Vec<Pending> = Vec::new();
+        let mut tight: Vec<(PrefixOp, Span)> = Vec::new();
+        let mut in_tight = false;
+        let mut failed = false;
+
+        // Reduces the top operator; false when the tree grew too deep.
+        fn reduce(operands: &mut Vec<(Expr, usize)>, op: Pending) -> bool {
+            match op {
+                Pending::Binary(op, _) => {
+                    let (rhs, d2) = operands.pop().expect("an operand for each operator");
+                    let (lhs, d1) = operands.pop().expect("an operand for each operator");
+                    let depth = d1.max(d2) + 1;
+                    let span = lhs.span.to(rhs.span);
+                    operands.push((
+                        Expr {
+                            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                            span,
+                        },
+                        depth,
+                    ));
+                    depth <= MAX_EXPR_DEPTH
+                }
+                Pending::Not(start) => {
+                    let (e, d) = operands.pop().expect("an operand for `not`");
+                    let span = start.to(e.span);
+                    operands.push((
+                        Expr {
+                            kind: ExprKind::Prefix(PrefixOp::Not, Box::new(e)),
+                            span,
+                        },
+                        d + 1,
+                    ));
+                    d < MAX_EXPR_DEPTH
+                }
+            }
+        }
+        let precedence = |op: &Pending| match op {
+            Pending::Binary(_, p) => *p,
+            Pending::Not(_) => NOT,
+        };
+
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::prefix_op => {
+                    let op_span = self.span(&part);
+                    let op = part.into_inner().next().expect("prefix op has a form");
+                    if op.as_rule() == Rule::kw_not && !in_tight {
+                        operators.push(Pending::Not(op_span));
+                        continue;
+                    }
+                    in_tight = true;
+                    let op = self.prefix_op(op);
+                    tight.push((op, op_span));
+                    if tight.len() > MAX_EXPR_DEPTH {
+                        failed = true;
+                    }
+                }
+                Rule::primary => {
+                    let inner = part.into_inner().next().expect("primary has a form");
+                    let (mut e, mut depth) = self.primary(inner);
+                    for (op, op_span) in tight.drain(..).rev() {
+                        depth += 1;
+                        let span = op_span.to(e.span);
+                        e = Expr {
+                            kind: ExprKind::Prefix(op, Box::new(e)),
+                            span,
+                        };
+                    }
+                    in_tight = false;
+                    failed |= depth > MAX_EXPR_DEPTH;
+                    operands.push((e, depth));
+                }
+                rule
+                @ (Rule::or_op | Rule::and_op | Rule::cmp_op | Rule::add_op | Rule::mul_op) => {
+                    let op = binary_op(&part);
+                    let p = match rule {
+                        Rule::or_op => 1,
+                        Rule::and_op => 2,
+                        Rule::cmp_op => 4,
+                        Rule::add_op => 5,
+                        _ => 6,
+                    };
+                    while operators.last().is_some_and(|top| precedence(top) >= p) {
+                        if p == 4 && matches!(operators.last(), Some(Pending::Binary(_, 4))) {
+                            let at = self.span(&part);
+                            self.diagnostics.push(
+                                Diagnostic::new(
+                                    Code::SyntaxError,
+                                    at,
+                                    "comparisons cannot be chained",
+                                )
+                                .label("a second comparison")
+                                .help("join two comparisons with `and`, for example `0 < x and x < 10`"),
+                            );
+                            return (
+                                Expr {
+                                    kind: ExprKind::Error,
+                                    span,
+                                },
+                                0,
+                            );
+                        }
+                        let top = operators.pop().expect("checked above");
+                        failed |= !reduce(&mut operands, top);
+                    }
+                    operators.push(Pending::Binary(op, p));
+                }
+                _ => {}
+            }
+            if failed {
+                return (self.too_deep(span), 0);
+            }
+        }
+        while let Some(top) = operators.pop() {
+            if !reduce(&mut operands, top) {
+                return (self.too_deep(span), 0);
+            }
+        }
+        operands.pop().unwrap_or((
+            Expr {
+                kind: ExprKind::Error,
+                span,
+            },
+            0,
+        ))
+    }
+
+    fn prefix_op(&mut self, op: P) -> PrefixOp {
+        match op.as_rule() {
+            Rule::kw_not => PrefixOp::Not,
+            Rule::neg => PrefixOp::Neg,
+            Rule::percent_of => {
+                let pct = op.into_inner().next().expect("percent");
+                PrefixOp::PercentOf(self.percent(&pct))
+            }
+            Rule::year_of => PrefixOp::YearOf,
+            Rule::count_of => PrefixOp::CountOf,
+            _ => {
+                let mut k = Kids::of(op);
+                let month_pair = k.next();
+                let month = month_number(month_pair.as_str());
+                let day_pair = k.next();
+                let day = self.int(&day_pair);
+                let day = if (1..=31).contains(&day) {
+                    day as i8
+                } else {
+                    let span = self.span(&day_pair);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::InvalidLiteral,
+                            span,
+                            format!("day `{day}` is not a day of a month"),
+                        )
+                        .label("expected 1 to 31")
+                        .help("write the day of the month, for example `december 31 of ...`"),
+                    );
+                    1
+                };
+                PrefixOp::DayOf { month, day }
+            }
         }
     }
 
