@@ -93,3 +93,53 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{ExprKind, PrefixOp, StmtKind};
+
+    /// The expression of `let x = EXPR`, written with explicit parentheses.
+    fn shape(expr: &str) -> String {
+        let text = format!("playbook p {{ let x = {expr} }}");
+        let (tree, diagnostics) = parse(FileId(0), &text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let tree = tree.expect("a tree");
+        let StmtKind::Let { value, .. } = &tree.body[0].kind else {
+            panic!("not a let");
+        };
+        fn show(e: &crate::ast::Expr) -> String {
+            match &e.kind {
+                ExprKind::Name(id) => id.name.clone(),
+                ExprKind::Int(n) => n.to_string(),
+                ExprKind::Binary(op, a, b) => format!("({} {} {})", show(a), op.symbol(), show(b)),
+                ExprKind::Prefix(PrefixOp::Not, a) => format!("(not {})", show(a)),
+                ExprKind::Prefix(PrefixOp::Neg, a) => format!("(- {})", show(a)),
+                ExprKind::Prefix(PrefixOp::PercentOf(p), a) => format!("({p}/100% of {})", show(a)),
+                ExprKind::Prefix(PrefixOp::YearOf, a) => format!("(year of {})", show(a)),
+                other => format!("{other:?}"),
+            }
+        }
+        show(value)
+    }
+
+    #[test]
+    fn precedence_from_loosest_to_tightest() {
+        assert_eq!(shape("a or b and c"), "(a or (b and c))");
+        assert_eq!(shape("not a == b and c"), "((not (a == b)) and c)");
+        assert_eq!(shape("a == b or not c"), "((a == b) or (not c))");
+        assert_eq!(shape("1 + 2 * 3 - 4"), "((1 + (2 * 3)) - 4)");
+        assert_eq!(shape("- a * b"), "((- a) * b)");
+        assert_eq!(shape("a >= 10% of b + 1"), "(a >= ((1000/100% of b) + 1))");
+        assert_eq!(shape("year of t + 1"), "((year of t) + 1)");
+        assert_eq!(shape("a not in s"), "(a not in s)");
+        assert_eq!(shape("(a or b) and c"), "((a or b) and c)");
+    }
+
+    #[test]
+    fn comparisons_do_not_chain() {
+        let (_, diagnostics) = parse(FileId(0), "playbook p { let x = 0 < a < 10 }");
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].message, "comparisons cannot be chained");
+    }
+}
