@@ -15,7 +15,66 @@ pub struct LText {
     /// The stable key translations refer to: `step.prepare`, `item.demo-rfa-form`.
     pub key: String,
     /// Locale to text, in template form (`{name}` placeholders, `{{` for a brace).
-    pub text: BTreeMap<String, String>,
+    pub text: Localized,
+}
+
+/// Texts by locale: a map, stored as a short sorted list (most texts have
+/// one or two locales, and a playbook has hundreds of thousands of texts, so
+/// a tree map per text would cost more than the texts).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Localized(Vec<(String, String)>);
+
+impl Localized {
+    pub fn new() -> Localized {
+        Localized(Vec::new())
+    }
+
+    pub fn insert(&mut self, locale: String, text: String) {
+        match self.0.binary_search_by(|(l, _)| l.as_str().cmp(&locale)) {
+            Ok(i) => self.0[i].1 = text,
+            Err(i) => self.0.insert(i, (locale, text)),
+        }
+    }
+
+    pub fn get(&self, locale: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(l, _)| l.as_str().cmp(locale))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(l, t)| (l, t))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(_, t)| t)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(l, _)| l)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Localized {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(l, t)| (l, t)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, String>::deserialize(deserializer)?;
+        Ok(Localized(map.into_iter().collect()))
+    }
 }
 
 impl LText {

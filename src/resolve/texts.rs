@@ -9,7 +9,7 @@ use crate::ir::LText;
 use crate::registry::Code;
 use crate::source::Span;
 use crate::syntax::placeholders;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 /// The locale a file is written in when it does not say.
 pub const DEFAULT_LOCALE: &str = "en";
@@ -68,7 +68,7 @@ impl TextTable {
 
     /// Builds the text `key` of `module` in every locale it has.
     pub fn text(&mut self, module: usize, key: &str, source: &ast::Text) -> LText {
-        let mut text = BTreeMap::new();
+        let mut text = crate::ir::Localized::new();
         text.insert(self.source_locales[module].clone(), source.value.clone());
         for (m, catalogue) in &self.catalogues {
             if *m == module

@@ -223,7 +223,7 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
     for rule in positives {
         let word = match rule {
             Rule::ident => "an id".to_string(),
-            Rule::text | Rule::string | Rule::text_block => "a text in quotes".to_string(),
+            Rule::string | Rule::text_block => "a text in quotes".to_string(),
             Rule::int => "a number".to_string(),
             Rule::task_number => "a task number".to_string(),
             Rule::percent => "a percentage".to_string(),

@@ -49,6 +49,14 @@ impl<'i> Kids<'i> {
         self.inner.peek().map(|p| p.as_rule())
     }
 
+    /// The next child if it is a text.
+    fn take_text(&mut self) -> Option<P<'i>> {
+        match self.peek() {
+            Some(r) if is_text(r) => self.inner.next(),
+            _ => None,
+        }
+    }
+
     fn skip_punctuation(&mut self) {
         while matches!(
             self.inner.peek().map(|p| p.as_rule()),
@@ -82,6 +90,11 @@ impl<'i> Kids<'i> {
         self.skip_punctuation();
         self.inner
     }
+}
+
+/// Whether a rule is a text (the grammar's `text` is silent).
+fn is_text(rule: Rule) -> bool {
+    matches!(rule, Rule::string | Rule::text_block)
 }
 
 /// Whether a rule is a keyword (`kw_*`): computed once from the rule names.
@@ -151,18 +164,15 @@ impl Lower {
         pair.into_inner().map(|p| self.ident(p)).collect()
     }
 
+    /// A text: a one-line string or a `"""` block (the pair includes the
+    /// quotes).
     fn text(&mut self, pair: P) -> Text {
         let span = self.span(&pair);
-        let inner = pair
-            .into_inner()
-            .next()
-            .expect("a text is a string or a block");
-        let value = match inner.as_rule() {
-            Rule::text_block => {
-                let body = inner.into_inner().next().map(|b| b.as_str()).unwrap_or("");
-                text::dedent(body)
-            }
-            _ => self.string_value(inner),
+        let value = if pair.as_rule() == Rule::text_block {
+            let raw = pair.as_str();
+            text::dedent(&raw[3..raw.len() - 3])
+        } else {
+            self.string_value(pair)
         };
         Text { value, span }
     }
@@ -174,9 +184,10 @@ impl Lower {
     }
 
     fn string_value(&mut self, pair: P) -> String {
-        let body = pair.into_inner().next().expect("a string has a body");
-        let start = body.as_span().start();
-        match text::unescape(body.as_str()) {
+        let raw = pair.as_str();
+        let body = &raw[1..raw.len() - 1];
+        let start = pair.as_span().start() + 1;
+        match text::unescape(body) {
             Ok(value) => value,
             Err((offset, len, message)) => {
                 self.diagnostics.push(
@@ -190,7 +201,7 @@ impl Lower {
                         "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\{`, `\\}` and `\\u{HEX}`",
                     ),
                 );
-                body.as_str().to_string()
+                body.to_string()
             }
         }
     }
@@ -335,7 +346,7 @@ impl Lower {
         let mut when = None;
         for p in kids.rest() {
             match p.as_rule() {
-                Rule::text => {
+                Rule::string | Rule::text_block => {
                     let text = self.text(p);
                     declared = Some((text, None));
                 }
@@ -380,7 +391,7 @@ impl Lower {
             Rule::description_stmt => StmtKind::Description(self.text(kids.next())),
             Rule::phase_stmt => {
                 let id = self.ident(kids.next());
-                let label = kids.take(Rule::text).map(|t| self.text(t));
+                let label = kids.take_text().map(|t| self.text(t));
                 StmtKind::Phase { id, label }
             }
             Rule::motions_stmt => StmtKind::Motions(self.idents(kids.next())),
@@ -388,7 +399,7 @@ impl Lower {
             Rule::author_stmt => StmtKind::Author(self.text(kids.next())),
             Rule::owner_stmt => {
                 let p = kids.next();
-                if p.as_rule() == Rule::text {
+                if is_text(p.as_rule()) {
                     StmtKind::Owner(Owner::Text(self.text(p)))
                 } else {
                     StmtKind::Owner(Owner::Role(self.ident(p)))
@@ -477,13 +488,13 @@ impl Lower {
             }
             Rule::enum_decl => {
                 let id = self.ident(kids.next());
-                let label = kids.take(Rule::text).map(|t| self.text(t));
+                let label = kids.take_text().map(|t| self.text(t));
                 let values = kids
                     .rest()
                     .map(|v| {
                         let mut k = Kids::of(v);
                         let id = self.ident(k.next());
-                        let label = k.take(Rule::text).map(|t| self.text(t));
+                        let label = k.take_text().map(|t| self.text(t));
                         EnumValue { id, label }
                     })
                     .collect();
@@ -492,7 +503,7 @@ impl Lower {
             Rule::field_decl | Rule::input_decl => {
                 let id = self.ident(kids.next());
                 let ty = self.type_expr(kids.next());
-                let label = kids.take(Rule::text).map(|t| self.text(t));
+                let label = kids.take_text().map(|t| self.text(t));
                 if rule == Rule::field_decl {
                     StmtKind::Field { id, ty, label }
                 } else {
@@ -502,7 +513,7 @@ impl Lower {
             Rule::let_decl => {
                 let id = self.ident(kids.next());
                 let ty = kids.take(Rule::type_expr).map(|t| self.type_expr(t));
-                let label = kids.take(Rule::text).map(|t| self.text(t));
+                let label = kids.take_text().map(|t| self.text(t));
                 let value = self.expr(kids.next());
                 StmtKind::Let {
                     id,
@@ -532,9 +543,9 @@ impl Lower {
                         Rule::owner_stmt => {
                             let p = clause
                                 .into_inner()
-                                .find(|p| matches!(p.as_rule(), Rule::ident | Rule::text))
+                                .find(|p| p.as_rule() == Rule::ident || is_text(p.as_rule()))
                                 .expect("owner has a value");
-                            if p.as_rule() == Rule::text {
+                            if is_text(p.as_rule()) {
                                 let span = self.span(&p);
                                 self.diagnostics.push(
                                     Diagnostic::new(
