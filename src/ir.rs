@@ -568,6 +568,54 @@ pub struct ExprArm {
 }
 
 impl Playbook {
+    /// Every text of the model, in a fixed order: header, declarations,
+    /// inputs and definitions, decisions, tasks, criteria, then each step's
+    /// title and items.
+    pub fn texts(&self) -> Vec<&LText> {
+        let h = &self.header;
+        let mut out: Vec<&LText> = Vec::new();
+        out.extend(h.title.iter().chain(&h.description).chain(&h.overview));
+        out.extend(
+            h.objectives
+                .iter()
+                .chain(&h.key_inputs)
+                .chain(&h.key_outputs)
+                .map(|e| &e.text),
+        );
+        out.extend(h.next_steps.iter().map(|n| &n.text));
+        out.extend(h.history.iter().map(|e| &e.what));
+        for decls in [
+            &self.phases,
+            &self.motions,
+            &self.roles,
+            &self.notes,
+            &self.services,
+            &self.templates,
+            &self.links,
+        ] {
+            out.extend(decls.iter().map(|d| &d.label));
+        }
+        for e in &self.enums {
+            out.extend(e.label.iter());
+            out.extend(e.values.iter().filter_map(|v| v.label.as_ref()));
+        }
+        out.extend(self.fields.iter().filter_map(|f| f.label.as_ref()));
+        out.extend(self.inputs.iter().filter_map(|i| i.label.as_ref()));
+        out.extend(self.lets.iter().filter_map(|l| l.label.as_ref()));
+        out.extend(self.decisions.iter().map(|d| &d.question));
+        out.extend(self.tasks.iter().map(|t| &t.name));
+        out.extend(self.criteria.iter().map(|c| &c.text));
+        for s in &self.steps {
+            out.push(&s.title);
+            walk_items(&s.items, &mut |item| match item {
+                Item::Do(d) => out.push(&d.text),
+                Item::Tip { text, .. } | Item::Warning { text, .. } => out.push(text),
+                _ => {}
+            });
+        }
+        out
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }

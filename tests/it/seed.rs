@@ -1230,53 +1230,9 @@ fn refresh_summary() {
     assert_eq!(got, want);
 }
 
-/// Every text of the model, wherever it is.
-fn all_ltexts(m: &Playbook) -> Vec<&LText> {
-    let mut out: Vec<&LText> = Vec::new();
-    let h = &m.header;
-    out.extend(h.title.iter());
-    out.extend(h.description.iter());
-    out.extend(h.overview.iter());
-    out.extend(
-        h.objectives
-            .iter()
-            .chain(&h.key_inputs)
-            .chain(&h.key_outputs)
-            .map(|e| &e.text),
-    );
-    out.extend(h.next_steps.iter().map(|n| &n.text));
-    out.extend(h.history.iter().map(|e| &e.what));
-    for decls in [
-        &m.phases,
-        &m.motions,
-        &m.roles,
-        &m.notes,
-        &m.services,
-        &m.templates,
-        &m.links,
-    ] {
-        out.extend(decls.iter().map(|d| &d.label));
-    }
-    for e in &m.enums {
-        out.extend(e.label.iter());
-        out.extend(e.values.iter().filter_map(|v| v.label.as_ref()));
-    }
-    out.extend(m.fields.iter().filter_map(|f| f.label.as_ref()));
-    out.extend(m.inputs.iter().filter_map(|i| i.label.as_ref()));
-    out.extend(m.lets.iter().filter_map(|l| l.label.as_ref()));
-    out.extend(m.decisions.iter().map(|d| &d.question));
-    out.extend(m.tasks.iter().map(|t| &t.name));
-    out.extend(m.criteria.iter().map(|c| &c.text));
-    for s in &m.steps {
-        out.push(&s.title);
-        out.extend(all_items(&s.items).into_iter().filter_map(item_text));
-    }
-    out
-}
-
 #[test]
 fn every_text_has_a_zh_translation() {
-    let texts = all_ltexts(model());
+    let texts = model().texts();
     assert!(texts.len() > 80, "only {} texts found", texts.len());
     let missing: Vec<&str> = texts
         .iter()
@@ -1300,7 +1256,7 @@ fn placeholders(text: &str) -> BTreeSet<String> {
 fn zh_texts_keep_the_placeholders() {
     let m = model();
     let mut with_placeholders = 0;
-    for t in all_ltexts(m) {
+    for t in m.texts() {
         let source = t.get(&m.source_locale, &m.source_locale);
         with_placeholders += usize::from(!placeholders(source).is_empty());
         assert_eq!(

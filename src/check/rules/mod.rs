@@ -54,34 +54,3 @@ fn too_many(span: Span, what: &str, limit: TooMany) -> Diagnostic {
 }
 
 pub(super) use super::analysis::all_exprs;
-
-/// Every text of a model's own declarations and steps.
-pub(super) fn all_texts(m: &crate::ir::Playbook) -> Vec<&crate::ir::LText> {
-    use crate::ir::Item;
-    let h = &m.header;
-    let mut out: Vec<&crate::ir::LText> = Vec::new();
-    out.extend(h.title.iter().chain(&h.description).chain(&h.overview));
-    out.extend(
-        h.objectives
-            .iter()
-            .chain(&h.key_inputs)
-            .chain(&h.key_outputs)
-            .map(|e| &e.text),
-    );
-    out.extend(h.next_steps.iter().map(|n| &n.text));
-    out.extend(h.history.iter().map(|e| &e.what));
-    out.extend(m.tasks.iter().map(|t| &t.name));
-    out.extend(m.criteria.iter().map(|c| &c.text));
-    out.extend(m.decisions.iter().map(|d| &d.question));
-    out.extend(m.inputs.iter().filter_map(|i| i.label.as_ref()));
-    out.extend(m.lets.iter().filter_map(|l| l.label.as_ref()));
-    for s in &m.steps {
-        out.push(&s.title);
-        crate::ir::walk_items(&s.items, &mut |item| match item {
-            Item::Do(d) => out.push(&d.text),
-            Item::Tip { text, .. } | Item::Warning { text, .. } => out.push(text),
-            _ => {}
-        });
-    }
-    out
-}

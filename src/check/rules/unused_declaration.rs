@@ -5,7 +5,7 @@
 //! also shows up in exported documents as if it mattered. Declarations of
 //! shared catalogues are used by other playbooks and are not reported.
 
-use super::{Analysis, all_exprs, all_texts};
+use super::{Analysis, all_exprs};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, ExprKind, Item, UnitKind};
 use crate::registry::Code;
@@ -55,7 +55,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
         });
     }
     let mut placeholders: HashSet<String> = HashSet::new();
-    for t in all_texts(m) {
+    for t in m.texts() {
         for text in t.text.values() {
             placeholders.extend(
                 crate::syntax::placeholders(text)
