@@ -18,16 +18,16 @@ pub const EXIT_PROBLEMS: i32 = 1;
 /// Exit code: bad arguments, or a file that cannot be read.
 pub const EXIT_USAGE: i32 = 2;
 
-/// Compile, check, export and run business-process playbooks.
+/// Compile and check business-process playbooks.
 #[derive(Debug, Parser)]
 #[command(
     name = "playbook",
     version,
-    about = "Compile, check, export and run business-process playbooks",
-    long_about = "Compile, check, export and run business-process playbooks.\n\n\
+    about = "Compile and check business-process playbooks",
+    long_about = "Compile and check business-process playbooks.\n\n\
         Playbooks are `.playbook` source files: steps, the roles that own them, tasks, \
         quality gates, typed inputs, decisions and loops. `playbook check` proves them \
-        well formed and reports every problem with a stable code.\n\n\
+        well formed and complete on every path, and reports every problem with a stable code.\n\n\
         Exit codes: 0 no problems, 1 problems found, 2 usage or I/O error.",
     after_help = "Run `playbook explain CODE` for the meaning of a diagnostic code."
 )]
