@@ -234,7 +234,8 @@ fn set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-const DIAGNOSTIC_KEYS: &[&str] = &[
+/// The keys every diagnostic of `--format json` has.
+pub(crate) const DIAGNOSTIC_KEYS: &[&str] = &[
     "code",
     "severity",
     "message",

@@ -512,23 +512,13 @@ fn json_has_the_documented_shape() {
     let dir = faulty_folder();
     let report = faulty_report(dir.path());
     assert_eq!(keys(&report), set(&["diagnostics", "summary"]));
-    let required = [
-        "code",
-        "severity",
-        "message",
-        "file",
-        "line",
-        "column",
-        "end_line",
-        "end_column",
-        "help",
-    ];
+    let required = crate::cli::DIAGNOSTIC_KEYS;
     let mut seen_related = false;
     let mut seen_path = false;
     for d in diagnostics(&report) {
         let k = keys(d);
-        let extra: BTreeSet<&str> = k.difference(&set(&required)).copied().collect();
-        assert!(set(&required).is_subset(&k), "{d:#}");
+        let extra: BTreeSet<&str> = k.difference(&set(required)).copied().collect();
+        assert!(set(required).is_subset(&k), "{d:#}");
         assert!(extra.is_subset(&set(&["related", "path"])), "{d:#}");
         let code = d["code"].as_str().expect("a code");
         assert!(Code::from_name(code).is_some(), "{code}");
