@@ -10,7 +10,7 @@ use crate::i18n;
 use crate::registry::Code;
 use crate::source::{FileId, SourceFile, Sources, Span};
 use crate::syntax;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// A parsed file.
@@ -94,7 +94,7 @@ pub fn parse_with_uses(
             complete: false,
         };
     };
-    let mut index: HashMap<PathBuf, usize> = HashMap::from([(root.to_path_buf(), 0)]);
+    let mut index: FxHashMap<PathBuf, usize> = FxHashMap::from_iter([(root.to_path_buf(), 0)]);
     // Edges of the `use` graph: (from, to, the `use` statement's span).
     let mut edges: Vec<(usize, usize, Span)> = Vec::new();
     parsed.push(Parsed {
@@ -239,7 +239,7 @@ pub fn translations(
 ) -> Vec<(usize, i18n::Catalogue)> {
     let mut out = Vec::new();
     for (module, p) in parsed.iter().enumerate() {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
         for stmt in &p.tree.body {
             let StmtKind::Translation { locale, path } = &stmt.kind else {
                 continue;

@@ -15,8 +15,9 @@ use super::graph::StepGraph;
 use crate::eval::{self, Env, EvalError, Ratio, Value};
 use crate::ir::{self, BinaryOp, Expr, ExprKind, Item, Playbook, Type};
 use crate::source::Span;
+use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// The most scenarios one question may enumerate.
 pub const MAX_SCENARIOS: usize = 1 << 16;
@@ -112,17 +113,17 @@ pub struct Analysis<'m> {
     pub graph: StepGraph,
     /// Every item, depth first.
     pub items: Vec<Placed<'m>>,
-    pub item_index: HashMap<&'m str, usize>,
-    lets: HashMap<&'m str, &'m ir::Let>,
+    pub item_index: FxHashMap<&'m str, usize>,
+    lets: FxHashMap<&'m str, &'m ir::Let>,
     /// Variables each `let` reads, transitively.
-    let_vars: HashMap<&'m str, BTreeSet<Var>>,
-    domains: HashMap<Var, Vec<Value>>,
+    let_vars: FxHashMap<&'m str, BTreeSet<Var>>,
+    domains: FxHashMap<Var, Vec<Value>>,
     /// The input that says which services a run covers, if there is one.
     pub services_input: Option<&'m str>,
     /// Steps declaring each criterion (as entry or exit), with the condition.
-    pub producers: HashMap<&'m str, Vec<Producer<'m>>>,
+    pub producers: FxHashMap<&'m str, Vec<Producer<'m>>>,
     /// The step that declares each criterion.
-    pub declared_by: HashMap<&'m str, &'m str>,
+    pub declared_by: FxHashMap<&'m str, &'m str>,
     /// The variables of the playbook's own `requires`.
     precondition_vars: BTreeSet<Var>,
     /// Whether any inputs satisfy the playbook's own `requires`.
@@ -144,9 +145,10 @@ impl<'m> Analysis<'m> {
             .enumerate()
             .filter_map(|(i, p)| p.id().map(|id| (id, i)))
             .collect();
-        let lets: HashMap<&str, &ir::Let> = model.lets.iter().map(|l| (l.id.as_str(), l)).collect();
+        let lets: FxHashMap<&str, &ir::Let> =
+            model.lets.iter().map(|l| (l.id.as_str(), l)).collect();
         let let_order = let_order(model);
-        let mut let_vars: HashMap<&str, BTreeSet<Var>> = HashMap::new();
+        let mut let_vars: FxHashMap<&str, BTreeSet<Var>> = FxHashMap::default();
         for id in &let_order {
             let mut vars = BTreeSet::new();
             let mut uses = Vec::new();
@@ -163,12 +165,12 @@ impl<'m> Analysis<'m> {
             .iter()
             .find(|i| i.id == "services" && i.ty == Type::Set("service".to_string()))
             .map(|i| i.id.as_str());
-        let declared_by: HashMap<&str, &str> = model
+        let declared_by: FxHashMap<&str, &str> = model
             .criteria
             .iter()
             .map(|c| (c.id.as_str(), c.step.as_str()))
             .collect();
-        let mut producers: HashMap<&str, Vec<_>> = HashMap::new();
+        let mut producers: FxHashMap<&str, Vec<_>> = FxHashMap::default();
         for (index, step) in model.steps.iter().enumerate() {
             for (kind, gates) in [
                 (ir::GateKind::Entry, &step.entry),
@@ -194,7 +196,7 @@ impl<'m> Analysis<'m> {
             item_index,
             lets,
             let_vars,
-            domains: HashMap::new(),
+            domains: FxHashMap::default(),
             services_input,
             producers,
             declared_by,
@@ -362,12 +364,12 @@ impl<'m> Analysis<'m> {
         }
     }
 
-    fn build_domains(&self) -> HashMap<Var, Vec<Value>> {
-        let mut constants: HashMap<Var, Vec<Value>> = HashMap::new();
+    fn build_domains(&self) -> FxHashMap<Var, Vec<Value>> {
+        let mut constants: FxHashMap<Var, Vec<Value>> = FxHashMap::default();
         for e in all_exprs(self.model) {
             walk_expr(e, &mut |e| collect_constants(e, &mut constants));
         }
-        let mut domains = HashMap::new();
+        let mut domains = FxHashMap::default();
         for input in &self.model.inputs {
             let var = Var::Input(input.id.clone());
             let values = self.domain(&input.ty, constants.get(&var));
@@ -483,7 +485,7 @@ impl<'m> Analysis<'m> {
 pub struct Scenario<'a, 'm> {
     analysis: &'a Analysis<'m>,
     pub values: Vec<(Var, Value)>,
-    lets: RefCell<HashMap<&'m str, Result<Value, EvalError>>>,
+    lets: RefCell<FxHashMap<&'m str, Result<Value, EvalError>>>,
     /// The loop variable bound while evaluating inside a `for each`.
     loop_value: Option<(String, Value)>,
     /// Where `recorded X` is being asked: a step, and whether evidence
@@ -502,7 +504,7 @@ impl<'a, 'm> Scenario<'a, 'm> {
         Scenario {
             analysis,
             values,
-            lets: RefCell::new(HashMap::new()),
+            lets: RefCell::new(FxHashMap::default()),
             loop_value: None,
             at: Cell::new(None),
             depth: Cell::new(0),
@@ -864,7 +866,7 @@ fn direct_vars<'e>(e: &'e Expr, vars: &mut BTreeSet<Var>, lets: &mut Vec<&'e str
 
 /// Definitions in dependency order (the resolver has rejected cycles).
 fn let_order(model: &Playbook) -> Vec<&str> {
-    let index: HashMap<&str, usize> = model
+    let index: FxHashMap<&str, usize> = model
         .lets
         .iter()
         .enumerate()
@@ -892,7 +894,7 @@ fn let_order(model: &Playbook) -> Vec<&str> {
 }
 
 /// Records, per variable, the constants it is compared with.
-fn collect_constants(e: &Expr, constants: &mut HashMap<Var, Vec<Value>>) {
+fn collect_constants(e: &Expr, constants: &mut FxHashMap<Var, Vec<Value>>) {
     let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
         return;
     };

@@ -4,7 +4,7 @@
 
 use crate::ir::{GateKind, Playbook};
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Why one step waits for another.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct StepGraph {
 
 impl StepGraph {
     pub fn new(model: &Playbook) -> StepGraph {
-        let index: HashMap<&str, usize> = model
+        let index: FxHashMap<&str, usize> = model
             .steps
             .iter()
             .enumerate()
@@ -36,7 +36,7 @@ impl StepGraph {
             .collect();
         let mut graph = DiGraph::with_capacity(model.steps.len(), model.steps.len());
         let nodes: Vec<NodeIndex> = (0..model.steps.len()).map(|i| graph.add_node(i)).collect();
-        let exit_of: HashMap<&str, usize> = model
+        let exit_of: FxHashMap<&str, usize> = model
             .criteria
             .iter()
             .filter(|c| c.kind == GateKind::Exit)
@@ -102,7 +102,7 @@ impl StepGraph {
         }
         // Walk backwards from `to`, never below `from`'s rank.
         let mut stack = vec![self.nodes[to]];
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FxHashSet::default();
         while let Some(n) = stack.pop() {
             for p in self
                 .graph
@@ -129,13 +129,13 @@ impl StepGraph {
             if scc.len() < 2 && !self_loop {
                 continue;
             }
-            let members: std::collections::HashSet<NodeIndex> = scc.iter().copied().collect();
+            let members: FxHashSet<NodeIndex> = scc.iter().copied().collect();
             let start = *scc
                 .iter()
                 .min_by_key(|n| self.graph[**n])
                 .unwrap_or(&scc[0]);
             // Breadth-first search inside the component back to `start`.
-            let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+            let mut previous: FxHashMap<NodeIndex, NodeIndex> = FxHashMap::default();
             let mut queue = std::collections::VecDeque::from([start]);
             let mut closing = None;
             while let Some(n) = queue.pop_front() {

@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::diagnostic::JsonDiagnostic;
 use crate::fs::FsLoader;
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -91,7 +91,7 @@ pub fn run(args: &Args) -> i32 {
                 .collect())
         })
         .collect();
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let mut json = Vec::new();
     let mut rendered = String::new();
     let mut io_failure = false;

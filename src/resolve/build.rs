@@ -8,6 +8,7 @@ use crate::ir::{self, Type};
 use crate::registry::Code;
 use crate::source::Span;
 use crate::syntax::placeholders;
+use rustc_hash::FxHashMap;
 
 /// Where an item statement stands.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -102,10 +103,7 @@ impl Resolver<'_> {
         let mut locale = None;
         let mut requires = None;
         let mut header = ir::Header::default();
-        let mut seen_entries: std::collections::HashMap<
-            &str,
-            std::collections::HashMap<String, Span>,
-        > = std::collections::HashMap::new();
+        let mut seen_entries: FxHashMap<&str, FxHashMap<String, Span>> = FxHashMap::default();
         for stmt in &root.body {
             match &stmt.kind {
                 StmtKind::Locale(id) => self.once(&mut locale, id.name.clone(), stmt),
@@ -226,12 +224,7 @@ impl Resolver<'_> {
         self.model().requires = requires.map(|(r, _)| r);
     }
 
-    fn unique_entry(
-        &mut self,
-        seen: &mut std::collections::HashMap<String, Span>,
-        id: &ast::Ident,
-        what: &str,
-    ) {
+    fn unique_entry(&mut self, seen: &mut FxHashMap<String, Span>, id: &ast::Ident, what: &str) {
         if let Some(first) = seen.insert(id.name.clone(), id.span) {
             self.error(
                 Diagnostic::new(

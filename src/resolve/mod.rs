@@ -15,8 +15,8 @@ use crate::i18n;
 use crate::ir;
 use crate::registry::Code;
 use crate::source::{Sources, Span};
+use rustc_hash::{FxHashMap, FxHashSet};
 use scope::{Ns, Scope};
-use std::collections::HashMap;
 pub use texts::TextTable;
 
 /// A parsed file and the display name of its path.
@@ -52,7 +52,7 @@ pub fn resolve(
         texts: TextTable::new(modules, translations),
         diagnostics: Vec::new(),
         model: None,
-        let_types: HashMap::new(),
+        let_types: FxHashMap::default(),
         loop_vars: Vec::new(),
         current_step: String::new(),
         decisions: Vec::new(),
@@ -81,7 +81,7 @@ struct Resolver<'a> {
     /// The model under construction (unused until `build`).
     model: Option<ir::Playbook>,
     /// Types of `let` definitions, filled in dependency order.
-    let_types: HashMap<String, ir::Type>,
+    let_types: FxHashMap<String, ir::Type>,
     /// Loop variables in scope, innermost last: (name, element type).
     loop_vars: Vec<(String, ir::Type)>,
     current_step: String,
@@ -186,7 +186,7 @@ impl<'a> Resolver<'a> {
             StmtKind::Phase { id, label: Some(_) } => self.declare(Ns::Phase, id, module),
             StmtKind::Enum { id, values, .. } => {
                 self.declare(Ns::Enum, id, module);
-                let mut seen: HashMap<&str, Span> = HashMap::new();
+                let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
                 for v in values {
                     if let Some(first) = seen.insert(&v.id.name, v.id.span) {
                         self.error(
@@ -552,7 +552,7 @@ impl<'a> Resolver<'a> {
                 } else {
                     owner.to_string()
                 };
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = FxHashSet::default();
                 for v in values {
                     if !seen.insert(v.name.as_str()) {
                         self.error(
@@ -662,7 +662,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .filter(|s| matches!(s.kind, StmtKind::Let { .. }))
             .collect();
-        let index: HashMap<&str, usize> = lets
+        let index: FxHashMap<&str, usize> = lets
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match &s.kind {
@@ -720,7 +720,7 @@ impl<'a> Resolver<'a> {
             });
         }
         // Keep source order in the model.
-        let order: HashMap<String, usize> = lets
+        let order: FxHashMap<String, usize> = lets
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match &s.kind {
@@ -736,7 +736,7 @@ impl<'a> Resolver<'a> {
     fn report_let_cycle(
         &mut self,
         lets: &[&ast::Stmt],
-        index: &HashMap<&str, usize>,
+        index: &FxHashMap<&str, usize>,
         start: usize,
     ) {
         // Walk the dependencies from `start` until a definition repeats.
@@ -745,7 +745,7 @@ impl<'a> Resolver<'a> {
             _ => unreachable!(),
         };
         let mut path = vec![start];
-        let mut seen = HashMap::from([(start, 0usize)]);
+        let mut seen = FxHashMap::from_iter([(start, 0usize)]);
         let mut current = start;
         loop {
             let StmtKind::Let { value, .. } = &lets[current].kind else {
@@ -784,9 +784,14 @@ impl<'a> Resolver<'a> {
 }
 
 /// Whether `from` reaches `target` through let dependencies (iteratively).
-fn reaches(lets: &[&ast::Stmt], index: &HashMap<&str, usize>, from: usize, target: usize) -> bool {
+fn reaches(
+    lets: &[&ast::Stmt],
+    index: &FxHashMap<&str, usize>,
+    from: usize,
+    target: usize,
+) -> bool {
     let mut stack = vec![from];
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FxHashSet::default();
     while let Some(i) = stack.pop() {
         if i == target {
             return true;

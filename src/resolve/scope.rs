@@ -3,7 +3,7 @@
 use crate::ast::DeclKind;
 use crate::ir;
 use crate::source::Span;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A namespace of ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,17 +97,17 @@ pub struct Symbol {
 
 #[derive(Default)]
 pub struct Scope {
-    symbols: HashMap<(Ns, String), Symbol>,
+    symbols: FxHashMap<(Ns, String), Symbol>,
     /// Declaration order of each namespace, for suggestions and listings.
-    order: HashMap<Ns, Vec<String>>,
-    value_types: HashMap<String, ir::Type>,
+    order: FxHashMap<Ns, Vec<String>>,
+    value_types: FxHashMap<String, ir::Type>,
     /// Enum id to its values (`service` is the enum of declared services).
-    enums: HashMap<String, Vec<String>>,
+    enums: FxHashMap<String, Vec<String>>,
     /// Enum value to the enums that have it.
-    value_owners: HashMap<String, Vec<String>>,
+    value_owners: FxHashMap<String, Vec<String>>,
     /// Item id to the step it stands in, and whether it is a `do` item.
-    item_places: HashMap<String, (String, bool)>,
-    value_kinds: HashMap<String, ValueKind>,
+    item_places: FxHashMap<String, (String, bool)>,
+    value_kinds: FxHashMap<String, ValueKind>,
 }
 
 impl Scope {

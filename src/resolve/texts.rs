@@ -9,7 +9,8 @@ use crate::ir::LText;
 use crate::registry::Code;
 use crate::source::Span;
 use crate::syntax::placeholders;
-use std::collections::{BTreeSet, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::BTreeSet;
 
 /// The locale a file is written in when it does not say.
 pub const DEFAULT_LOCALE: &str = "en";
@@ -92,7 +93,7 @@ impl TextTable {
     /// Reports missing, stale and orphaned translations, and placeholders
     /// that differ between a text and its translation.
     pub fn check(&self, modules: &[Module], diagnostics: &mut Vec<Diagnostic>) {
-        let mut used: HashSet<(usize, &str)> = HashSet::new();
+        let mut used: FxHashSet<(usize, &str)> = FxHashSet::default();
         for r in &self.requested {
             for (index, (m, catalogue)) in self.catalogues.iter().enumerate() {
                 if *m != r.module {
@@ -164,7 +165,7 @@ impl TextTable {
                 }
             }
         }
-        let requested: HashSet<(usize, &str)> = self
+        let requested: FxHashSet<(usize, &str)> = self
             .requested
             .iter()
             .map(|r| (r.module, r.key.as_str()))

@@ -18,6 +18,9 @@ pub const MAX_EXPR_DEPTH: usize = 200;
 
 pub struct Lower {
     file: FileId,
+    /// Where the text pest saw starts in the file: pairs of a statement
+    /// parsed on the rest of the file count from there.
+    pub offset: usize,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -118,16 +121,16 @@ impl Lower {
     pub fn new(file: FileId) -> Lower {
         Lower {
             file,
+            offset: 0,
             diagnostics: Vec::new(),
         }
     }
 
     /// The span of a pair, without the layout pest counts at its end.
     fn span(&self, pair: &P) -> Span {
-        let s = pair.as_span();
-        let text = pair.as_str();
-        let end = s.start() + text.trim_end().len();
-        Span::new(self.file, s.start(), end.max(s.start()))
+        let start = self.offset + pair.as_span().start();
+        let end = start + pair.as_str().trim_end().len();
+        Span::new(self.file, start, end)
     }
 
     pub fn file(&mut self, mut pairs: Pairs<Rule>) -> Option<File> {
@@ -151,6 +154,24 @@ impl Lower {
             body,
             span,
         })
+    }
+
+    /// The `head` of a file parsed statement by statement: its kind and id.
+    pub fn head(&mut self, pair: P) -> (UnitKind, Ident) {
+        let mut kids = Kids::of(pair);
+        let kind = if kids.take(Rule::kw_playbook).is_some() {
+            UnitKind::Playbook
+        } else {
+            kids.take(Rule::kw_catalogue);
+            UnitKind::Catalogue
+        };
+        (kind, self.ident(kids.next()))
+    }
+
+    /// A `next_stmt`: one top-level statement.
+    pub fn top_stmt(&mut self, pair: P) -> Option<Stmt> {
+        let stmt = pair.into_inner().find(|p| p.as_rule() == Rule::stmt)?;
+        Some(self.stmt(stmt.into_inner().next()?))
     }
 
     fn ident(&mut self, pair: P) -> Ident {
@@ -186,7 +207,7 @@ impl Lower {
     fn string_value(&mut self, pair: P) -> String {
         let raw = pair.as_str();
         let body = &raw[1..raw.len() - 1];
-        let start = pair.as_span().start() + 1;
+        let start = self.offset + pair.as_span().start() + 1;
         match text::unescape(body) {
             Ok(value) => value,
             Err((offset, len, message)) => {

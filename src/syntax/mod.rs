@@ -80,18 +80,62 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
         diagnostics.extend(structural);
         return (None, diagnostics);
     }
+    let (tree, found) = match parse_by_statement(file, text) {
+        Some((tree, found)) => (Some(tree), found),
+        None => parse_whole(file, text),
+    };
+    diagnostics.extend(found);
+    (tree, diagnostics)
+}
+
+/// Parses a file with the grammar's `file` rule: the reference for what
+/// `parse_by_statement` accepts, and the source of syntax errors.
+fn parse_whole(file: FileId, text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
     match Grammar::parse(Rule::file, text) {
-        Err(error) => {
-            diagnostics.push(errors::convert(file, text, error));
-            (None, diagnostics)
-        }
+        Err(error) => (None, vec![errors::convert(file, text, error)]),
         Ok(pairs) => {
             let mut lower = lower::Lower::new(file);
             let tree = lower.file(pairs);
-            diagnostics.extend(lower.diagnostics);
-            (tree, diagnostics)
+            (tree, lower.diagnostics)
         }
     }
+}
+
+/// Parses a well-formed file one top-level statement at a time (the
+/// grammar's `head`, `next_stmt` and `tail`), lowering each before parsing
+/// the next: pest's token queue then holds one statement, not the file.
+/// Returns `None` where the text is not well formed; the caller then parses
+/// it whole, which finds the same error `file` reports.
+fn parse_by_statement(file: FileId, text: &str) -> Option<(ast::File, Vec<Diagnostic>)> {
+    let head = Grammar::parse(Rule::head, text).ok()?.next()?;
+    let mut pos = head.as_span().end();
+    let mut lower = lower::Lower::new(file);
+    let (kind, id) = lower.head(head);
+    let mut body = Vec::new();
+    loop {
+        let rest = &text[pos..];
+        match Grammar::parse(Rule::next_stmt, rest) {
+            Ok(mut pairs) => {
+                let pair = pairs.next()?;
+                let end = pair.as_span().end();
+                lower.offset = pos;
+                body.push(lower.top_stmt(pair)?);
+                pos += end;
+            }
+            Err(_) => {
+                Grammar::parse(Rule::tail, rest).ok()?;
+                break;
+            }
+        }
+    }
+    let span = Span::new(file, 0, text.trim_end().len());
+    let tree = ast::File {
+        kind,
+        id,
+        body,
+        span,
+    };
+    Some((tree, lower.diagnostics))
 }
 
 #[cfg(test)]
@@ -134,6 +178,68 @@ mod tests {
         assert_eq!(shape("year of t + 1"), "((year of t) + 1)");
         assert_eq!(shape("a not in s"), "(a not in s)");
         assert_eq!(shape("(a or b) and c"), "((a or b) and c)");
+    }
+
+    /// Every fixture and shipped playbook parses to the same tree, with the
+    /// same diagnostics, statement by statement as whole; and a file the
+    /// whole parse rejects is rejected statement by statement too.
+    #[test]
+    fn statement_by_statement_parse_agrees_with_whole_file_parse() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            "tests/fixtures/valid",
+            "tests/fixtures/invalid",
+            "playbooks",
+            "playbooks/common",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("fixture folder") {
+                let path = entry.expect("entry").path();
+                if path.extension().is_some_and(|e| e == "playbook") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 40, "too few files: {}", files.len());
+        let (mut accepted, mut rejected) = (0, 0);
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue; // the invalid-UTF-8 fixture
+            };
+            if !scan::scan(FileId(0), &text).is_empty() {
+                continue;
+            }
+            let whole = parse_whole(FileId(0), &text);
+            let by_statement = parse_by_statement(FileId(0), &text);
+            match (&whole.0, by_statement) {
+                (Some(tree), Some((other, found))) => {
+                    accepted += 1;
+                    assert_eq!(
+                        format!("{tree:?}"),
+                        format!("{other:?}"),
+                        "{}",
+                        path.display()
+                    );
+                    assert_eq!(
+                        format!("{:?}", whole.1),
+                        format!("{found:?}"),
+                        "{}",
+                        path.display()
+                    );
+                }
+                (None, None) => rejected += 1,
+                (w, s) => panic!(
+                    "{}: whole parse {}, statement parse {}",
+                    path.display(),
+                    w.is_some(),
+                    s.is_some()
+                ),
+            }
+        }
+        assert!(
+            accepted > 20 && rejected > 5,
+            "{accepted} accepted, {rejected} rejected"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::Analysis;
 use crate::diagnostic::Diagnostic;
 use crate::ir::Item;
 use crate::registry::Code;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     for cycle in a.graph.cycles() {
@@ -39,7 +39,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
 /// Cycles among the `after` clauses of items.
 fn item_cycles(a: &Analysis, out: &mut Vec<Diagnostic>) {
     let mut graph = petgraph::Graph::<usize, ()>::new();
-    let mut nodes = HashMap::new();
+    let mut nodes = FxHashMap::default();
     for (i, p) in a.items.iter().enumerate() {
         if let Item::Do(_) = p.item {
             nodes.insert(i, graph.add_node(i));

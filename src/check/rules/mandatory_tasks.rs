@@ -9,11 +9,12 @@ use super::{Analysis, too_many};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, Applies, Item};
 use crate::registry::Code;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     // Which items complete each task.
-    let mut completing_items: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut completing_items: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     for (i, p) in a.items.iter().enumerate() {
         if let Item::Do(d) = p.item {
             for action in &d.actions {

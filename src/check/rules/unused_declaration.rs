@@ -10,14 +10,14 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, ExprKind, Item, UnitKind};
 use crate::registry::Code;
 use crate::source::Span;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     let m = a.model;
     if m.kind != UnitKind::Playbook {
         return;
     }
-    let mut used: HashSet<&str> = HashSet::new();
+    let mut used: FxHashSet<&str> = FxHashSet::default();
     for s in &m.steps {
         used.extend(s.owner.as_deref());
         used.extend(s.participants.iter().map(String::as_str));
@@ -54,7 +54,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
             _ => {}
         });
     }
-    let mut placeholders: HashSet<String> = HashSet::new();
+    let mut placeholders: FxHashSet<String> = FxHashSet::default();
     for t in m.texts() {
         for text in t.text.values() {
             placeholders.extend(
