@@ -10,6 +10,10 @@
 //! [`compile`] chains the stages. The only I/O goes through the [`Loader`]
 //! the caller passes in; everything else is pure.
 
+// pest is built without its `std` feature (see Cargo.toml): the parser it
+// generates then names the `alloc` crate.
+extern crate alloc;
+
 pub mod ast;
 pub mod check;
 pub mod cli;
@@ -88,6 +92,9 @@ pub fn compile_with(
         }
         _ => None,
     };
+    // The syntax trees are no longer needed: free them before the checks,
+    // which are where memory peaks.
+    drop(loaded);
     // Checks run only on a model without errors.
     let model = model.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     if let Some(model) = &model {

@@ -311,11 +311,16 @@ impl Lower {
     }
 
     fn body(&mut self, pair: P) -> Vec<Stmt> {
-        pair.into_inner()
+        let mut body: Vec<Stmt> = pair
+            .into_inner()
             .filter(|p| p.as_rule() == Rule::stmt)
             .filter_map(|p| p.into_inner().next())
             .map(|p| self.stmt(p))
-            .collect()
+            .collect();
+        // The iterator cannot tell its length, so the vector grew by
+        // doubling: give back the slack, a third of a large tree.
+        body.shrink_to_fit();
+        body
     }
 
     fn type_expr(&mut self, pair: P) -> TypeExpr {

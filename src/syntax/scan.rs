@@ -215,23 +215,33 @@ pub fn scan(file: FileId, text: &str) -> Vec<Diagnostic> {
 /// it compiles) and zero-width characters. At most `MAX_SUSPICIOUS` per file.
 pub fn suspicious(file: FileId, text: &str) -> Vec<Diagnostic> {
     const MAX_SUSPICIOUS: usize = 20;
-    text.char_indices()
-        .filter(|(i, c)| *i > 0 || *c != '\u{FEFF}')
-        .filter_map(|(i, c)| invisible_name(c).map(|name| (i, c, name)))
-        .take(MAX_SUSPICIOUS)
-        .map(|(i, c, name)| {
-            Diagnostic::new(
-                Code::SuspiciousCharacter,
-                Span::new(file, i, i + c.len_utf8()),
-                format!("invisible character U+{:04X} ({name})", c as u32),
-            )
-            .label("invisible here")
-            .help(format!(
-                "remove it; if it is wanted in a text, write it as `\\u{{{:X}}}` so readers see it",
-                c as u32
-            ))
-        })
-        .collect()
+    // Every character `invisible_name` knows is either an ASCII control or
+    // not ASCII at all: look at the bytes first, decode only those.
+    let bytes = text.as_bytes();
+    let worth_decoding = |b: &u8| *b >= 0x7F || (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + bytes[from..].iter().position(worth_decoding)?;
+        let c = text[at..].chars().next()?;
+        from = at + c.len_utf8();
+        Some((at, c))
+    })
+    .filter(|(i, c)| *i > 0 || *c != '\u{FEFF}')
+    .filter_map(|(i, c)| invisible_name(c).map(|name| (i, c, name)))
+    .take(MAX_SUSPICIOUS)
+    .map(|(i, c, name)| {
+        Diagnostic::new(
+            Code::SuspiciousCharacter,
+            Span::new(file, i, i + c.len_utf8()),
+            format!("invisible character U+{:04X} ({name})", c as u32),
+        )
+        .label("invisible here")
+        .help(format!(
+            "remove it; if it is wanted in a text, write it as `\\u{{{:X}}}` so readers see it",
+            c as u32
+        ))
+    })
+    .collect()
 }
 
 fn invisible_name(c: char) -> Option<&'static str> {

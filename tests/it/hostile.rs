@@ -608,3 +608,55 @@ fn an_empty_file_and_a_file_of_whitespace() {
         assert_eq!(run.diagnostics()[0]["code"], "syntax-error", "{name}");
     }
 }
+
+/// The deepest nesting the scanner lets through reaches pest, lowering and
+/// the checks; pest runs without its stack probe (Cargo.toml), so this is
+/// what proves the parser's depth bounded: blocks and brackets nested to the
+/// limit compile on a thread with a 1 MiB stack, half a test thread's.
+#[test]
+fn nesting_at_the_limit_compiles_on_a_small_stack() {
+    // The playbook and step braces take two levels, the brackets of the
+    // innermost condition two more, and `if` blocks the rest.
+    let blocks = MAX_NESTING - 4;
+    let mut text = String::from(
+        "playbook p {\n  title \"t\"\n  input a: bool \"A\"\n  role r \"R\"\n  step s \"S\" {\n    owner r\n",
+    );
+    for _ in 0..blocks {
+        text.push_str("if a {\n");
+    }
+    text.push_str("if ((a)) { do x \"x\" }\n");
+    for _ in 0..blocks {
+        text.push_str("}\n");
+    }
+    text.push_str("  }\n}\n");
+    let parens = format!(
+        "playbook q {{\n  title \"t\"\n  input a: bool \"A\"\n  let x = {}a{}\n}}\n",
+        "(".repeat(MAX_NESTING - 1),
+        ")".repeat(MAX_NESTING - 1)
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || {
+            let blocks = playbook::compile_str("blocks.playbook", &text);
+            let brackets = playbook::compile_str("brackets.playbook", &parens);
+            (positions(&blocks), positions(&brackets))
+        })
+        .expect("spawn");
+    let (blocks, brackets) = handle.join().expect("no stack overflow");
+    assert!(
+        !blocks
+            .iter()
+            .any(|(code, _, _)| *code == "nesting-too-deep"),
+        "{blocks:?}"
+    );
+    assert!(
+        !brackets
+            .iter()
+            .any(|(code, _, _)| *code == "nesting-too-deep"),
+        "{brackets:?}"
+    );
+    assert!(
+        !blocks.iter().any(|(code, _, _)| code.starts_with("syntax")),
+        "{blocks:?}"
+    );
+}
