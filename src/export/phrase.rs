@@ -401,7 +401,7 @@ impl<'a> Ctx<'a> {
                 let mut out = plain(self.quoted(&self.name_of(id)));
                 let definition = self.model.lets.iter().find(|d| &d.id == id);
                 if let Some(ExprKind::Match { subject, arms }) = definition.map(|d| &d.value.kind) {
-                    push_text(&mut out, " ".to_string());
+                    push_text(&mut out, self.labels.space.to_string());
                     out.extend(self.parenthesised(self.cases(subject.is_some(), arms, vars)));
                 }
                 out
@@ -472,7 +472,7 @@ impl<'a> Ctx<'a> {
                 let mut out = Vec::new();
                 if let Some(s) = subject {
                     out.extend(self.value(s, vars));
-                    push_text(&mut out, " ".to_string());
+                    push_text(&mut out, self.labels.space.to_string());
                 }
                 out.extend(self.parenthesised(self.cases(subject.is_some(), arms, vars)));
                 out

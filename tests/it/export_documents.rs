@@ -2,7 +2,7 @@
 //! English and Chinese, byte-identical output across runs, and labels that
 //! are complete in every locale.
 
-use playbook::export::{labels, markdown};
+use playbook::export::{html, labels, markdown};
 use playbook::ir::{Playbook, UnitKind};
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 pub(crate) type Render = fn(&Playbook, &str) -> String;
 
 /// The document formats, by name.
-pub(crate) const DOCUMENTS: &[(&str, Render)] = &[("markdown", markdown::render)];
+pub(crate) const DOCUMENTS: &[(&str, Render)] =
+    &[("markdown", markdown::render), ("html", html::render)];
 
 pub(crate) fn root(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
@@ -197,4 +198,80 @@ fn headings_are_localised() {
             l.locale
         );
     }
+}
+
+/// The check boxes a playbook's HTML checklist has: one per instruction
+/// (`do` item, nested ones included), per entry and exit gate of each step,
+/// and per task row (under each step that completes the task, or under
+/// "uncategorized tasks" when none does).
+pub(crate) fn expected_check_boxes(model: &Playbook) -> usize {
+    use playbook::ir::{Action, Item, walk_items};
+    let mut count = 0;
+    let mut completed = std::collections::BTreeSet::new();
+    for step in &model.steps {
+        count += step.entry.len() + step.exit.len();
+        let mut tasks = std::collections::BTreeSet::new();
+        walk_items(&step.items, &mut |item| {
+            if let Item::Do(d) = item {
+                count += 1;
+                for a in &d.actions {
+                    if let Action::CompleteTask { task } = a {
+                        tasks.insert(*task);
+                    }
+                }
+            }
+        });
+        count += tasks.len();
+        completed.extend(tasks);
+    }
+    count
+        + model
+            .tasks
+            .iter()
+            .filter(|t| !completed.contains(&t.number))
+            .count()
+}
+
+#[test]
+fn html_is_one_self_contained_printable_page() {
+    for path in playbook_files(&root("playbooks")) {
+        let model = compile(&path);
+        for locale in ["en", "zh"] {
+            let page = html::render(&model, locale);
+            let name = format!("{} in {locale}", path.display());
+            assert!(page.starts_with("<!doctype html>\n"), "{name}");
+            assert!(
+                page.contains(&format!("<html lang=\"{locale}\">")),
+                "{name}"
+            );
+            assert!(page.contains("<meta charset=\"utf-8\">"), "{name}");
+            assert!(page.contains("@media print"), "{name}: a print style sheet");
+            assert_eq!(page.matches("<style>").count(), 1, "{name}");
+            for external in [
+                "<script", "<link", "<img", "<iframe", " src=", "url(", "@import",
+            ] {
+                assert!(!page.contains(external), "{name} has {external:?}");
+            }
+            assert_eq!(
+                page.matches("<input type=\"checkbox\">").count(),
+                expected_check_boxes(&model),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn html_marks_roles_and_gates() {
+    let model = compile(&root("playbooks/engagement-completion-enablement.playbook"));
+    let page = html::render(&model, "en");
+    let owners = model.steps.iter().filter(|s| s.owner.is_some()).count();
+    assert_eq!(page.matches("<span class=\"role owner\">").count(), owners);
+    let participants: usize = model.steps.iter().map(|s| s.participants.len()).sum();
+    assert_eq!(page.matches("<span class=\"role\">").count(), participants);
+    let entries: usize = model.steps.iter().map(|s| s.entry.len()).sum();
+    let exits: usize = model.steps.iter().map(|s| s.exit.len()).sum();
+    assert_eq!(page.matches("<li class=\"gate-entry\">").count(), entries);
+    assert_eq!(page.matches("<li class=\"gate-exit\">").count(), exits);
+    assert!(page.contains(".gate.entry {") && page.contains(".gate.exit {"));
 }
