@@ -85,7 +85,7 @@ footer a { margin-right: 1rem; }
   input[type="checkbox"] { -webkit-appearance: none; appearance: none; border: 1.2px solid #000; border-radius: 2px; width: 1em; height: 1em; }
   input[type="checkbox"]:checked { background: #000; }
   a { color: inherit; }
-  a[href]::after { content: " <" attr(href) ">"; font-size: .8em; word-break: break-all; color: #444; }
+  a[href]::after { content: " (" attr(href) ")"; font-size: .8em; word-break: break-all; color: #444; }
   footer { break-before: avoid; }
 }
 "#;

@@ -4,6 +4,7 @@ mod acceptance;
 mod cli;
 mod diagnostics;
 mod export_documents;
+mod export_escaping;
 mod formats;
 mod generated;
 mod hostile;

@@ -11,7 +11,7 @@ use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
 pub(crate) struct Line {
     /// The heading level, for a heading.
     pub heading: Option<usize>,
-    /// The text, spaces collapsed and trimmed; a table row's cells joined by ` | `.
+    /// The text, spaces collapsed and trimmed; a table row's cells joined by tabs.
     pub text: String,
     /// A table row's cells, trimmed.
     pub cells: Vec<String>,
@@ -135,7 +135,7 @@ pub(crate) fn read(markdown: &str) -> Read {
                 let cells = row.take().unwrap_or_default();
                 read.lines.push(Line {
                     heading: None,
-                    text: cells.join(" | "),
+                    text: cells.join("\t"),
                     cells,
                 });
             }
@@ -195,8 +195,8 @@ fn reads_lines_headings_tables_and_links() {
             "line two",
             "item link",
             "nested",
-            "h1 | h2",
-            "a | b | c"
+            "h1\th2",
+            "a | b\tc"
         ]
     );
     assert_eq!(read.lines[6].cells, ["a | b", "c"]);
