@@ -3,6 +3,7 @@
 mod acceptance;
 mod cli;
 mod diagnostics;
+mod export_browser;
 mod export_documents;
 mod export_escaping;
 mod formats;
