@@ -3,9 +3,14 @@
 mod acceptance;
 mod cli;
 mod diagnostics;
+mod export_browser;
+mod export_documents;
+mod export_escaping;
 mod formats;
 mod generated;
 mod hostile;
 mod language_doc;
+mod markdown_seed;
+mod md_lines;
 mod rules_doc;
 mod seed;
