@@ -2,6 +2,7 @@
 
 mod acceptance;
 mod cli;
+mod confinement;
 mod diagnostics;
 mod export_browser;
 mod export_documents;
