@@ -276,7 +276,8 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
 /// The gates on the way from step `from` to step `to`: the criteria that
 /// `from` records (declares, or has as exit criteria) and `to` needs on
 /// entry, with their conditions, and the evidence that makes `to` wait when
-/// it is not an entry criterion (a `recorded` in a condition); one per line.
+/// it is not an entry criterion (a `recorded` in a condition); each a
+/// bullet, held to its first word by a no-break space.
 fn gates_label(
     model: &Playbook,
     from: &Step,
@@ -298,13 +299,13 @@ fn gates_label(
         if let Some(w) = &g.when {
             text = format!("{text} ({} {})", words.when, show(w));
         }
-        label.push(lines(&format!("• {text}")));
+        label.push(lines(&format!("•\u{a0}{text}")));
     }
     if let Some(c) = evidence
         .filter(|c| !to.entry.iter().any(|g| g.criterion == *c))
         .and_then(|c| model.criterion(c))
     {
-        label.push(lines(&format!("• {}", plain(model, &c.text, locale))));
+        label.push(lines(&format!("•\u{a0}{}", plain(model, &c.text, locale))));
     }
     label.join("\n")
 }

@@ -52,11 +52,63 @@ pub fn render(model: &Playbook) -> String {
 }
 
 /// The JSON Schema of [`Document`], as written to `docs/playbook.schema.json`.
+///
+/// The schema is closed: an object may hold only the properties its type
+/// declares (`unevaluatedProperties: false`, which also counts the
+/// properties of the `oneOf` branch that matched).
 pub fn schema() -> String {
-    let schema = schemars::schema_for!(Document<'static>);
+    let mut schema = schemars::schema_for!(Document<'static>).to_value();
+    close(&mut schema);
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
     text.push('\n');
     text
+}
+
+/// Adds `unevaluatedProperties: false` to the root and to every definition,
+/// except the definitions that another schema extends by referring to them
+/// beside properties of its own (the `do` item, whose `kind` the item
+/// schema adds): there, the extending schema closes the object.
+fn close(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    let mut extended = std::collections::BTreeSet::new();
+    let mut stack = vec![&*schema];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                if let (Some(Value::String(r)), true) =
+                    (map.get("$ref"), map.contains_key("properties"))
+                    && let Some(name) = r.strip_prefix("#/$defs/")
+                {
+                    extended.insert(name.to_string());
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    let object = Value::from("object");
+    let closed = |v: &mut Value| {
+        if let Value::Object(map) = v {
+            // Every branch of a tagged enum is an object: say so, for
+            // validators that check keywords against types.
+            map.insert("type".to_string(), object.clone());
+            map.insert("unevaluatedProperties".to_string(), Value::Bool(false));
+        }
+    };
+    if let Some(Value::Object(defs)) = schema.get_mut("$defs") {
+        for (name, def) in defs.iter_mut() {
+            let branches_are_objects = def
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .is_some_and(|b| b.iter().all(|b| b.get("type") == Some(&object)));
+            let is_object = def.get("type") == Some(&object) || branches_are_objects;
+            if is_object && !extended.contains(name) {
+                closed(def);
+            }
+        }
+    }
+    closed(schema);
 }
 
 /// Pretty output that escapes the characters that matter to HTML and

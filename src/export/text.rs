@@ -10,14 +10,24 @@ use crate::syntax::text::placeholders;
 /// one naming a value (an input, definition, decision or loop variable)
 /// stays `{name}`, since the value is known only when the playbook runs;
 /// `{{` and `}}` become single braces.
+///
+/// A label put in is not expanded in turn (a step's title may name the
+/// step itself): its own placeholders stay `{name}`.
 pub fn plain(model: &Playbook, text: &LText, locale: &str) -> String {
-    let template = text.get(locale, &model.source_locale);
+    expand(model, text.get(locale, &model.source_locale), Some(locale))
+}
+
+/// `template` with its literal braces single; with `locale`, also with the
+/// placeholders that name labels replaced by those labels, unexpanded.
+fn expand(model: &Playbook, template: &str, locale: Option<&str>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = 0;
     for p in placeholders(template) {
         out.push_str(&unbrace(&template[rest..p.start]));
-        match label_of(model, &p.name) {
-            Some(label) => out.push_str(&plain(model, label, locale)),
+        match locale.and_then(|l| label_of(model, &p.name).map(|t| (l, t))) {
+            Some((l, label)) => {
+                out.push_str(&expand(model, label.get(l, &model.source_locale), None))
+            }
             None => out.push_str(&template[p.start..p.end]),
         }
         rest = p.end;
@@ -31,8 +41,6 @@ fn unbrace(s: &str) -> String {
 }
 
 /// The label of what a placeholder names, when it is not a run-time value.
-/// Labels never hold placeholders of their own that lead back here: the
-/// resolver allows placeholders only in the texts of steps and items.
 fn label_of<'m>(model: &'m Playbook, name: &str) -> Option<&'m LText> {
     [
         &model.roles,
@@ -75,15 +83,22 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 used += 1 + w;
                 continue;
             }
-            if used > 0 {
+            if w > width {
+                // A word wider than a line is cut between characters, from
+                // where the line stands.
+                if used > 0 {
+                    line.push(' ');
+                    used += 1;
+                }
+            } else if used > 0 {
                 lines.push(std::mem::take(&mut line));
                 used = 0;
             }
-            // A word wider than the line is cut between characters.
             for c in word.chars() {
                 let cw = char_columns(c);
                 if used > 0 && used + cw > width {
-                    lines.push(std::mem::take(&mut line));
+                    let full = std::mem::take(&mut line);
+                    lines.push(full.trim_end().to_string());
                     used = 0;
                 }
                 line.push(c);
@@ -121,6 +136,12 @@ mod tests {
         // Wide characters take two columns.
         assert_eq!(wrap("准备接洽讨论对话", 6), ["准备接", "洽讨论", "对话"]);
         assert_eq!(wrap("a\nb", 10), ["a", "b"]);
+        // A run too long for any line goes on from where the line stands.
+        assert_eq!(
+            wrap("• 准备接洽讨论对话", 8),
+            ["• 准备接", "洽讨论对", "话"]
+        );
+        assert_eq!(wrap("abc 准备接洽", 4), ["abc", "准备", "接洽"]);
         assert_eq!(wrap("", 10), [""]);
     }
 
@@ -146,6 +167,24 @@ mod tests {
         assert_eq!(
             plain(&model, &d.text, "en"),
             "Send the Mail template to the FastTrack Manager for {seats} seats, {literally}."
+        );
+        // A title naming its own step is put in once, not without end.
+        assert_eq!(plain(&model, &model.steps[0].title, "en"), "S");
+        let c = crate::compile_str(
+            "t.playbook",
+            r#"playbook p {
+  title "P"
+  role fm "FM"
+  step s "Step {s} of {fm}" {
+    owner fm
+    do x "X"
+  }
+}"#,
+        );
+        let model = c.model.expect("a model");
+        assert_eq!(
+            plain(&model, &model.steps[0].title, "en"),
+            "Step Step {s} of {fm} of FM"
         );
     }
 }

@@ -3,6 +3,7 @@
 mod acceptance;
 mod cli;
 mod diagnostics;
+mod export;
 mod formats;
 mod generated;
 mod hostile;
