@@ -21,8 +21,9 @@ use super::expr::show;
 use super::text::{plain, wrap};
 use crate::check::graph::{Edge as StepEdge, StepGraph};
 use crate::check::walk_expr;
-use crate::ir::{Expr, ExprKind, Playbook, Step};
+use crate::ir::{Criterion, ExprKind, Playbook, Step};
 use petgraph::visit::EdgeRef;
+use rustc_hash::FxHashMap;
 
 /// Columns at which labels are wrapped.
 const WIDTH: usize = 36;
@@ -136,10 +137,15 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
             label: plain(model, &r.label, locale).replace('\n', " "),
         })
         .collect();
+    let lane_index: FxHashMap<String, usize> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.key.clone(), i))
+        .collect();
     let lane_of = |owner: &Option<String>| {
         owner
             .as_ref()
-            .and_then(|o| lanes.iter().position(|l| l.key == key("lane", o)))
+            .and_then(|o| lane_index.get(&key("lane", o)).copied())
     };
     let mut nodes = Vec::new();
     let mut add = |key: String, shape: Shape, label: String, lane: Option<usize>| {
@@ -173,10 +179,15 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
             lane,
         ));
     }
-    let step_index = |id: &str| model.steps.iter().position(|s| s.id == id);
+    let step_index: FxHashMap<&str, usize> = model
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
     let mut asks = Vec::new();
     for d in &model.decisions {
-        let Some(step) = step_index(&d.step) else {
+        let Some(&step) = step_index.get(d.step.as_str()) else {
             continue;
         };
         let lane = lane_of(&model.steps[step].owner);
@@ -210,6 +221,13 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
     }
     let entry = |s: usize| guard_node[s].unwrap_or(step_node[s]);
 
+    let criteria: FxHashMap<&str, &Criterion> =
+        model.criteria.iter().map(|c| (c.id.as_str(), c)).collect();
+    let texts = Texts {
+        model,
+        locale,
+        when: words.when,
+    };
     let mut edges = Vec::new();
     let mut edge = |from: usize, to: usize, label: String, kind: EdgeKind| {
         edges.push(Edge {
@@ -238,7 +256,7 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
             edge(
                 step_node[a],
                 entry(b),
-                gates_label(model, &model.steps[a], s, evidence, locale, &words),
+                gates_label(&criteria, &model.steps[a], s, evidence, &texts),
                 EdgeKind::Flow,
             );
         }
@@ -255,14 +273,27 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
             edge(step_node[b], end, String::new(), EdgeKind::Flow);
         }
     }
+    // The guards that read each decision, in step order.
+    let mut readers: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (b, s) in model.steps.iter().enumerate() {
+        if let (Some(g), Some(r)) = (guard_node[b], &s.requires) {
+            let mut read = Vec::new();
+            walk_expr(r, &mut |e| {
+                if let ExprKind::Decision { id } = &e.kind
+                    && !read.contains(&id.as_str())
+                {
+                    read.push(id.as_str());
+                }
+            });
+            for d in read {
+                readers.entry(d).or_default().push(g);
+            }
+        }
+    }
     for (decision, step, node) in &asks {
         edge(step_node[*step], *node, String::new(), EdgeKind::Asks);
-        for (b, s) in model.steps.iter().enumerate() {
-            if let (Some(g), Some(r)) = (guard_node[b], &s.requires)
-                && reads_decision(r, decision)
-            {
-                edge(*node, g, String::new(), EdgeKind::Asks);
-            }
+        for &g in readers.get(decision).into_iter().flatten() {
+            edge(*node, g, String::new(), EdgeKind::Asks);
         }
     }
     Flow {
@@ -279,43 +310,42 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
 /// it is not an entry criterion (a `recorded` in a condition); each a
 /// bullet, held to its first word by a no-break space.
 fn gates_label(
-    model: &Playbook,
+    criteria: &FxHashMap<&str, &Criterion>,
     from: &Step,
     to: &Step,
     evidence: Option<&str>,
-    locale: &str,
-    words: &Words,
+    texts: &Texts,
 ) -> String {
     let records = |id: &str| {
-        model.criterion(id).is_some_and(|c| c.step == from.id)
+        criteria.get(id).is_some_and(|c| c.step == from.id)
             || from.exit.iter().any(|g| g.criterion == id)
     };
     let mut label = Vec::new();
     for g in to.entry.iter().filter(|g| records(&g.criterion)) {
-        let Some(c) = model.criterion(&g.criterion) else {
+        let Some(c) = criteria.get(g.criterion.as_str()) else {
             continue;
         };
-        let mut text = plain(model, &c.text, locale);
+        let mut text = plain(texts.model, &c.text, texts.locale);
         if let Some(w) = &g.when {
-            text = format!("{text} ({} {})", words.when, show(w));
+            text = format!("{text} ({} {})", texts.when, show(w));
         }
         label.push(lines(&format!("•\u{a0}{text}")));
     }
     if let Some(c) = evidence
         .filter(|c| !to.entry.iter().any(|g| g.criterion == *c))
-        .and_then(|c| model.criterion(c))
+        .and_then(|c| criteria.get(c))
     {
-        label.push(lines(&format!("•\u{a0}{}", plain(model, &c.text, locale))));
+        label.push(lines(&format!(
+            "•\u{a0}{}",
+            plain(texts.model, &c.text, texts.locale)
+        )));
     }
     label.join("\n")
 }
 
-fn reads_decision(e: &Expr, decision: &str) -> bool {
-    let mut found = false;
-    walk_expr(e, &mut |e| {
-        if let ExprKind::Decision { id } = &e.kind {
-            found |= id == decision;
-        }
-    });
-    found
+/// What labels are written with.
+struct Texts<'m> {
+    model: &'m Playbook,
+    locale: &'m str,
+    when: &'static str,
 }
