@@ -248,6 +248,13 @@ fn the_library_and_the_command_agree() {
 // ---------------------------------------------------------------------------
 
 #[test]
+fn help_snapshot() {
+    let output = export_cli(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!("export_help", stdout(&output));
+}
+
+#[test]
 fn o_writes_a_file_and_dash_writes_stdout() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let target = dir.path().join("out.mmd");
