@@ -6,11 +6,12 @@
 //! source. Spans are kept for diagnostics but not serialised.
 
 use crate::source::Span;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A human-readable text in every locale it exists in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LText {
     /// The stable key translations refer to: `step.prepare`, `item.demo-rfa-form`.
     pub key: String,
@@ -77,6 +78,29 @@ impl<'de> Deserialize<'de> for Localized {
     }
 }
 
+impl JsonSchema for Localized {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Localized".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Texts by locale: locale to text, in template form.",
+            "type": "object",
+            "additionalProperties": { "type": "string" }
+        })
+    }
+}
+
+/// A calendar date as JSON writes it: `2019-10-01`.
+fn date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "format": "date" })
+}
+
+fn optional_date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["string", "null"], "format": "date" })
+}
+
 impl LText {
     /// The text in `locale`, or in the source locale when there is none.
     pub fn get<'a>(&'a self, locale: &str, source_locale: &str) -> &'a str {
@@ -89,7 +113,7 @@ impl LText {
 }
 
 /// What a compiled file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UnitKind {
     Playbook,
@@ -97,7 +121,7 @@ pub enum UnitKind {
 }
 
 /// A compiled playbook (or catalogue).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Playbook {
     pub id: String,
     pub kind: UnitKind,
@@ -130,7 +154,7 @@ pub struct Playbook {
 }
 
 /// The descriptive part of a playbook.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Header {
     pub title: Option<LText>,
     pub description: Option<LText>,
@@ -139,6 +163,7 @@ pub struct Header {
     pub audience: Option<String>,
     pub author: Option<String>,
     pub owner: Option<String>,
+    #[schemars(schema_with = "optional_date_schema")]
     pub revised: Option<jiff::civil::Date>,
     pub overview: Option<LText>,
     pub objectives: Vec<Entry>,
@@ -148,13 +173,13 @@ pub struct Header {
     pub history: Vec<HistoryEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Entry {
     pub id: String,
     pub text: LText,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NextStep {
     pub id: String,
     pub text: LText,
@@ -162,8 +187,9 @@ pub struct NextStep {
     pub playbook: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryEntry {
+    #[schemars(schema_with = "date_schema")]
     pub date: jiff::civil::Date,
     pub who: String,
     pub what: LText,
@@ -172,7 +198,7 @@ pub struct HistoryEntry {
 }
 
 /// A catalogue declaration: role, note, service, template, link, phase, motion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Decl {
     pub id: String,
     pub label: LText,
@@ -185,7 +211,7 @@ pub struct Decl {
     pub url_span: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Enum {
     pub id: String,
     pub label: Option<LText>,
@@ -195,7 +221,7 @@ pub struct Enum {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EnumValue {
     pub id: String,
     pub label: Option<LText>,
@@ -204,7 +230,7 @@ pub struct EnumValue {
 }
 
 /// A field of an external system that actions set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Field {
     pub id: String,
     pub ty: Type,
@@ -215,7 +241,7 @@ pub struct Field {
 }
 
 /// A typed value given when a run starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Input {
     pub id: String,
     pub ty: Type,
@@ -225,7 +251,7 @@ pub struct Input {
 }
 
 /// A value computed from inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Let {
     pub id: String,
     pub ty: Type,
@@ -236,7 +262,7 @@ pub struct Let {
 }
 
 /// A question asked of the person running the playbook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Decision {
     pub id: String,
     pub ty: Type,
@@ -250,7 +276,7 @@ pub struct Decision {
 }
 
 /// A task of the external task tracker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Task {
     pub number: u32,
     pub name: LText,
@@ -262,7 +288,7 @@ pub struct Task {
 }
 
 /// Which services something applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "services")]
 pub enum Applies {
     All,
@@ -270,7 +296,7 @@ pub enum Applies {
 }
 
 /// Whether a criterion is documented before or at the end of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GateKind {
     Entry,
@@ -278,7 +304,7 @@ pub enum GateKind {
 }
 
 /// A quality criterion: something documented in a note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Criterion {
     pub id: String,
     pub text: LText,
@@ -291,7 +317,7 @@ pub struct Criterion {
 }
 
 /// A criterion as a step uses it, with its condition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Gate {
     pub criterion: String,
     pub when: Option<Expr>,
@@ -299,7 +325,7 @@ pub struct Gate {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Step {
     pub id: String,
     pub title: LText,
@@ -320,7 +346,7 @@ pub struct Step {
 }
 
 /// One element of a step's checklist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Item {
     Do(DoItem),
@@ -354,7 +380,7 @@ pub enum Item {
 }
 
 /// An instruction: text, an optional action, nested items.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DoItem {
     pub id: String,
     pub text: LText,
@@ -368,13 +394,13 @@ pub struct DoItem {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Branch {
     pub when: Expr,
     pub items: Vec<Item>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Arm {
     /// `None` for `else`.
     pub patterns: Option<Vec<Expr>>,
@@ -382,7 +408,7 @@ pub struct Arm {
 }
 
 /// What an item does beyond its text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
     Send {
@@ -405,14 +431,14 @@ pub enum Action {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FieldValue {
     pub field: String,
     pub value: Expr,
 }
 
 /// A static type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", content = "enum", rename_all = "lowercase")]
 pub enum Type {
     Bool,
@@ -441,7 +467,7 @@ impl std::fmt::Display for Type {
 }
 
 /// A typed expression.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Expr {
     #[serde(flatten)]
     pub kind: ExprKind,
@@ -451,7 +477,7 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BinaryOp {
     Or,
@@ -471,7 +497,7 @@ pub enum BinaryOp {
     Div,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DurationUnit {
     Days,
@@ -481,7 +507,7 @@ pub enum DurationUnit {
 }
 
 /// What an expression computes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "expr", rename_all = "kebab-case")]
 pub enum ExprKind {
     Bool {
@@ -495,6 +521,7 @@ pub enum ExprKind {
         hundredths: i64,
     },
     Date {
+        #[schemars(schema_with = "date_schema")]
         value: jiff::civil::Date,
     },
     Duration {
@@ -560,7 +587,7 @@ pub enum ExprKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExprArm {
     /// `None` for `else`.
     pub patterns: Option<Vec<Expr>>,

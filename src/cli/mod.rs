@@ -4,6 +4,7 @@
 
 mod check;
 mod explain;
+mod export;
 mod github;
 mod project;
 mod sarif;
@@ -45,6 +46,12 @@ pub enum Command {
     Check(check::Args),
     /// Explain a diagnostic code, e.g. `playbook explain undefined-reference`.
     Explain(explain::Args),
+    /// Write a playbook as JSON, a DOT or Mermaid diagram, or a document.
+    ///
+    /// Compiles the file (refusing one with errors) and writes it in the
+    /// format asked for. `--input NAME=VALUE` exports it for one customer,
+    /// leaving out what cannot apply. See docs/export.md.
+    Export(export::Args),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -74,6 +81,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

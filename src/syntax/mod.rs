@@ -7,7 +7,7 @@
 mod errors;
 mod lower;
 pub mod scan;
-mod text;
+pub mod text;
 
 use crate::ast;
 use crate::diagnostic::Diagnostic;

@@ -4,6 +4,7 @@ mod acceptance;
 mod cli;
 mod confinement;
 mod diagnostics;
+mod export;
 mod export_browser;
 mod export_documents;
 mod export_escaping;
