@@ -388,19 +388,13 @@ fn an_unwritable_output_is_a_usage_error() {
 
 #[test]
 fn formats_of_other_builds_are_a_usage_error() {
-    for format in ["bpmn"] {
-        let output = export_cli(&[ENABLEMENT, "--to", format]);
-        assert_usage_error(
-            &output,
-            &format!(
-                "the {format} export is not available in this build of playbook; the formats available are markdown, html, json, dot and mermaid"
-            ),
-        );
-    }
-    for format in [Format::Bpmn] {
-        let err = export(&model(ENABLEMENT), format, "en").expect_err("unavailable");
-        assert_eq!(err.0, format);
-    }
+    let output = export_cli(&[ENABLEMENT, "--to", "bpmn"]);
+    assert_usage_error(
+        &output,
+        "the bpmn export is not available in this build of playbook; the formats available are markdown, html, json, dot and mermaid",
+    );
+    let err = export(&model(ENABLEMENT), Format::Bpmn, "en").expect_err("unavailable");
+    assert_eq!(err.0, Format::Bpmn);
 }
 
 #[test]
