@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod eval;
+pub mod fmt;
 pub mod fs;
 pub mod generate;
 pub mod i18n;
