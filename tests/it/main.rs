@@ -3,6 +3,7 @@
 mod acceptance;
 mod cli;
 mod diagnostics;
+mod fmt;
 mod formats;
 mod generated;
 mod hostile;
