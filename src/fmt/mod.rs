@@ -60,26 +60,69 @@ pub fn format(file: FileId, text: &str) -> Result<String, Error> {
     }
 }
 
-/// A syntax tree without its positions: two texts with the same shape mean
-/// the same thing.
-fn shape(file: &ast::File) -> String {
-    let full = format!("{:?} {:?} {:?}", file.kind, file.id.name, file.body);
-    strip_spans(&full)
+/// A digest of a syntax tree without its positions: two texts with the
+/// same shape mean the same thing. The tree's debug text is hashed as it is
+/// written, so that a large file's is never held whole.
+fn shape(file: &ast::File) -> [u8; 32] {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let mut sink = Unspanned::default();
+    let _ = write!(sink, "{:?} {:?} {:?}", file.kind, file.id.name, file.body);
+    sink.flush();
+    sink.hasher.finalize().into()
 }
 
-/// Removes every `Span { .. }` from a tree's debug text.
-fn strip_spans(debug: &str) -> String {
+/// A `fmt::Write` that hashes what it is given, each `Span { .. }` written
+/// as `Span`.
+#[derive(Default)]
+struct Unspanned {
+    hasher: sha2::Sha256,
+    /// The start of a span's debug text seen so far (a prefix of `OPEN`).
+    pending: String,
+    /// Inside a span, up to its `}`.
+    skipping: bool,
+}
+
+impl Unspanned {
+    /// How a span's debug text starts; its `S` occurs only at the start.
     const OPEN: &str = "Span { file: FileId(";
-    let mut out = String::with_capacity(debug.len() / 2);
-    let mut rest = debug;
-    while let Some(at) = rest.find(OPEN) {
-        out.push_str(&rest[..at]);
-        out.push_str("Span");
-        rest = &rest[at..];
-        rest = &rest[rest.find('}').map_or(rest.len(), |end| end + 1)..];
+
+    fn flush(&mut self) {
+        use sha2::Digest as _;
+        self.hasher.update(self.pending.as_bytes());
+        self.pending.clear();
     }
-    out.push_str(rest);
-    out
+}
+
+impl std::fmt::Write for Unspanned {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        use sha2::Digest as _;
+        for c in s.chars() {
+            if self.skipping {
+                if c == '}' {
+                    self.skipping = false;
+                    self.hasher.update(b"Span");
+                }
+                continue;
+            }
+            if Self::OPEN[self.pending.len()..].starts_with(c) {
+                self.pending.push(c);
+                if self.pending.len() == Self::OPEN.len() {
+                    self.pending.clear();
+                    self.skipping = true;
+                }
+                continue;
+            }
+            self.flush();
+            if c == 'S' {
+                self.pending.push(c);
+            } else {
+                let mut buf = [0; 4];
+                self.hasher.update(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -93,12 +136,38 @@ mod tests {
         }
     }
 
+    fn unspanned(parts: &[&str]) -> [u8; 32] {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        let mut sink = Unspanned::default();
+        for part in parts {
+            sink.write_str(part).expect("hashing cannot fail");
+        }
+        sink.flush();
+        sink.hasher.finalize().into()
+    }
+
     #[test]
-    fn spans_are_stripped() {
-        let a = "Ident { name: \"x\", span: Span { file: FileId(0), start: 1, end: 2 } }";
-        let b = "Ident { name: \"x\", span: Span { file: FileId(0), start: 7, end: 8 } }";
-        assert_eq!(strip_spans(a), strip_spans(b));
-        assert_eq!(strip_spans(a), "Ident { name: \"x\", span: Span }");
+    fn spans_are_left_out_of_the_shape() {
+        let plain = unspanned(&["Ident { name: \"Sx\", span: Span }"]);
+        assert_eq!(
+            unspanned(&[
+                "Ident { name: \"Sx\", span: Span { file: FileId(0), start: 1, end: 2 } }"
+            ]),
+            plain
+        );
+        // Written in pieces, as `Debug` does, split anywhere.
+        assert_eq!(
+            unspanned(&[
+                "Ident { name: \"S",
+                "x\", span: Sp",
+                "an { file: Fil",
+                "eId(3), start: 7, end: 8 } }"
+            ]),
+            plain
+        );
+        assert_ne!(unspanned(&["Ident { name: \"Sy\", span: Span }"]), plain);
+        assert_ne!(unspanned(&["Span { file: "]), unspanned(&["Span"]));
     }
 
     #[test]

@@ -206,6 +206,24 @@ fn crlf_and_a_byte_order_mark_become_lf_without_a_mark() {
     assert!(out.ends_with("}\n") && !out.ends_with("\n\n"));
 }
 
+/// The example of `docs/fmt.md` shows what the formatter does.
+#[test]
+fn the_example_of_the_formatting_guide_is_true() {
+    let doc = std::fs::read_to_string("docs/fmt.md").expect("read docs/fmt.md");
+    let block_after = |marker: &str| {
+        let rest = &doc[doc.find(marker).unwrap_or_else(|| panic!("no `{marker}`"))..];
+        let open = rest.find("```text\n").expect("a code block") + "```text\n".len();
+        let close = open + rest[open..].find("```").expect("a closed code block");
+        rest[open..close].to_string()
+    };
+    let before = block_after("\nBefore:\n");
+    let after = block_after("\nAfter `playbook fmt`:\n");
+    assert_eq!(format(&before), after);
+    let path = Path::new("example.playbook");
+    assert!(meaning(path, &after).model.is_some());
+    assert_eq!(meaning(path, &before), meaning(path, &after));
+}
+
 // ---------------------------------------------------------------------------
 // The promises on everything the project ships
 // ---------------------------------------------------------------------------
