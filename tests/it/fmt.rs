@@ -263,6 +263,41 @@ fn formatting_keeps_the_meaning_of_every_shipped_file_fixture_and_example() {
     assert!(refused.len() < 60, "refused: {refused:?}");
 }
 
+/// Deep nesting and long chains, near the parser's limits, on one line:
+/// formatted without trouble, and the promises hold.
+#[test]
+fn deep_and_long_inputs_on_one_line() {
+    let depth = 60;
+    let mut text = String::from(
+        "playbook deep { title \"Deep\" role fm \"FM\" input a: int \"A\" input b: bool \"B\" ",
+    );
+    text.push_str(&format!("let nots = {}b ", "not ".repeat(150)));
+    text.push_str(&format!("let sum = a{} ", " + a".repeat(150)));
+    text.push_str(&format!(
+        "let parens = {}a{} ",
+        "(".repeat(50),
+        ")".repeat(50)
+    ));
+    text.push_str("step s \"S\" { owner fm ");
+    for level in 0..depth {
+        text.push_str(&format!(
+            "do d{level} \"Level {level}, {{nots}} {{sum}} {{parens}}.\" {{ "
+        ));
+    }
+    text.push_str(&"} ".repeat(depth));
+    text.push_str("} }");
+    let path = Path::new("deep.playbook");
+    assert!(
+        meaning(path, &text).model.is_some(),
+        "{:?}",
+        meaning(path, &text)
+    );
+    let out = check_promises(path, &text).expect("formatted");
+    let deepest = format!("{}do d{} ", "  ".repeat(depth + 1), depth - 1);
+    assert!(out.contains(&deepest), "{out}");
+    assert_eq!(out.lines().count(), 2 * depth + 11);
+}
+
 // ---------------------------------------------------------------------------
 // The promises under random layouts
 // ---------------------------------------------------------------------------
