@@ -25,6 +25,11 @@ impl Default for FsLoader {
 }
 
 impl FsLoader {
+    /// A loader that reads any regular file up to `limit` bytes.
+    pub fn with_limit(limit: usize) -> FsLoader {
+        FsLoader { limit, root: None }
+    }
+
     /// A loader that reads only below `root` (compared as canonical paths,
     /// component by component, so `..`, absolute paths and symbolic links
     /// cannot lead out of it).

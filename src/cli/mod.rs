@@ -5,6 +5,7 @@
 mod check;
 mod explain;
 mod export;
+mod fmt;
 mod github;
 mod project;
 mod sarif;
@@ -52,6 +53,17 @@ pub enum Command {
     /// format asked for. `--input NAME=VALUE` exports it for one customer,
     /// leaving out what cannot apply. See docs/export.md.
     Export(export::Args),
+    /// Lay playbooks out in the canonical layout.
+    ///
+    /// Rewrites each file given, and every `*.playbook` file below each
+    /// folder given (honouring `.gitignore`), in place. Only the layout
+    /// changes: comments, blank lines between groups and the compiled model
+    /// stay. A file with errors is left as it is. With `--check`, changes
+    /// nothing and prints a diff for each file that is not formatted.
+    ///
+    /// Exit codes: 0 every file formatted, 1 a file with errors or (with
+    /// `--check`) one not formatted, 2 usage or I/O error.
+    Fmt(fmt::Args),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -82,6 +94,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

@@ -8,6 +8,7 @@ mod export;
 mod export_browser;
 mod export_documents;
 mod export_escaping;
+mod fmt;
 mod formats;
 mod generated;
 mod hostile;
