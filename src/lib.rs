@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod eval;
+pub mod export;
 pub mod fs;
 pub mod generate;
 pub mod i18n;
