@@ -16,6 +16,7 @@
 // or the packages are missing.
 
 import { readFileSync } from "node:fs";
+import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -64,7 +65,7 @@ function run({ variables, answers }) {
       moddleOptions: { camunda },
     });
     const timer = setTimeout(() => {
-      observed.error = "the run did not end within 10 seconds";
+      observed.error = "the run did not end in time";
       engine.stop();
       resolve(observed);
     }, 10_000);
@@ -72,40 +73,40 @@ function run({ variables, answers }) {
       clearTimeout(timer);
       resolve(observed);
     };
-    engine.broker.subscribeTmp(
-      "event",
-      "activity.wait",
-      (_, message) => {
-        const api = engine.execution.getActivityById(message.content.id);
-        const content = message.content;
-        if (content.type !== "bpmn:UserTask") return;
-        for (const id of questions(api)) {
-          if (Object.hasOwn(answers, id)) {
-            engine.environment.variables[id] = answers[id];
-          }
-        }
-        const element = content.isMultiInstance
-          ? content[api.behaviour.loopCharacteristics?.behaviour?.elementVariable ?? "item"]
-          : null;
-        observed.tasks.push({ id: content.id, element: element ?? null });
-        engine.execution.signal({ id: content.id, executionId: content.executionId });
-      },
-      { noAck: true },
-    );
-    engine.broker.subscribeTmp(
-      "event",
-      "activity.end",
-      (_, message) => {
-        if (message.content.type === "bpmn:EndEvent") observed.ends.push(message.content.id);
-      },
-      { noAck: true },
-    );
+    const listener = new EventEmitter();
+    listener.on("wait", (api) => {
+      if (api.type !== "bpmn:UserTask") return;
+      const activity = api.owner;
+      // The answers become process variables: in the task's own scope (a
+      // sub-process works on a copy) and in the process's.
+      const scopes = [api.environment];
+      for (const definition of engine.execution.definitions) {
+        scopes.push(definition.environment);
+        for (const process of definition.getProcesses()) scopes.push(process.environment);
+      }
+      for (const id of questions(activity)) {
+        if (!Object.hasOwn(answers, id)) continue;
+        for (const scope of scopes) scope.variables[id] = answers[id];
+      }
+      const content = api.content;
+      const element = content.isMultiInstance
+        ? content[activity.behaviour.loopCharacteristics?.behaviour?.elementVariable ?? "item"]
+        : null;
+      observed.tasks.push({ id: api.id, element: element ?? null });
+      api.signal();
+    });
+    listener.on("activity.end", (api) => {
+      // End events of the process, not of the sub-processes of steps.
+      if (api.type === "bpmn:EndEvent" && api.content.parent?.type !== "bpmn:SubProcess") {
+        observed.ends.push(api.id);
+      }
+    });
     engine.once("end", finish);
     engine.once("error", (e) => {
       observed.error = String(e?.message ?? e);
       finish();
     });
-    engine.execute({ variables: { ...variables } }).catch((e) => {
+    engine.execute({ listener, variables: { ...variables } }).catch((e) => {
       observed.error = String(e?.message ?? e);
       finish();
     });

@@ -19,7 +19,9 @@ pub const POOL_Y: i64 = 80;
 /// Width of the pool's and of each lane's title band.
 pub const HEADER: i64 = 30;
 const COLUMN: i64 = 160;
-const ROW: i64 = 140;
+const ROW: i64 = 160;
+/// Space between a sub-process's border and its nodes.
+const PADDING: i64 = 20;
 /// Space between the lane's title band and the first column.
 const MARGIN: i64 = 20;
 
@@ -49,19 +51,48 @@ fn size(kind: &Kind) -> (i64, i64) {
         Kind::Start { .. } | Kind::End => (36, 36),
         Kind::Exclusive | Kind::Parallel => (50, 50),
         Kind::UserTask { .. } | Kind::ScriptTask { .. } => (100, 80),
+        // Sized around its nodes afterwards.
+        Kind::SubProcess => (0, 0),
     }
 }
 
 pub fn layout(p: &Process) -> Diagram {
     let n = p.nodes.len();
+    // A flow into a sub-process goes on from its start event, and a flow
+    // out of it from its end event, for placing nodes in columns.
+    let inner = |sub: usize, start: bool| {
+        p.nodes.iter().position(|x| {
+            x.parent == Some(sub)
+                && if start {
+                    matches!(x.kind, Kind::Start { .. })
+                } else {
+                    matches!(x.kind, Kind::End)
+                }
+        })
+    };
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut waiting = vec![0usize; n];
+    for f in &p.flows {
+        let mut from = f.source;
+        let mut to = f.target;
+        if matches!(p.nodes[from].kind, Kind::SubProcess) {
+            from = inner(from, false).unwrap_or(from);
+        }
+        if matches!(p.nodes[to].kind, Kind::SubProcess) {
+            to = inner(to, true).unwrap_or(to);
+        }
+        next[from].push(to);
+        waiting[to] += 1;
+    }
     // Columns: longest path from the nodes without incoming flows (Kahn's
     // order, no recursion).
     let mut column = vec![0usize; n];
-    let mut waiting: Vec<usize> = p.nodes.iter().map(|x| x.incoming.len()).collect();
-    let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).rev().collect();
+    let mut ready: Vec<usize> = (0..n)
+        .filter(|i| waiting[*i] == 0 && !matches!(p.nodes[*i].kind, Kind::SubProcess))
+        .rev()
+        .collect();
     while let Some(i) = ready.pop() {
-        for &f in &p.nodes[i].outgoing {
-            let t = p.flows[f].target;
+        for &t in &next[i] {
             column[t] = column[t].max(column[i] + 1);
             waiting[t] -= 1;
             if waiting[t] == 0 {
@@ -74,6 +105,9 @@ pub fn layout(p: &Process) -> Diagram {
     // of its lane that is free over its columns.
     let mut blocks: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();
     for (i, node) in p.nodes.iter().enumerate() {
+        if matches!(node.kind, Kind::SubProcess) {
+            continue;
+        }
         let e = blocks
             .entry(node.block)
             .or_insert((column[i], column[i], node.lane));
@@ -124,7 +158,7 @@ pub fn layout(p: &Process) -> Diagram {
     };
 
     let left = POOL_X + HEADER * 2 + MARGIN;
-    let nodes: Vec<Bounds> = p
+    let mut nodes: Vec<Bounds> = p
         .nodes
         .iter()
         .enumerate()
@@ -142,6 +176,30 @@ pub fn layout(p: &Process) -> Diagram {
             }
         })
         .collect();
+    // A sub-process frames its nodes.
+    for (i, node) in p.nodes.iter().enumerate() {
+        if !matches!(node.kind, Kind::SubProcess) {
+            continue;
+        }
+        let children: Vec<Bounds> = p
+            .nodes
+            .iter()
+            .zip(&nodes)
+            .filter(|(x, _)| x.parent == Some(i))
+            .map(|(_, b)| *b)
+            .collect();
+        let Some(x) = children.iter().map(|b| b.x).min() else {
+            continue;
+        };
+        let right = children.iter().map(|b| b.x + b.width).max().unwrap_or(x);
+        let center = children[0].center_y();
+        nodes[i] = Bounds {
+            x: x - PADDING,
+            y: center - ROW / 2 + 10,
+            width: right - x + 2 * PADDING,
+            height: ROW - 20,
+        };
+    }
 
     let flows = p
         .flows
@@ -151,13 +209,19 @@ pub fn layout(p: &Process) -> Diagram {
             let (sx, sy) = (s.x + s.width, s.center_y());
             let (tx, ty) = (t.x, t.center_y());
             if sy == ty {
+                let parent = p.nodes[f.source].parent;
                 let blocked = nodes.iter().enumerate().any(|(i, b)| {
-                    i != f.source && i != f.target && b.center_y() == sy && b.x > sx && b.x < tx
+                    i != f.source
+                        && i != f.target
+                        && p.nodes[i].parent == parent
+                        && b.center_y() == sy
+                        && b.x > sx
+                        && b.x < tx
                 });
                 if blocked {
                     // Below the row, into the target from underneath.
                     let (scx, tcx) = (s.x + s.width / 2, t.x + t.width / 2);
-                    let below = sy + ROW / 2 - 10;
+                    let below = sy + ROW / 2 - 25;
                     vec![
                         (scx, s.y + s.height),
                         (scx, below),
@@ -168,7 +232,12 @@ pub fn layout(p: &Process) -> Diagram {
                     vec![(sx, sy), (tx, ty)]
                 }
             } else {
-                let turn = left + column[f.target] as i64 * COLUMN;
+                let target = if matches!(p.nodes[f.target].kind, Kind::SubProcess) {
+                    inner(f.target, true).unwrap_or(f.target)
+                } else {
+                    f.target
+                };
+                let turn = left + column[target] as i64 * COLUMN;
                 vec![(sx, sy), (turn, sy), (turn, ty), (tx, ty)]
             }
         })

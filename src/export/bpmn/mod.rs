@@ -73,6 +73,9 @@ pub(crate) enum Kind {
     },
     Exclusive,
     Parallel,
+    /// An embedded sub-process holding a step whose flow chooses (see
+    /// [`build`]); its nodes name it as their parent.
+    SubProcess,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +87,8 @@ pub(crate) struct Node {
     pub lane: usize,
     /// Nodes of one block share a row of the diagram.
     pub block: usize,
+    /// The sub-process the node is in.
+    pub parent: Option<usize>,
     pub incoming: Vec<usize>,
     pub outgoing: Vec<usize>,
     /// The default flow of an exclusive gateway.
@@ -112,6 +117,8 @@ pub(crate) struct Process {
     pub lanes: Vec<Lane>,
     pub nodes: Vec<Node>,
     pub flows: Vec<Flow>,
+    /// The sub-process new nodes go in.
+    parent: Option<usize>,
 }
 
 impl Process {
@@ -130,6 +137,7 @@ impl Process {
             kind,
             lane,
             block,
+            parent: self.parent,
             incoming: Vec::new(),
             outgoing: Vec::new(),
             default: None,
@@ -330,6 +338,35 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         };
         let mut s = translator.script();
         let runs = s.runs(si);
+        let loops = loops_of(model, analysis, si);
+        // bpmn-engine (bpmn-elements 17) passes on both the taken and the
+        // discarded branch of an exclusive merge, which a later parallel
+        // join counts twice and then waits for forever. A step whose flow
+        // chooses is therefore an embedded sub-process: it ends once.
+        let chooses = runs != "true"
+            || loops
+                .iter()
+                .any(|l| translator.script().guards(&l.guards, (si, true)) != "true");
+        let container = if chooses {
+            let sub = p.node(
+                format!("SubProcess_{}", step.id),
+                Some(title.clone()),
+                Kind::SubProcess,
+                lane,
+                block,
+            );
+            p.parent = Some(sub);
+            let start = p.node(
+                format!("Start_{}", step.id),
+                Some(words.step_start.to_string()),
+                Kind::Start { fields: Vec::new() },
+                lane,
+                block,
+            );
+            Some((sub, start))
+        } else {
+            None
+        };
         let choice = if runs != "true" {
             let g = p.node(
                 format!("Gateway_{}_applies", step.id),
@@ -351,7 +388,6 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         } else {
             None
         };
-        let loops = loops_of(model, analysis, si);
         let asked_in_loops: Vec<&str> = loops
             .iter()
             .flat_map(|l| l.decisions.iter().copied())
@@ -375,7 +411,11 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         );
         p.nodes[task].documentation = Some(texts.step_documentation(step));
         // Link the head of the block to the task.
-        let first = choice.as_ref().map(|c| c.0).unwrap_or(task);
+        let mut first = choice.as_ref().map(|c| c.0).unwrap_or(task);
+        if let Some((sub, start)) = container {
+            p.flow(start, first, None, None);
+            first = sub;
+        }
         if head != usize::MAX {
             p.flow(head, first, None, None);
         } else if let Some(&a) = preds[si].first() {
@@ -400,6 +440,18 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
             p.nodes[g].default = Some(d);
             p.flow(last, merge, None, None);
             last = merge;
+        }
+        if let Some((sub, _)) = container {
+            let end = p.node(
+                format!("End_{}", step.id),
+                Some(words.step_end.to_string()),
+                Kind::End,
+                lane,
+                block,
+            );
+            p.flow(last, end, None, None);
+            p.parent = None;
+            last = sub;
         }
         if succs[si].len() > 1 {
             let fork = p.node(

@@ -154,40 +154,14 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram) -> Strin
                 "bpmn:lane",
                 &[("id", &lane.id), ("name", &one_line(&lane.name))],
             );
-            for node in p.nodes.iter().filter(|n| n.lane == i) {
+            for node in p.nodes.iter().filter(|n| n.lane == i && n.parent.is_none()) {
                 x.text("bpmn:flowNodeRef", &[], &node.id);
             }
             x.close("bpmn:lane");
         }
         x.close("bpmn:laneSet");
     }
-    for node in &p.nodes {
-        flow_node(&mut x, p, node);
-    }
-    for f in &p.flows {
-        let mut attrs = vec![("id", f.id.as_str())];
-        let name = f.name.as_deref().map(one_line);
-        if let Some(name) = &name {
-            attrs.push(("name", name));
-        }
-        attrs.push(("sourceRef", &p.nodes[f.source].id));
-        attrs.push(("targetRef", &p.nodes[f.target].id));
-        match &f.condition {
-            Some(script) => {
-                x.open("bpmn:sequenceFlow", &attrs);
-                x.text(
-                    "bpmn:conditionExpression",
-                    &[
-                        ("xsi:type", "bpmn:tFormalExpression"),
-                        ("language", "javascript"),
-                    ],
-                    script,
-                );
-                x.close("bpmn:sequenceFlow");
-            }
-            None => x.empty("bpmn:sequenceFlow", &attrs),
-        }
-    }
+    elements(&mut x, p, None);
     x.close("bpmn:process");
 
     // The diagram.
@@ -206,6 +180,7 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram) -> Strin
     for (node, bounds) in p.nodes.iter().zip(&d.nodes) {
         let extra: &[(&str, &str)] = match node.kind {
             Kind::Exclusive => &[("isMarkerVisible", "true")],
+            Kind::SubProcess => &[("isExpanded", "true")],
             _ => &[],
         };
         shape(&mut x, &node.id, *bounds, extra);
@@ -248,7 +223,44 @@ fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
     x.close("bpmndi:BPMNShape");
 }
 
-fn flow_node(x: &mut Xml, p: &Process, node: &Node) {
+/// The nodes and flows of the process (`parent` none) or of a sub-process.
+fn elements(x: &mut Xml, p: &Process, parent: Option<usize>) {
+    for (i, node) in p.nodes.iter().enumerate() {
+        if node.parent == parent {
+            flow_node(x, p, i, node);
+        }
+    }
+    for f in p
+        .flows
+        .iter()
+        .filter(|f| p.nodes[f.source].parent == parent)
+    {
+        let mut attrs = vec![("id", f.id.as_str())];
+        let name = f.name.as_deref().map(one_line);
+        if let Some(name) = &name {
+            attrs.push(("name", name));
+        }
+        attrs.push(("sourceRef", &p.nodes[f.source].id));
+        attrs.push(("targetRef", &p.nodes[f.target].id));
+        match &f.condition {
+            Some(script) => {
+                x.open("bpmn:sequenceFlow", &attrs);
+                x.text(
+                    "bpmn:conditionExpression",
+                    &[
+                        ("xsi:type", "bpmn:tFormalExpression"),
+                        ("language", "javascript"),
+                    ],
+                    script,
+                );
+                x.close("bpmn:sequenceFlow");
+            }
+            None => x.empty("bpmn:sequenceFlow", &attrs),
+        }
+    }
+}
+
+fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node) {
     let tag = match node.kind {
         Kind::Start { .. } => "bpmn:startEvent",
         Kind::End => "bpmn:endEvent",
@@ -256,6 +268,7 @@ fn flow_node(x: &mut Xml, p: &Process, node: &Node) {
         Kind::ScriptTask { .. } => "bpmn:scriptTask",
         Kind::Exclusive => "bpmn:exclusiveGateway",
         Kind::Parallel => "bpmn:parallelGateway",
+        Kind::SubProcess => "bpmn:subProcess",
     };
     let name = node.name.as_deref().map(one_line);
     let mut attrs: Vec<(&str, &str)> = vec![("id", &node.id)];
@@ -327,6 +340,9 @@ fn flow_node(x: &mut Xml, p: &Process, node: &Node) {
     }
     if let Kind::ScriptTask { script } = &node.kind {
         x.text("bpmn:script", &[], script);
+    }
+    if let Kind::SubProcess = node.kind {
+        elements(x, p, Some(index));
     }
     x.close(tag);
 }
