@@ -18,8 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The Node packages that validate SARIF output (tests/it/formats.rs) and
-# the JSON and Mermaid exports (tests/it/export.rs), and playwright-core,
-# which drives Chromium (tests/browser).
+# the JSON and Mermaid exports (tests/it/export.rs), that validate and run
+# BPMN exports (tests/it/bpmn.rs), and playwright-core, which drives
+# Chromium (tests/browser).
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 cargo test --locked --all-targets

@@ -9,7 +9,7 @@ mod analysis;
 pub mod graph;
 mod rules;
 
-pub use analysis::{Analysis, MAX_SCENARIOS, walk_expr};
+pub use analysis::{Analysis, Guard, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Playbook;

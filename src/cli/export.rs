@@ -130,14 +130,7 @@ pub fn run(args: &Args) -> i32 {
             Err(e) => return usage(format_args!("{e}; nothing to export")),
         }
     };
-    let text = match export(&model, args.to, locale) {
-        Ok(text) => text,
-        Err(e) => {
-            return usage(format_args!(
-                "{e}; the formats available are markdown, html, json, dot and mermaid"
-            ));
-        }
-    };
+    let text = export(&model, args.to, locale);
     match args.output.as_deref() {
         None => write_stdout(&text),
         Some(p) if p == Path::new("-") => write_stdout(&text),

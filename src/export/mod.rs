@@ -2,6 +2,7 @@
 //! is a pure function of an [`ir::Playbook`] and a locale, one file each;
 //! [`specialise`] narrows a model to one customer before it is exported.
 
+pub mod bpmn;
 pub mod dot;
 mod expr;
 mod flow;
@@ -46,19 +47,14 @@ impl Format {
     }
 }
 
-/// A format this build of `playbook` cannot write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the {} export is not available in this build of playbook", .0.name())]
-pub struct Unavailable(pub Format);
-
 /// `model` in `format`, with texts in `locale` (JSON carries every locale).
-pub fn export(model: &ir::Playbook, format: Format, locale: &str) -> Result<String, Unavailable> {
+pub fn export(model: &ir::Playbook, format: Format, locale: &str) -> String {
     match format {
-        Format::Json => Ok(json::render(model)),
-        Format::Dot => Ok(dot::render(model, locale)),
-        Format::Mermaid => Ok(mermaid::render(model, locale)),
-        Format::Markdown => Ok(markdown::render(model, locale)),
-        Format::Html => Ok(html::render(model, locale)),
-        Format::Bpmn => Err(Unavailable(format)),
+        Format::Json => json::render(model),
+        Format::Dot => dot::render(model, locale),
+        Format::Mermaid => mermaid::render(model, locale),
+        Format::Markdown => markdown::render(model, locale),
+        Format::Html => html::render(model, locale),
+        Format::Bpmn => bpmn::render(model, locale),
     }
 }
