@@ -869,7 +869,79 @@ fn escapings() -> Vec<Escaping> {
             raw_forbidden: &['<', '>', '&', '"', '`', '|', '%', ';', '#'],
             strip_escapes: |s| strip_mermaid_entities(&s.replace("<br/>", "")),
         },
+        Escaping {
+            format: "bpmn",
+            split: split_xml,
+            raw_forbidden: &['<', '>', '"'],
+            strip_escapes: |s| s.to_string(),
+        },
     ]
+}
+
+/// An XML document with every text node and attribute value replaced by
+/// `S`, read back through quick-xml: what stays is markup the exporter
+/// wrote, which must hold no piece of user text.
+fn split_xml(text: &str) -> Split {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut skeleton = String::new();
+    let mut strings = Vec::new();
+    // Text arrives in pieces split at entity references: join them.
+    let mut pending: Option<String> = None;
+    loop {
+        let event = reader.read_event().map_err(|e| e.to_string())?;
+        let piece = match &event {
+            Event::Text(t) => Some(t.xml10_content().into_owned()),
+            Event::CData(t) => Some(AsRef::<str>::as_ref(t).to_string()),
+            Event::GeneralRef(r) => {
+                Some(match r.resolve_char_ref().map_err(|e| e.to_string())? {
+                    Some(c) => c.to_string(),
+                    None => match r.as_ref() {
+                        "lt" => "<".to_string(),
+                        "gt" => ">".to_string(),
+                        "amp" => "&".to_string(),
+                        "quot" => "\"".to_string(),
+                        "apos" => "'".to_string(),
+                        n => return Err(format!("unknown entity {n}")),
+                    },
+                })
+            }
+            _ => None,
+        };
+        if let Some(piece) = piece {
+            pending.get_or_insert_with(String::new).push_str(&piece);
+            continue;
+        }
+        if let Some(text) = pending.take() {
+            skeleton.push('S');
+            strings.push(text);
+        }
+        match event {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                skeleton.push('<');
+                skeleton.push_str(e.name().as_ref());
+                for a in e.attributes() {
+                    let a = a.map_err(|e| e.to_string())?;
+                    skeleton.push(' ');
+                    skeleton.push_str(a.key.as_ref());
+                    skeleton.push_str("=S");
+                    let value = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| e.to_string())?;
+                    strings.push(value.into_owned());
+                }
+                skeleton.push('>');
+            }
+            Event::End(e) => {
+                skeleton.push_str("</");
+                skeleton.push_str(e.name().as_ref());
+                skeleton.push('>');
+            }
+            _ => {}
+        }
+    }
+    Ok((skeleton, strings))
 }
 
 /// Texts of the hostile fixture that every format must show as they are.

@@ -419,6 +419,14 @@ fn hostile_texts_stay_text_in_every_export() {
     assert_escaped(&hostile(), FIXTURE);
 }
 
+/// The diagrams' and data's hostile fixture (`tests/it/export.rs`) holds
+/// the documents to the same rules: one hostile corpus for every format.
+#[test]
+fn the_diagrams_hostile_fixture_stays_text_in_the_documents() {
+    let path = "tests/fixtures/export/hostile-text.playbook";
+    assert_escaped(&compile(&root(path)), path);
+}
+
 #[test]
 fn script_addresses_never_become_links() {
     for url in [
