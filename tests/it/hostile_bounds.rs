@@ -243,3 +243,261 @@ fn a_million_steps() {
     assert_eq!(run.report["summary"]["warnings"], 0);
     run.within(60, 3 * 1024);
 }
+
+// ---------------------------------------------------------------------------
+// Encodings, separators and invisible characters (in-process: each is small)
+// ---------------------------------------------------------------------------
+
+/// Compiles `bytes` in memory as `f.playbook`: `(code, line, column)` of
+/// each diagnostic, and whether there is a model.
+fn compile_bytes(bytes: &[u8]) -> (Vec<(&'static str, usize, usize)>, bool) {
+    struct Only<'a>(&'a [u8]);
+    impl playbook::Loader for Only<'_> {
+        fn read(&self, _: &Path) -> Result<Vec<u8>, String> {
+            Ok(self.0.to_vec())
+        }
+    }
+    let c = playbook::compile(Path::new("f.playbook"), &Only(bytes)).expect("read from memory");
+    let found = c
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let j = d.to_json(&c.sources);
+            (d.code.name(), j.line, j.column)
+        })
+        .collect();
+    (found, c.model.is_some())
+}
+
+/// Malformed UTF-8 of every kind is one `invalid-utf8` at its position:
+/// an overlong encoding, an encoded surrogate, a code point past U+10FFFF,
+/// a stray continuation byte, a sequence cut by the end of the file.
+#[test]
+fn every_kind_of_invalid_utf8() {
+    for bad in [
+        &b"\xc0\xaf"[..],
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\x80",
+        b"\xfe",
+        b"\xe4\xb8",
+    ] {
+        let mut text = b"playbook p {\n  title \"t\"\n  role fm \"ok ".to_vec();
+        text.extend_from_slice(bad);
+        let (found, model) = compile_bytes(&text);
+        assert_eq!(found, [("invalid-utf8", 3, 15)], "{bad:?}");
+        assert!(!model);
+    }
+}
+
+/// A file of a megabyte of NUL bytes: one syntax error, and the first
+/// twenty NULs flagged (the scanner stops flagging after twenty), not a
+/// million diagnostics.
+#[test]
+fn a_megabyte_of_nul_bytes() {
+    let start = Instant::now();
+    let (found, model) = compile_bytes(&vec![0u8; 1024 * 1024]);
+    assert!(!model);
+    assert_eq!(
+        found[0],
+        ("syntax-error", 1, 1),
+        "{:?}",
+        &found[..found.len().min(3)]
+    );
+    assert_eq!(found.len(), 21, "{} diagnostics", found.len());
+    assert!(found[1..].iter().all(|d| d.0 == "suspicious-character"));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// A byte-order mark anywhere but at the start is a zero-width no-break
+/// space: flagged, and a syntax error where a statement should be.
+#[test]
+fn a_byte_order_mark_in_the_middle_or_twice() {
+    let (found, _) =
+        compile_bytes("playbook p {\n  title \"t\"\n\u{FEFF}  role fm \"F\"\n}\n".as_bytes());
+    assert_eq!(
+        found,
+        [("syntax-error", 3, 1), ("suspicious-character", 3, 1)]
+    );
+    let (found, _) = compile_bytes("\u{FEFF}\u{FEFF}playbook p {\n  title \"t\"\n}\n".as_bytes());
+    assert_eq!(
+        found,
+        [("syntax-error", 1, 1), ("suspicious-character", 1, 1)]
+    );
+}
+
+/// Every character that some editor shows as a line break but the language
+/// does not count as one — vertical tab, form feed, NEL, U+2028, U+2029 —
+/// is flagged wherever it stands between tokens, and leaves the line
+/// numbers of later diagnostics where LF, CR and CRLF put them.
+#[test]
+fn every_unicode_line_separator_is_flagged_and_not_counted() {
+    for sep in ["\u{B}", "\u{C}", "\u{85}", "\u{2028}", "\u{2029}"] {
+        let text = format!(
+            "playbook p {{\n  title \"t\"{sep}  role fm \"F\"{sep}  step s \"S\" {{\n    owner fmm\n  }}\n  // c{sep}\n}}\n"
+        );
+        let (found, _) = compile_bytes(text.as_bytes());
+        assert_eq!(
+            found,
+            [
+                ("suspicious-character", 2, 12),
+                ("suspicious-character", 2, 26),
+                ("undefined-reference", 3, 11),
+                ("suspicious-character", 5, 7),
+            ],
+            "U+{:04X}",
+            u32::from(sep.chars().next().unwrap_or(' '))
+        );
+    }
+    // Inside a one-line text, a line separator ends the line, so the text
+    // is unterminated; the separator is flagged too.
+    let (found, _) = compile_bytes("playbook p {\n  role fm \"F\u{2028}G\"\n}\n".as_bytes());
+    assert_eq!(
+        found,
+        [
+            ("unterminated-string", 2, 11),
+            ("suspicious-character", 2, 13)
+        ]
+    );
+}
+
+/// A playbook that checks clean with plain characters: its role on line 9,
+/// its item on line 12.
+fn clean(role_id: &str, role_text: &str, item_text: &str) -> String {
+    format!(
+        "playbook p {{\n  title \"t\"\n  description \"d\"\n  phase enable \"Enable\"\n  phase enable\n  owner \"o\"\n  author \"a\"\n  revised 2019-10-01\n  role {role_id} \"{role_text}\"\n  step s \"S\" {{\n    owner {role_id}\n    do x \"{item_text}\"\n  }}\n}}\n"
+    )
+}
+
+/// Right-to-left overrides and every other bidirectional control in a
+/// text compile, but each is flagged where it stands: a reviewer is told
+/// the text does not read as it shows. In an id, a bidirectional control
+/// is a syntax error (ids are ASCII), flagged too, as is the same id
+/// where the step names its owner.
+#[test]
+fn bidirectional_controls_are_flagged_in_texts_and_refused_in_ids() {
+    assert_eq!(
+        compile_bytes(clean("fm", "F", "X").as_bytes()),
+        (vec![], true)
+    );
+    for c in [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+    ] {
+        let name = format!("U+{:04X}", u32::from(c));
+        let (found, model) =
+            compile_bytes(clean("fm", &format!("F{c}G"), &format!("X {c}")).as_bytes());
+        assert!(model, "{name}: {found:?}");
+        assert_eq!(
+            found,
+            [
+                ("suspicious-character", 9, 13),
+                ("suspicious-character", 12, 13)
+            ],
+            "{name}"
+        );
+        let (found, model) = compile_bytes(clean(&format!("f{c}m"), "F", "X").as_bytes());
+        assert!(!model, "{name}");
+        assert_eq!(
+            found,
+            [
+                ("syntax-error", 9, 9),
+                ("suspicious-character", 9, 9),
+                ("suspicious-character", 11, 12)
+            ],
+            "{name}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Backtracking
+// ---------------------------------------------------------------------------
+
+/// Inputs shaped to make a PEG parser without memoisation backtrack: an
+/// error at the innermost point of brackets nested just under the limit
+/// (every enclosing alternative that starts with the same bracket would
+/// parse the inside again), long chains of operators and type words, a
+/// text full of unclosed placeholders, thousands of `else` branches and
+/// `match` arms, and the same unfinished statement over and over. Each
+/// ends in a diagnostic or a model within the bound, in-process.
+#[test]
+fn pathological_backtracking_inputs_end_within_the_bound() {
+    let head = "playbook p {\n  title \"t\"\n  input a: int \"A\"\n  role r \"R\"\n";
+    let n = 20_000;
+    let deep = playbook::syntax::scan::MAX_NESTING - 4;
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "brackets with an error inside",
+            format!("  let x = {}a +{}\n", "(".repeat(deep), ")".repeat(deep)),
+        ),
+        (
+            "sets with an error inside",
+            format!("  let x = {}a,{}\n", "{".repeat(deep), "}".repeat(deep)),
+        ),
+        (
+            "brackets with an error after",
+            format!("  let x = {}a{} +\n", "(".repeat(deep), ")".repeat(deep)),
+        ),
+        (
+            "set of, repeated",
+            format!("  input b: {}int \"B\"\n", "set of ".repeat(n)),
+        ),
+        (
+            "one of, repeated",
+            format!("  input b: one of {} \"B\"\n", "x | ".repeat(n)),
+        ),
+        (
+            "minus, repeated",
+            format!("  let x = a{}\n", " - -".repeat(n)),
+        ),
+        (
+            "comparisons, chained",
+            format!("  let x = a{}\n", " < a".repeat(n)),
+        ),
+        (
+            "unclosed placeholders",
+            format!("  role q \"{}\"\n", "{a".repeat(n)),
+        ),
+        (
+            "else branches",
+            format!(
+                "  step s \"S\" {{\n    owner r\n{} {{}}\n  }}\n",
+                "    if a > 1 { do x \"x\" } else\n".repeat(n)
+            ),
+        ),
+        (
+            "match arms",
+            format!(
+                "  step s \"S\" {{\n    owner r\n    match a {{\n{}    }}\n  }}\n",
+                "      1 => {}\n".repeat(n)
+            ),
+        ),
+        ("unfinished statements", "  step s \"S\" \"S\"".repeat(n)),
+        ("if, repeated", format!("  let x = {}\n", "if ".repeat(n))),
+        (
+            "durations, chained",
+            format!("  let x = 2019-10-01{}\n", " + 1 day".repeat(n)),
+        ),
+    ];
+    for (name, body) in cases {
+        let text = format!("{head}{body}\n}}\n");
+        let start = Instant::now();
+        let (found, model) = compile_bytes(text.as_bytes());
+        let elapsed = start.elapsed();
+        eprintln!(
+            "{name}: {} bytes in {elapsed:.2?}, {} diagnostics",
+            text.len(),
+            found.len()
+        );
+        assert!(model || !found.is_empty(), "{name}");
+        assert!(
+            elapsed < Duration::from_secs(10),
+            "{name}: took {elapsed:?}"
+        );
+    }
+}
