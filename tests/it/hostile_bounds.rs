@@ -1,7 +1,7 @@
 //! The hostile inputs of issue 8 that `hostile.rs` does not cover, each
 //! run through the real binary with its wall time, CPU time and peak memory
 //! measured (`wait4`'s resource usage of that one process) and bounded.
-//! The bounds are for a debug build on a loaded CI machine, several times
+//! The bounds are on CPU time and peak memory, for a debug build on a loaded CI machine, several times
 //! the figures measured; `docs/hostile.md` lists them beside the figures of
 //! a release build.
 
@@ -34,14 +34,16 @@ impl Measured {
         &self.report["diagnostics"][0]
     }
 
-    /// Asserts the run ended within `seconds` of wall time and `mib` of peak
-    /// memory.
+    /// Asserts the run took under `seconds` of CPU time (user and system)
+    /// and `mib` of peak memory. CPU time, not wall time, so that a
+    /// machine busy with other work does not fail the test; a run that
+    /// hangs is killed after two minutes of wall time all the same.
     fn within(&self, seconds: u64, mib: u64) {
         assert!(
-            self.wall < Duration::from_secs(seconds),
-            "took {:?} (CPU {:?}), bound {seconds} s",
-            self.wall,
-            self.cpu
+            self.cpu < Duration::from_secs(seconds),
+            "took {:?} of CPU time (wall {:?}), bound {seconds} s",
+            self.cpu,
+            self.wall
         );
         assert!(
             self.peak_mib < mib,
@@ -152,7 +154,7 @@ fn blocks_nested_1_000_000_deep() {
     let run = measure_bytes("deep.playbook", text.as_bytes());
     assert_eq!(run.code, Some(1));
     assert_eq!(run.codes(), ["nesting-too-deep"]);
-    run.within(20, 200);
+    run.within(5, 200);
 }
 
 /// 1,000,000 opening brackets on one line (1 MB), and as many closing.
@@ -165,7 +167,7 @@ fn brackets_nested_1_000_000_deep() {
         run.first()["column"],
         playbook::syntax::scan::MAX_NESTING + 1
     );
-    run.within(10, 100);
+    run.within(5, 100);
 }
 
 /// A 100 MB file is refused after reading one byte past the limit: the
@@ -190,7 +192,7 @@ fn a_100_megabyte_file() {
     assert_eq!(run.code, Some(1));
     assert_eq!(run.codes(), ["file-too-large"]);
     // The default limit is 16 MiB; the file is six times that.
-    run.within(10, 80);
+    run.within(5, 80);
 }
 
 /// One line of 10 MB: a title, then a comment, then a text block line.
@@ -214,7 +216,7 @@ fn a_line_of_10_megabytes() {
     for (name, text) in cases {
         let run = measure_bytes(name, text.as_bytes());
         assert_eq!(run.code, Some(0), "{name}: {:?}", run.codes());
-        run.within(20, 300);
+        run.within(10, 300);
     }
 }
 
@@ -241,7 +243,7 @@ fn a_million_steps() {
         &run.codes()[..run.codes().len().min(5)]
     );
     assert_eq!(run.report["summary"]["warnings"], 0);
-    run.within(60, 3 * 1024);
+    run.within(30, 3 * 1024);
 }
 
 // ---------------------------------------------------------------------------
@@ -500,4 +502,70 @@ fn pathological_backtracking_inputs_end_within_the_bound() {
             "{name}: took {elapsed:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// The slowest inputs per byte
+// ---------------------------------------------------------------------------
+
+/// The fastest of three compilations of `text`, with its diagnostics.
+fn fastest_of_three(text: &[u8]) -> (Duration, Vec<(&'static str, usize, usize)>) {
+    let mut best = Duration::MAX;
+    let mut found = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        found = compile_bytes(text).0;
+        best = best.min(start.elapsed());
+    }
+    (best, found)
+}
+
+/// The inputs `bench/slowest.sh` found to take the most time per byte, kept
+/// in `tests/fixtures/slow/`: all are a long chain of additions broken near
+/// its end, where the parser gives up on the statement-by-statement parse,
+/// parses the whole file again and explains the error. Each still takes
+/// well under the bound per byte (about 0.6 µs a byte when found, in a
+/// debug build).
+#[test]
+fn the_slowest_inputs_per_byte_stay_within_their_bound() {
+    let mut files: Vec<_> = std::fs::read_dir("tests/fixtures/slow")
+        .expect("the slow fixtures")
+        .map(|e| e.expect("folder entry").path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        let text = std::fs::read(&path).expect("read the fixture");
+        let (best, found) = fastest_of_three(&text);
+        let per_byte = best.as_secs_f64() * 1e9 / text.len().max(1024) as f64;
+        eprintln!("{}: {per_byte:.0} ns a byte", path.display());
+        assert_eq!(found[0].0, "syntax-error", "{}", path.display());
+        assert!(
+            per_byte < 20_000.0,
+            "{}: {per_byte:.0} ns a byte",
+            path.display()
+        );
+    }
+}
+
+/// The same shape grown to 64 KB — 16,000 additions and a stray `:` before
+/// the last — stays within the bound: about 2.5 µs a byte in a debug build,
+/// near the figure at 4,000 additions (both are printed; a ratio is not
+/// asserted, as a loaded machine stretches either).
+#[test]
+fn a_long_addition_chain_broken_at_its_end() {
+    let chain = |n: usize| {
+        format!(
+            "playbook p {{\n  title \"t\"\n  input seats: int \"S\"\n  let x = seats{} + :1\n}}\n",
+            " + 1".repeat(n)
+        )
+    };
+    let (small, _) = fastest_of_three(chain(4_000).as_bytes());
+    let text = chain(16_000);
+    let (large, found) = fastest_of_three(text.as_bytes());
+    eprintln!("4,000 additions {small:.2?}, 16,000 additions {large:.2?}");
+    // The stray `:` is the last one; line 4 starts at byte 48.
+    let column = text.rfind(':').unwrap_or(0) - 48 + 1;
+    assert_eq!(found, [("syntax-error", 4, column)]);
+    assert!(large < Duration::from_secs(5), "took {large:?}");
 }
