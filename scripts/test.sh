@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 missing=()
 if [ -z "${PLAYBOOK_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if ! command -v dot >/dev/null; then missing+=(graphviz); fi
+# /usr/bin/time measures the hostile inputs (tests/it/hostile_bounds.rs).
+if [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
