@@ -151,6 +151,45 @@ pub struct Playbook {
     /// Where the playbook's id is written.
     #[serde(skip)]
     pub span: Span,
+    /// Positions of steps and criteria by id, built on first lookup.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub index: Index,
+}
+
+/// Where each step and criterion stands in its vector, by id: what makes
+/// [`Playbook::step`] and [`Playbook::criterion`] constant-time on a
+/// 100,000-step playbook. It is a cache, not data: a clone starts empty,
+/// every copy compares equal, and a lookup checks the position it finds
+/// (falling back to a search), so a model edited after a lookup still
+/// answers right.
+#[derive(Default)]
+pub struct Index {
+    positions: std::sync::OnceLock<Positions>,
+}
+
+#[derive(Default)]
+struct Positions {
+    steps: rustc_hash::FxHashMap<String, usize>,
+    criteria: rustc_hash::FxHashMap<String, usize>,
+}
+
+impl Clone for Index {
+    fn clone(&self) -> Index {
+        Index::default()
+    }
+}
+
+impl PartialEq for Index {
+    fn eq(&self, _: &Index) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Index")
+    }
 }
 
 /// The descriptive part of a playbook.
@@ -644,7 +683,11 @@ impl Playbook {
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {
-        self.steps.iter().find(|s| s.id == id)
+        let at = self.positions().steps.get(id).copied();
+        match at.and_then(|i| self.steps.get(i)).filter(|s| s.id == id) {
+            Some(step) => Some(step),
+            None => self.steps.iter().find(|s| s.id == id),
+        }
     }
 
     pub fn task(&self, number: u32) -> Option<&Task> {
@@ -652,7 +695,28 @@ impl Playbook {
     }
 
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {
-        self.criteria.iter().find(|c| c.id == id)
+        let at = self.positions().criteria.get(id).copied();
+        match at.and_then(|i| self.criteria.get(i)).filter(|c| c.id == id) {
+            Some(criterion) => Some(criterion),
+            None => self.criteria.iter().find(|c| c.id == id),
+        }
+    }
+
+    fn positions(&self) -> &Positions {
+        self.index.positions.get_or_init(|| Positions {
+            steps: self
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.clone(), i))
+                .collect(),
+            criteria: self
+                .criteria
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.clone(), i))
+                .collect(),
+        })
     }
 
     pub fn role(&self, id: &str) -> Option<&Decl> {
