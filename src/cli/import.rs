@@ -176,13 +176,11 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
         }
     };
     if !model.locales.contains(&locale) {
-        let Some(open) = text.find('{') else {
+        let Some(new) = crate::import::merge::with_translation(&text, &locale, &catalogue_name)
+        else {
+            eprintln!("error: `{}` holds no playbook block", into.display());
             return EXIT_USAGE;
         };
-        let line = format!("\n  translation {locale} \"{catalogue_name}\"");
-        let mut new = text.clone();
-        new.insert_str(open + 1, &line);
-        let new = crate::fmt::format(FileId(0), &new).unwrap_or(new);
         if let Err(e) = std::fs::write(into, new) {
             eprintln!("error: cannot write `{}`: {e}", into.display());
             return EXIT_USAGE;

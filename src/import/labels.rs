@@ -60,7 +60,6 @@ const WORDS: &[(Label, &[&str])] = &[
             "適用対象",
             "aplica-se a",
             "se aplica a",
-            "aplica a",
         ],
     ),
     (
@@ -324,4 +323,39 @@ pub fn guess_locale(text: &str) -> &'static str {
     } else {
         "en"
     }
+}
+
+/// Puts each `Label:` of a line on a line of its own: `Primary Role:
+/// FastTrack Engineer Applies To: Office` is two labels.
+pub fn split_label_runs(text: &str) -> String {
+    let mut out = text.replace("**", "");
+    for (label, words) in WORDS {
+        if !matches!(
+            label,
+            Label::PrimaryRole | Label::Motions | Label::AppliesTo
+        ) {
+            continue;
+        }
+        for word in *words {
+            for colon in [":", "："] {
+                for variant in [word.to_string(), capitalise(word)] {
+                    let needle = format!(" {variant}{colon}");
+                    out = out.replace(&needle, &format!("\n{variant}{colon}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn capitalise(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -520,3 +520,15 @@ fn keep_placeholders(source: &str, text: &str) -> String {
         format!("{text} ({})", missing.join(", "))
     }
 }
+
+/// The playbook source with a `translation LOCALE "PATH"` statement added
+/// at the top of its block, formatted. `None` when the text has no block.
+pub fn with_translation(source: &str, locale: &str, path: &str) -> Option<String> {
+    let open = source.find('{')?;
+    let mut new = source.to_string();
+    new.insert_str(
+        open + 1,
+        &format!("\n  translation {locale} {}", super::emit::quote(path)),
+    );
+    Some(crate::fmt::format(crate::source::FileId(0), &new).unwrap_or(new))
+}

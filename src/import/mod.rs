@@ -186,10 +186,18 @@ pub fn parse_date(text: &str) -> Option<jiff::civil::Date> {
         (v[0], v[1], v[2])
     } else if t.contains('/') {
         let v = nums(&['/'])?;
-        (v[2], v[0], v[1])
+        if v[0] >= 1000 {
+            (v[0], v[1], v[2])
+        } else {
+            (v[2], v[0], v[1])
+        }
     } else if t.contains('.') {
         let v = nums(&['.'])?;
-        (v[2], v[1], v[0])
+        if v[0] >= 1000 {
+            (v[0], v[1], v[2])
+        } else {
+            (v[2], v[1], v[0])
+        }
     } else if t.contains('-') {
         let v = nums(&['-'])?;
         (v[0], v[1], v[2])
@@ -240,7 +248,16 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
     if let Some((yaml, at)) = yaml {
         read_front_matter(file, &yaml, at, &mut doc, diags);
     }
-    let blocks = markdown::blocks(&text[body..], body);
+    let blocks: Vec<Block> = markdown::blocks(&text[body..], body)
+        .into_iter()
+        .map(|b| match b {
+            Block::Paragraph { text, range } => match pipe_table(&text) {
+                Some(rows) => Block::Table { rows, range },
+                None => Block::Paragraph { text, range },
+            },
+            b => b,
+        })
+        .collect();
     let mut section = Section::Preamble;
     let mut step: Option<(StepDoc, u8)> = None;
     let mut part = Part::Instructions;
@@ -328,6 +345,46 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
                 doc.overview.push(heading.clone());
             }
             continue;
+        }
+        if let Block::Table { rows, range } = block {
+            match table_kind(rows) {
+                Some(Label::Refresh) => {
+                    read_history(file, rows, range.clone(), &mut doc, diags);
+                    continue;
+                }
+                Some(Label::Tasks) if step.is_none() => {
+                    if let Some(last) = doc.steps.last_mut() {
+                        diags.push(unrecognised(
+                            file,
+                            range.clone(),
+                            format!(
+                                "a task table outside any step is taken as the last step's (`{}`)",
+                                last.title
+                            ),
+                        ));
+                        read_task_table(file, rows, range.clone(), last, diags);
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A primary-role line before any step heading: the document is one
+        // step, named after its title.
+        if step.is_none()
+            && doc.steps.is_empty()
+            && matches!(block, Block::Paragraph { text, .. }
+                if label_lines(text).is_some_and(|f| f.iter().any(|(l, _)| *l == Label::PrimaryRole)))
+        {
+            step = Some((
+                StepDoc {
+                    title: doc.title.clone().unwrap_or_default(),
+                    range: 0..0,
+                    ..StepDoc::default()
+                },
+                2,
+            ));
+            part = Part::Instructions;
         }
         if let Some((s, _)) = &mut step {
             read_step_block(file, block, s, &mut part, diags);
@@ -417,6 +474,7 @@ pub fn split_labels(text: &str) -> Vec<String> {
 
 /// Reads a paragraph made only of `Label: value` lines.
 fn label_lines(text: &str) -> Option<Vec<(Label, String)>> {
+    let text = labels::split_label_runs(text);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let parsed: Vec<(Label, String)> = lines.iter().filter_map(|l| labels::label_line(l)).collect();
     (!lines.is_empty() && parsed.len() == lines.len()).then_some(parsed)
@@ -538,6 +596,56 @@ fn push_gate(step: &mut StepDoc, part: Part, text: String) {
     } else {
         step.exit.push(text)
     }
+}
+
+/// A paragraph of `|` lines that Markdown did not take for a table (its
+/// delimiter row has too few columns): its rows, delimiter rows left out.
+fn pipe_table(text: &str) -> Option<Vec<Vec<String>>> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() < 2 || !lines.iter().all(|l| l.starts_with('|')) {
+        return None;
+    }
+    Some(
+        lines
+            .iter()
+            .map(|l| {
+                l.trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|row| {
+                !row.iter()
+                    .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+            })
+            .collect(),
+    )
+}
+
+/// What a table holds, by its header: tasks (a task id column) or
+/// history (a first column of dates).
+fn table_kind(rows: &[Vec<String>]) -> Option<Label> {
+    let header = rows.first()?;
+    let first = labels::normalise(header.first()?);
+    if ["date", "日期", "datum", "日付", "data", "fecha"].contains(&first.as_str()) {
+        return Some(Label::Refresh);
+    }
+    let id = |h: &String| {
+        let h = labels::normalise(h);
+        h == "task id"
+            || h == "任务 id"
+            || h == "任务id"
+            || h.starts_with("task id")
+            || h == "aufgaben-id"
+            || h == "タスク id"
+            || h == "id da tarefa"
+            || h == "id de tarea"
+    };
+    header.iter().any(id).then_some(Label::Tasks)
 }
 
 /// The number of a task id cell: `4058`, or `[4099](https://...)` as

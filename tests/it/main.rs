@@ -12,6 +12,8 @@ mod fmt;
 mod formats;
 mod generated;
 mod hostile;
+mod import;
+mod import_corpus;
 mod language_doc;
 mod markdown_seed;
 mod md_lines;
