@@ -89,6 +89,8 @@ pub fn blocks(text: &str, base: usize) -> Vec<Block> {
     let parser = Parser::new_ext(text, options).into_offset_iter();
     let mut out: Vec<Block> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
+    // The addresses of the links being read, and where their text starts.
+    let mut links: Vec<(String, usize)> = Vec::new();
     for (event, range) in parser {
         let start = range.start + base;
         let end = range.end + base;
@@ -115,10 +117,25 @@ pub fn blocks(text: &str, base: usize) -> Vec<Block> {
                         cell.clear();
                     }
                 }
-                Tag::Image { .. } | Tag::Link { .. } => {}
+                Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. } => {
+                    let at = innermost_text(&mut stack).map_or(0, |t| t.len());
+                    links.push((dest_url.to_string(), at));
+                }
                 _ => {}
             },
             Event::End(tag) => match tag {
+                TagEnd::Link | TagEnd::Image => {
+                    // The address is kept after the link's text, unless the
+                    // text is the address.
+                    if let Some((url, at)) = links.pop()
+                        && let Some(text) = innermost_text(&mut stack)
+                    {
+                        let shown = text.get(at..).unwrap_or_default().trim().to_string();
+                        if !url.is_empty() && shown != url {
+                            text.push_str(&format!(" ({url})"));
+                        }
+                    }
+                }
                 TagEnd::TableCell => {
                     if let Some(Frame::Table(_, row, cell, _)) = stack.last_mut() {
                         row.push(cell.trim().to_string());

@@ -651,7 +651,8 @@ fn table_kind(rows: &[Vec<String>]) -> Option<Label> {
 /// The number of a task id cell: `4058`, or `[4099](https://...)` as
 /// pulldown-cmark gives it, the link text.
 fn task_number(cell: &str) -> Option<u32> {
-    let t = cell.trim();
+    // A linked number: `4099 (https://...)`.
+    let t = cell.split(" (").next().unwrap_or_default().trim();
     if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -856,7 +857,7 @@ fn read_section_block(
 
 fn is_home_link(text: &str) -> bool {
     matches!(
-        text.trim(),
+        text.split(" (").next().unwrap_or_default().trim(),
         "Home" | "主页" | "Startseite" | "ホーム" | "Página inicial" | "Inicio" | "Início"
     )
 }
