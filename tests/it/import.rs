@@ -301,3 +301,57 @@ fn numbers_with_their_comparisons() {
     );
     assert_eq!(numbers("Microsoft 365 and M365"), ["365"]);
 }
+
+/// The command: imports into a folder, then merges a translation into the
+/// result, which then compiles with both locales.
+#[test]
+fn the_command_imports_then_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let en = dir.path().join("close.md");
+    let zh = dir.path().join("close-sc.md");
+    std::fs::write(
+        &en,
+        "# Close\n\n## Approach\n\n### Wrap up\n\nPrimary Role: **FastTrack Manager**\n\n- Thank the customer.\n\n**Step Outputs**\n\n- Documented for customers with > 1000 seats\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &zh,
+        "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色：**FastTrack 经理**\n\n- 感谢客户。\n\n**质量产出**\n\n- 为席位少于 1,000 的客户记录\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("playbook");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(&bin)
+            .args(args)
+            .arg("--color=never")
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "import".as_ref(),
+        en.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = out.join("close.playbook");
+    let source = std::fs::read_to_string(&file).unwrap();
+    assert!(source.contains("step wrap-up \"Wrap up\""), "{source}");
+
+    let o = run(&[
+        "import".as_ref(),
+        zh.as_os_str(),
+        "--merge".as_ref(),
+        file.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains(">1000; zh <1000"), "{stderr}");
+    let catalogue = std::fs::read_to_string(out.join("close.zh.toml")).unwrap();
+    assert!(catalogue.contains("收尾"), "{catalogue}");
+    let c = playbook::compile(&file, &playbook::fs::FsLoader::default()).unwrap();
+    let model = c.model.expect("compiles after the merge");
+    assert_eq!(model.locales, ["en", "zh"]);
+    assert_eq!(model.steps[0].title.get("zh", "en"), "收尾");
+}
