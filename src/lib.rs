@@ -25,6 +25,7 @@ pub mod fmt;
 pub mod fs;
 pub mod generate;
 pub mod i18n;
+pub mod import;
 pub mod ir;
 mod load;
 pub mod registry;

@@ -113,6 +113,10 @@ codes! {
     HistoryOutOfOrder = "history-out-of-order", Warning, "history entries are not in date order";
     AnalysisLimit = "analysis-limit", Warning, "a question about the paths of a playbook needs more scenarios than the checks enumerate";
 
+    // Importing Markdown.
+    ImportUnrecognised = "import-unrecognised", Warning, "`playbook import` met Markdown it could not map, and kept it as text";
+    TranslationDrift = "translation-drift", Warning, "`playbook import --merge` found two languages of a playbook that disagree";
+
     // Configuration.
     InvalidConfig = "invalid-config", Error, "`Playbook.toml` is malformed or names an unknown code";
 }

@@ -7,6 +7,7 @@ mod explain;
 mod export;
 mod fmt;
 mod github;
+mod import;
 mod project;
 mod sarif;
 
@@ -64,6 +65,14 @@ pub enum Command {
     /// Exit codes: 0 every file formatted, 1 a file with errors or (with
     /// `--check`) one not formatted, 2 usage or I/O error.
     Fmt(fmt::Args),
+    /// Convert Markdown playbooks into source.
+    ///
+    /// Writes `NAME.playbook` for each FastTrack-style Markdown file, in the
+    /// canonical layout; what it cannot map is kept as text and reported
+    /// with its Markdown line. With `--merge INTO.playbook`, adds the
+    /// documents' texts to that playbook as a translation catalogue and
+    /// reports where the languages drift apart. See docs/import.md.
+    Import(import::Args),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -95,6 +104,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

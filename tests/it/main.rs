@@ -14,6 +14,8 @@ mod formats;
 mod generated;
 mod hostile;
 mod hostile_bounds;
+mod import;
+mod import_corpus;
 mod language_doc;
 mod markdown_seed;
 mod md_lines;

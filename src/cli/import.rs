@@ -1,0 +1,211 @@
+//! `playbook import`: Markdown playbooks to source, or with `--merge`, to a
+//! translation catalogue of an existing playbook, with the drift between
+//! the languages.
+
+use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use crate::Loader;
+use crate::fs::FsLoader;
+use crate::source::{FileId, SourceFile, Sources};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Markdown playbooks to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Folder to write `NAME.playbook` files to (default: beside each file).
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// The language of the documents (default: guessed from their headings).
+    #[arg(long)]
+    pub locale: Option<String>,
+    /// Add the documents' texts to this playbook as a translation catalogue
+    /// (`NAME.LOCALE.toml` beside it) instead of writing new playbooks, and
+    /// report where the languages drift apart.
+    #[arg(long, value_name = "INTO.playbook")]
+    pub merge: Option<PathBuf>,
+    /// When to use colour in diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+pub fn run(args: &Args) -> i32 {
+    let color = super::use_color(args.color);
+    let mut worst = EXIT_OK;
+    for file in &args.files {
+        let code = match &args.merge {
+            Some(into) => merge_one(file, into, args, color),
+            None => import_one(file, args, color),
+        };
+        worst = worst.max(code);
+    }
+    worst
+}
+
+/// Reads and decodes a Markdown file; the diagnostics' source.
+fn read(path: &Path) -> Result<Sources, String> {
+    let bytes = FsLoader::default().read(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| "the file is not valid UTF-8".to_string())?;
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new(path.display().to_string(), text));
+    Ok(sources)
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "imported".to_string())
+}
+
+fn import_one(path: &Path, args: &Args, color: bool) -> i32 {
+    let sources = match read(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    };
+    let name = stem(path);
+    let imported = crate::import::import(
+        FileId(0),
+        &name,
+        &sources.get(FileId(0)).text,
+        args.locale.as_deref(),
+    );
+    for d in &imported.diagnostics {
+        eprintln!("{}", d.render(&sources, color, super::width()));
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let target = dir.join(format!("{name}.playbook"));
+    if let Err(e) =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&target, &imported.source))
+    {
+        eprintln!("error: cannot write `{}`: {e}", target.display());
+        return EXIT_USAGE;
+    }
+    let c = imported.document.counts();
+    eprintln!(
+        "{} -> {}: {} steps, {} tasks, {} criteria, {} history entries; {} not understood",
+        path.display(),
+        target.display(),
+        c.steps,
+        c.tasks,
+        c.gates,
+        c.history,
+        imported.diagnostics.len()
+    );
+    let compiled = crate::compile(&target, &FsLoader::default());
+    match compiled {
+        Ok(c) if c.errors() == 0 => EXIT_OK,
+        Ok(c) => {
+            for d in c.diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("{}", d.render(&c.sources, color, super::width()));
+            }
+            EXIT_PROBLEMS
+        }
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", target.display());
+            EXIT_USAGE
+        }
+    }
+}
+
+fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
+    let sources = match read(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    };
+    let imported = crate::import::import(
+        FileId(0),
+        &stem(path),
+        &sources.get(FileId(0)).text,
+        args.locale.as_deref(),
+    );
+    for d in &imported.diagnostics {
+        eprintln!("{}", d.render(&sources, color, super::width()));
+    }
+    let loader = FsLoader::default();
+    let model = match crate::compile(into, &loader) {
+        Ok(c) => match c.model {
+            Some(m) => m,
+            None => {
+                for d in c.diagnostics.iter().filter(|d| d.is_error()) {
+                    eprintln!("{}", d.render(&c.sources, color, super::width()));
+                }
+                eprintln!(
+                    "error: `{}` has errors; nothing is merged into it",
+                    into.display()
+                );
+                return EXIT_PROBLEMS;
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", into.display());
+            return EXIT_USAGE;
+        }
+    };
+    let locale = imported.document.locale.clone();
+    if locale == model.source_locale {
+        eprintln!(
+            "error: `{}` is in {locale}, the source locale of `{}`; give --locale",
+            path.display(),
+            into.display()
+        );
+        return EXIT_USAGE;
+    }
+    let merged = crate::import::merge::merge(&model, &imported.document);
+    let into_stem = stem(into);
+    let catalogue_name = format!("{into_stem}.{locale}.toml");
+    let catalogue = into.with_file_name(&catalogue_name);
+    if let Err(e) = std::fs::write(&catalogue, &merged.catalogue) {
+        eprintln!("error: cannot write `{}`: {e}", catalogue.display());
+        return EXIT_USAGE;
+    }
+    // Name the catalogue in the playbook, unless it does already.
+    let text = match std::fs::read_to_string(into) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", into.display());
+            return EXIT_USAGE;
+        }
+    };
+    if !model.locales.contains(&locale) {
+        let Some(new) = crate::import::merge::with_translation(&text, &locale, &catalogue_name)
+        else {
+            eprintln!("error: `{}` holds no playbook block", into.display());
+            return EXIT_USAGE;
+        };
+        if let Err(e) = std::fs::write(into, new) {
+            eprintln!("error: cannot write `{}`: {e}", into.display());
+            return EXIT_USAGE;
+        }
+    }
+    for d in &merged.drift {
+        eprintln!("warning[translation-drift]: {d}");
+    }
+    eprintln!(
+        "{} -> {}: {} texts merged, {} filled from {}, {} drift",
+        path.display(),
+        catalogue.display(),
+        merged.matched,
+        merged.filled,
+        model.source_locale,
+        merged.drift.len()
+    );
+    match crate::compile(into, &loader) {
+        Ok(c) if c.errors() == 0 => EXIT_OK,
+        Ok(c) => {
+            for d in c.diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("{}", d.render(&c.sources, color, super::width()));
+            }
+            EXIT_PROBLEMS
+        }
+        Err(_) => EXIT_USAGE,
+    }
+}

@@ -1,0 +1,361 @@
+//! The words the importer recognises, in English, Simplified Chinese,
+//! German, Japanese, Portuguese and Spanish. Matching is on the lower-cased
+//! label with its trailing colon and emphasis removed.
+
+/// What a heading or a `Label: value` line means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    Phase,
+    PrimaryRole,
+    Motions,
+    AppliesTo,
+    Overview,
+    Objectives,
+    Approach,
+    KeyInputs,
+    KeyOutputs,
+    NextSteps,
+    Refresh,
+    Tasks,
+    StepInputs,
+    StepOutputs,
+}
+
+const WORDS: &[(Label, &[&str])] = &[
+    (Label::Phase, &["phase", "阶段", "フェーズ", "fase"]),
+    (
+        Label::PrimaryRole,
+        &[
+            "primary role",
+            "primary roles",
+            "主要角色",
+            "hauptrolle",
+            "primäre rolle",
+            "主な役割",
+            "プライマリ ロール",
+            "função principal",
+            "papel principal",
+            "rol principal",
+            "función principal",
+        ],
+    ),
+    (
+        Label::Motions,
+        &[
+            "motions",
+            "motion",
+            "行动",
+            "bewegungen",
+            "モーション",
+            "movimentos",
+            "movimientos",
+        ],
+    ),
+    (
+        Label::AppliesTo,
+        &[
+            "applies to",
+            "适用于",
+            "gilt für",
+            "適用対象",
+            "aplica-se a",
+            "se aplica a",
+        ],
+    ),
+    (
+        Label::Overview,
+        &[
+            "overview",
+            "概述",
+            "übersicht",
+            "概要",
+            "visão geral",
+            "información general",
+            "descripción general",
+        ],
+    ),
+    (
+        Label::Objectives,
+        &["objectives", "目标", "ziele", "目的", "objetivos"],
+    ),
+    (
+        Label::Approach,
+        &[
+            "approach",
+            "method",
+            "方法",
+            "ansatz",
+            "vorgehensweise",
+            "methode",
+            "アプローチ",
+            "abordagem",
+            "método",
+            "enfoque",
+        ],
+    ),
+    (
+        Label::KeyInputs,
+        &[
+            "key inputs",
+            "重要投入",
+            "关键输入",
+            "wichtige eingaben",
+            "haupteingaben",
+            "主要な入力",
+            "principais entradas",
+            "entradas principais",
+            "entradas clave",
+        ],
+    ),
+    (
+        Label::KeyOutputs,
+        &[
+            "key outputs",
+            "重要成果",
+            "关键输出",
+            "wichtige ergebnisse",
+            "hauptausgaben",
+            "主要な出力",
+            "principais saídas",
+            "saídas principais",
+            "salidas clave",
+            "resultados clave",
+        ],
+    ),
+    (
+        Label::NextSteps,
+        &[
+            "next steps",
+            "后续步骤",
+            "nächste schritte",
+            "次のステップ",
+            "próximas etapas",
+            "próximos passos",
+            "próximos pasos",
+        ],
+    ),
+    (
+        Label::Refresh,
+        &[
+            "refresh summary",
+            "刷新摘要",
+            "aktualisierungsübersicht",
+            "änderungsübersicht",
+            "更新の概要",
+            "resumo da atualização",
+            "resumen de actualización",
+        ],
+    ),
+    (
+        Label::Tasks,
+        &[
+            "ftop tasks",
+            "ftop 任务",
+            "ftop-aufgaben",
+            "ftop タスク",
+            "tarefas do ftop",
+            "tareas de ftop",
+        ],
+    ),
+    (
+        Label::StepInputs,
+        &[
+            "step inputs",
+            "quality inputs",
+            "质量投入",
+            "步骤投入",
+            "步骤输入",
+            "schritteingaben",
+            "qualitätseingaben",
+            "ステップの入力",
+            "品質の入力",
+            "entradas da etapa",
+            "entradas de qualidade",
+            "entradas del paso",
+            "entradas de calidad",
+        ],
+    ),
+    (
+        Label::StepOutputs,
+        &[
+            "step outputs",
+            "quality outputs",
+            "质量产出",
+            "步骤产出",
+            "步骤输出",
+            "schrittausgaben",
+            "qualitätsausgaben",
+            "ステップの出力",
+            "品質の出力",
+            "saídas da etapa",
+            "saídas de qualidade",
+            "salidas del paso",
+            "salidas de calidad",
+        ],
+    ),
+];
+
+/// Normalises a label: emphasis, trailing colons and parenthesised
+/// explanations go, case and spacing are folded.
+pub fn normalise(text: &str) -> String {
+    let mut t = text.replace(['*', '_'], "");
+    if let Some(i) = t.find(['(', '（'])
+        && i > 0
+    {
+        t.truncate(i);
+    }
+    let t = t.trim().trim_end_matches([':', '：']).trim();
+    t.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The meaning of a heading or label, if it is one of ours.
+pub fn label(text: &str) -> Option<Label> {
+    let t = normalise(text);
+    WORDS
+        .iter()
+        .find(|(_, words)| words.contains(&t.as_str()))
+        .map(|(l, _)| *l)
+}
+
+/// Splits a `Label: value` line; the value keeps its text, emphasis removed.
+pub fn label_line(line: &str) -> Option<(Label, String)> {
+    let line = line.trim().trim_end_matches('\\').trim();
+    let i = line.find([':', '：'])?;
+    let (key, rest) = line.split_at(i);
+    let rest = rest.trim_start_matches([':', '：']);
+    let key = key.trim_end_matches('*');
+    let found = label(key)?;
+    if !matches!(
+        found,
+        Label::Phase | Label::PrimaryRole | Label::Motions | Label::AppliesTo
+    ) {
+        return None;
+    }
+    Some((
+        found,
+        rest.replace("**", "").replace('*', "").trim().to_string(),
+    ))
+}
+
+/// Whether a task table cell says mandatory (`Some(true)`) or optional.
+pub fn mandatory(cell: &str) -> Option<bool> {
+    let t = normalise(cell);
+    const YES: &[&str] = &[
+        "m",
+        "mandatory",
+        "强制",
+        "强制性",
+        "必需",
+        "必须",
+        "pflicht",
+        "p",
+        "必須",
+        "obrigatório",
+        "obrigatória",
+        "obligatorio",
+        "obligatoria",
+    ];
+    const NO: &[&str] = &["o", "optional", "可选", "任意", "オプション", "opcional"];
+    if YES.contains(&t.as_str()) {
+        Some(true)
+    } else if NO.contains(&t.as_str()) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Words that say "all services".
+pub fn is_all_services(text: &str) -> bool {
+    const ALL: &[&str] = &[
+        "all services",
+        "all",
+        "所有服务",
+        "全部服务",
+        "alle dienste",
+        "すべてのサービス",
+        "todos os serviços",
+        "todos los servicios",
+    ];
+    ALL.contains(&normalise(text).as_str())
+}
+
+/// A parent criterion that only introduces its children ("the
+/// following:").
+pub fn introduces_list(text: &str) -> bool {
+    let t = text.to_lowercase();
+    let t = t.trim_end().trim_end_matches([':', '：', ' ']);
+    [
+        "the following",
+        "以下内容",
+        "下列内容",
+        "folgendes",
+        "以下の内容",
+        "o seguinte",
+        "lo siguiente",
+    ]
+    .iter()
+    .any(|w| t.ends_with(w))
+}
+
+/// Guesses the locale of a document from its section headings.
+pub fn guess_locale(text: &str) -> &'static str {
+    let has = |s: &str| text.contains(s);
+    if text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)) {
+        "ja"
+    } else if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        && (has("## 概述")
+            || has("## 目标")
+            || has("## 方法")
+            || has("主要角色")
+            || has("刷新摘要"))
+    {
+        "zh"
+    } else if has("## Übersicht") || has("## Ziele") || has("Hauptrolle") {
+        "de"
+    } else if has("## Visão geral") || has("Função principal") || has("Papel principal") {
+        "pt"
+    } else if has("## Objetivos") || has("Rol principal") || has("Función principal") {
+        "es"
+    } else {
+        "en"
+    }
+}
+
+/// Puts each `Label:` of a line on a line of its own: `Primary Role:
+/// FastTrack Engineer Applies To: Office` is two labels.
+pub fn split_label_runs(text: &str) -> String {
+    let mut out = text.replace("**", "");
+    for (label, words) in WORDS {
+        if !matches!(
+            label,
+            Label::PrimaryRole | Label::Motions | Label::AppliesTo
+        ) {
+            continue;
+        }
+        for word in *words {
+            for colon in [":", "："] {
+                for variant in [word.to_string(), capitalise(word)] {
+                    let needle = format!(" {variant}{colon}");
+                    out = out.replace(&needle, &format!("\n{variant}{colon}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn capitalise(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

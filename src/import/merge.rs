@@ -1,0 +1,534 @@
+//! `--merge`: a document's texts added to a compiled playbook as a
+//! translation catalogue, matched by structure (header lists and steps in
+//! order, criteria and items by position within their step, tasks by
+//! number, roles through the steps and tasks they own), and the drift
+//! between the two languages.
+
+use super::{Document, ItemDoc};
+use crate::ir::{self, Item, Playbook};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What merging produced.
+#[derive(Debug)]
+pub struct Merged {
+    /// The translation catalogue (TOML) for the document's locale.
+    pub catalogue: String,
+    /// Where the languages disagree, one sentence each.
+    pub drift: Vec<String>,
+    /// Texts the document gave.
+    pub matched: usize,
+    /// Texts the document lacked, filled with the source text.
+    pub filled: usize,
+}
+
+/// A number as a text states it, with the comparison before it: `>1000`,
+/// `<1000`, `10%`, `100`.
+pub fn numbers(text: &str) -> Vec<String> {
+    const MORE: &[&str] = &[
+        ">",
+        "more than",
+        "over",
+        "greater than",
+        "above",
+        "多于",
+        "超过",
+        "大于",
+        "以上",
+        "mehr als",
+        "über",
+        "más de",
+        "mais de",
+        "以上の",
+    ];
+    const LESS: &[&str] = &[
+        "<",
+        "less than",
+        "fewer than",
+        "under",
+        "below",
+        "少于",
+        "低于",
+        "小于",
+        "不足",
+        "weniger als",
+        "unter",
+        "menos de",
+        "未満",
+    ];
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digits = String::new();
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_ascii_digit() {
+                digits.push(c);
+                i += 1;
+            } else if c == ','
+                && chars
+                    .get(i + 1..i + 4)
+                    .is_some_and(|d| d.iter().all(char::is_ascii_digit))
+                && !chars.get(i + 4).is_some_and(char::is_ascii_digit)
+            {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        // Letters right after (`M365`, `v2`) make it a name, not a number.
+        if chars.get(i).is_some_and(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let before: String = chars[start.saturating_sub(14)..start].iter().collect();
+        let before = before.trim_end().to_lowercase();
+        let mut n = digits;
+        if MORE.iter().any(|w| before.ends_with(w)) {
+            n.insert(0, '>');
+        } else if LESS.iter().any(|w| before.ends_with(w)) {
+            n.insert(0, '<');
+        }
+        if matches!(chars.get(i), Some('%' | '％')) || text[..].contains(&format!("{n} percent")) {
+            n.push('%');
+        }
+        out.push(n);
+    }
+    out.sort();
+    out
+}
+
+fn plain(n: &[String]) -> BTreeSet<String> {
+    n.iter()
+        .map(|s| {
+            s.trim_start_matches(['>', '<'])
+                .trim_end_matches('%')
+                .to_string()
+        })
+        .collect()
+}
+
+/// Items of a step in document order, nested ones after their parent.
+fn model_items(items: &[Item], out: &mut Vec<String>) {
+    for item in items {
+        match item {
+            Item::Do(d) => {
+                out.push(d.text.key.clone());
+                model_items(&d.items, out);
+            }
+            Item::Tip { text, .. } | Item::Warning { text, .. } => out.push(text.key.clone()),
+            Item::Ask { .. } => {}
+            Item::If {
+                branches,
+                otherwise,
+            } => {
+                for b in branches {
+                    model_items(&b.items, out);
+                }
+                if let Some(o) = otherwise {
+                    model_items(o, out);
+                }
+            }
+            Item::Match { arms, .. } => {
+                for a in arms {
+                    model_items(&a.items, out);
+                }
+            }
+            Item::ForEach { items, .. } => model_items(items, out),
+        }
+    }
+}
+
+fn doc_items(items: &[ItemDoc], out: &mut Vec<String>) {
+    for item in items {
+        out.push(item.text.clone());
+        doc_items(&item.children, out);
+    }
+}
+
+/// Matches `theirs` to `ours` in order. With lists of the same length, by
+/// position; otherwise each of theirs goes to the next of ours that shares
+/// a number with it, or failing that the next one.
+fn align(
+    ours: &[String],
+    theirs: &[String],
+    our_texts: &dyn Fn(&str) -> String,
+) -> Vec<(usize, usize)> {
+    if ours.len() == theirs.len() {
+        return (0..ours.len()).map(|i| (i, i)).collect();
+    }
+    let mut pairs = Vec::new();
+    let mut next = 0;
+    for (j, t) in theirs.iter().enumerate() {
+        if next >= ours.len() {
+            break;
+        }
+        let tn = plain(&numbers(t));
+        let best = (next..ours.len())
+            .map(|i| {
+                (
+                    plain(&numbers(&our_texts(&ours[i])))
+                        .intersection(&tn)
+                        .count(),
+                    i,
+                )
+            })
+            .filter(|(score, _)| *score > 0)
+            .max_by_key(|(score, i)| (*score, std::cmp::Reverse(*i)));
+        let i = match best {
+            Some((_, i)) => i,
+            None if ours.len() - next > theirs.len() - j => continue,
+            None => next,
+        };
+        pairs.push((i, j));
+        next = i + 1;
+    }
+    pairs
+}
+
+/// Merges `doc` into `model`: the catalogue for `doc.locale`, and the drift.
+pub fn merge(model: &Playbook, doc: &Document) -> Merged {
+    let src = model.source_locale.as_str();
+    let loc = doc.locale.as_str();
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    let mut drift: Vec<String> = Vec::new();
+    let all: BTreeMap<String, &ir::LText> = model
+        .texts()
+        .into_iter()
+        .map(|t| (t.key.clone(), t))
+        .collect();
+    let source_of = |key: &str| {
+        all.get(key)
+            .map(|t| t.get(src, src).to_string())
+            .unwrap_or_default()
+    };
+    let mut put = |key: &str, text: &str| {
+        if !text.is_empty() {
+            texts
+                .entry(key.to_string())
+                .or_insert_with(|| text.to_string());
+        }
+    };
+
+    let h = &model.header;
+    if let (Some(t), Some(d)) = (&h.title, &doc.title) {
+        put(&t.key, d);
+    }
+    if let (Some(t), Some(d)) = (&h.description, &doc.description) {
+        put(&t.key, d);
+    }
+    if let Some(t) = &h.overview {
+        put(&t.key, &doc.overview.join("\n\n"));
+    }
+    let mut lists = |what: &str, ours: &[ir::Entry], theirs: &[String], drift: &mut Vec<String>| {
+        if ours.len() != theirs.len() {
+            drift.push(format!(
+                "{what}: {src} has {}, {loc} has {}",
+                ours.len(),
+                theirs.len()
+            ));
+        }
+        let keys: Vec<String> = ours.iter().map(|e| e.text.key.clone()).collect();
+        for (i, j) in align(&keys, theirs, &source_of) {
+            put(&keys[i], &theirs[j]);
+        }
+    };
+    lists("objectives", &h.objectives, &doc.objectives, &mut drift);
+    lists("key inputs", &h.key_inputs, &doc.key_inputs, &mut drift);
+    lists("key outputs", &h.key_outputs, &doc.key_outputs, &mut drift);
+    let next_steps: Vec<ir::Entry> = h
+        .next_steps
+        .iter()
+        .map(|n| ir::Entry {
+            id: n.id.clone(),
+            text: n.text.clone(),
+        })
+        .collect();
+    lists("next steps", &next_steps, &doc.next_steps, &mut drift);
+
+    // History by date.
+    let ours: BTreeSet<_> = h.history.iter().map(|e| e.date).collect();
+    let theirs: BTreeSet<_> = doc.history.iter().map(|e| e.date).collect();
+    for e in &h.history {
+        if let Some(d) = doc.history.iter().find(|d| d.date == e.date) {
+            put(&e.what.key, &d.what);
+        }
+    }
+    for d in ours.difference(&theirs) {
+        drift.push(format!("history: {d} is in {src} only"));
+    }
+    for d in theirs.difference(&ours) {
+        drift.push(format!("history: {d} is in {loc} only"));
+    }
+
+    // Declarations of this playbook (not of a catalogue it uses).
+    let local = |decls: &[ir::Decl], id: &str| -> Option<String> {
+        decls
+            .iter()
+            .find(|d| d.id == id && d.from.is_none())
+            .map(|d| d.label.key.clone())
+    };
+    if let (Some(p), Some(label)) = (&h.phase, &doc.phase)
+        && let Some(key) = local(&model.phases, p)
+    {
+        put(&key, label);
+    }
+    for (m, label) in h.motions.iter().zip(&doc.motions) {
+        if let Some(key) = local(&model.motions, m) {
+            put(&key, label);
+        }
+    }
+
+    // Steps in order.
+    if model.steps.len() != doc.steps.len() {
+        drift.push(format!(
+            "steps: {src} has {}, {loc} has {}",
+            model.steps.len(),
+            doc.steps.len()
+        ));
+    }
+    let mut role_labels: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (step, theirs) in model.steps.iter().zip(&doc.steps) {
+        put(&step.title.key, &theirs.title);
+        if let (Some(owner), Some(role)) = (&step.owner, theirs.roles.first()) {
+            if let Some(key) = local(&model.roles, owner) {
+                put(&key, role);
+            }
+            role_labels
+                .entry(owner.clone())
+                .or_default()
+                .insert(role.clone());
+        }
+        if let ir::Applies::Services(list) = &step.applies {
+            for (s, label) in list.iter().zip(&theirs.applies) {
+                if let Some(key) = local(&model.services, s) {
+                    put(&key, label);
+                }
+            }
+        }
+        for (kind, gates, texts_theirs) in [
+            ("entry criteria", &step.entry, &theirs.entry),
+            ("exit criteria", &step.exit, &theirs.exit),
+        ] {
+            if gates.len() != texts_theirs.len() {
+                drift.push(format!(
+                    "step `{}`: {src} has {} {kind}, {loc} has {}",
+                    step.id,
+                    gates.len(),
+                    texts_theirs.len()
+                ));
+            }
+            let keys: Vec<String> = gates
+                .iter()
+                .map(|g| format!("criterion.{}", g.criterion))
+                .collect();
+            for (i, j) in align(&keys, texts_theirs, &source_of) {
+                put(&keys[i], &texts_theirs[j]);
+            }
+        }
+        let mut ours = Vec::new();
+        model_items(&step.items, &mut ours);
+        let mut mine = Vec::new();
+        doc_items(&theirs.items, &mut mine);
+        // Task items close the imported step, as the importer writes them.
+        mine.extend(theirs.tasks.iter().map(|t| t.name.clone()));
+        if ours.len() != mine.len() {
+            drift.push(format!(
+                "step `{}`: {src} has {} instructions, {loc} has {}",
+                step.id,
+                ours.len(),
+                mine.len()
+            ));
+        }
+        for (i, j) in align(&ours, &mine, &source_of) {
+            put(&ours[i], &mine[j]);
+        }
+    }
+    for (role, labels) in &role_labels {
+        if labels.len() > 1 {
+            drift.push(format!(
+                "role `{role}` is {} in {loc}",
+                labels
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+        }
+    }
+
+    // Tasks by number.
+    let theirs: BTreeMap<u32, &super::TaskDoc> = doc
+        .steps
+        .iter()
+        .flat_map(|s| &s.tasks)
+        .map(|t| (t.number, t))
+        .collect();
+    for task in &model.tasks {
+        match theirs.get(&task.number) {
+            Some(t) => {
+                put(&task.name.key, &t.name);
+                if t.mandatory != task.mandatory {
+                    drift.push(format!(
+                        "task {}: mandatory in {}, optional in {}",
+                        task.number,
+                        if task.mandatory { src } else { loc },
+                        if task.mandatory { loc } else { src }
+                    ));
+                }
+                if let (Some(owner), Some(role)) = (&task.owner, &t.role)
+                    && let Some(key) = local(&model.roles, owner)
+                {
+                    put(&key, role);
+                }
+            }
+            None => drift.push(format!("task {} is in {src} only", task.number)),
+        }
+    }
+    for n in theirs.keys() {
+        if !model.tasks.iter().any(|t| t.number == *n) {
+            drift.push(format!("task {n} is in {loc} only"));
+        }
+    }
+
+    // Numbers that differ between texts matched by position.
+    for (key, text) in &texts {
+        let a = numbers(&source_of(key));
+        let b = numbers(text);
+        if a != b && !(a.is_empty() && b.is_empty()) {
+            drift.push(format!(
+                "`{key}` states different numbers: {src} {}; {loc} {}",
+                if a.is_empty() {
+                    "none".to_string()
+                } else {
+                    a.join(", ")
+                },
+                if b.is_empty() {
+                    "none".to_string()
+                } else {
+                    b.join(", ")
+                }
+            ));
+        }
+    }
+
+    // The catalogue: every text of this playbook, the source where the
+    // document has none.
+    let imported: BTreeSet<String> = [
+        &model.phases,
+        &model.motions,
+        &model.roles,
+        &model.notes,
+        &model.services,
+        &model.templates,
+        &model.links,
+    ]
+    .iter()
+    .flat_map(|d| d.iter())
+    .filter(|d| d.from.is_some())
+    .map(|d| d.label.key.clone())
+    .chain(
+        model
+            .enums
+            .iter()
+            .filter(|e| e.from.is_some())
+            .flat_map(|e| {
+                e.label
+                    .iter()
+                    .map(|l| l.key.clone())
+                    .chain(
+                        e.values
+                            .iter()
+                            .filter_map(|v| v.label.as_ref().map(|l| l.key.clone())),
+                    )
+                    .collect::<Vec<_>>()
+            }),
+    )
+    .chain(
+        model
+            .fields
+            .iter()
+            .filter(|f| f.from.is_some())
+            .filter_map(|f| f.label.as_ref().map(|l| l.key.clone())),
+    )
+    .collect();
+    let mut table = toml::map::Map::new();
+    let (mut matched, mut filled) = (0, 0);
+    for (key, lt) in &all {
+        if imported.contains(key) {
+            continue;
+        }
+        let source = lt.get(src, src).to_string();
+        let text = match texts.get(key) {
+            Some(t) => {
+                matched += 1;
+                keep_placeholders(&source, &escape_braces(t))
+            }
+            None => {
+                filled += 1;
+                source.clone()
+            }
+        };
+        let mut entry = toml::map::Map::new();
+        entry.insert("text".into(), toml::Value::String(text));
+        entry.insert("source".into(), toml::Value::String(source));
+        table.insert(key.clone(), toml::Value::Table(entry));
+    }
+    if filled > 0 {
+        drift.push(format!(
+            "{filled} texts have no {loc} counterpart; the {src} text stands in"
+        ));
+    }
+    let mut root = toml::map::Map::new();
+    root.insert("locale".into(), toml::Value::String(loc.to_string()));
+    root.insert("texts".into(), toml::Value::Table(table));
+    let catalogue = format!(
+        "# {loc} texts merged by `playbook import --merge`.\n{}",
+        toml::to_string(&toml::Value::Table(root)).unwrap_or_default()
+    );
+    Merged {
+        catalogue,
+        drift,
+        matched,
+        filled,
+    }
+}
+
+fn escape_braces(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
+}
+
+/// A translation must name the placeholders of its source: those the
+/// document's text lacks are added at its end.
+fn keep_placeholders(source: &str, text: &str) -> String {
+    let want: BTreeSet<String> = crate::syntax::text::placeholders(source)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let have: BTreeSet<String> = crate::syntax::text::placeholders(text)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let missing: Vec<String> = want.difference(&have).map(|p| format!("{{{p}}}")).collect();
+    if missing.is_empty() {
+        text.to_string()
+    } else {
+        format!("{text} ({})", missing.join(", "))
+    }
+}
+
+/// The playbook source with a `translation LOCALE "PATH"` statement added
+/// at the top of its block, formatted. `None` when the text has no block.
+pub fn with_translation(source: &str, locale: &str, path: &str) -> Option<String> {
+    let open = source.find('{')?;
+    let mut new = source.to_string();
+    new.insert_str(
+        open + 1,
+        &format!("\n  translation {locale} {}", super::emit::quote(path)),
+    );
+    Some(crate::fmt::format(crate::source::FileId(0), &new).unwrap_or(new))
+}

@@ -1,0 +1,357 @@
+//! The importer on small documents made for each feature: labels in six
+//! languages, byte-order marks and CRLF, the date forms, the mandatory
+//! marker, hostile text, and what it does not understand.
+
+use playbook::import::{self, parse_date};
+use playbook::source::FileId;
+
+fn imported(markdown: &str) -> import::Imported {
+    let out = import::import(FileId(0), "doc", markdown, None);
+    let c = playbook::compile_str("doc.playbook", &out.source);
+    let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{}", out.source);
+    out
+}
+
+/// A one-step document with the given labels.
+fn document(labels: [&str; 12]) -> String {
+    let [
+        overview,
+        objectives,
+        approach,
+        role,
+        motions,
+        applies,
+        inputs,
+        outputs,
+        tasks,
+        refresh,
+        mandatory,
+        date,
+    ] = labels;
+    format!(
+        "---\nauthor: A\nms.date: 10/01/2019\n---\n\n# Title\n\n## {overview}\n\nText.\n\n## {objectives}\n\n- One\n\n## {approach}\n\n### First step\n\n{role}: **Manager**\n{motions}: **RFA**\n{applies}: **Exchange / Teams**\n\nDo this.\n\n**{inputs}**\n\n- In one\n\n**{outputs}**\n\n- Out one\n- Out two\n\n#### {tasks}\n\n| Task ID | Task Name | (M)andatory / (O)ptional | FastTrack Role | Services |\n| --- | --- | --- | --- | --- |\n| 4058 | Close | {mandatory} | Manager | Exchange |\n\n## {refresh}\n\n| Date | Who | What |\n| --- | --- | --- |\n| {date} | B | Made |\n"
+    )
+}
+
+#[test]
+fn labels_in_six_languages_give_the_same_structure() {
+    let languages: [(&str, [&str; 12]); 6] = [
+        (
+            "en",
+            [
+                "Overview",
+                "Objectives",
+                "Approach",
+                "Primary Role",
+                "Motions",
+                "Applies To",
+                "Step Inputs",
+                "Step Outputs",
+                "FTOP Tasks",
+                "Refresh Summary",
+                "M",
+                "09/13/2019",
+            ],
+        ),
+        (
+            "zh",
+            [
+                "概述",
+                "目标",
+                "方法",
+                "主要角色",
+                "行动",
+                "适用于",
+                "质量投入",
+                "质量产出",
+                "FTOP 任务",
+                "刷新摘要",
+                "M",
+                "2019 年 9 月 13 日",
+            ],
+        ),
+        (
+            "de",
+            [
+                "Übersicht",
+                "Ziele",
+                "Ansatz",
+                "Hauptrolle",
+                "Bewegungen",
+                "Gilt für",
+                "Schritteingaben",
+                "Schrittausgaben",
+                "FTOP-Aufgaben",
+                "Änderungsübersicht",
+                "Pflicht",
+                "13.09.2019",
+            ],
+        ),
+        (
+            "ja",
+            [
+                "概要",
+                "目的",
+                "アプローチ",
+                "主な役割",
+                "モーション",
+                "適用対象",
+                "ステップの入力",
+                "ステップの出力",
+                "FTOP タスク",
+                "更新の概要",
+                "必須",
+                "2019 年 9 月 13 日",
+            ],
+        ),
+        (
+            "pt",
+            [
+                "Visão geral",
+                "Objetivos",
+                "Abordagem",
+                "Função principal",
+                "Movimentos",
+                "Aplica-se a",
+                "Entradas da etapa",
+                "Saídas da etapa",
+                "Tarefas do FTOP",
+                "Resumo da atualização",
+                "Obrigatório",
+                "13.09.2019",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Información general",
+                "Objetivos",
+                "Enfoque",
+                "Rol principal",
+                "Movimientos",
+                "Se aplica a",
+                "Entradas del paso",
+                "Salidas del paso",
+                "Tareas de FTOP",
+                "Resumen de actualización",
+                "Obligatorio",
+                "09/13/2019",
+            ],
+        ),
+    ];
+    for (locale, labels) in languages {
+        let out = imported(&document(labels));
+        let d = &out.document;
+        assert_eq!(d.locale, locale, "guessed locale");
+        assert_eq!(
+            d.counts(),
+            import::Counts {
+                steps: 1,
+                tasks: 1,
+                gates: 3,
+                history: 1
+            },
+            "{locale}"
+        );
+        let step = &d.steps[0];
+        assert_eq!(step.roles, ["Manager"], "{locale}");
+        assert_eq!(step.motions, ["RFA"], "{locale}");
+        assert_eq!(step.applies, ["Exchange", "Teams"], "{locale}");
+        assert!(step.tasks[0].mandatory, "{locale}: the mandatory marker");
+        assert_eq!(d.history[0].date.to_string(), "2019-09-13", "{locale}");
+        assert_eq!(d.objectives, ["One"], "{locale}");
+        assert!(
+            out.diagnostics.is_empty(),
+            "{locale}: {:?}",
+            out.diagnostics
+        );
+        assert_eq!(
+            import::plain_counts(&document(labels)),
+            d.counts(),
+            "{locale}"
+        );
+    }
+}
+
+#[test]
+fn a_byte_order_mark_and_crlf_change_nothing() {
+    let plain = document([
+        "Overview",
+        "Objectives",
+        "Approach",
+        "Primary Role",
+        "Motions",
+        "Applies To",
+        "Step Inputs",
+        "Step Outputs",
+        "FTOP Tasks",
+        "Refresh Summary",
+        "O",
+        "9/13/2019",
+    ]);
+    let crlf = format!("\u{feff}{}", plain.replace('\n', "\r\n"));
+    let a = imported(&plain);
+    let b = imported(&crlf);
+    assert_eq!(a.source, b.source);
+    assert!(!a.document.steps[0].tasks[0].mandatory, "O is optional");
+    assert_eq!(a.document.author.as_deref(), Some("A"));
+    assert_eq!(a.document.revised.unwrap().to_string(), "2019-10-01");
+}
+
+#[test]
+fn the_date_forms() {
+    for (text, want) in [
+        ("09/13/2019", "2019-09-13"),
+        ("9/3/2019", "2019-09-03"),
+        ("13.09.2019", "2019-09-13"),
+        ("2019 年 9 月 13 日", "2019-09-13"),
+        ("2019年9月13日", "2019-09-13"),
+        ("2019-09-13", "2019-09-13"),
+    ] {
+        assert_eq!(
+            parse_date(text).map(|d| d.to_string()).as_deref(),
+            Some(want),
+            "{text}"
+        );
+    }
+    for bad in ["13/13/2019", "last spring", "2019", "02/30/2020"] {
+        assert_eq!(parse_date(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn hostile_text_is_escaped_and_compiles() {
+    let md = "# T \"x\" {seats} \\ `code`\n\n## Approach\n\n### Step <script>\"onmouseover=\n\nPrimary Role: **FM \"boss\"**\n\n- Use {atu-email} and \\n and \"quotes\" | pipes [x](javascript:alert(1))\n";
+    let out = imported(md);
+    let c = playbook::compile_str("doc.playbook", &out.source);
+    let model = c.model.unwrap();
+    assert_eq!(
+        model.header.title.as_ref().unwrap().get("en", "en"),
+        "T \"x\" {{seats}} \\ code"
+    );
+    assert_eq!(
+        model.steps[0].title.get("en", "en"),
+        "Step <script>\"onmouseover="
+    );
+}
+
+#[test]
+fn what_is_not_understood_is_kept_and_reported_at_its_line() {
+    let md = "# T\n\n## Scenarios\n\nSome scenario.\n\n## Approach\n\n### Step\n\nPrimary Role: **-**\n\n#### FTOP Tasks\n\n| Task ID | Task Name | (M)andatory / (O)ptional |\n| --- | --- | --- |\n| n/a | Something | M |\n| 12 | Other | maybe |\n\n## Refresh Summary\n\n| Date | Who | What |\n| --- | --- | --- |\n| last spring | C | Maintenance |\n";
+    let out = imported(md);
+    let lines: Vec<(usize, &str)> = out
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                md[..d.primary.span.start as usize].lines().count() + 1,
+                d.message.as_str(),
+            )
+        })
+        .collect();
+    let all = format!("{lines:#?}");
+    assert!(lines.iter().all(|(_, m)| !m.is_empty()));
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 3 && m.contains("Scenarios")),
+        "{all}"
+    );
+    assert!(
+        lines.iter().any(|(_, m)| m.contains("no task number")),
+        "{all}"
+    );
+    assert!(lines.iter().any(|(_, m)| m.contains("`maybe`")), "{all}");
+    assert!(
+        lines.iter().any(|(_, m)| m.contains("no primary role")),
+        "{all}"
+    );
+    assert!(
+        lines.iter().any(|(_, m)| m.contains("last spring")),
+        "{all}"
+    );
+    for d in &out.diagnostics {
+        assert_eq!(d.code.name(), "import-unrecognised");
+    }
+    // Kept as text: the section, the row and the history row.
+    for kept in [
+        "Some scenario.",
+        "n/a | Something | M",
+        "last spring | C | Maintenance",
+    ] {
+        assert!(
+            out.source.contains(kept),
+            "`{kept}` is not in\n{}",
+            out.source
+        );
+    }
+}
+
+#[test]
+fn numbers_with_their_comparisons() {
+    use playbook::import::merge::numbers;
+    assert_eq!(
+        numbers("100 users for > 1000 seats, 10% below"),
+        ["10%", "100", ">1000"]
+    );
+    assert_eq!(
+        numbers("席位多于 1,000 个，席位少于 1,000 个"),
+        ["<1000", ">1000"]
+    );
+    assert_eq!(numbers("Microsoft 365 and M365"), ["365"]);
+}
+
+/// The command: imports into a folder, then merges a translation into the
+/// result, which then compiles with both locales.
+#[test]
+fn the_command_imports_then_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let en = dir.path().join("close.md");
+    let zh = dir.path().join("close-sc.md");
+    std::fs::write(
+        &en,
+        "# Close\n\n## Approach\n\n### Wrap up\n\nPrimary Role: **FastTrack Manager**\n\n- Thank the customer.\n\n**Step Outputs**\n\n- Documented for customers with > 1000 seats\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &zh,
+        "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色：**FastTrack 经理**\n\n- 感谢客户。\n\n**质量产出**\n\n- 为席位少于 1,000 的客户记录\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("playbook");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(&bin)
+            .args(args)
+            .arg("--color=never")
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "import".as_ref(),
+        en.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = out.join("close.playbook");
+    let source = std::fs::read_to_string(&file).unwrap();
+    assert!(source.contains("step wrap-up \"Wrap up\""), "{source}");
+
+    let o = run(&[
+        "import".as_ref(),
+        zh.as_os_str(),
+        "--merge".as_ref(),
+        file.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains(">1000; zh <1000"), "{stderr}");
+    let catalogue = std::fs::read_to_string(out.join("close.zh.toml")).unwrap();
+    assert!(catalogue.contains("收尾"), "{catalogue}");
+    let c = playbook::compile(&file, &playbook::fs::FsLoader::default()).unwrap();
+    let model = c.model.expect("compiles after the merge");
+    assert_eq!(model.locales, ["en", "zh"]);
+    assert_eq!(model.steps[0].title.get("zh", "en"), "收尾");
+}
