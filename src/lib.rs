@@ -27,6 +27,7 @@ pub mod generate;
 pub mod i18n;
 pub mod ir;
 mod load;
+pub mod lsp;
 pub mod registry;
 pub mod resolve;
 pub mod source;

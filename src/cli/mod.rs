@@ -7,6 +7,7 @@ mod explain;
 mod export;
 mod fmt;
 mod github;
+mod lsp;
 mod project;
 mod sarif;
 
@@ -64,6 +65,12 @@ pub enum Command {
     /// Exit codes: 0 every file formatted, 1 a file with errors or (with
     /// `--check`) one not formatted, 2 usage or I/O error.
     Fmt(fmt::Args),
+    /// Run the language server over standard input and output, for editors.
+    ///
+    /// Reports the diagnostics of `playbook check` as you type, and answers
+    /// hover, go to definition, references, rename, outline, completion,
+    /// formatting and quick fixes.
+    Lsp(lsp::Args),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -95,6 +102,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

@@ -13,6 +13,7 @@ mod formats;
 mod generated;
 mod hostile;
 mod language_doc;
+mod lsp;
 mod markdown_seed;
 mod md_lines;
 mod rules_doc;
