@@ -8,6 +8,8 @@ mod export;
 mod fmt;
 mod github;
 mod lsp;
+mod man;
+mod new;
 mod project;
 mod sarif;
 
@@ -71,6 +73,15 @@ pub enum Command {
     /// hover, go to definition, references, rename, outline, completion,
     /// formatting and quick fixes.
     Lsp(lsp::Args),
+    /// Create a folder with a minimal playbook that checks clean.
+    ///
+    /// Writes NAME/NAME.playbook, formatted, a translation catalogue
+    /// NAME/NAME.L.toml for each `--locale` after the first, and
+    /// NAME/Playbook.toml requiring every locale.
+    New(new::Args),
+    /// Write the manual pages (for packagers).
+    #[command(hide = true)]
+    Man(man::Args),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -103,6 +114,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Export(args) => export::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Man(args) => man::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

@@ -17,4 +17,5 @@ mod lsp;
 mod markdown_seed;
 mod md_lines;
 mod rules_doc;
+mod scaffold;
 mod seed;
