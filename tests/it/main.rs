@@ -19,3 +19,4 @@ mod md_lines;
 mod rules_doc;
 mod scaffold;
 mod seed;
+mod vscode;
