@@ -19,4 +19,5 @@ mod md_lines;
 mod rules_doc;
 mod scaffold;
 mod seed;
+mod tutorial;
 mod vscode;
