@@ -845,8 +845,14 @@ impl Server {
                     ))
                 }
                 Code::NonExhaustiveBranch => {
-                    missing_arms(&text, span, &backticked(&d.message), &lines)
-                        .map(|e| ("Add the missing arms".to_string(), uri.clone(), vec![e]))
+                    missing_arms(
+                        &text,
+                        span,
+                        // "this `match` has no arm for `a`, `b`"
+                        &backticked(d.message.split(" no arm for ").nth(1).unwrap_or_default()),
+                        &lines,
+                    )
+                    .map(|e| ("Add the missing arms".to_string(), uri.clone(), vec![e]))
                 }
                 Code::MissingTranslation => {
                     self.missing_key(&path, &text, span, &backticked(&d.message))

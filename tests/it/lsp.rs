@@ -548,3 +548,127 @@ fn symbols_completion_and_formatting() {
     );
     client.stop();
 }
+
+/// The edits of the first code action for the diagnostic with `code`.
+fn quick_fix(
+    client: &mut Client,
+    name: &str,
+    diagnostics: &[Value],
+    code: &str,
+) -> (String, Value) {
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {diagnostics:?}"));
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": client.uri(name) }, "range": d["range"],
+                "context": { "diagnostics": [d] } }),
+    );
+    let action = &actions[0];
+    let changes = action["edit"]["changes"].as_object().unwrap();
+    assert_eq!(changes.len(), 1, "{action}");
+    let (uri, edits) = changes.iter().next().unwrap();
+    assert_eq!(edits.as_array().unwrap().len(), 1);
+    (uri.clone(), edits[0].clone())
+}
+
+#[test]
+fn quick_fixes_add_a_missing_translation_and_the_missing_arms() {
+    let mut client = Client::start();
+    let original = std::fs::read_to_string(client.path(ENABLEMENT)).unwrap();
+    client.open(ENABLEMENT, &original);
+    assert_eq!(client.diagnostics(ENABLEMENT), Vec::<Value>::new());
+    let anchor = "    do prepare-conversation ";
+    let with_match = original.replacen(
+        anchor,
+        "    match region {\n      apj => {\n        do tell-apj \"Tell the APJ team: 进行讨论 😀.\"\n      }\n    }\n    do prepare-conversation ",
+        1,
+    );
+    assert_ne!(with_match, original);
+    client.change(ENABLEMENT, &with_match);
+    let diagnostics = client.diagnostics(ENABLEMENT);
+
+    // The missing translation goes to the end of the zh catalogue, its text
+    // to translate starting as the source text.
+    let (uri, edit) = quick_fix(&mut client, ENABLEMENT, &diagnostics, "missing-translation");
+    let catalogue_name = "engagement-completion-enablement.zh.toml";
+    assert_eq!(uri, client.uri(catalogue_name));
+    let catalogue = std::fs::read_to_string(client.path(catalogue_name)).unwrap();
+    let end = catalogue.lines().count();
+    assert!(catalogue.ends_with('\n'));
+    assert_eq!(
+        edit,
+        json!({ "range": { "start": { "line": end, "character": 0 }, "end": { "line": end, "character": 0 } },
+                "newText": "\"item.tell-apj\" = { text = \"Tell the APJ team: 进行讨论 😀.\", source = \"Tell the APJ team: 进行讨论 😀.\" }\n" })
+    );
+    std::fs::write(
+        client.path(catalogue_name),
+        catalogue.clone() + edit["newText"].as_str().unwrap(),
+    )
+    .unwrap();
+
+    // With the translation in, the checks run (only a file without errors
+    // is checked), and find the missing arms; their fix goes before the
+    // closing brace of the `match`.
+    client.change(ENABLEMENT, &with_match);
+    let diagnostics = client.diagnostics(ENABLEMENT);
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d["code"] != "missing-translation")
+    );
+    let (uri, edit) = quick_fix(
+        &mut client,
+        ENABLEMENT,
+        &diagnostics,
+        "non-exhaustive-branch",
+    );
+    assert_eq!(uri, client.uri(ENABLEMENT));
+    let close = with_match.lines().position(|l| l == "    }").unwrap();
+    assert_eq!(
+        edit["range"]["start"],
+        json!({ "line": close, "character": 0 })
+    );
+    assert_eq!(
+        edit["newText"],
+        "      americas => {\n      }\n      emea => {\n      }\n"
+    );
+    let mut lines: Vec<&str> = with_match.split_inclusive('\n').collect();
+    let inserted = edit["newText"].as_str().unwrap().to_string();
+    lines.insert(close, &inserted);
+    let fixed: String = lines.concat();
+    client.change(ENABLEMENT, &fixed);
+    let after = client.diagnostics(ENABLEMENT);
+    assert!(
+        after
+            .iter()
+            .all(|d| d["code"] != "missing-translation" && d["code"] != "non-exhaustive-branch"),
+        "{after:?}"
+    );
+    client.stop();
+}
+
+#[test]
+fn fast_changes_are_compiled_once_from_the_last_text() {
+    let mut client = Client::start();
+    let original = std::fs::read_to_string(client.path(ENABLEMENT)).unwrap();
+    client.open(ENABLEMENT, &original);
+    assert_eq!(client.diagnostics(ENABLEMENT), Vec::<Value>::new());
+    // Typing `owner fmx` one letter at a time, then deleting the `x`.
+    for typed in ["owner f", "owner fm", "owner fmx"] {
+        client.change(
+            ENABLEMENT,
+            &original.replacen("owner fm\n", &format!("{typed}\n"), 1),
+        );
+    }
+    client.change(ENABLEMENT, &original);
+    let mut published = Vec::new();
+    while let Ok(message) = client.messages.recv_timeout(Duration::from_millis(1500)) {
+        if message["method"] == "textDocument/publishDiagnostics" {
+            published.push(message["params"]["diagnostics"].clone());
+        }
+    }
+    assert_eq!(published, vec![json!([])]);
+    client.stop();
+}
