@@ -168,9 +168,17 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                 let _ = connection.sender.send(Message::Response(response));
             }
             Message::Notification(n) => {
+                // A file just opened is compiled at once; changes wait until
+                // typing pauses.
+                let opened = n.method == "textDocument/didOpen";
                 if let Some(changed) = server.notification(n) {
                     server.pending.insert(changed);
-                    deadline = Some(Instant::now() + DEBOUNCE);
+                    if opened {
+                        deadline = None;
+                        server.publish_pending(connection);
+                    } else {
+                        deadline = Some(Instant::now() + DEBOUNCE);
+                    }
                 }
             }
             Message::Response(_) => {}
