@@ -25,4 +25,6 @@ fi
 # Chromium (tests/browser).
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+# The VS Code extension's grammar tests and packer (tests/it/vscode.rs).
+npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
 cargo test --locked --all-targets

@@ -28,6 +28,7 @@ pub mod i18n;
 pub mod import;
 pub mod ir;
 mod load;
+pub mod lsp;
 pub mod registry;
 pub mod resolve;
 pub mod source;

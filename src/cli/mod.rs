@@ -8,6 +8,9 @@ mod export;
 mod fmt;
 mod github;
 mod import;
+mod lsp;
+mod man;
+mod new;
 mod project;
 mod sarif;
 
@@ -73,6 +76,21 @@ pub enum Command {
     /// documents' texts to that playbook as a translation catalogue and
     /// reports where the languages drift apart. See docs/import.md.
     Import(import::Args),
+    /// Run the language server over standard input and output, for editors.
+    ///
+    /// Reports the diagnostics of `playbook check` as you type, and answers
+    /// hover, go to definition, references, rename, outline, completion,
+    /// formatting and quick fixes.
+    Lsp(lsp::Args),
+    /// Create a folder with a minimal playbook that checks clean.
+    ///
+    /// Writes NAME/NAME.playbook, formatted, a translation catalogue
+    /// NAME/NAME.L.toml for each `--locale` after the first, and
+    /// NAME/Playbook.toml requiring every locale.
+    New(new::Args),
+    /// Write the manual pages (for packagers).
+    #[command(hide = true)]
+    Man(man::Args),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -105,6 +123,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Export(args) => export::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Man(args) => man::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

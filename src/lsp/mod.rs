@@ -1,0 +1,1002 @@
+//! `playbook lsp`: a language server over standard input and output.
+//!
+//! The server keeps the open documents in memory and compiles through a
+//! [`Loader`] that serves them before the disk, so that diagnostics follow
+//! the text being typed. Navigation (hover, definition, references,
+//! rename, completion) works on an [`index::Index`] of each file's syntax
+//! tree; positions are converted to UTF-16 columns by [`text::Lines`].
+
+// `lsp_types::Uri` caches its parse inside, which clippy takes for a
+// mutable hash key; the protocol's `WorkspaceEdit` is keyed by it anyway.
+#![allow(clippy::mutable_key_type)]
+
+pub mod index;
+pub mod text;
+
+use crate::Loader;
+use crate::registry::{Code, Severity};
+use index::{Index, Outline, Symbol};
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use lsp_types as lsp;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use text::Lines;
+
+/// How long the server waits after a change before compiling, so that
+/// fast typing compiles once.
+const DEBOUNCE: Duration = Duration::from_millis(200);
+
+/// Words a statement may start with, offered at the start of a line.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "after",
+    "applies to",
+    "ask",
+    "audience",
+    "author",
+    "complete task",
+    "description",
+    "do",
+    "entry",
+    "enum",
+    "exit",
+    "field",
+    "for each",
+    "history",
+    "if",
+    "input",
+    "key-inputs",
+    "key-outputs",
+    "let",
+    "link",
+    "locale",
+    "match",
+    "motion",
+    "motions",
+    "next-steps",
+    "note",
+    "objectives",
+    "overview",
+    "owner",
+    "phase",
+    "record",
+    "request",
+    "requires",
+    "revised",
+    "role",
+    "send",
+    "service",
+    "set",
+    "step",
+    "task",
+    "template",
+    "tip",
+    "title",
+    "translation",
+    "use",
+    "warning",
+    "with",
+];
+
+/// Words that may stand inside an expression.
+const EXPRESSION_KEYWORDS: &[&str] = &[
+    "and", "contains", "count of", "else", "false", "in", "match", "not", "or", "recorded",
+    "today", "true",
+];
+
+/// Serves on standard input and output until the client says `exit`.
+pub fn serve_stdio() -> Result<(), String> {
+    let (connection, threads) = Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    threads.join().map_err(|e| e.to_string())
+}
+
+/// Serves one client on `connection`.
+pub fn serve(connection: &Connection) -> Result<(), String> {
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let params: lsp::InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    #[allow(deprecated)]
+    let root = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| f.uri.clone())
+        .or(params.root_uri.clone())
+        .and_then(|u| path_of(&u));
+    let capabilities = lsp::ServerCapabilities {
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(
+            lsp::TextDocumentSyncKind::FULL,
+        )),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Left(true)),
+        document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        completion_provider: Some(lsp::CompletionOptions::default()),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+        ..Default::default()
+    };
+    connection
+        .initialize_finish(
+            id,
+            json!({
+                "capabilities": capabilities,
+                "serverInfo": { "name": "playbook", "version": env!("CARGO_PKG_VERSION") },
+            }),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut server = Server {
+        root,
+        open: BTreeMap::new(),
+        pending: BTreeSet::new(),
+        published: BTreeSet::new(),
+    };
+    let mut deadline: Option<Instant> = None;
+    loop {
+        let message = match deadline {
+            Some(at) => match connection
+                .receiver
+                .recv_timeout(at.saturating_duration_since(Instant::now()))
+            {
+                Ok(m) => m,
+                Err(e) if e.is_timeout() => {
+                    deadline = None;
+                    server.publish_pending(connection);
+                    continue;
+                }
+                Err(_) => return Ok(()),
+            },
+            None => match connection.receiver.recv() {
+                Ok(m) => m,
+                Err(_) => return Ok(()),
+            },
+        };
+        match message {
+            Message::Request(request) => {
+                if connection
+                    .handle_shutdown(&request)
+                    .map_err(|e| e.to_string())?
+                {
+                    return Ok(());
+                }
+                // Answers come from the text as it is now: compile first
+                // what is waiting, so that diagnostics never lag an answer.
+                let response = server.request(request);
+                let _ = connection.sender.send(Message::Response(response));
+            }
+            Message::Notification(n) => {
+                // A file just opened is compiled at once; changes wait until
+                // typing pauses.
+                let opened = n.method == "textDocument/didOpen";
+                if let Some(changed) = server.notification(n) {
+                    server.pending.insert(changed);
+                    if opened {
+                        deadline = None;
+                        server.publish_pending(connection);
+                    } else {
+                        deadline = Some(Instant::now() + DEBOUNCE);
+                    }
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+}
+
+struct Server {
+    /// The workspace folder, where importing files are looked for.
+    root: Option<PathBuf>,
+    /// Open documents: their text as the editor has it.
+    open: BTreeMap<PathBuf, String>,
+    /// Files changed since diagnostics were last published.
+    pending: BTreeSet<PathBuf>,
+    /// Files diagnostics were published for, to clear them.
+    published: BTreeSet<PathBuf>,
+}
+
+/// Reads open documents from memory, everything else from the disk.
+struct Overlay<'a> {
+    open: &'a BTreeMap<PathBuf, String>,
+    disk: crate::fs::FsLoader,
+}
+
+impl Loader for Overlay<'_> {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+        match self.open.get(path) {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => self.disk.read(path),
+        }
+    }
+}
+
+/// A parsed file of the workspace.
+struct Parsed {
+    text: String,
+    index: Index,
+}
+
+fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
+    url::Url::parse(uri.as_str()).ok()?.to_file_path().ok()
+}
+
+fn uri_of(path: &Path) -> lsp::Uri {
+    let url = url::Url::from_file_path(path)
+        .map_or_else(|_| format!("file://{}", path.display()), |u| u.to_string());
+    url.parse()
+        .unwrap_or_else(|_| "file:///".parse().expect("a valid uri"))
+}
+
+fn params<T: serde::de::DeserializeOwned>(value: Value) -> Option<T> {
+    serde_json::from_value(value).ok()
+}
+
+impl Server {
+    fn loader(&self) -> Overlay<'_> {
+        Overlay {
+            open: &self.open,
+            disk: crate::fs::FsLoader::default(),
+        }
+    }
+
+    fn text(&self, path: &Path) -> Option<String> {
+        match self.open.get(path) {
+            Some(t) => Some(t.clone()),
+            None => std::fs::read_to_string(path).ok(),
+        }
+    }
+
+    fn parse(&self, path: &Path) -> Option<Parsed> {
+        let text = self.text(path)?;
+        let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
+        let index = tree.map(|t| Index::of(&t, &text)).unwrap_or_default();
+        Some(Parsed { text, index })
+    }
+
+    /// Every playbook of the workspace and every open document.
+    fn files(&self) -> Vec<PathBuf> {
+        let mut files: BTreeSet<PathBuf> = self.open.keys().cloned().collect();
+        if let Some(root) = &self.root {
+            for entry in ignore::WalkBuilder::new(root).build().flatten() {
+                let p = entry.path();
+                if p.extension().is_some_and(|e| e == "playbook") && p.is_file() {
+                    files.insert(p.to_path_buf());
+                }
+            }
+        }
+        files
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "playbook"))
+            .collect()
+    }
+
+    /// A file followed by the files it uses, transitively, breadth first.
+    fn units(&self, path: &Path, cache: &mut HashMap<PathBuf, Option<Parsed>>) -> Vec<PathBuf> {
+        let mut order = vec![path.to_path_buf()];
+        let mut next = 0;
+        while next < order.len() {
+            let current = order[next].clone();
+            next += 1;
+            let parsed = cache
+                .entry(current.clone())
+                .or_insert_with(|| self.parse(&current));
+            let uses: Vec<String> = parsed
+                .as_ref()
+                .map(|p| p.index.uses.clone())
+                .unwrap_or_default();
+            for u in uses {
+                let joined = crate::load::join(&current, &u);
+                if !order.contains(&joined) {
+                    order.push(joined);
+                }
+            }
+        }
+        order
+    }
+
+    /// The declaration a name in `path` refers to: the first one in the
+    /// file itself, then in the files it uses.
+    fn resolve(
+        &self,
+        path: &Path,
+        name: &str,
+        context: &str,
+        cache: &mut HashMap<PathBuf, Option<Parsed>>,
+    ) -> Option<(PathBuf, Symbol)> {
+        let kinds = index::expected_kinds(context);
+        let units = self.units(path, cache);
+        for pass in 0..2 {
+            for unit in &units {
+                let Some(Some(parsed)) = cache.get(unit) else {
+                    continue;
+                };
+                if let Some(s) = parsed.index.symbols.iter().find(|s| {
+                    s.name == name
+                        && s.is_decl()
+                        && (pass == 1 || kinds.is_empty() || kinds.contains(&s.kind.unwrap_or("")))
+                }) {
+                    return Some((unit.clone(), s.clone()));
+                }
+            }
+        }
+        None
+    }
+
+    /// The declaration at a position of a file, whether the position is on
+    /// the declaration or on a reference to it.
+    fn target(
+        &self,
+        doc: &lsp::TextDocumentPositionParams,
+        cache: &mut HashMap<PathBuf, Option<Parsed>>,
+    ) -> Option<(PathBuf, Symbol)> {
+        let path = path_of(&doc.text_document.uri)?;
+        let parsed = self.parse(&path)?;
+        let offset = Lines::new(&parsed.text).offset(doc.position);
+        let symbol = parsed.index.at(offset)?.clone();
+        cache.insert(path.clone(), Some(parsed));
+        if symbol.is_decl() {
+            return Some((path, symbol));
+        }
+        self.resolve(&path, &symbol.name, symbol.context, cache)
+    }
+
+    /// Every mention of a declaration across the workspace: `(file, start, end)`.
+    fn mentions(
+        &self,
+        decl_file: &Path,
+        decl: &Symbol,
+        cache: &mut HashMap<PathBuf, Option<Parsed>>,
+    ) -> Vec<(PathBuf, usize, usize)> {
+        let mut out = vec![(decl_file.to_path_buf(), decl.start, decl.end)];
+        for file in self.files() {
+            let units = self.units(&file, cache);
+            if !units.iter().any(|u| u == decl_file) {
+                continue;
+            }
+            let refs: Vec<Symbol> = match cache.get(&file) {
+                Some(Some(p)) => p
+                    .index
+                    .symbols
+                    .iter()
+                    .filter(|s| !s.is_decl() && s.name == decl.name)
+                    .cloned()
+                    .collect(),
+                _ => continue,
+            };
+            for r in refs {
+                if let Some((f, d)) = self.resolve(&file, &r.name, r.context, cache)
+                    && f == decl_file
+                    && d.start == decl.start
+                {
+                    out.push((file.clone(), r.start, r.end));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn notification(&mut self, n: Notification) -> Option<PathBuf> {
+        match n.method.as_str() {
+            "textDocument/didOpen" => {
+                let p: lsp::DidOpenTextDocumentParams = params(n.params)?;
+                let path = path_of(&p.text_document.uri)?;
+                self.open.insert(path.clone(), p.text_document.text);
+                Some(path)
+            }
+            "textDocument/didChange" => {
+                let p: lsp::DidChangeTextDocumentParams = params(n.params)?;
+                let path = path_of(&p.text_document.uri)?;
+                let text = p.content_changes.into_iter().last()?.text;
+                self.open.insert(path.clone(), text);
+                Some(path)
+            }
+            "textDocument/didClose" => {
+                let p: lsp::DidCloseTextDocumentParams = params(n.params)?;
+                let path = path_of(&p.text_document.uri)?;
+                self.open.remove(&path);
+                Some(path)
+            }
+            "textDocument/didSave" => {
+                let p: lsp::DidSaveTextDocumentParams = params(n.params)?;
+                path_of(&p.text_document.uri)
+            }
+            _ => None,
+        }
+    }
+
+    /// Compiles every open document and every file that uses a changed
+    /// one, and publishes their diagnostics.
+    fn publish_pending(&mut self, connection: &Connection) {
+        let changed = std::mem::take(&mut self.pending);
+        let mut cache = HashMap::new();
+        let mut roots: BTreeSet<PathBuf> = self.open.keys().cloned().collect();
+        for file in self.files() {
+            let units = self.units(&file, &mut cache);
+            if units.iter().any(|u| changed.contains(u)) {
+                roots.insert(file);
+            }
+        }
+        for c in &changed {
+            if !self.open.contains_key(c) && !roots.contains(c) {
+                // A closed file no importer brought back: clear it.
+                self.send_diagnostics(connection, c, Vec::new());
+            }
+        }
+        for root in roots {
+            if root.extension().is_some_and(|e| e == "toml") {
+                continue;
+            }
+            let diagnostics = self.diagnostics(&root);
+            self.send_diagnostics(connection, &root, diagnostics);
+        }
+    }
+
+    fn send_diagnostics(&mut self, connection: &Connection, path: &Path, d: Vec<lsp::Diagnostic>) {
+        if d.is_empty() && !self.published.remove(path) {
+            // Nothing to clear; still tell the client, which may wait for it.
+        } else {
+            self.published.insert(path.to_path_buf());
+        }
+        let params = lsp::PublishDiagnosticsParams {
+            uri: uri_of(path),
+            diagnostics: d,
+            version: None,
+        };
+        let _ = connection
+            .sender
+            .send(Message::Notification(Notification::new(
+                "textDocument/publishDiagnostics".to_string(),
+                params,
+            )));
+    }
+
+    fn config(&self, path: &Path) -> crate::config::Config {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            let candidate = d.join("Playbook.toml");
+            if let Ok(text) = std::fs::read_to_string(&candidate) {
+                return crate::config::Config::parse(crate::source::FileId(0), &text)
+                    .unwrap_or_default();
+            }
+            dir = d.parent();
+        }
+        crate::config::Config::default()
+    }
+
+    /// The diagnostics `playbook check` reports in `path` itself.
+    fn diagnostics(&self, path: &Path) -> Vec<lsp::Diagnostic> {
+        let Ok(compilation) = crate::compile_with(path, &self.loader(), &self.config(path)) else {
+            return Vec::new();
+        };
+        let sources = &compilation.sources;
+        let own = path.to_string_lossy().replace('\\', "/");
+        let location = |span: crate::source::Span| {
+            let file = sources.get(span.file);
+            let lines = Lines::new(&file.text);
+            lsp::Location::new(
+                uri_of(Path::new(&file.name)),
+                lines.range(span.start as usize, span.end as usize),
+            )
+        };
+        compilation
+            .diagnostics
+            .iter()
+            .filter(|d| sources.get(d.primary.span.file).name == own)
+            .map(|d| {
+                let mut related: Vec<lsp::DiagnosticRelatedInformation> = d
+                    .secondary
+                    .iter()
+                    .map(|l| lsp::DiagnosticRelatedInformation {
+                        location: location(l.span),
+                        message: l.message.clone(),
+                    })
+                    .collect();
+                let mut message = d.message.clone();
+                if let Some(w) = &d.path {
+                    message.push_str(&format!(
+                        "\nwhen {}: {}",
+                        w.describe_values(),
+                        w.describe_steps()
+                    ));
+                    for (step, span) in &w.steps {
+                        related.push(lsp::DiagnosticRelatedInformation {
+                            location: location(*span),
+                            message: format!("step `{step}` runs"),
+                        });
+                    }
+                }
+                if let Some(help) = &d.help {
+                    message.push_str(&format!("\nhelp: {help}"));
+                }
+                lsp::Diagnostic {
+                    range: location(d.primary.span).range,
+                    severity: Some(match d.severity {
+                        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+                        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+                    }),
+                    code: Some(lsp::NumberOrString::String(d.code.name().to_string())),
+                    source: Some("playbook".to_string()),
+                    message,
+                    related_information: (!related.is_empty()).then_some(related),
+                    data: d.help.as_ref().map(|h| json!({ "help": h })),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    }
+
+    fn request(&mut self, request: Request) -> Response {
+        let Request { id, method, params } = request;
+        let result = match method.as_str() {
+            "textDocument/hover" => self.hover(params),
+            "textDocument/definition" => self.definition(params),
+            "textDocument/references" => self.references(params),
+            "textDocument/rename" => match self.rename(params) {
+                Ok(v) => v,
+                Err(message) => return error(id, message),
+            },
+            "textDocument/documentSymbol" => self.symbols(params),
+            "textDocument/completion" => self.completion(params),
+            "textDocument/formatting" => self.formatting(params),
+            "textDocument/codeAction" => self.code_actions(params),
+            _ => {
+                return Response::new_err(
+                    id,
+                    lsp_server::ErrorCode::MethodNotFound as i32,
+                    format!("unsupported request `{method}`"),
+                );
+            }
+        };
+        Response::new_ok(id, result.unwrap_or(Value::Null))
+    }
+
+    fn hover(&self, value: Value) -> Option<Value> {
+        let p: lsp::HoverParams = params(value)?;
+        let doc = p.text_document_position_params;
+        let mut cache = HashMap::new();
+        let (file, decl) = self.target(&doc, &mut cache)?;
+        let mut markdown = format!("{} `{}`", decl.kind.unwrap_or("name"), decl.name);
+        if let Some(ty) = &decl.ty {
+            markdown.push_str(&format!(": `{ty}`"));
+        }
+        if let Some(text) = &decl.text {
+            markdown.push_str(&format!("\n\n{text}"));
+        }
+        let here = path_of(&doc.text_document.uri)?;
+        if file != here {
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string());
+            markdown.push_str(&format!("\n\ndeclared in `{}`", name.unwrap_or_default()));
+        }
+        let parsed = self.parse(&here)?;
+        let lines = Lines::new(&parsed.text);
+        let offset = lines.offset(doc.position);
+        let range = parsed.index.at(offset).map(|s| lines.range(s.start, s.end));
+        serde_json::to_value(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range,
+        })
+        .ok()
+    }
+
+    fn location(
+        &self,
+        path: &Path,
+        start: usize,
+        end: usize,
+        cache: &mut HashMap<PathBuf, Option<Parsed>>,
+    ) -> Option<lsp::Location> {
+        if !matches!(cache.get(path), Some(Some(_))) {
+            let parsed = self.parse(path);
+            cache.insert(path.to_path_buf(), parsed);
+        }
+        let Some(Some(parsed)) = cache.get(path) else {
+            return None;
+        };
+        let range = Lines::new(&parsed.text).range(start, end);
+        Some(lsp::Location::new(uri_of(path), range))
+    }
+
+    fn definition(&self, value: Value) -> Option<Value> {
+        let p: lsp::GotoDefinitionParams = params(value)?;
+        let mut cache = HashMap::new();
+        let (file, decl) = self.target(&p.text_document_position_params, &mut cache)?;
+        let location = self.location(&file, decl.start, decl.end, &mut cache)?;
+        serde_json::to_value(lsp::GotoDefinitionResponse::Scalar(location)).ok()
+    }
+
+    fn references(&self, value: Value) -> Option<Value> {
+        let p: lsp::ReferenceParams = params(value)?;
+        let mut cache = HashMap::new();
+        let (file, decl) = self.target(&p.text_document_position, &mut cache)?;
+        let mentions = self.mentions(&file, &decl, &mut cache);
+        let locations: Vec<lsp::Location> = mentions
+            .into_iter()
+            .filter(|(f, s, _)| p.context.include_declaration || !(f == &file && *s == decl.start))
+            .filter_map(|(f, s, e)| self.location(&f, s, e, &mut cache))
+            .collect();
+        serde_json::to_value(locations).ok()
+    }
+
+    fn rename(&self, value: Value) -> Result<Option<Value>, String> {
+        let Some(p) = params::<lsp::RenameParams>(value) else {
+            return Ok(None);
+        };
+        let new = p.new_name;
+        let valid = new
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && new
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(format!("`{new}` is not an id: use letters, digits and `-`"));
+        }
+        let mut cache = HashMap::new();
+        let Some((file, decl)) = self.target(&p.text_document_position, &mut cache) else {
+            return Err("there is nothing to rename here".to_string());
+        };
+        let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+        for (f, s, e) in self.mentions(&file, &decl, &mut cache) {
+            if let Some(location) = self.location(&f, s, e, &mut cache) {
+                changes
+                    .entry(location.uri)
+                    .or_default()
+                    .push(lsp::TextEdit::new(location.range, new.clone()));
+            }
+        }
+        // Translation keys name ids too (`step.prepare.title`).
+        let translations = match cache.get(&file) {
+            Some(Some(p)) => p.index.translations.clone(),
+            _ => Vec::new(),
+        };
+        for (_, relative) in translations {
+            let catalogue = crate::load::join(&file, &relative);
+            let Some(text) = self.text(&catalogue) else {
+                continue;
+            };
+            let edits = rename_keys(&text, &decl.name, &new);
+            if !edits.is_empty() {
+                changes.entry(uri_of(&catalogue)).or_default().extend(edits);
+            }
+        }
+        Ok(serde_json::to_value(lsp::WorkspaceEdit {
+            changes: Some(changes),
+            ..Default::default()
+        })
+        .ok())
+    }
+
+    fn symbols(&self, value: Value) -> Option<Value> {
+        let p: lsp::DocumentSymbolParams = params(value)?;
+        let path = path_of(&p.text_document.uri)?;
+        let parsed = self.parse(&path)?;
+        let lines = Lines::new(&parsed.text);
+        #[allow(deprecated)]
+        fn convert(o: &Outline, lines: &Lines) -> lsp::DocumentSymbol {
+            lsp::DocumentSymbol {
+                name: o.name.clone(),
+                detail: o.detail.clone(),
+                kind: match o.kind {
+                    "step" => lsp::SymbolKind::CLASS,
+                    "task" => lsp::SymbolKind::EVENT,
+                    "entry criterion" | "exit criterion" => lsp::SymbolKind::INTERFACE,
+                    "item" => lsp::SymbolKind::METHOD,
+                    "input" | "field" | "decision" => lsp::SymbolKind::VARIABLE,
+                    "definition" => lsp::SymbolKind::CONSTANT,
+                    "enum" => lsp::SymbolKind::ENUM,
+                    "enum value" => lsp::SymbolKind::ENUM_MEMBER,
+                    "role" => lsp::SymbolKind::OBJECT,
+                    _ => lsp::SymbolKind::KEY,
+                },
+                tags: None,
+                deprecated: None,
+                range: lines.range(o.span.start as usize, o.span.end as usize),
+                selection_range: lines.range(o.selection.start as usize, o.selection.end as usize),
+                children: (!o.children.is_empty())
+                    .then(|| o.children.iter().map(|c| convert(c, lines)).collect()),
+            }
+        }
+        let symbols: Vec<lsp::DocumentSymbol> = parsed
+            .index
+            .outline
+            .iter()
+            .map(|o| convert(o, &lines))
+            .collect();
+        serde_json::to_value(lsp::DocumentSymbolResponse::Nested(symbols)).ok()
+    }
+
+    fn completion(&self, value: Value) -> Option<Value> {
+        let p: lsp::CompletionParams = params(value)?;
+        let doc = p.text_document_position;
+        let path = path_of(&doc.text_document.uri)?;
+        let text = self.text(&path)?;
+        let offset = Lines::new(&text).offset(doc.position);
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let before = &text[line_start..offset];
+        let word_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .map_or(0, |i| i + 1);
+        let prefix = &before[word_start..];
+        let previous: Vec<&str> = before[..word_start].split_whitespace().collect();
+        let mut items: Vec<lsp::CompletionItem> = Vec::new();
+        if previous.is_empty() {
+            for k in STATEMENT_KEYWORDS.iter().filter(|k| k.starts_with(prefix)) {
+                items.push(lsp::CompletionItem {
+                    label: k.to_string(),
+                    kind: Some(lsp::CompletionItemKind::KEYWORD),
+                    ..Default::default()
+                });
+            }
+            return serde_json::to_value(items).ok();
+        }
+        let context = match previous.as_slice() {
+            [.., "complete", "task"] => "complete task",
+            [.., "applies", "to"] => "applies",
+            [.., "to"] if previous.first() == Some(&"send") => "to",
+            [.., "in"]
+                if previous
+                    .first()
+                    .is_some_and(|w| *w == "entry" || *w == "exit") =>
+            {
+                "in"
+            }
+            [first, ..] => match *first {
+                "owner" | "with" | "after" | "send" | "request" | "motions" | "record"
+                | "phase" => first,
+                "task" => "owner",
+                _ => "expression",
+            },
+            [] => "expression",
+        };
+        let kinds = index::expected_kinds(context);
+        // Declarations of the file, or of the last version that parsed.
+        let mut cache: HashMap<PathBuf, Option<Parsed>> = HashMap::new();
+        let units = self.units(&path, &mut cache);
+        let mut seen = BTreeSet::new();
+        for unit in units {
+            let Some(Some(parsed)) = cache.get(&unit) else {
+                continue;
+            };
+            for s in parsed.index.symbols.iter().filter(|s| s.is_decl()) {
+                let kind = s.kind.unwrap_or("");
+                let fits = if kinds.is_empty() {
+                    matches!(
+                        kind,
+                        "input"
+                            | "definition"
+                            | "decision"
+                            | "enum value"
+                            | "loop variable"
+                            | "field"
+                    ) || (context == "record" && kind.ends_with("criterion"))
+                        || (context == "record" && kind == "item")
+                } else {
+                    kinds.contains(&kind)
+                };
+                if fits && s.name.starts_with(prefix) && seen.insert(s.name.clone()) {
+                    items.push(lsp::CompletionItem {
+                        label: s.name.clone(),
+                        kind: Some(lsp::CompletionItemKind::REFERENCE),
+                        detail: Some(match &s.text {
+                            Some(t) => format!("{kind}: {t}"),
+                            None => kind.to_string(),
+                        }),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        if context == "expression" {
+            for k in EXPRESSION_KEYWORDS.iter().filter(|k| k.starts_with(prefix)) {
+                items.push(lsp::CompletionItem {
+                    label: k.to_string(),
+                    kind: Some(lsp::CompletionItemKind::KEYWORD),
+                    ..Default::default()
+                });
+            }
+        }
+        serde_json::to_value(items).ok()
+    }
+
+    fn formatting(&self, value: Value) -> Option<Value> {
+        let p: lsp::DocumentFormattingParams = params(value)?;
+        let path = path_of(&p.text_document.uri)?;
+        let text = self.text(&path)?;
+        let formatted = crate::fmt::format(crate::source::FileId(0), &text).ok()?;
+        let edits = if formatted == text {
+            Vec::new()
+        } else {
+            vec![lsp::TextEdit::new(Lines::new(&text).all(), formatted)]
+        };
+        serde_json::to_value(edits).ok()
+    }
+
+    fn code_actions(&self, value: Value) -> Option<Value> {
+        let p: lsp::CodeActionParams = params(value)?;
+        let uri = p.text_document.uri.clone();
+        let path = path_of(&uri)?;
+        let text = self.text(&path)?;
+        let lines = Lines::new(&text);
+        let (from, to) = (lines.offset(p.range.start), lines.offset(p.range.end));
+        let compilation = crate::compile_with(&path, &self.loader(), &self.config(&path)).ok()?;
+        let own = path.to_string_lossy().replace('\\', "/");
+        let mut actions = Vec::new();
+        for d in &compilation.diagnostics {
+            let span = d.primary.span;
+            if compilation.sources.get(span.file).name != own
+                || (span.end as usize) < from
+                || (span.start as usize) > to
+            {
+                continue;
+            }
+            let range = lines.range(span.start as usize, span.end as usize);
+            let edit = match d.code {
+                _ if d
+                    .help
+                    .as_deref()
+                    .is_some_and(|h| h.starts_with("did you mean `")) =>
+                {
+                    let help = d.help.as_deref().unwrap_or_default();
+                    let name = backticked(help).into_iter().next()?;
+                    Some((
+                        format!("Change to `{name}`"),
+                        uri.clone(),
+                        vec![lsp::TextEdit::new(range, name)],
+                    ))
+                }
+                Code::NonExhaustiveBranch => {
+                    missing_arms(
+                        &text,
+                        span,
+                        // "this `match` has no arm for `a`, `b`"
+                        &backticked(d.message.split(" no arm for ").nth(1).unwrap_or_default()),
+                        &lines,
+                    )
+                    .map(|e| ("Add the missing arms".to_string(), uri.clone(), vec![e]))
+                }
+                Code::MissingTranslation => {
+                    self.missing_key(&path, &text, span, &backticked(&d.message))
+                }
+                _ => None,
+            };
+            if let Some((title, target, edits)) = edit {
+                let mut changes = HashMap::new();
+                changes.insert(target, edits);
+                actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                    title,
+                    kind: Some(lsp::CodeActionKind::QUICKFIX),
+                    is_preferred: Some(true),
+                    edit: Some(lsp::WorkspaceEdit {
+                        changes: Some(changes),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }));
+            }
+        }
+        serde_json::to_value(actions).ok()
+    }
+
+    /// Adds a missing key to the catalogue of its locale, its text to be
+    /// translated starting as the source text.
+    fn missing_key(
+        &self,
+        path: &Path,
+        text: &str,
+        span: crate::source::Span,
+        names: &[String],
+    ) -> Option<(String, lsp::Uri, Vec<lsp::TextEdit>)> {
+        let [key, locale, ..] = names else {
+            return None;
+        };
+        let (tree, _) = crate::syntax::parse(crate::source::FileId(0), text);
+        let index = Index::of(&tree?, text);
+        let (_, relative) = index.translations.iter().find(|(l, _)| l == locale)?;
+        let source = index
+            .texts
+            .iter()
+            .find(|(s, _)| s.start == span.start)
+            .map(|(_, v)| v.clone())?;
+        let catalogue = crate::load::join(path, relative);
+        let existing = self.text(&catalogue)?;
+        let quoted = toml::Value::String(source).to_string();
+        let mut line = format!(
+            "{} = {{ text = {quoted}, source = {quoted} }}\n",
+            toml::Value::String(key.clone())
+        );
+        if !existing.is_empty() && !existing.ends_with('\n') {
+            line.insert(0, '\n');
+        }
+        let end = Lines::new(&existing).position(existing.len());
+        Some((
+            format!("Add `{key}` to the `{locale}` catalogue"),
+            uri_of(&catalogue),
+            vec![lsp::TextEdit::new(lsp::Range::new(end, end), line)],
+        ))
+    }
+}
+
+fn error(id: RequestId, message: String) -> Response {
+    Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message)
+}
+
+/// The names in backticks of a message, in order.
+fn backticked(message: &str) -> Vec<String> {
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// An edit adding an arm for each missing value before the closing brace
+/// of a `match` statement; `None` for an expression `match`, whose value
+/// for the new arms only the author knows.
+fn missing_arms(
+    text: &str,
+    span: crate::source::Span,
+    values: &[String],
+    lines: &Lines,
+) -> Option<lsp::TextEdit> {
+    let body = text.get(span.range())?;
+    let close = span.start as usize + body.rfind('}')?;
+    let first_arrow = body.find("=>")?;
+    if !body[first_arrow + 2..].trim_start().starts_with('{') {
+        return None;
+    }
+    let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text[line_start..close]
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    if text[line_start..close].trim().is_empty() {
+        let arms: String = values
+            .iter()
+            .map(|v| format!("{indent}  {v} => {{\n{indent}  }}\n"))
+            .collect();
+        let at = lines.position(line_start);
+        Some(lsp::TextEdit::new(lsp::Range::new(at, at), arms))
+    } else {
+        let arms: String = values.iter().map(|v| format!(" {v} => {{ }}")).collect();
+        let at = lines.position(close);
+        Some(lsp::TextEdit::new(
+            lsp::Range::new(at, at),
+            format!("{arms} "),
+        ))
+    }
+}
+
+/// Edits renaming the id `old` in the keys of a translation catalogue.
+fn rename_keys(text: &str, old: &str, new: &str) -> Vec<lsp::TextEdit> {
+    let lines = Lines::new(text);
+    let mut edits = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix('"')
+            && let Some(end) = rest.find('"')
+        {
+            let key = &rest[..end];
+            let mut at = offset + 1;
+            for segment in key.split('.') {
+                if segment == old {
+                    edits.push(lsp::TextEdit::new(
+                        lines.range(at, at + old.len()),
+                        new.to_string(),
+                    ));
+                }
+                at += segment.len() + 1;
+            }
+        }
+        offset += line.len();
+    }
+    edits
+}
