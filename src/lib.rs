@@ -27,6 +27,7 @@ pub mod ir;
 mod load;
 pub mod registry;
 pub mod resolve;
+pub mod run;
 pub mod source;
 pub mod syntax;
 
