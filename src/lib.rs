@@ -28,6 +28,7 @@ mod load;
 pub mod registry;
 pub mod resolve;
 pub mod run;
+pub mod run_store;
 pub mod source;
 pub mod syntax;
 

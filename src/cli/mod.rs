@@ -6,6 +6,8 @@ mod check;
 mod explain;
 mod github;
 mod project;
+mod run;
+mod run_interactive;
 mod sarif;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,6 +47,12 @@ pub enum Command {
     Check(check::Args),
     /// Explain a diagnostic code, e.g. `playbook explain undefined-reference`.
     Explain(explain::Args),
+    /// Run a playbook: start a run, follow it step by step, audit it.
+    ///
+    /// `playbook run FILE --state PATH` on a terminal walks through the run
+    /// interactively; the subcommands do one thing each, for scripts. State
+    /// files, commands and exit codes are described in docs/run.md.
+    Run(Box<run::Args>),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -74,6 +82,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

@@ -12,6 +12,10 @@
 
 pub mod engine;
 pub mod event;
+pub mod migrate;
+pub mod report;
+pub mod state;
+pub mod text;
 pub mod value;
 
 pub use engine::{Now, Run, RunError, View};

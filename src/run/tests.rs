@@ -389,3 +389,96 @@ fn requires_refuses_a_run_it_does_not_apply_to() {
     .expect_err("refused");
     assert!(err.message.contains("does not apply"), "{err}");
 }
+
+mod state_file {
+    use super::*;
+    use crate::run::state::StateFile;
+
+    fn sample<'m>(m: &'m Playbook) -> (Run<'m>, StateFile) {
+        let mut run = started(m, EMEA_BOTH);
+        let mut file =
+            StateFile::create(&run, "contoso", "close.playbook", "0123abcd").expect("file");
+        let t = now("2026-11-24");
+        run.record("ready", "FTOP shows \"RFA\"\nsecond line", t, "ana")
+            .expect("ready");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        run.done(
+            &["think".into(), "email".into()],
+            Some("ok".into()),
+            t,
+            "ana",
+        )
+        .expect("done");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        run.undo(t, "bo").expect("undo");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        (run, file)
+    }
+
+    #[test]
+    fn a_written_file_reads_back_as_the_same_run() {
+        let m = model();
+        let (run, file) = sample(&m);
+        let text = file.to_text().expect("text");
+        let read = StateFile::parse(&text).expect("parses");
+        assert_eq!(read.serial, 4);
+        assert_eq!(read.lineage, "0123abcd");
+        let again = read.run(&m).expect("replays");
+        assert_eq!(again.events, run.events);
+        assert_eq!(again.state.recorded, run.state.recorded);
+        assert_eq!(again.inputs, run.inputs);
+        // Appending keeps the old log byte for byte.
+        assert_eq!(read.to_text().expect("text"), text);
+    }
+
+    #[test]
+    fn faults_point_at_their_line() {
+        let m = model();
+        let (_, file) = sample(&m);
+        let text = file.to_text().expect("text");
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                text.replace("seq = 3", "seq = 7"),
+                "out of sequence",
+                "seq = 7",
+            ),
+            (
+                text.replace("serial = 4", "serial = 5"),
+                "the serial is 5",
+                "5",
+            ),
+            (
+                text.replace("schema = 1", "schema = 9"),
+                "schema version 9",
+                "9",
+            ),
+            (
+                text.replacen("event = \"done\"", "event = \"dance\"", 1),
+                "not an event",
+                "event = \"dance\"",
+            ),
+            (
+                text.replace("undoes = 3", "undoes = 2"),
+                "not the latest event in effect",
+                "undoes = 2",
+            ),
+            (text[..text.len() - 40].to_string(), "", ""),
+        ];
+        for (broken, message, at) in cases {
+            let fault = StateFile::parse(&broken)
+                .and_then(|f| f.run(&m).map(|_| ()))
+                .expect_err("refused");
+            assert!(fault.message.contains(message), "{fault:?}");
+            if !at.is_empty() {
+                assert!(
+                    broken[fault.span.clone()].contains(at),
+                    "{:?} should point at {at:?}",
+                    &broken[fault.span.clone()]
+                );
+            }
+        }
+    }
+}

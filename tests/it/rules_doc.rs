@@ -29,6 +29,7 @@ const NOT_COMPILED: &[&str] = &[
     "missing-translation",
     "stale-translation",
     "invalid-config",
+    "invalid-run-state",
 ];
 
 /// Codes whose example necessarily brings others along: a catalogue that
