@@ -1218,58 +1218,41 @@ fn migrate(
 // stress (hidden): many writes in a row, for the crash and lock tests.
 
 fn stress(state: &Path, writes: u64, hold_ms: u64, actor: &str) -> Result<(), Failure> {
+    // Compile once; each write then reads, checks, appends and replaces the
+    // file under the lock, as every command does.
     let opened = Opened::read(state, None)?;
-    // Re-record the evidence of the first criterion that can be recorded now.
-    let run = opened.run()?;
+    let model = &opened.model;
     let today = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date();
-    let view = run.view(today);
-    let criterion = view
-        .next
-        .iter()
-        .find_map(|n| match n {
-            crate::run::engine::Next::Record { criterion, .. } => Some(criterion.clone()),
-            _ => None,
-        })
-        .ok_or_else(|| Failure::usage("no criterion to record"))?;
-    drop(run);
+    // Re-record the evidence of the playbook's first criterion, again and
+    // again (recording evidence again amends it).
+    let criterion = model
+        .criteria
+        .first()
+        .map(|c| c.id.clone())
+        .ok_or_else(|| Failure::usage("the playbook has no criterion to record"))?;
+    let hold = std::time::Duration::from_millis(hold_ms);
     for i in 0..writes {
         let now = Now {
             time: jiff::Timestamp::now(),
             today,
         };
-        let hold = std::time::Duration::from_millis(hold_ms);
-        change_quiet(state, now, actor, hold, |run| {
-            run.record(&criterion, &format!("write {i}"), now, actor)
-                .map(|_| ())
-        })?;
-        println!("{}", i + 1);
+        let lock = Lock::acquire(state, actor, now.time)?;
+        if !hold.is_zero() {
+            std::thread::sleep(hold);
+        }
+        let text = run_store::read(state)?;
+        let mut file = StateFile::parse(&text).map_err(|f| invalid(state, &text, &f))?;
+        let mut run = file.run(model).map_err(|f| invalid(state, &text, &f))?;
+        run.record(&criterion, &format!("write {i}"), now, actor)
+            .map_err(|e| Failure::refused(&e))?;
+        file.append(run.events.last().expect("an event"))
+            .map_err(Failure::usage)?;
+        let text = file.to_text().map_err(Failure::usage)?;
+        run_store::replace(&lock, state, &text)?;
+        drop(lock);
+        println!("{}", file.serial);
     }
     Ok(())
-}
-
-fn change_quiet(
-    state: &Path,
-    now: Now,
-    actor: &str,
-    hold: std::time::Duration,
-    f: impl FnOnce(&mut Run<'_>) -> Result<(), RunError>,
-) -> Result<(), Failure> {
-    let lock = Lock::acquire(state, actor, now.time)?;
-    if !hold.is_zero() {
-        std::thread::sleep(hold);
-    }
-    let opened = Opened::read(state, None)?;
-    let mut file = opened.file.clone();
-    let mut run = opened.run()?;
-    let before = run.events.len();
-    f(&mut run).map_err(|e| Failure::refused(&e))?;
-    for event in &run.events[before..] {
-        file.append(event).map_err(Failure::usage)?;
-    }
-    let text = file.to_text().map_err(Failure::usage)?;
-    run_store::replace(&lock, state, &text)
-        .map_err(Failure::from)
-        .map(|_| ())
 }

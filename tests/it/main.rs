@@ -8,4 +8,5 @@ mod generated;
 mod hostile;
 mod language_doc;
 mod rules_doc;
+mod run;
 mod seed;
