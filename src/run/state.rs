@@ -401,22 +401,45 @@ impl StateFile {
     /// Reads a state file's text. Checks its shape only; [`StateFile::run`]
     /// checks it against the playbook.
     pub fn parse(text: &str) -> Result<StateFile, Fault> {
-        let mut header: Header = toml::from_str(text).map_err(|e| {
+        StateFile::parse_with(text, true)
+    }
+
+    /// [`StateFile::parse`], with or without the fast scanner of the log.
+    pub fn parse_with(text: &str, scanner: bool) -> Result<StateFile, Fault> {
+        let toml_error = |e: toml::de::Error| {
             let span = e.span().unwrap_or(0..text.len().min(1));
             Fault::new(
                 span,
                 format!("the state file is not valid: {}", first_line(e.message())),
                 "here",
             )
-        })?;
-        // An event's span is its whole table, from `[[event]]` to the next.
-        let starts: Vec<usize> = header.events.iter().map(|e| e.span().start).collect();
-        for (i, e) in header.events.iter_mut().enumerate() {
-            let end = starts.get(i + 1).copied().unwrap_or(text.len());
-            let start = e.span().start;
-            let end = start + text[start..end].trim_end().len();
-            *e = Spanned::new(start..end, std::mem::take(e.get_mut()));
-        }
+        };
+        // The log as this module writes it is read by a scanner that takes
+        // a fraction of the time of a TOML parser; a log written otherwise
+        // (by hand) is read by the TOML parser, which also names the fault.
+        let fast = first_event_line(text).filter(|_| scanner).and_then(|at| {
+            let log = fast::log(text, at)?;
+            let header: Header = toml::from_str(&text[..at]).ok()?;
+            header.events.is_empty().then_some((header, log))
+        });
+        let header = match fast {
+            Some((mut header, log)) => {
+                header.events = log;
+                header
+            }
+            None => {
+                let mut header: Header = toml::from_str(text).map_err(toml_error)?;
+                // An event's span is its whole table, from `[[event]]` to the next.
+                let starts: Vec<usize> = header.events.iter().map(|e| e.span().start).collect();
+                for (i, e) in header.events.iter_mut().enumerate() {
+                    let end = starts.get(i + 1).copied().unwrap_or(text.len());
+                    let start = e.span().start;
+                    let end = start + text[start..end].trim_end().len();
+                    *e = Spanned::new(start..end, std::mem::take(e.get_mut()));
+                }
+                header
+            }
+        };
         if *header.schema.get_ref() != SCHEMA {
             return Err(Fault::new(
                 header.schema.span(),
@@ -492,7 +515,7 @@ impl StateFile {
         let log_start = header
             .events
             .first()
-            .map(|e| log_start(text, e.span().start))
+            .map(|e| e.span().start)
             .unwrap_or(text.len());
         Ok(StateFile {
             playbook: header.playbook,
@@ -659,12 +682,16 @@ fn key_span(text: &str, table: Range<usize>, key: &str) -> Range<usize> {
     table
 }
 
-/// Where the `[[event]]` header of the table whose content starts at `at`
-/// begins.
-fn log_start(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())]
-        .rfind("[[event]]")
-        .unwrap_or(at.min(text.len()))
+/// Where the first line that is exactly `[[event]]` starts.
+fn first_event_line(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "[[event]]" {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn first_line(s: &str) -> &str {
@@ -931,4 +958,289 @@ fn typed_event(model: &Playbook, raw: &RawEvent) -> Result<Event, String> {
         actor: raw.actor.clone(),
         kind,
     })
+}
+
+/// A scanner for the log exactly as [`StateFile`] writes it: `[[event]]`,
+/// `[event.computed]` and `[[event.effect]]` headers, and one-line
+/// `key = value` pairs whose values are strings, integers, booleans, dates
+/// or arrays of strings. Anything else makes it give up (`None`).
+mod fast {
+    use super::{RawEffect, RawEvent};
+    use toml::Spanned;
+
+    enum Section {
+        Event,
+        Computed,
+        Effect,
+    }
+
+    pub(super) fn log(text: &str, start: usize) -> Option<Vec<Spanned<RawEvent>>> {
+        let mut events: Vec<(usize, usize, RawEvent)> = Vec::new();
+        let mut section = Section::Event;
+        let mut offset = start;
+        let mut seen: Vec<&str> = Vec::new();
+        for line in text[start..].split_inclusive('\n') {
+            let at = offset;
+            offset += line.len();
+            let content = line.trim_end_matches(['\n', '\r']);
+            if content.trim().is_empty() {
+                continue;
+            }
+            match content {
+                "[[event]]" => {
+                    events.push((at, at + content.len(), RawEvent::default()));
+                    section = Section::Event;
+                    seen.clear();
+                    continue;
+                }
+                "[event.computed]" => {
+                    section = Section::Computed;
+                    continue;
+                }
+                "[[event.effect]]" => {
+                    events.last_mut()?.2.effects.push(RawEffect::default());
+                    section = Section::Effect;
+                    seen.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            let (key, value) = content.split_once(" = ")?;
+            if !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return None;
+            }
+            let value = parse_value(value)?;
+            let (_, end, event) = events.last_mut()?;
+            *end = at + content.len();
+            match section {
+                Section::Computed => {
+                    if event.computed.insert(key.to_string(), value).is_some() {
+                        return None;
+                    }
+                }
+                Section::Event => {
+                    if seen.contains(&key) {
+                        return None;
+                    }
+                    seen.push(key);
+                    set_event(event, key, value)?;
+                }
+                Section::Effect => {
+                    if seen.contains(&key) {
+                        return None;
+                    }
+                    seen.push(key);
+                    set_effect(event.effects.last_mut()?, key, value)?;
+                }
+            }
+        }
+        if events.is_empty() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(events.len());
+        for (start, end, e) in events {
+            // Every event has the keys every event has.
+            if e.time.is_empty() || e.event.is_empty() {
+                return None;
+            }
+            out.push(Spanned::new(start..end, e));
+        }
+        Some(out)
+    }
+
+    fn string(v: toml::Value) -> Option<String> {
+        match v {
+            toml::Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn strings(v: toml::Value) -> Option<Vec<String>> {
+        match v {
+            toml::Value::Array(items) => items.into_iter().map(string).collect(),
+            _ => None,
+        }
+    }
+
+    fn integer(v: toml::Value) -> Option<i64> {
+        match v {
+            toml::Value::Integer(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn set_event(e: &mut RawEvent, key: &str, v: toml::Value) -> Option<()> {
+        match key {
+            "seq" => e.seq = u64::try_from(integer(v)?).ok()?,
+            "time" => e.time = string(v)?,
+            "actor" => e.actor = string(v)?,
+            "event" => e.event = string(v)?,
+            "items" => e.items = strings(v)?,
+            "item" => e.item = Some(string(v)?),
+            "step" => e.step = Some(string(v)?),
+            "decision" => e.decision = Some(string(v)?),
+            "value" => e.value = Some(v),
+            "criterion" => e.criterion = Some(string(v)?),
+            "evidence" => e.evidence = Some(string(v)?),
+            "note" => e.note = Some(string(v)?),
+            "reason" => e.reason = Some(string(v)?),
+            "undoes" => e.undoes = Some(u64::try_from(integer(v)?).ok()?),
+            "from" => e.from = Some(string(v)?),
+            "to" => e.to = Some(string(v)?),
+            "changes" => e.changes = strings(v)?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn set_effect(e: &mut RawEffect, key: &str, v: toml::Value) -> Option<()> {
+        match key {
+            "item" => e.item = string(v)?,
+            "action" => e.action = string(v)?,
+            "template" => e.template = Some(string(v)?),
+            "to" => e.to = Some(string(v)?),
+            "role" => e.role = Some(string(v)?),
+            "field" => e.field = Some(string(v)?),
+            "value" => e.value = Some(v),
+            "task" => e.task = Some(u32::try_from(integer(v)?).ok()?),
+            "criterion" => e.criterion = Some(string(v)?),
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A whole one-line value.
+    fn parse_value(s: &str) -> Option<toml::Value> {
+        let (v, rest) = value(s)?;
+        rest.trim().is_empty().then_some(v)
+    }
+
+    fn value(s: &str) -> Option<(toml::Value, &str)> {
+        let b = s.as_bytes();
+        match b.first()? {
+            b'"' if !s.starts_with("\"\"\"") => {
+                let (t, rest) = basic(&s[1..])?;
+                Some((toml::Value::String(t), rest))
+            }
+            b'\'' if !s.starts_with("\'\'\'") => {
+                let end = s[1..].find('\'')?;
+                let t = &s[1..1 + end];
+                if t.contains(['\n', '\r']) {
+                    return None;
+                }
+                Some((toml::Value::String(t.to_string()), &s[end + 2..]))
+            }
+            b'[' => {
+                let mut items = Vec::new();
+                let mut rest = s[1..].trim_start();
+                if let Some(r) = rest.strip_prefix(']') {
+                    return Some((toml::Value::Array(items), r));
+                }
+                loop {
+                    let (v, r) = value(rest)?;
+                    if !matches!(v, toml::Value::String(_)) {
+                        return None;
+                    }
+                    items.push(v);
+                    let r = r.trim_start();
+                    if let Some(r) = r.strip_prefix(']') {
+                        return Some((toml::Value::Array(items), r));
+                    }
+                    rest = r.strip_prefix(',')?.trim_start();
+                }
+            }
+            _ => {
+                let end = s.find([',', ']']).unwrap_or(s.len());
+                let word = s[..end].trim_end();
+                let rest = &s[word.len()..];
+                let v = match word {
+                    "true" => toml::Value::Boolean(true),
+                    "false" => toml::Value::Boolean(false),
+                    w if w.len() == 10 && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-' => {
+                        toml::Value::Datetime(w.parse().ok()?)
+                    }
+                    w if !w.is_empty()
+                        && w.trim_start_matches('-')
+                            .bytes()
+                            .all(|b| b.is_ascii_digit())
+                        && !w.trim_start_matches('-').is_empty() =>
+                    {
+                        toml::Value::Integer(w.parse().ok()?)
+                    }
+                    _ => return None,
+                };
+                Some((v, rest))
+            }
+        }
+    }
+
+    /// The rest of a basic string after its opening quote.
+    fn basic(s: &str) -> Option<(String, &str)> {
+        let mut out = String::new();
+        let mut chars = s.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return Some((out, &s[i + 1..])),
+                '\\' => {
+                    let (_, e) = chars.next()?;
+                    match e {
+                        '"' => out.push('"'),
+                        '\\' => out.push('\\'),
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        'e' => out.push('\u{1b}'),
+                        'u' | 'U' => {
+                            let n = if e == 'u' { 4 } else { 8 };
+                            let mut hex = String::new();
+                            for _ in 0..n {
+                                hex.push(chars.next()?.1);
+                            }
+                            out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        }
+                        _ => return None,
+                    }
+                }
+                c if c.is_control() && c != '\t' => return None,
+                c => out.push(c),
+            }
+        }
+        None
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn values_as_written() {
+            for (text, value) in [
+                (
+                    "\"a \\\"b\\\" \\u00e9\"",
+                    toml::Value::String("a \"b\" é".into()),
+                ),
+                ("'lit \"x\"'", toml::Value::String("lit \"x\"".into())),
+                ("12", toml::Value::Integer(12)),
+                ("-3", toml::Value::Integer(-3)),
+                ("true", toml::Value::Boolean(true)),
+                (
+                    "[\"a\", 'b']",
+                    toml::Value::Array(vec!["a".into(), "b".into()]),
+                ),
+                ("[]", toml::Value::Array(vec![])),
+            ] {
+                assert_eq!(super::parse_value(text), Some(value), "{text}");
+            }
+            assert!(matches!(
+                super::parse_value("2027-12-31"),
+                Some(toml::Value::Datetime(_))
+            ));
+            for bad in ["\"open", "1.5", "x", "[1]", "\"a\" b", "\"\"\"m\"\"\""] {
+                assert_eq!(super::parse_value(bad), None, "{bad}");
+            }
+        }
+    }
 }

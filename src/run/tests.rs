@@ -435,6 +435,26 @@ mod state_file {
     }
 
     #[test]
+    fn the_log_scanner_reads_what_the_toml_parser_reads() {
+        let m = model();
+        let (mut run, mut file) = sample(&m);
+        let t = now("2026-11-25");
+        // Values of every kind: quotes, backslashes, non-ASCII, dates, sets.
+        run.record("ready", "it's \"quoted\" \\ and 中文 \u{7}", t, "o'brien")
+            .expect("record");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        let text = file.to_text().expect("text");
+        let fast = StateFile::parse_with(&text, true).expect("scanned");
+        let slow = StateFile::parse_with(&text, false).expect("parsed");
+        assert_eq!(
+            fast.run(&m).expect("replays").events,
+            slow.run(&m).expect("replays").events
+        );
+        assert_eq!(fast.to_text().expect("text"), slow.to_text().expect("text"));
+    }
+
+    #[test]
     fn faults_point_at_their_line() {
         let m = model();
         let (_, file) = sample(&m);
