@@ -1179,6 +1179,13 @@ mod fast {
 
     /// The rest of a basic string after its opening quote.
     fn basic(s: &str) -> Option<(String, &str)> {
+        // Most strings have no escape: copy them whole.
+        if let Some(end) = s.find(['"', '\\'])
+            && s.as_bytes()[end] == b'"'
+            && !s[..end].bytes().any(|b| b.is_ascii_control() && b != b'\t')
+        {
+            return Some((s[..end].to_string(), &s[end + 1..]));
+        }
         let mut out = String::new();
         let mut chars = s.char_indices();
         while let Some((i, c)) = chars.next() {
