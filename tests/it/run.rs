@@ -888,3 +888,56 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
         .expect("left");
     p.exp_eof().expect("ends");
 }
+
+#[test]
+fn reports_escape_what_people_wrote() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = start(dir.path(), "c", Path::new(ENABLEMENT), &emea_inputs());
+    let now = "2026-11-24T10:00:00Z";
+    let evil = "<script>alert(1)</script> | `x` [a](javascript:b) \"onmouseover=\nsecond line";
+    ok(&state, now, &["record", "rfa-customer", "--evidence", evil]);
+    let html = ok(&state, now, &["report", "--to", "html"]);
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&quot;onmouseover="));
+    let md = ok(&state, now, &["report", "--to", "markdown"]);
+    assert!(!md.contains("<script>"));
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| entry rfa-customer"))
+        .expect("the gate's row");
+    // The evidence stays in its cell: every pipe inside it is escaped.
+    assert_eq!(row.matches(" | ").count(), 4, "{row}");
+    assert!(row.contains("\\|"), "{row}");
+    assert!(row.contains("\\`x\\`"), "{row}");
+    assert!(row.contains("\\[a\\]"), "{row}");
+    assert!(row.contains("<br>second line"), "{row}");
+}
+
+#[test]
+fn docs_run_names_every_subcommand_and_exit_code() {
+    let doc = std::fs::read_to_string("docs/run.md").expect("docs/run.md");
+    let help = playbook().args(["run", "--help"]).output().expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 11, "{help}");
+    for c in commands {
+        assert!(
+            doc.contains(&format!("`playbook run {c}")),
+            "docs/run.md lacks `{c}`"
+        );
+    }
+    for code in 0..=5 {
+        assert!(
+            doc.contains(&format!("\n| {code} | ")),
+            "docs/run.md lacks exit code {code}"
+        );
+    }
+}
