@@ -991,7 +991,12 @@ pub fn status_human(
                 .unwrap_or_default();
             out.push_str(&format!("  [{mark}] {kind} {}: {text}\n", g.criterion));
         }
+        // Blockers an item shares with the item it is nested in are shown
+        // once, on the outer item.
+        let mut outer: Vec<&[Blocker]> = Vec::new();
         for i in &s.items {
+            outer.truncate(i.depth);
+            let inherited: &[Blocker] = outer.last().copied().unwrap_or(&[]);
             let indent = "  ".repeat(i.depth + 1);
             let mark = match (&i.status, i.kind) {
                 (_, ItemKind::Tip) => "tip".to_string(),
@@ -1011,8 +1016,11 @@ pub fn status_human(
                 ""
             };
             out.push_str(&format!("{indent}{mark} {}{optional}: {text}\n", i.key));
-            for b in &i.blockers {
+            for b in i.blockers.iter().filter(|b| !inherited.contains(b)) {
                 out.push_str(&format!("{indent}    waits: {b}\n"));
+            }
+            while outer.len() <= i.depth {
+                outer.push(&i.blockers);
             }
         }
         for p in &s.pending {

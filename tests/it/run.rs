@@ -941,3 +941,35 @@ fn docs_run_names_every_subcommand_and_exit_code() {
         );
     }
 }
+
+#[test]
+fn invalid_state_fixtures_render_their_diagnostic() {
+    let dir = Path::new("tests/fixtures/run-state");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3);
+    for path in names {
+        let stem = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let before = std::fs::read(&path).expect("read");
+        let out = playbook()
+            .args(["run", "status", "--state"])
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(4), "{stem}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "{stem} changed"
+        );
+        insta::assert_snapshot!(stem, String::from_utf8_lossy(&out.stderr));
+    }
+}
