@@ -65,6 +65,10 @@ pub struct Common {
     /// `PLAYBOOK_NOW`, else the clock).
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
+    /// The playbook to compile instead of the path the state file names
+    /// (when it moved); its compiled model must be the run's.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub playbook: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -269,7 +273,7 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             format,
             locale,
         } => {
-            let opened = Opened::read(state, None)?;
+            let opened = Opened::read(state, common.playbook.as_deref())?;
             let run = opened.run()?;
             let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
             let view = run.view(now.today);
@@ -292,38 +296,44 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             let _ = out.write_all(text.as_bytes());
             Ok(())
         }
-        RunCommand::Done { state, items, note } => change(state, now, &actor, |run| {
-            run.done(items, note.clone(), now, &actor).map(|_| ())
-        }),
+        RunCommand::Done { state, items, note } => {
+            change(state, common.playbook.as_deref(), now, &actor, |run| {
+                run.done(items, note.clone(), now, &actor).map(|_| ())
+            })
+        }
         RunCommand::Answer {
             state,
             decision,
             value,
-        } => change(state, now, &actor, |run| {
+        } => change(state, common.playbook.as_deref(), now, &actor, |run| {
             run.answer(decision, value, now, &actor).map(|_| ())
         }),
         RunCommand::Record {
             state,
             criterion,
             evidence,
-        } => change(state, now, &actor, |run| {
+        } => change(state, common.playbook.as_deref(), now, &actor, |run| {
             run.record(criterion, evidence, now, &actor).map(|_| ())
         }),
-        RunCommand::Complete { state, step } => change(state, now, &actor, |run| {
-            run.complete(step, now, &actor).map(|_| ())
-        }),
+        RunCommand::Complete { state, step } => {
+            change(state, common.playbook.as_deref(), now, &actor, |run| {
+                run.complete(step, now, &actor).map(|_| ())
+            })
+        }
         RunCommand::Skip {
             state,
             item,
             reason,
-        } => change(state, now, &actor, |run| {
+        } => change(state, common.playbook.as_deref(), now, &actor, |run| {
             run.skip(item, reason, now, &actor).map(|_| ())
         }),
         RunCommand::Undo { state } => {
-            change(state, now, &actor, |run| run.undo(now, &actor).map(|_| ()))
+            change(state, common.playbook.as_deref(), now, &actor, |run| {
+                run.undo(now, &actor).map(|_| ())
+            })
         }
         RunCommand::Report { state, to, locale } => {
-            let opened = Opened::read(state, None)?;
+            let opened = Opened::read(state, common.playbook.as_deref())?;
             let run = opened.run()?;
             let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
             let view = run.view(now.today);
@@ -346,7 +356,7 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             state,
             writes,
             hold_ms,
-        } => stress(state, *writes, *hold_ms, &actor),
+        } => stress(state, common.playbook.as_deref(), *writes, *hold_ms, &actor),
     }
 }
 
@@ -608,6 +618,7 @@ fn default_name(state: &Path) -> String {
 /// Applies one change under the lock and writes the file.
 pub fn change(
     state: &Path,
+    playbook: Option<&Path>,
     now: Now,
     actor: &str,
     f: impl FnOnce(&mut Run<'_>) -> Result<(), RunError>,
@@ -617,7 +628,7 @@ pub fn change(
         path,
         mut file,
         model,
-    } = Opened::read(state, None)?;
+    } = Opened::read(state, playbook)?;
     let mut run = file.run(&model).map_err(|fault| {
         let text = run_store::read(&path).unwrap_or_default();
         invalid(&path, &text, &fault)
@@ -1225,10 +1236,16 @@ fn migrate(
 // ---------------------------------------------------------------------------
 // stress (hidden): many writes in a row, for the crash and lock tests.
 
-fn stress(state: &Path, writes: u64, hold_ms: u64, actor: &str) -> Result<(), Failure> {
+fn stress(
+    state: &Path,
+    playbook: Option<&Path>,
+    writes: u64,
+    hold_ms: u64,
+    actor: &str,
+) -> Result<(), Failure> {
     // Compile once; each write then reads, checks, appends and replaces the
     // file under the lock, as every command does.
-    let opened = Opened::read(state, None)?;
+    let opened = Opened::read(state, playbook)?;
     let model = &opened.model;
     let today = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)

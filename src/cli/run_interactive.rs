@@ -193,13 +193,15 @@ pub fn run(
         drop(view);
         drop(run);
         let result = match next {
-            None => change(state, now, &actor, |run| run.undo(now, &actor).map(|_| ())),
+            None => change(state, Some(file), now, &actor, |run| {
+                run.undo(now, &actor).map(|_| ())
+            }),
             Some(Next::Done { item, .. }) => {
                 let Some(note) = ask("note (optional, Enter for none): ") else {
                     return Ok(());
                 };
                 let note = Some(note).filter(|n| !n.trim().is_empty());
-                change(state, now, &actor, |run| {
+                change(state, Some(file), now, &actor, |run| {
                     run.done(std::slice::from_ref(&item), note, now, &actor)
                         .map(|_| ())
                 })
@@ -215,7 +217,7 @@ pub fn run(
                 let Some(answer) = ask(&format!("answer ({ty}): ")) else {
                     return Ok(());
                 };
-                change(state, now, &actor, |run| {
+                change(state, Some(file), now, &actor, |run| {
                     run.answer(&decision, &answer, now, &actor).map(|_| ())
                 })
             }
@@ -223,11 +225,11 @@ pub fn run(
                 let Some(evidence) = ask("evidence (which note, what was written): ") else {
                     return Ok(());
                 };
-                change(state, now, &actor, |run| {
+                change(state, Some(file), now, &actor, |run| {
                     run.record(&criterion, &evidence, now, &actor).map(|_| ())
                 })
             }
-            Some(Next::Complete { step }) => change(state, now, &actor, |run| {
+            Some(Next::Complete { step }) => change(state, Some(file), now, &actor, |run| {
                 run.complete(&step, now, &actor).map(|_| ())
             }),
         };

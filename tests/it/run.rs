@@ -973,3 +973,36 @@ fn invalid_state_fixtures_render_their_diagnostic() {
         insta::assert_snapshot!(stem, String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn a_moved_playbook_is_named_with_playbook() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = playbook_copy(dir.path());
+    let state = start(dir.path(), "c", &file, &emea_inputs());
+    let now = "2026-11-24T10:00:00Z";
+    std::fs::rename(dir.path().join("playbooks"), dir.path().join("moved")).expect("move");
+    let err = refused(&state, now, &["status"], 2);
+    assert!(err.contains("cannot read"), "{err}");
+    let moved = dir
+        .path()
+        .join("moved/engagement-completion-enablement.playbook");
+    let moved = moved.to_str().expect("UTF-8 path");
+    ok(
+        &state,
+        now,
+        &[
+            "record",
+            "rfa-customer",
+            "--evidence",
+            "FTOP",
+            "--playbook",
+            moved,
+        ],
+    );
+    let out = ok(
+        &state,
+        now,
+        &["status", "--format", "json", "--playbook", moved],
+    );
+    assert!(out.contains("\"serial\": 2"), "{out}");
+}
