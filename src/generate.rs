@@ -129,3 +129,19 @@ pub fn playbook(seed: usize, steps: usize) -> String {
     s.push_str("}\n");
     s
 }
+
+/// The text of a playbook with `steps` one-line steps, each with only an
+/// owner (31 bytes a step): the most steps per byte, for stress tests
+/// (`tests/it/hostile_bounds.rs`). Its only diagnostics are an `empty-step`
+/// warning per step.
+pub fn many_steps(steps: usize) -> String {
+    let mut s = String::with_capacity(steps * 32 + 256);
+    s.push_str(
+        "playbook many {\n  title \"Many steps\"\n  description \"One line a step\"\n  phase enable \"Enable\"\n  phase enable\n  owner \"bench\"\n  author \"Generator\"\n  revised 2026-01-01\n  role r \"R\"\n",
+    );
+    for i in 0..steps {
+        let _ = writeln!(s, "  step s{i} \"S\" {{ owner r }}");
+    }
+    s.push_str("}\n");
+    s
+}

@@ -6,11 +6,12 @@
 //! source. Spans are kept for diagnostics but not serialised.
 
 use crate::source::Span;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A human-readable text in every locale it exists in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LText {
     /// The stable key translations refer to: `step.prepare`, `item.demo-rfa-form`.
     pub key: String,
@@ -77,6 +78,29 @@ impl<'de> Deserialize<'de> for Localized {
     }
 }
 
+impl JsonSchema for Localized {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Localized".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Texts by locale: locale to text, in template form.",
+            "type": "object",
+            "additionalProperties": { "type": "string" }
+        })
+    }
+}
+
+/// A calendar date as JSON writes it: `2019-10-01`.
+fn date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "format": "date" })
+}
+
+fn optional_date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["string", "null"], "format": "date" })
+}
+
 impl LText {
     /// The text in `locale`, or in the source locale when there is none.
     pub fn get<'a>(&'a self, locale: &str, source_locale: &str) -> &'a str {
@@ -89,7 +113,7 @@ impl LText {
 }
 
 /// What a compiled file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UnitKind {
     Playbook,
@@ -97,7 +121,7 @@ pub enum UnitKind {
 }
 
 /// A compiled playbook (or catalogue).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Playbook {
     pub id: String,
     pub kind: UnitKind,
@@ -127,10 +151,49 @@ pub struct Playbook {
     /// Where the playbook's id is written.
     #[serde(skip)]
     pub span: Span,
+    /// Positions of steps and criteria by id, built on first lookup.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub index: Index,
+}
+
+/// Where each step and criterion stands in its vector, by id: what makes
+/// [`Playbook::step`] and [`Playbook::criterion`] constant-time on a
+/// 100,000-step playbook. It is a cache, not data: a clone starts empty,
+/// every copy compares equal, and a lookup checks the position it finds
+/// (falling back to a search), so a model edited after a lookup still
+/// answers right.
+#[derive(Default)]
+pub struct Index {
+    positions: std::sync::OnceLock<Positions>,
+}
+
+#[derive(Default)]
+struct Positions {
+    steps: rustc_hash::FxHashMap<String, usize>,
+    criteria: rustc_hash::FxHashMap<String, usize>,
+}
+
+impl Clone for Index {
+    fn clone(&self) -> Index {
+        Index::default()
+    }
+}
+
+impl PartialEq for Index {
+    fn eq(&self, _: &Index) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Index")
+    }
 }
 
 /// The descriptive part of a playbook.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Header {
     pub title: Option<LText>,
     pub description: Option<LText>,
@@ -139,6 +202,7 @@ pub struct Header {
     pub audience: Option<String>,
     pub author: Option<String>,
     pub owner: Option<String>,
+    #[schemars(schema_with = "optional_date_schema")]
     pub revised: Option<jiff::civil::Date>,
     pub overview: Option<LText>,
     pub objectives: Vec<Entry>,
@@ -148,13 +212,13 @@ pub struct Header {
     pub history: Vec<HistoryEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Entry {
     pub id: String,
     pub text: LText,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NextStep {
     pub id: String,
     pub text: LText,
@@ -162,8 +226,9 @@ pub struct NextStep {
     pub playbook: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryEntry {
+    #[schemars(schema_with = "date_schema")]
     pub date: jiff::civil::Date,
     pub who: String,
     pub what: LText,
@@ -172,7 +237,7 @@ pub struct HistoryEntry {
 }
 
 /// A catalogue declaration: role, note, service, template, link, phase, motion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Decl {
     pub id: String,
     pub label: LText,
@@ -185,7 +250,7 @@ pub struct Decl {
     pub url_span: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Enum {
     pub id: String,
     pub label: Option<LText>,
@@ -195,7 +260,7 @@ pub struct Enum {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EnumValue {
     pub id: String,
     pub label: Option<LText>,
@@ -204,7 +269,7 @@ pub struct EnumValue {
 }
 
 /// A field of an external system that actions set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Field {
     pub id: String,
     pub ty: Type,
@@ -215,7 +280,7 @@ pub struct Field {
 }
 
 /// A typed value given when a run starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Input {
     pub id: String,
     pub ty: Type,
@@ -225,7 +290,7 @@ pub struct Input {
 }
 
 /// A value computed from inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Let {
     pub id: String,
     pub ty: Type,
@@ -236,7 +301,7 @@ pub struct Let {
 }
 
 /// A question asked of the person running the playbook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Decision {
     pub id: String,
     pub ty: Type,
@@ -250,7 +315,7 @@ pub struct Decision {
 }
 
 /// A task of the external task tracker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Task {
     pub number: u32,
     pub name: LText,
@@ -262,7 +327,7 @@ pub struct Task {
 }
 
 /// Which services something applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "services")]
 pub enum Applies {
     All,
@@ -270,7 +335,7 @@ pub enum Applies {
 }
 
 /// Whether a criterion is documented before or at the end of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GateKind {
     Entry,
@@ -278,7 +343,7 @@ pub enum GateKind {
 }
 
 /// A quality criterion: something documented in a note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Criterion {
     pub id: String,
     pub text: LText,
@@ -291,7 +356,7 @@ pub struct Criterion {
 }
 
 /// A criterion as a step uses it, with its condition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Gate {
     pub criterion: String,
     pub when: Option<Expr>,
@@ -299,7 +364,7 @@ pub struct Gate {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Step {
     pub id: String,
     pub title: LText,
@@ -320,7 +385,7 @@ pub struct Step {
 }
 
 /// One element of a step's checklist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Item {
     Do(DoItem),
@@ -354,7 +419,7 @@ pub enum Item {
 }
 
 /// An instruction: text, an optional action, nested items.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DoItem {
     pub id: String,
     pub text: LText,
@@ -368,13 +433,13 @@ pub struct DoItem {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Branch {
     pub when: Expr,
     pub items: Vec<Item>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Arm {
     /// `None` for `else`.
     pub patterns: Option<Vec<Expr>>,
@@ -382,7 +447,7 @@ pub struct Arm {
 }
 
 /// What an item does beyond its text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
     Send {
@@ -405,14 +470,14 @@ pub enum Action {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FieldValue {
     pub field: String,
     pub value: Expr,
 }
 
 /// A static type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", content = "enum", rename_all = "lowercase")]
 pub enum Type {
     Bool,
@@ -441,7 +506,7 @@ impl std::fmt::Display for Type {
 }
 
 /// A typed expression.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Expr {
     #[serde(flatten)]
     pub kind: ExprKind,
@@ -451,7 +516,7 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BinaryOp {
     Or,
@@ -471,7 +536,7 @@ pub enum BinaryOp {
     Div,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DurationUnit {
     Days,
@@ -481,7 +546,7 @@ pub enum DurationUnit {
 }
 
 /// What an expression computes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "expr", rename_all = "kebab-case")]
 pub enum ExprKind {
     Bool {
@@ -495,6 +560,7 @@ pub enum ExprKind {
         hundredths: i64,
     },
     Date {
+        #[schemars(schema_with = "date_schema")]
         value: jiff::civil::Date,
     },
     Duration {
@@ -560,7 +626,7 @@ pub enum ExprKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExprArm {
     /// `None` for `else`.
     pub patterns: Option<Vec<Expr>>,
@@ -617,7 +683,11 @@ impl Playbook {
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {
-        self.steps.iter().find(|s| s.id == id)
+        let at = self.positions().steps.get(id).copied();
+        match at.and_then(|i| self.steps.get(i)).filter(|s| s.id == id) {
+            Some(step) => Some(step),
+            None => self.steps.iter().find(|s| s.id == id),
+        }
     }
 
     pub fn task(&self, number: u32) -> Option<&Task> {
@@ -625,7 +695,28 @@ impl Playbook {
     }
 
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {
-        self.criteria.iter().find(|c| c.id == id)
+        let at = self.positions().criteria.get(id).copied();
+        match at.and_then(|i| self.criteria.get(i)).filter(|c| c.id == id) {
+            Some(criterion) => Some(criterion),
+            None => self.criteria.iter().find(|c| c.id == id),
+        }
+    }
+
+    fn positions(&self) -> &Positions {
+        self.index.positions.get_or_init(|| Positions {
+            steps: self
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.clone(), i))
+                .collect(),
+            criteria: self
+                .criteria
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.clone(), i))
+                .collect(),
+        })
     }
 
     pub fn role(&self, id: &str) -> Option<&Decl> {

@@ -20,6 +20,8 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod eval;
+pub mod export;
+pub mod fmt;
 pub mod fs;
 pub mod generate;
 pub mod i18n;

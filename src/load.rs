@@ -40,6 +40,16 @@ pub fn join(from: &Path, relative: &str) -> PathBuf {
     out
 }
 
+/// Whether a `use` path is absolute on any platform: `/x`, `\\x`, `C:...`.
+/// Project files must not depend on where the project lies.
+fn is_absolute(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    path.starts_with('/')
+        || path.starts_with('\\')
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
+        || Path::new(path).is_absolute()
+}
+
 fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
@@ -115,6 +125,19 @@ pub fn parse_with_uses(
             })
             .collect();
         for used in uses {
+            if is_absolute(&used.value) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::ImportError,
+                        used.span,
+                        format!("`{}` is an absolute path", used.value),
+                    )
+                    .label("absolute path")
+                    .help("write the path relative to the folder of this file, inside the project"),
+                );
+                complete = false;
+                continue;
+            }
             let path = join(&from, &used.value);
             if let Some(&target) = index.get(&path) {
                 edges.push((next, target, used.span));
@@ -130,7 +153,7 @@ pub fn parse_with_uses(
                             format!("cannot read `{}`: {reason}", display(&path)),
                         )
                         .label("this file cannot be used")
-                        .help("the path is relative to the folder of this file"),
+                        .help("the path is relative to the folder of this file, and must stay inside the project folder"),
                     );
                     complete = false;
                     continue;

@@ -6,10 +6,10 @@
 //! and the machinery that enumerates scenarios.
 
 mod analysis;
-mod graph;
+pub mod graph;
 mod rules;
 
-pub use analysis::{Analysis, MAX_SCENARIOS};
+pub use analysis::{Analysis, Guard, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Playbook;

@@ -3,7 +3,6 @@
 use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::config::Config;
 use crate::diagnostic::JsonDiagnostic;
-use crate::fs::FsLoader;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
@@ -67,8 +66,14 @@ pub fn run(args: &Args) -> i32 {
     let config: &Config = &project.config;
     // Compile in parallel, keeping of each file only what is reported, so
     // that memory holds one compilation per thread; report in file order.
-    let loader = FsLoader {
-        limit: config.max_file_size(),
+    let loader = match project.loader() {
+        Ok(loader) => loader,
+        Err(
+            super::project::OpenError::Usage(message) | super::project::OpenError::Config(message),
+        ) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
     };
     let human = args.format == Format::Human;
     let results: Vec<Result<Vec<(JsonDiagnostic, String)>, String>> = project

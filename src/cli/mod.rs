@@ -4,6 +4,8 @@
 
 mod check;
 mod explain;
+mod export;
+mod fmt;
 mod github;
 mod project;
 mod run;
@@ -47,6 +49,23 @@ pub enum Command {
     Check(check::Args),
     /// Explain a diagnostic code, e.g. `playbook explain undefined-reference`.
     Explain(explain::Args),
+    /// Write a playbook as JSON, a DOT or Mermaid diagram, or a document.
+    ///
+    /// Compiles the file (refusing one with errors) and writes it in the
+    /// format asked for. `--input NAME=VALUE` exports it for one customer,
+    /// leaving out what cannot apply. See docs/export.md.
+    Export(export::Args),
+    /// Lay playbooks out in the canonical layout.
+    ///
+    /// Rewrites each file given, and every `*.playbook` file below each
+    /// folder given (honouring `.gitignore`), in place. Only the layout
+    /// changes: comments, blank lines between groups and the compiled model
+    /// stay. A file with errors is left as it is. With `--check`, changes
+    /// nothing and prints a diff for each file that is not formatted.
+    ///
+    /// Exit codes: 0 every file formatted, 1 a file with errors or (with
+    /// `--check`) one not formatted, 2 usage or I/O error.
+    Fmt(fmt::Args),
     /// Run a playbook: start a run, follow it step by step, audit it.
     ///
     /// `playbook run FILE --state PATH` on a terminal walks through the run
@@ -82,6 +101,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 pub struct Project {
     pub config: Config,
     pub files: Vec<PathBuf>,
+    /// The folder nothing is read outside of: the one holding
+    /// `Playbook.toml`, or else the nearest folder holding every path given.
+    pub root: PathBuf,
 }
 
 pub enum OpenError {
@@ -34,8 +37,51 @@ impl Project {
             None => (Config::default(), None),
         };
         let files = collect(paths, &config, root.as_deref())?;
-        Ok(Project { config, files })
+        let root = match root {
+            Some(root) => root,
+            None => common_folder(paths)?,
+        };
+        Ok(Project {
+            config,
+            files,
+            root,
+        })
     }
+
+    /// A loader for this project's files: its size limit, confined to its
+    /// root folder.
+    pub fn loader(&self) -> Result<crate::fs::FsLoader, OpenError> {
+        crate::fs::FsLoader::confined(self.config.max_file_size(), &self.root).map_err(|e| {
+            OpenError::Usage(format!(
+                "cannot open the project folder `{}`: {e}",
+                self.root.display()
+            ))
+        })
+    }
+}
+
+/// The deepest folder that holds every path given (a folder holds itself).
+fn common_folder(paths: &[PathBuf]) -> Result<PathBuf, OpenError> {
+    let mut common: Option<PathBuf> = None;
+    for path in paths {
+        let absolute = std::path::absolute(path)
+            .map_err(|e| OpenError::Usage(format!("cannot resolve `{}`: {e}", path.display())))?;
+        let folder = if absolute.is_dir() {
+            absolute
+        } else {
+            absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
+        };
+        common = Some(match common {
+            None => folder,
+            Some(c) => c
+                .components()
+                .zip(folder.components())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    Ok(common.unwrap_or_else(|| PathBuf::from(".")))
 }
 
 /// The nearest `Playbook.toml` in `start`'s folder or above it.

@@ -394,6 +394,7 @@ impl<'a> Resolver<'a> {
             steps: Vec::new(),
             requires: None,
             span: root.id.span,
+            index: ir::Index::default(),
         };
         self.build_catalogue(&mut model);
         self.model = Some(model);

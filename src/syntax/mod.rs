@@ -7,7 +7,7 @@
 mod errors;
 mod lower;
 pub mod scan;
-mod text;
+pub mod text;
 
 use crate::ast;
 use crate::diagnostic::Diagnostic;
@@ -15,7 +15,7 @@ use crate::registry::Code;
 use crate::source::{FileId, Span};
 use pest::Parser as _;
 
-pub use text::{Placeholder, placeholders};
+pub use text::{Placeholder, dedent, placeholders};
 
 /// The largest source file accepted by default, in bytes (`Playbook.toml`
 /// can raise it with `max-file-size-mib`).

@@ -15,26 +15,26 @@ use playbook::registry::Code;
 
 /// What an example must do when compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
     Clean,
     Fails(String),
 }
 
 /// One compiled example: where its fence opens, what it must do, its text.
 #[derive(Debug)]
-struct Example {
-    line: usize,
-    expect: Expect,
-    text: String,
+pub(crate) struct Example {
+    pub(crate) line: usize,
+    pub(crate) expect: Expect,
+    pub(crate) text: String,
 }
 
-fn document() -> String {
+pub(crate) fn document() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md");
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
 /// The fenced blocks tagged `playbook`, with the line of their opening fence.
-fn examples(doc: &str) -> Vec<Example> {
+pub(crate) fn examples(doc: &str) -> Vec<Example> {
     let mut found = Vec::new();
     let mut open: Option<(usize, Option<Expect>, String)> = None;
     for (index, line) in doc.lines().enumerate() {

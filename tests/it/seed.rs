@@ -19,30 +19,30 @@ use std::sync::OnceLock;
 
 const ZH: &str = "zh";
 const PLAYBOOK: &str = "playbooks/engagement-completion-enablement.playbook";
-const SEED: &str = "../shared/seed/000_2f694c8ad249cbd1.txt";
+pub(crate) const SEED: &str = "../shared/seed/000_2f694c8ad249cbd1.txt";
 
 // ---------------------------------------------------------------------------
 // What the seed says, quoted.
 
-const TITLE: &str = "进行接洽完结讨论（启用）";
-const PHASE_LABEL: &str = "启用";
-const FM_LABEL: &str = "FastTrack 经理";
-const PREPARE_TITLE: &str = "准备接洽讨论对话（启用）";
-const CONDUCT_TITLE: &str = "进行接洽完结讨论（启用）";
-const TASK_4058: &str = "退出流程已完成（启用）";
-const ATU_TEMPLATE_LABEL: &str = "ATU 电子邮件模板";
-const ATU_TEMPLATE_URL: &str = "https://aka.ms/FRPAccountTeamEmailTemplate";
+pub(crate) const TITLE: &str = "进行接洽完结讨论（启用）";
+pub(crate) const PHASE_LABEL: &str = "启用";
+pub(crate) const FM_LABEL: &str = "FastTrack 经理";
+pub(crate) const PREPARE_TITLE: &str = "准备接洽讨论对话（启用）";
+pub(crate) const CONDUCT_TITLE: &str = "进行接洽完结讨论（启用）";
+pub(crate) const TASK_4058: &str = "退出流程已完成（启用）";
+pub(crate) const ATU_TEMPLATE_LABEL: &str = "ATU 电子邮件模板";
+pub(crate) const ATU_TEMPLATE_URL: &str = "https://aka.ms/FRPAccountTeamEmailTemplate";
 const CUSTOMER_TEMPLATE_LABEL: &str = "客户电子邮件模板";
 const FAQ_LABEL: &str = "RFA 客户接洽完结讨论常见问题";
-const HOME_LABEL: &str = "主页";
-const HOME_URL: &str = "http://partner-docs.microsoft.com";
+pub(crate) const HOME_LABEL: &str = "主页";
+pub(crate) const HOME_URL: &str = "http://partner-docs.microsoft.com";
 
-const OVERVIEW: &str = "“进行接洽完结讨论”流程将结束 FastTrack 经理与客户之间的工作关系。\
+pub(crate) const OVERVIEW: &str = "“进行接洽完结讨论”流程将结束 FastTrack 经理与客户之间的工作关系。\
 该流程在请求协助 (RFA) 行动中和启用完成时执行。\
 当达到 100 个活动用户里程碑时，即代表启用完成。\
 对于席位数少于 1,000 的客户，活动用户达到 10% 即代表启用完成。";
 
-const OBJECTIVES: &[(&str, &str)] = &[
+pub(crate) const OBJECTIVES: &[(&str, &str)] = &[
     (
         "rfa-knowledge",
         "客户获得关于填写 RFA 表的培训和知识，未来能提出请求/查询。",
@@ -53,14 +53,14 @@ const OBJECTIVES: &[(&str, &str)] = &[
 ];
 
 /// Queue enum value, its seed label, and the region whose customers go there.
-const QUEUES: &[(&str, &str, &str)] = &[
+pub(crate) const QUEUES: &[(&str, &str, &str)] = &[
     ("ftcq-inactive-americas", "FTCQ 非活动美洲", "americas"),
     ("ftcq-inactive-apj", "FTCQ 非活动 APJ", "apj"),
     ("ftcq-inactive-emea", "FTCQ 非活动 EMEA", "emea"),
 ];
 
 /// Checklist items whose zh text (placeholders filled in) is the seed's line.
-const ITEMS: &[(&str, &str, &str)] = &[
+pub(crate) const ITEMS: &[(&str, &str, &str)] = &[
     (
         "prepare",
         "prepare-conversation",
@@ -132,7 +132,7 @@ const FAQ_TIP: &str = "请参考 RFA 客户接洽完结讨论常见问题，在�
 /// Items the playbook words differently from the seed (it names the
 /// region's inactive queue where the seed lists the three queues and then says
 /// "上述队列", the queues above): phrases that both share.
-const ITEM_PHRASES: &[(&str, &str, &str)] = &[
+pub(crate) const ITEM_PHRASES: &[(&str, &str, &str)] = &[
     (
         "conduct",
         "request-queue-move",
@@ -144,7 +144,7 @@ const ITEM_PHRASES: &[(&str, &str, &str)] = &[
 
 /// When a gate applies.
 #[derive(Debug, Clone, Copy)]
-enum When {
+pub(crate) enum When {
     Always,
     Input(&'static str),
     NotInput(&'static str),
@@ -154,9 +154,9 @@ enum When {
 
 /// A gate: criterion, note, condition, and a characteristic phrase of the
 /// seed's 质量投入 / 质量产出 line.
-type GateFact = (&'static str, &'static str, When, &'static str);
+pub(crate) type GateFact = (&'static str, &'static str, When, &'static str);
 
-const PREPARE_ENTRY: &[GateFact] = &[
+pub(crate) const PREPARE_ENTRY: &[GateFact] = &[
     (
         "rfa-customer",
         "ftop",
@@ -177,7 +177,7 @@ const PREPARE_ENTRY: &[GateFact] = &[
     ),
 ];
 
-const PREPARE_EXIT: &[GateFact] = &[
+pub(crate) const PREPARE_EXIT: &[GateFact] = &[
     (
         "atu-sent",
         "engagement-management",
@@ -192,7 +192,7 @@ const PREPARE_EXIT: &[GateFact] = &[
     ),
 ];
 
-const CONDUCT_ENTRY: &[GateFact] = &[
+pub(crate) const CONDUCT_ENTRY: &[GateFact] = &[
     (
         "rfa-customer",
         "ftop",
@@ -213,7 +213,7 @@ const CONDUCT_ENTRY: &[GateFact] = &[
     ),
 ];
 
-const CONDUCT_EXIT: &[GateFact] = &[
+pub(crate) const CONDUCT_EXIT: &[GateFact] = &[
     (
         "completion-status",
         "technical-enablement",
@@ -264,18 +264,18 @@ const CONDUCT_EXIT: &[GateFact] = &[
     ),
 ];
 
-const KEY_INPUTS: &[&str] = &[
+pub(crate) const KEY_INPUTS: &[&str] = &[
     "启用完成任务已结束。",
     "客户了解现有接洽将终止。",
     "客户对 FastTrack 中心的接洽感到满意。",
 ];
 
-const KEY_OUTPUTS: &[&str] = &[
+pub(crate) const KEY_OUTPUTS: &[&str] = &[
     "客户接洽结束。",
     "客户了解如何填写 RFA，以便未来寻求协助/指导。",
 ];
 
-const NEXT_STEP: &str = "将服务状态更新为“应用”或“迁移”。";
+pub(crate) const NEXT_STEP: &str = "将服务状态更新为“应用”或“迁移”。";
 
 /// The refresh summary, oldest first.
 const HISTORY: &[(&str, &str, &str)] = &[
@@ -286,7 +286,7 @@ const HISTORY: &[(&str, &str, &str)] = &[
 ];
 
 /// Every quotation above, for `expectations_quote_the_seed`.
-fn quotations() -> Vec<&'static str> {
+pub(crate) fn quotations() -> Vec<&'static str> {
     let mut all = vec![
         TITLE,
         PHASE_LABEL,
@@ -327,7 +327,7 @@ struct Compiled {
     model: Option<Playbook>,
 }
 
-fn crate_path(relative: &str) -> PathBuf {
+pub(crate) fn crate_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
@@ -347,7 +347,7 @@ fn compiled() -> &'static Compiled {
     })
 }
 
-fn model() -> &'static Playbook {
+pub(crate) fn model() -> &'static Playbook {
     compiled().model.as_ref().unwrap_or_else(|| {
         panic!(
             "{PLAYBOOK} has no model:\n{}",
@@ -356,7 +356,7 @@ fn model() -> &'static Playbook {
     })
 }
 
-fn seed() -> &'static str {
+pub(crate) fn seed() -> &'static str {
     static SEED_TEXT: OnceLock<String> = OnceLock::new();
     SEED_TEXT.get_or_init(|| {
         std::fs::read_to_string(crate_path(SEED)).unwrap_or_else(|e| panic!("{SEED}: {e}"))
@@ -404,7 +404,7 @@ fn rendered_zh(text: &LText) -> String {
 /// A text as compared with the seed: no whitespace, no Markdown emphasis or
 /// link targets, no quotation marks (the seed sets names in italics where the
 /// playbook quotes them).
-fn norm(text: &str) -> String {
+pub(crate) fn norm(text: &str) -> String {
     let mut out = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

@@ -1,0 +1,162 @@
+//! `playbook export`: compile one playbook and write it in another format.
+
+use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use crate::export::specialise::{Given, specialise};
+use crate::export::{Format, export};
+use crate::ir::UnitKind;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The `.playbook` file to export.
+    pub file: PathBuf,
+    /// The format to write.
+    #[arg(long = "to", value_enum, value_name = "FORMAT")]
+    pub to: Format,
+    /// The locale of the texts (default: the playbook's source locale).
+    #[arg(long, value_name = "LOCALE")]
+    pub locale: Option<String>,
+    /// The value of a run input, to export the playbook for one customer:
+    /// what cannot apply to it is left out. Repeat for several inputs; write
+    /// a set as `a,b`.
+    #[arg(long = "input", value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+    /// The file to write (default, or `-`: standard output).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// When to use colour in diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+fn usage(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}
+
+pub fn run(args: &Args) -> i32 {
+    if args.file.is_dir() {
+        return usage(format_args!(
+            "`{}` is a folder; export takes one `.playbook` file",
+            args.file.display()
+        ));
+    }
+    let project = match super::project::Project::open(std::slice::from_ref(&args.file)) {
+        Ok(project) => project,
+        Err(super::project::OpenError::Usage(message)) => return usage(message),
+        Err(super::project::OpenError::Config(rendered)) => {
+            eprint!("{rendered}");
+            return EXIT_USAGE;
+        }
+    };
+    let loader = match project.loader() {
+        Ok(loader) => loader,
+        Err(
+            super::project::OpenError::Usage(message) | super::project::OpenError::Config(message),
+        ) => {
+            return usage(message);
+        }
+    };
+    let compilation = match crate::compile_with(&args.file, &loader, &project.config) {
+        Ok(c) => c,
+        Err(reason) => {
+            return usage(format_args!(
+                "cannot read `{}`: {reason}",
+                args.file.display()
+            ));
+        }
+    };
+    // Diagnostics go to standard error as `check` prints them; errors stop
+    // the export.
+    let color = super::use_color(args.color);
+    let width = super::width();
+    let mut stderr = std::io::stderr().lock();
+    for d in &compilation.diagnostics {
+        let _ = writeln!(stderr, "{}", d.render(&compilation.sources, color, width));
+    }
+    let errors = compilation.errors();
+    if errors > 0 {
+        let _ = writeln!(
+            stderr,
+            "error: `{}` has {errors} {}; fix {} before exporting (`playbook check` lists them)",
+            args.file.display(),
+            if errors == 1 { "error" } else { "errors" },
+            if errors == 1 { "it" } else { "them" },
+        );
+        return EXIT_PROBLEMS;
+    }
+    drop(stderr);
+    let Some(model) = compilation.model else {
+        return usage(format_args!(
+            "`{}` has no model to export",
+            args.file.display()
+        ));
+    };
+    if model.kind == UnitKind::Catalogue {
+        return usage(format_args!(
+            "`{}` is a catalogue, not a playbook; export a playbook that uses it",
+            args.file.display()
+        ));
+    }
+    let locale = args
+        .locale
+        .clone()
+        .unwrap_or_else(|| model.source_locale.clone());
+    let locale = locale.as_str();
+    if !model.locales.iter().any(|l| l.as_str() == locale) {
+        return usage(format_args!(
+            "playbook `{}` has no `{locale}` texts; use --locale with one of {}",
+            model.id,
+            model
+                .locales
+                .iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut given = Given::new();
+    for assignment in &args.inputs {
+        if let Err(e) = given.set_assignment(&model, assignment) {
+            return usage(e);
+        }
+    }
+    let model = if given.is_empty() {
+        model
+    } else {
+        match specialise(&model, &given) {
+            Ok(m) => m,
+            Err(e) => return usage(format_args!("{e}; nothing to export")),
+        }
+    };
+    let text = export(&model, args.to, locale);
+    match args.output.as_deref() {
+        None => write_stdout(&text),
+        Some(p) if p == Path::new("-") => write_stdout(&text),
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => EXIT_OK,
+            Err(e) => usage(format_args!(
+                "cannot write `{}`: {}; choose a writable path with -o, or -o - for standard output",
+                path.display(),
+                e.kind()
+            )),
+        },
+    }
+}
+
+fn write_stdout(text: &str) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => EXIT_OK,
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => usage(format_args!(
+            "cannot write to standard output: {}",
+            e.kind()
+        )),
+    }
+}

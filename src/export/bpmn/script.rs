@@ -1,0 +1,696 @@
+//! Conditions as the JavaScript condition scripts bpmn-engine runs.
+//!
+//! A condition of a sequence flow becomes a `bpmn:tFormalExpression` with
+//! `language="javascript"`: helper and definition constants first, then
+//! `next(null, <condition>)`, the callback bpmn-engine hands to condition
+//! scripts. Process variables are read as `environment.variables.<name>`,
+//! where the name is the playbook id with `_` for `-`.
+//!
+//! Values: booleans, numbers, enum values and texts as themselves; a
+//! percentage as its number of percent (`12.5` for `12.5%`); a date as its
+//! ISO text (`2019-10-01`); a set as an array of value ids; a duration as
+//! `[amount, "days"]`.
+//!
+//! The playbook's evaluator treats a decision that has not been answered as
+//! unknown, and a condition it cannot decide as false. Each condition here
+//! is guarded the same way: a condition that reads an unanswered decision is
+//! false. (The evaluator's `and` and `or` can sometimes decide without the
+//! unknown side; these scripts do not try.)
+
+use crate::check::Analysis;
+use crate::ir::{self, BinaryOp, DurationUnit, Expr, ExprKind, GateKind, Type};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How deeply `recorded` questions may nest, as in the checks' analysis.
+const MAX_RECORDED_DEPTH: usize = 32;
+/// How deeply definitions may refer to definitions before the value is
+/// given up as unknown.
+const MAX_LET_DEPTH: usize = 256;
+
+/// The process variable of a playbook id.
+pub fn variable(id: &str) -> String {
+    id.replace('-', "_")
+}
+
+/// Where a condition is asked: a step, and whether evidence recorded during
+/// that step counts (as for items of the step) or not (its own guard).
+pub type At = (usize, bool);
+
+/// A translated value: JavaScript code, whether it always yields a boolean,
+/// and the decisions it reads (which may not be answered yet).
+struct Js {
+    code: String,
+    boolean: bool,
+    decisions: BTreeSet<String>,
+}
+
+impl Js {
+    fn plain(code: String) -> Js {
+        Js {
+            code,
+            boolean: false,
+            decisions: BTreeSet::new(),
+        }
+    }
+
+    fn boolean(code: String) -> Js {
+        Js {
+            code,
+            boolean: true,
+            decisions: BTreeSet::new(),
+        }
+    }
+
+    fn with(mut self, other: &Js) -> Js {
+        self.decisions.extend(other.decisions.iter().cloned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Let(String, Option<At>),
+    Recorded(String, At),
+}
+
+const HELPER_SHIFT: &str = "const $shift = (date, [amount, unit]) => {\n  const [y, m, d] = date.split(\"-\").map(Number);\n  if (unit === \"days\" || unit === \"weeks\") {\n    const days = unit === \"weeks\" ? amount * 7 : amount;\n    return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);\n  }\n  const months = y * 12 + m - 1 + (unit === \"years\" ? amount * 12 : amount);\n  const year = Math.floor(months / 12);\n  const month = months - year * 12;\n  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();\n  return new Date(Date.UTC(year, month, Math.min(d, last))).toISOString().slice(0, 10);\n};";
+const HELPER_DAY_OF: &str = "const $dayOf = (year, month, day) => {\n  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();\n  return String(year).padStart(4, \"0\") + \"-\" + String(month).padStart(2, \"0\") + \"-\" + String(Math.min(day, last)).padStart(2, \"0\");\n};";
+const HELPER_SAME_SET: &str = "const $sameSet = (a, b) => JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());";
+const HELPER_TODAY: &str = "const $today = new Date().toISOString().slice(0, 10);";
+
+/// What every script of one playbook shares.
+pub struct Translator<'a, 'm> {
+    model: &'m ir::Playbook,
+    analysis: &'a Analysis<'m>,
+    lets: BTreeMap<&'m str, &'m ir::Let>,
+    /// Definitions whose value depends on where they are asked (they read
+    /// `recorded`, directly or through other definitions).
+    situated: BTreeSet<&'m str>,
+}
+
+impl<'a, 'm> Translator<'a, 'm> {
+    pub fn new(analysis: &'a Analysis<'m>) -> Translator<'a, 'm> {
+        let model = analysis.model;
+        let lets: BTreeMap<&str, &ir::Let> =
+            model.lets.iter().map(|l| (l.id.as_str(), l)).collect();
+        // A definition is situated when it reads `recorded` or a situated
+        // definition: iterate to a fixed point (no recursion).
+        let mut reads: BTreeMap<&str, (bool, BTreeSet<&str>)> = BTreeMap::new();
+        for l in &model.lets {
+            let mut recorded = false;
+            let mut deps = BTreeSet::new();
+            crate::check::walk_expr(&l.value, &mut |e| match &e.kind {
+                ExprKind::Recorded { .. } => recorded = true,
+                ExprKind::Let { id } => {
+                    deps.insert(id.as_str());
+                }
+                _ => {}
+            });
+            reads.insert(l.id.as_str(), (recorded, deps));
+        }
+        let mut situated: BTreeSet<&str> = reads
+            .iter()
+            .filter(|(_, (r, _))| *r)
+            .map(|(id, _)| *id)
+            .collect();
+        loop {
+            let before = situated.len();
+            for (id, (_, deps)) in &reads {
+                if deps.iter().any(|d| situated.contains(d)) {
+                    situated.insert(id);
+                }
+            }
+            if situated.len() == before {
+                break;
+            }
+        }
+        Translator {
+            model,
+            analysis,
+            lets,
+            situated,
+        }
+    }
+
+    pub fn script(&self) -> Script<'_, 'a, 'm> {
+        Script {
+            t: self,
+            helpers: BTreeSet::new(),
+            lines: Vec::new(),
+            names: BTreeMap::new(),
+            taken: BTreeSet::new(),
+            active: BTreeSet::new(),
+            depth: 0,
+        }
+    }
+}
+
+/// One condition script being written.
+pub struct Script<'t, 'a, 'm> {
+    t: &'t Translator<'a, 'm>,
+    helpers: BTreeSet<&'static str>,
+    /// Constant definitions, each after those it uses.
+    lines: Vec<String>,
+    names: BTreeMap<Key, Js>,
+    taken: BTreeSet<String>,
+    active: BTreeSet<Key>,
+    depth: usize,
+}
+
+impl Script<'_, '_, '_> {
+    /// The whole script for a condition built with this script's methods.
+    pub fn finish(self, condition: &str) -> String {
+        let mut out = String::new();
+        // Helpers in a fixed order, then constants in dependency order.
+        for helper in [HELPER_TODAY, HELPER_SHIFT, HELPER_DAY_OF, HELPER_SAME_SET] {
+            if self.helpers.contains(helper) {
+                out.push_str(helper);
+                out.push('\n');
+            }
+        }
+        for line in &self.lines {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(&format!("next(null, {condition});"));
+        out
+    }
+
+    /// Whether `e` holds at `at`: false when it reads an unanswered decision.
+    pub fn holds(&mut self, e: &Expr, at: At) -> String {
+        let js = self.value(e, at);
+        guard(&js)
+    }
+
+    /// Whether step `step` runs: it applies to the run's services and its
+    /// own `requires` holds.
+    pub fn runs(&mut self, step: usize) -> String {
+        let s = &self.t.model.steps[step];
+        let mut parts = Vec::new();
+        if let Some(applies) = self.applies(s) {
+            parts.push(applies);
+        }
+        if let Some(r) = &s.requires {
+            parts.push(self.holds(r, (step, false)));
+        }
+        conjunction(parts)
+    }
+
+    /// The services condition of a step, if it has one.
+    pub fn applies(&mut self, s: &ir::Step) -> Option<String> {
+        match (&s.applies, self.t.analysis.services_input) {
+            (ir::Applies::Services(services), Some(input)) => Some(format!(
+                "{}.some((service) => (environment.variables.{} || []).includes(service))",
+                json_list(services),
+                variable(input)
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether the guards on the way to an item hold (an `if` branch, a
+    /// `match` arm, an enclosing `requires`, a non-empty loop).
+    pub fn guards(&mut self, guards: &[crate::check::Guard], at: At) -> String {
+        let mut parts = Vec::new();
+        for g in guards {
+            match *g {
+                crate::check::Guard::Holds(e) => parts.push(self.holds(e, at)),
+                crate::check::Guard::NonEmpty(e) => {
+                    let js = self.value(e, at);
+                    parts.push(guard(
+                        &Js::boolean(format!("new Set({}).size > 0", js.code)).with(&js),
+                    ));
+                }
+                crate::check::Guard::Branch { branches, index } => {
+                    for b in &branches[..index] {
+                        let h = self.holds(&b.when, at);
+                        parts.push(format!("!{}", paren(&h)));
+                    }
+                    if let Some(b) = branches.get(index) {
+                        parts.push(self.holds(&b.when, at));
+                    }
+                }
+                crate::check::Guard::Arm {
+                    subject,
+                    arms,
+                    index,
+                } => {
+                    for a in &arms[..index] {
+                        if a.patterns.is_some() {
+                            let m = self.arm_matches(subject, a, at);
+                            parts.push(format!("!{}", paren(&m)));
+                        }
+                    }
+                    parts.push(self.arm_matches(subject, &arms[index], at));
+                }
+            }
+        }
+        conjunction(parts)
+    }
+
+    fn arm_matches(&mut self, subject: Option<&Expr>, arm: &ir::Arm, at: At) -> String {
+        let Some(patterns) = &arm.patterns else {
+            return "true".to_string();
+        };
+        let mut any = Vec::new();
+        for p in patterns {
+            match subject {
+                Some(s) => {
+                    let s = self.value(s, at);
+                    let p = self.value(p, at);
+                    let eq = Js::boolean(format!("{} === {}", s.code, p.code))
+                        .with(&s)
+                        .with(&p);
+                    any.push(guard(&eq));
+                }
+                None => any.push(self.holds(p, at)),
+            }
+        }
+        if any.len() == 1 {
+            any.pop().unwrap_or_default()
+        } else {
+            format!("({})", any.join(" || "))
+        }
+    }
+
+    /// The JavaScript of a collection a loop walks, known or empty.
+    pub fn collection(&mut self, e: &Expr, at: At) -> String {
+        let js = self.value(e, at);
+        if js.decisions.is_empty() {
+            js.code
+        } else {
+            format!("({} ? {} : [])", checks(&js.decisions), js.code)
+        }
+    }
+
+    fn value(&mut self, e: &Expr, at: At) -> Js {
+        match &e.kind {
+            ExprKind::Bool { value } => Js::boolean(value.to_string()),
+            ExprKind::Int { value } => Js::plain(value.to_string()),
+            ExprKind::Percent { hundredths } => Js::plain(super::source::percent(*hundredths)),
+            ExprKind::Date { value } => Js::plain(json(&value.to_string())),
+            ExprKind::Duration { amount, unit } => Js::plain(duration(*amount, *unit)),
+            ExprKind::Text { value } => Js::plain(json(value)),
+            ExprKind::Today => {
+                self.helpers.insert(HELPER_TODAY);
+                Js::plain("$today".to_string())
+            }
+            ExprKind::Input { id } => Js::plain(format!("environment.variables.{}", variable(id))),
+            ExprKind::Decision { id } => {
+                let mut js = Js::plain(format!("environment.variables.{}", variable(id)));
+                js.decisions.insert(variable(id));
+                js
+            }
+            // A loop variable is not in scope where the process routes.
+            ExprKind::LoopVar { .. } => Js::plain("undefined".to_string()),
+            ExprKind::EnumValue { value } => Js::plain(json(value)),
+            ExprKind::SetOf { values } => Js::plain(json_list(values)),
+            ExprKind::Let { id } => self.let_value(id, at),
+            ExprKind::Recorded { criterion } => self.recorded(criterion, at),
+            ExprKind::Not { operand } => {
+                let o = self.value(operand, at);
+                Js::boolean(format!("!{}", paren(&o.code))).with(&o)
+            }
+            ExprKind::Neg { operand } => {
+                let o = self.value(operand, at);
+                Js::plain(format!("-{}", paren(&o.code))).with(&o)
+            }
+            ExprKind::PercentOf {
+                hundredths,
+                operand,
+            } => {
+                let o = self.value(operand, at);
+                Js::plain(format!("({} * {hundredths} / 10000)", o.code)).with(&o)
+            }
+            ExprKind::YearOf { operand } => {
+                let o = self.value(operand, at);
+                Js::plain(format!("Number({}.slice(0, 4))", paren(&o.code))).with(&o)
+            }
+            ExprKind::CountOf { operand } => {
+                let o = self.value(operand, at);
+                Js::plain(format!("new Set({}).size", o.code)).with(&o)
+            }
+            ExprKind::DayOf { month, day, year } => {
+                self.helpers.insert(HELPER_DAY_OF);
+                let y = self.value(year, at);
+                Js::plain(format!("$dayOf({}, {month}, {day})", y.code)).with(&y)
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, at),
+            ExprKind::Match { subject, arms } => {
+                let subject = subject.as_ref().map(|s| self.value(s, at));
+                let mut out = Js::plain(String::new());
+                let mut code = String::new();
+                let mut otherwise = "undefined".to_string();
+                for arm in arms {
+                    let value = self.value(&arm.value, at);
+                    out = out.with(&value);
+                    let Some(patterns) = &arm.patterns else {
+                        otherwise = value.code;
+                        continue;
+                    };
+                    let mut tests = Vec::new();
+                    for p in patterns {
+                        let p = self.value(p, at);
+                        out = out.with(&p);
+                        tests.push(match &subject {
+                            Some(s) => format!("{} === {}", s.code, p.code),
+                            None if p.boolean => p.code,
+                            None => format!("{} === true", p.code),
+                        });
+                    }
+                    code.push_str(&format!("{} ? {} : ", tests.join(" || "), value.code));
+                }
+                if let Some(s) = &subject {
+                    out = out.with(s);
+                }
+                out.code = format!("({code}{otherwise})");
+                out
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, at: At) -> Js {
+        let a = self.value(lhs, at);
+        let b = self.value(rhs, at);
+        let (x, y) = (&a.code, &b.code);
+        let js = match op {
+            BinaryOp::Or => Js::boolean(format!("({x} || {y})")),
+            BinaryOp::And => Js::boolean(format!("({x} && {y})")),
+            BinaryOp::Eq | BinaryOp::Ne => {
+                let same = match &lhs.ty {
+                    Type::Set(_) => {
+                        self.helpers.insert(HELPER_SAME_SET);
+                        format!("$sameSet({x}, {y})")
+                    }
+                    Type::Duration => {
+                        format!("JSON.stringify({x}) === JSON.stringify({y})")
+                    }
+                    _ => format!("{x} === {y}"),
+                };
+                if op == BinaryOp::Eq {
+                    Js::boolean(format!("({same})"))
+                } else {
+                    Js::boolean(format!("!({same})"))
+                }
+            }
+            BinaryOp::Lt => Js::boolean(format!("({x} < {y})")),
+            BinaryOp::Le => Js::boolean(format!("({x} <= {y})")),
+            BinaryOp::Gt => Js::boolean(format!("({x} > {y})")),
+            BinaryOp::Ge => Js::boolean(format!("({x} >= {y})")),
+            BinaryOp::In => Js::boolean(format!("{}.includes({x})", paren(y))),
+            BinaryOp::NotIn => Js::boolean(format!("!{}.includes({x})", paren(y))),
+            BinaryOp::Contains => Js::boolean(format!("{}.includes({y})", paren(x))),
+            BinaryOp::Add | BinaryOp::Sub => match (&lhs.ty, &rhs.ty) {
+                (Type::Date, Type::Duration) => {
+                    self.helpers.insert(HELPER_SHIFT);
+                    if op == BinaryOp::Add {
+                        Js::plain(format!("$shift({x}, {y})"))
+                    } else {
+                        Js::plain(format!(
+                            "$shift({x}, (([amount, unit]) => [-amount, unit])({y}))"
+                        ))
+                    }
+                }
+                (Type::Date, Type::Date) => Js::plain(format!(
+                    "Math.round((Date.parse({x}) - Date.parse({y})) / 86400000)"
+                )),
+                _ => {
+                    let sign = if op == BinaryOp::Add { "+" } else { "-" };
+                    Js::plain(format!("({x} {sign} {y})"))
+                }
+            },
+            BinaryOp::Mul => Js::plain(format!("({x} * {y})")),
+            BinaryOp::Div => Js::plain(format!("({x} / {y})")),
+        };
+        js.with(&a).with(&b)
+    }
+
+    /// A definition: a constant of the script, defined once.
+    fn let_value(&mut self, id: &str, at: At) -> Js {
+        let Some(l) = self.t.lets.get(id).copied() else {
+            return Js::plain("undefined".to_string());
+        };
+        let situated = self.t.situated.contains(id);
+        let key = Key::Let(id.to_string(), situated.then_some(at));
+        if let Some(known) = self.names.get(&key) {
+            return reuse(known);
+        }
+        if self.active.contains(&key) || self.depth >= MAX_LET_DEPTH {
+            return Js::plain("undefined".to_string());
+        }
+        self.active.insert(key.clone());
+        self.depth += 1;
+        let value = self.value(&l.value, at);
+        self.depth -= 1;
+        self.active.remove(&key);
+        let name = self.fresh(&const_name(id));
+        self.lines.push(format!("const {name} = {};", value.code));
+        let js = Js {
+            code: name,
+            boolean: value.boolean,
+            decisions: value.decisions,
+        };
+        let out = reuse(&js);
+        self.names.insert(key, js);
+        out
+    }
+
+    /// `recorded c` asked at `at`: some step that records `c` in time ran,
+    /// and its condition for recording it held.
+    fn recorded(&mut self, criterion: &str, at: At) -> Js {
+        let key = Key::Recorded(criterion.to_string(), at);
+        if let Some(known) = self.names.get(&key) {
+            return reuse(known);
+        }
+        if self.active.contains(&key) || self.active.len() >= MAX_RECORDED_DEPTH {
+            return Js::boolean("false".to_string());
+        }
+        let (step, during) = at;
+        if step >= self.t.model.steps.len() {
+            // Asked outside any step (the playbook's own `requires`):
+            // nothing has been recorded yet.
+            return Js::boolean("false".to_string());
+        }
+        let producers: Vec<(usize, GateKind, Option<&Expr>)> = self
+            .t
+            .analysis
+            .producers
+            .get(criterion)
+            .cloned()
+            .unwrap_or_default();
+        self.active.insert(key.clone());
+        let mut any = Vec::new();
+        for (p, kind, when) in producers {
+            let in_time = if p == step {
+                during || kind == GateKind::Entry
+            } else {
+                self.t.analysis.is_ancestor(p, step)
+            };
+            if !in_time {
+                continue;
+            }
+            let mut parts = vec![self.runs(p)];
+            if let Some(w) = when {
+                parts.push(self.holds(w, (p, true)));
+            }
+            any.push(conjunction(parts));
+        }
+        self.active.remove(&key);
+        let code = match any.len() {
+            0 => "false".to_string(),
+            1 => any.pop().unwrap_or_default(),
+            _ => format!("({})", any.join(" || ")),
+        };
+        let name = self.fresh(&format!("$recorded_{}", variable(criterion)));
+        self.lines.push(format!("const {name} = {code};"));
+        let js = Js::boolean(name);
+        let out = reuse(&js);
+        self.names.insert(key, js);
+        out
+    }
+
+    fn fresh(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 2;
+        while self.taken.contains(&name) {
+            name = format!("{base}${n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone());
+        name
+    }
+}
+
+fn reuse(js: &Js) -> Js {
+    Js {
+        code: js.code.clone(),
+        boolean: js.boolean,
+        decisions: js.decisions.clone(),
+    }
+}
+
+/// A value as a condition: true only when it is `true`, and false when a
+/// decision it reads is not answered.
+fn guard(js: &Js) -> String {
+    let code = if js.boolean {
+        js.code.clone()
+    } else {
+        format!("{} === true", js.code)
+    };
+    if js.decisions.is_empty() {
+        code
+    } else {
+        format!("({} && {})", checks(&js.decisions), paren(&code))
+    }
+}
+
+fn checks(decisions: &BTreeSet<String>) -> String {
+    decisions
+        .iter()
+        .map(|d| format!("environment.variables.{d} !== undefined"))
+        .collect::<Vec<_>>()
+        .join(" && ")
+}
+
+/// Conditions that must all hold (`true` for none).
+pub fn conjunction(parts: Vec<String>) -> String {
+    let parts: Vec<String> = parts.into_iter().filter(|p| p != "true").collect();
+    match parts.len() {
+        0 => "true".to_string(),
+        1 => parts.into_iter().next().unwrap_or_default(),
+        _ => parts
+            .iter()
+            .map(|p| paren(p))
+            .collect::<Vec<_>>()
+            .join(" && "),
+    }
+}
+
+/// Wraps code in parentheses unless it is one term already.
+fn paren(code: &str) -> String {
+    let simple = code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$'));
+    let wrapped = code.starts_with('(') && code.ends_with(')') && balanced_outer(code);
+    if simple || wrapped {
+        code.to_string()
+    } else {
+        format!("({code})")
+    }
+}
+
+/// Whether the first `(` of `code` closes at its last character.
+fn balanced_outer(code: &str) -> bool {
+    let mut depth = 0i32;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in code.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i + 1 < code.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// A JavaScript identifier for a definition: its variable name, with `_`
+/// appended when that is a word JavaScript reserves.
+fn const_name(id: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "arguments",
+        "await",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "environment",
+        "eval",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "implements",
+        "import",
+        "in",
+        "instanceof",
+        "interface",
+        "let",
+        "new",
+        "next",
+        "null",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "static",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "undefined",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "NaN",
+        "Infinity",
+    ];
+    let name = variable(id);
+    if RESERVED.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
+/// A JSON (and JavaScript) string literal.
+pub fn json(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+fn json_list(values: &[String]) -> String {
+    let items: Vec<String> = values.iter().map(|v| json(v)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn duration(amount: i64, unit: DurationUnit) -> String {
+    let unit = match unit {
+        DurationUnit::Days => "days",
+        DurationUnit::Weeks => "weeks",
+        DurationUnit::Months => "months",
+        DurationUnit::Years => "years",
+    };
+    format!("[{amount}, \"{unit}\"]")
+}

@@ -1,0 +1,472 @@
+//! Texts of the export in the chosen locale: the playbook's own texts with
+//! their placeholders filled in, the few words the export adds itself, and
+//! the documentation of steps and loops (checklist, gates, actions).
+
+use super::source::source;
+use crate::ir::{Action, Gate, Item, Playbook, Step};
+use std::collections::BTreeSet;
+
+/// The words the export adds, in one language.
+pub struct Words {
+    pub start: &'static str,
+    pub end: &'static str,
+    pub not_applicable: &'static str,
+    pub step_start: &'static str,
+    pub step_end: &'static str,
+    pub playbook_applies: &'static str,
+    /// `{0}`: a step or loop name.
+    pub applies: &'static str,
+    pub otherwise: &'static str,
+    /// `{0}`: a loop variable.
+    pub values: &'static str,
+    pub owner: &'static str,
+    pub takes_part: &'static str,
+    pub motions: &'static str,
+    pub applies_to: &'static str,
+    pub all_services: &'static str,
+    pub after: &'static str,
+    pub requires: &'static str,
+    pub entry: &'static str,
+    pub exit: &'static str,
+    pub checklist: &'static str,
+    pub tip: &'static str,
+    pub warning: &'static str,
+    pub question: &'static str,
+    pub if_: &'static str,
+    pub else_if: &'static str,
+    pub else_: &'static str,
+    pub match_: &'static str,
+    /// `{0}`: the variable, `{1}`: the set.
+    pub for_each: &'static str,
+    pub optional: &'static str,
+    pub when: &'static str,
+    /// `{0}`: template, `{1}`: role.
+    pub send: &'static str,
+    /// `{0}`: field, `{1}`: value.
+    pub set: &'static str,
+    /// `{0}`: role.
+    pub request: &'static str,
+    /// `{0}`: role, `{1}`: field, `{2}`: value.
+    pub request_set: &'static str,
+    /// `{0}`: number, `{1}`: name.
+    pub complete_task: &'static str,
+    /// `{0}`: criterion.
+    pub record: &'static str,
+}
+
+const EN: Words = Words {
+    start: "Playbook starts",
+    end: "Playbook complete",
+    not_applicable: "Playbook does not apply",
+    step_start: "Step starts",
+    step_end: "Step done",
+    playbook_applies: "Does the playbook apply?",
+    applies: "Does “{0}” apply?",
+    otherwise: "otherwise",
+    values: "List the values of {0}",
+    owner: "Owner",
+    takes_part: "Takes part",
+    motions: "Motions",
+    applies_to: "Applies to",
+    all_services: "all services",
+    after: "After",
+    requires: "Requires",
+    entry: "Entry criteria",
+    exit: "Exit criteria",
+    checklist: "Checklist",
+    tip: "Tip",
+    warning: "Warning",
+    question: "Question",
+    if_: "If",
+    else_if: "Else if",
+    else_: "Otherwise",
+    match_: "Match",
+    for_each: "For each {0} in {1}",
+    optional: "optional",
+    when: "when",
+    send: "Send {0} to {1}",
+    set: "Set {0} = {1}",
+    request: "Request {0}",
+    request_set: "Request {0} to set {1} = {2}",
+    complete_task: "Complete task {0}: {1}",
+    record: "Record: {0}",
+};
+
+const ZH: Words = Words {
+    start: "行动手册开始",
+    end: "行动手册完成",
+    not_applicable: "行动手册不适用",
+    step_start: "步骤开始",
+    step_end: "步骤完成",
+    playbook_applies: "行动手册是否适用？",
+    applies: "“{0}”是否适用？",
+    otherwise: "否则",
+    values: "列出 {0} 的值",
+    owner: "负责人",
+    takes_part: "参与者",
+    motions: "行动",
+    applies_to: "适用于",
+    all_services: "所有服务",
+    after: "前置步骤",
+    requires: "前提条件",
+    entry: "进入标准",
+    exit: "退出标准",
+    checklist: "清单",
+    tip: "提示",
+    warning: "警告",
+    question: "问题",
+    if_: "如果",
+    else_if: "否则如果",
+    else_: "否则",
+    match_: "根据",
+    for_each: "对 {1} 中的每个 {0}",
+    optional: "可选",
+    when: "条件",
+    send: "将 {0} 发送给 {1}",
+    set: "将 {0} 设置为 {1}",
+    request: "请求 {0}",
+    request_set: "请求 {0} 将 {1} 设置为 {2}",
+    complete_task: "完成任务 {0}：{1}",
+    record: "记录：{0}",
+};
+
+impl Words {
+    /// The words of `locale`: Chinese for `zh` and its variants, English
+    /// otherwise.
+    pub fn of(locale: &str) -> &'static Words {
+        if locale == "zh" || locale.starts_with("zh-") || locale.starts_with("zh_") {
+            &ZH
+        } else {
+            &EN
+        }
+    }
+}
+
+/// Replaces `{0}`, `{1}`, ... in a template of [`Words`].
+pub fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = template.to_string();
+    for (i, a) in args.iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), a);
+    }
+    out
+}
+
+/// The playbook's texts in one locale.
+pub struct Texts<'m> {
+    pub model: &'m Playbook,
+    pub locale: &'m str,
+    pub words: &'static Words,
+    /// Names that stay placeholders: inputs, definitions, decisions and
+    /// loop variables, whose values are known only in a run.
+    values: BTreeSet<&'m str>,
+}
+
+impl<'m> Texts<'m> {
+    pub fn new(model: &'m Playbook, locale: &'m str) -> Texts<'m> {
+        let mut values: BTreeSet<&str> = BTreeSet::new();
+        values.extend(model.inputs.iter().map(|i| i.id.as_str()));
+        values.extend(model.lets.iter().map(|l| l.id.as_str()));
+        values.extend(model.decisions.iter().map(|d| d.id.as_str()));
+        for s in &model.steps {
+            crate::ir::walk_items(&s.items, &mut |item| {
+                if let Item::ForEach { var, .. } = item {
+                    values.insert(var.as_str());
+                }
+            });
+        }
+        Texts {
+            model,
+            locale,
+            words: Words::of(locale),
+            values,
+        }
+    }
+
+    /// A text in the locale, placeholders replaced by the labels of what
+    /// they name (values known only in a run stay `{name}`).
+    pub fn text(&self, t: &crate::ir::LText) -> String {
+        let template = t.get(self.locale, &self.model.source_locale);
+        let mut out = String::new();
+        let mut rest = 0;
+        for p in crate::syntax::placeholders(template) {
+            out.push_str(&unbrace(&template[rest..p.start]));
+            out.push_str(&self.placeholder(&p.name));
+            rest = p.end;
+        }
+        out.push_str(&unbrace(&template[rest..]));
+        out
+    }
+
+    fn placeholder(&self, name: &str) -> String {
+        let m = self.model;
+        if self.values.contains(name) {
+            return format!("{{{name}}}");
+        }
+        let decl = [
+            &m.templates,
+            &m.links,
+            &m.roles,
+            &m.notes,
+            &m.services,
+            &m.phases,
+            &m.motions,
+        ]
+        .into_iter()
+        .flat_map(|d| d.iter())
+        .find(|d| d.id == name);
+        if let Some(d) = decl {
+            return self.label(&d.label);
+        }
+        if let Some(f) = m.fields.iter().find(|f| f.id == name) {
+            return f
+                .label
+                .as_ref()
+                .map(|l| self.label(l))
+                .unwrap_or_else(|| name.to_string());
+        }
+        if let Some(s) = m.step(name) {
+            return self.label(&s.title);
+        }
+        format!("{{{name}}}")
+    }
+
+    /// A label: the text without filling in placeholders (labels have none
+    /// worth filling, and this keeps lookups from recursing).
+    pub fn label(&self, t: &crate::ir::LText) -> String {
+        unbrace(t.get(self.locale, &self.model.source_locale))
+    }
+
+    pub fn role(&self, id: &str) -> String {
+        self.model
+            .role(id)
+            .map(|r| self.label(&r.label))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn decl(&self, list: &[crate::ir::Decl], id: &str) -> String {
+        list.iter()
+            .find(|d| d.id == id)
+            .map(|d| self.label(&d.label))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// The documentation of a step: who, when, the entry criteria, the
+    /// whole checklist and the exit criteria.
+    pub fn step_documentation(&self, step: &Step) -> String {
+        let w = self.words;
+        let m = self.model;
+        let mut out = String::new();
+        if let Some(owner) = &step.owner {
+            out.push_str(&format!("{}: {}\n", w.owner, self.role(owner)));
+        }
+        if !step.participants.is_empty() {
+            let roles: Vec<String> = step.participants.iter().map(|r| self.role(r)).collect();
+            out.push_str(&format!("{}: {}\n", w.takes_part, roles.join(", ")));
+        }
+        if !step.motions.is_empty() {
+            let motions: Vec<String> = step
+                .motions
+                .iter()
+                .map(|x| self.decl(&m.motions, x))
+                .collect();
+            out.push_str(&format!("{}: {}\n", w.motions, motions.join(", ")));
+        }
+        let applies = match &step.applies {
+            crate::ir::Applies::All => w.all_services.to_string(),
+            crate::ir::Applies::Services(s) => s
+                .iter()
+                .map(|x| self.decl(&m.services, x))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        out.push_str(&format!("{}: {applies}\n", w.applies_to));
+        if !step.after.is_empty() {
+            let after: Vec<String> = step
+                .after
+                .iter()
+                .map(|a| m.step(a).map(|s| self.text(&s.title)).unwrap_or(a.clone()))
+                .collect();
+            out.push_str(&format!("{}: {}\n", w.after, after.join(", ")));
+        }
+        if let Some(r) = &step.requires {
+            out.push_str(&format!("{}: {}\n", w.requires, source(r)));
+        }
+        if !step.entry.is_empty() {
+            out.push_str(&format!("\n{}:\n", w.entry));
+            self.gates(&step.entry, &mut out);
+        }
+        if !step.items.is_empty() {
+            out.push_str(&format!("\n{}:\n", w.checklist));
+            self.items(&step.items, 0, &mut out);
+        }
+        if !step.exit.is_empty() {
+            out.push_str(&format!("\n{}:\n", w.exit));
+            self.gates(&step.exit, &mut out);
+        }
+        out.trim_end().to_string()
+    }
+
+    /// The documentation of a loop: what to do for each value.
+    pub fn loop_documentation(&self, var: &str, over: &crate::ir::Expr, items: &[Item]) -> String {
+        let mut out = format!("{}:\n", fill(self.words.for_each, &[var, &source(over)]));
+        self.items(items, 0, &mut out);
+        out.trim_end().to_string()
+    }
+
+    fn gates(&self, gates: &[Gate], out: &mut String) {
+        for g in gates {
+            let line = match self.model.criterion(&g.criterion) {
+                Some(c) => format!(
+                    "{} ({})",
+                    self.text(&c.text),
+                    self.decl(&self.model.notes, &c.note)
+                ),
+                None => g.criterion.clone(),
+            };
+            out.push_str(&format!("- {line}"));
+            if let Some(when) = &g.when {
+                out.push_str(&format!(" — {} {}", self.words.when, source(when)));
+            }
+            out.push('\n');
+        }
+    }
+
+    fn items(&self, items: &[Item], depth: usize, out: &mut String) {
+        // Nesting is bounded by the parser, so recursion is safe here.
+        let w = self.words;
+        let indent = "  ".repeat(depth);
+        for item in items {
+            match item {
+                Item::Do(d) => {
+                    out.push_str(&format!("{indent}- {}", self.text(&d.text)));
+                    if d.optional {
+                        out.push_str(&format!(" ({})", w.optional));
+                    }
+                    out.push('\n');
+                    let inner = "  ".repeat(depth + 1);
+                    if !d.after.is_empty() {
+                        out.push_str(&format!("{inner}{}: {}\n", w.after, d.after.join(", ")));
+                    }
+                    if let Some(r) = &d.requires {
+                        out.push_str(&format!("{inner}{}: {}\n", w.requires, source(r)));
+                    }
+                    for a in &d.actions {
+                        out.push_str(&format!("{inner}→ {}\n", self.action(a)));
+                    }
+                    self.items(&d.items, depth + 1, out);
+                }
+                Item::Tip { text, .. } => {
+                    out.push_str(&format!("{indent}- {}: {}\n", w.tip, self.text(text)));
+                }
+                Item::Warning { text, .. } => {
+                    out.push_str(&format!("{indent}- {}: {}\n", w.warning, self.text(text)));
+                }
+                Item::Ask { decision } => {
+                    let question = self
+                        .model
+                        .decisions
+                        .iter()
+                        .find(|d| &d.id == decision)
+                        .map(|d| format!("{} ({decision}: {})", self.text(&d.question), d.ty))
+                        .unwrap_or_else(|| decision.clone());
+                    out.push_str(&format!("{indent}- {}: {question}\n", w.question));
+                }
+                Item::If {
+                    branches,
+                    otherwise,
+                } => {
+                    for (i, b) in branches.iter().enumerate() {
+                        let word = if i == 0 { w.if_ } else { w.else_if };
+                        out.push_str(&format!("{indent}- {word} {}:\n", source(&b.when)));
+                        self.items(&b.items, depth + 1, out);
+                    }
+                    if let Some(items) = otherwise {
+                        out.push_str(&format!("{indent}- {}:\n", w.else_));
+                        self.items(items, depth + 1, out);
+                    }
+                }
+                Item::Match { subject, arms, .. } => {
+                    match subject {
+                        Some(s) => {
+                            out.push_str(&format!("{indent}- {} {}:\n", w.match_, source(s)))
+                        }
+                        None => out.push_str(&format!("{indent}- {}:\n", w.match_)),
+                    }
+                    let inner = "  ".repeat(depth + 1);
+                    for arm in arms {
+                        let patterns = match &arm.patterns {
+                            Some(ps) => ps.iter().map(source).collect::<Vec<_>>().join(", "),
+                            None => "else".to_string(),
+                        };
+                        out.push_str(&format!("{inner}- {patterns}:\n"));
+                        self.items(&arm.items, depth + 2, out);
+                    }
+                }
+                Item::ForEach {
+                    var, over, items, ..
+                } => {
+                    out.push_str(&format!(
+                        "{indent}- {}:\n",
+                        fill(w.for_each, &[var, &source(over)])
+                    ));
+                    self.items(items, depth + 1, out);
+                }
+            }
+        }
+    }
+
+    fn action(&self, a: &Action) -> String {
+        let w = self.words;
+        let m = self.model;
+        let field = |id: &str| {
+            m.fields
+                .iter()
+                .find(|f| f.id == id)
+                .and_then(|f| f.label.as_ref())
+                .map(|l| self.label(l))
+                .unwrap_or_else(|| id.to_string())
+        };
+        match a {
+            Action::Send { template, to } => {
+                let template = m
+                    .templates
+                    .iter()
+                    .find(|t| &t.id == template)
+                    .map(|t| match &t.url {
+                        Some(url) => format!("{} <{url}>", self.label(&t.label)),
+                        None => self.label(&t.label),
+                    })
+                    .unwrap_or_else(|| template.clone());
+                fill(w.send, &[&template, &self.role(to)])
+            }
+            Action::Set { field: f, value } => fill(w.set, &[&field(f), &source(value)]),
+            Action::Request { role, set: None } => fill(w.request, &[&self.role(role)]),
+            Action::Request {
+                role,
+                set: Some(fv),
+            } => fill(
+                w.request_set,
+                &[&self.role(role), &field(&fv.field), &source(&fv.value)],
+            ),
+            Action::CompleteTask { task } => {
+                let name = m
+                    .task(*task)
+                    .map(|t| self.label(&t.name))
+                    .unwrap_or_default();
+                fill(w.complete_task, &[&task.to_string(), &name])
+            }
+            Action::Record { criterion } => {
+                let text = m
+                    .criterion(criterion)
+                    .map(|c| self.text(&c.text))
+                    .unwrap_or_else(|| criterion.clone());
+                fill(w.record, &[&text])
+            }
+        }
+    }
+}
+
+/// A template's doubled braces as single ones.
+fn unbrace(text: &str) -> String {
+    text.replace("{{", "{").replace("}}", "}")
+}

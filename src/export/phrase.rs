@@ -1,0 +1,741 @@
+//! What the Markdown and HTML exports share: a playbook's texts with their
+//! placeholders resolved, and conditions, values and actions put into words
+//! of the locale. The result is a [`Phrase`], a list of [`Inline`] pieces of
+//! plain text, links and loop variables, that each exporter escapes for its
+//! format. Nothing here escapes; nothing here is markup.
+
+use super::labels::{self, Labels};
+use crate::ir::{
+    Action, Applies, BinaryOp, DurationUnit, Expr, ExprKind, Item, LText, Playbook, Step, Task,
+    Type,
+};
+
+/// One piece of a phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    /// Plain text, not yet escaped; may hold line breaks.
+    Text(String),
+    /// A link whose address is `http`, `https` or `mailto` (see [`safe_url`]).
+    Link { text: String, url: String },
+    /// The variable of a `for each` loop, shown by its id.
+    Var(String),
+}
+
+pub type Phrase = Vec<Inline>;
+
+/// `text` as a phrase of one piece.
+pub fn plain(text: impl Into<String>) -> Phrase {
+    vec![Inline::Text(text.into())]
+}
+
+/// The address of a link, when it may be one: an absolute `http`, `https`
+/// or `mailto` URL, as the `url` crate serialises it (spaces, quotes and
+/// angle brackets percent-encoded). Any other scheme (`javascript:`,
+/// `data:`, `file:`) or a relative address is shown as text only.
+pub fn safe_url(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let url = url::Url::parse(raw).ok()?;
+    if !matches!(url.scheme(), "http" | "https" | "mailto") {
+        return None;
+    }
+    // An address as written, when it holds nothing to encode; otherwise as
+    // the parser writes it.
+    let plain = raw.bytes().all(|b| {
+        b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'"' | b'<' | b'>' | b'\\' | b'`' | b'{' | b'}' | b'|' | b'^'
+            )
+    });
+    Some(if plain {
+        raw.to_string()
+    } else {
+        url.to_string()
+    })
+}
+
+/// The text of a phrase without markup: what a reader sees.
+pub fn to_plain(phrase: &[Inline]) -> String {
+    let mut out = String::new();
+    for piece in phrase {
+        match piece {
+            Inline::Text(t) => out.push_str(t),
+            Inline::Link { text, .. } => out.push_str(text),
+            Inline::Var(v) => out.push_str(v),
+        }
+    }
+    out
+}
+
+/// The paragraphs of a text block: split at blank lines, each trimmed,
+/// empty ones dropped.
+pub fn paragraphs(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut blank_run = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let blank = line.trim().is_empty();
+        if blank && !blank_run {
+            out.push(&text[start..offset]);
+        }
+        if !blank && blank_run {
+            start = offset;
+        }
+        blank_run = blank;
+        offset += line.len();
+    }
+    if !blank_run {
+        out.push(&text[start..]);
+    }
+    out.into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// `template` with `{{` and `}}` turned back into braces.
+fn unescape_braces(template: &str) -> String {
+    template.replace("{{", "{").replace("}}", "}")
+}
+
+/// The phrase-making context: the model, the locale and its labels.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub model: &'a Playbook,
+    pub locale: &'a str,
+    pub labels: &'static Labels,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(model: &'a Playbook, locale: &'a str) -> Ctx<'a> {
+        Ctx {
+            model,
+            locale,
+            labels: labels::get(locale),
+        }
+    }
+
+    /// A text in the locale (or the source locale), in template form.
+    pub fn raw(&self, text: &'a LText) -> &'a str {
+        text.get(self.locale, &self.model.source_locale)
+    }
+
+    /// A text with its placeholders resolved; `vars` are the loop variables
+    /// in scope, innermost last.
+    pub fn rich(&self, text: &LText, vars: &[&str]) -> Phrase {
+        self.template(self.raw(text), vars)
+    }
+
+    /// A template string (one paragraph of a text, say) resolved as [`Ctx::rich`].
+    pub fn template(&self, template: &str, vars: &[&str]) -> Phrase {
+        let mut out = Vec::new();
+        let mut last = 0;
+        for p in crate::syntax::placeholders(template) {
+            push_text(&mut out, unescape_braces(&template[last..p.start]));
+            out.extend(self.reference(&p.name, vars));
+            last = p.end;
+        }
+        push_text(&mut out, unescape_braces(&template[last..]));
+        out
+    }
+
+    /// A text as plain words: placeholders become the labels they name,
+    /// without links.
+    pub fn flat(&self, text: &LText) -> String {
+        to_plain(&self.rich(text, &[]))
+    }
+
+    /// What a `{name}` placeholder shows.
+    fn reference(&self, name: &str, vars: &[&str]) -> Phrase {
+        let m = self.model;
+        if vars.contains(&name) {
+            return vec![Inline::Var(name.to_string())];
+        }
+        if let Some(d) = m.templates.iter().chain(&m.links).find(|d| d.id == name) {
+            let text = self.label_text(&d.label);
+            return match d.url.as_deref().and_then(safe_url) {
+                Some(url) => vec![Inline::Link { text, url }],
+                None => plain(text),
+            };
+        }
+        plain(self.name_of(name))
+    }
+
+    /// A declaration's label as plain text; its own placeholders, if any,
+    /// show their names (labels do not nest).
+    fn label_text(&self, label: &LText) -> String {
+        let template = self.raw(label);
+        let mut out = String::new();
+        let mut last = 0;
+        for p in crate::syntax::placeholders(template) {
+            out.push_str(&unescape_braces(&template[last..p.start]));
+            out.push_str(&p.name);
+            last = p.end;
+        }
+        out.push_str(&unescape_braces(&template[last..]));
+        out
+    }
+
+    /// The words for whatever `id` names, by the namespaces a placeholder
+    /// may use; the id itself when it names nothing known.
+    pub fn name_of(&self, id: &str) -> String {
+        let m = self.model;
+        let decls = [
+            &m.roles,
+            &m.notes,
+            &m.services,
+            &m.templates,
+            &m.links,
+            &m.phases,
+            &m.motions,
+        ];
+        if let Some(d) = decls.iter().flat_map(|d| d.iter()).find(|d| d.id == id) {
+            return self.label_text(&d.label);
+        }
+        let labelled = m
+            .fields
+            .iter()
+            .map(|f| (&f.id, f.label.as_ref()))
+            .chain(m.inputs.iter().map(|i| (&i.id, i.label.as_ref())))
+            .chain(m.lets.iter().map(|l| (&l.id, l.label.as_ref())))
+            .chain(m.decisions.iter().map(|d| (&d.id, Some(&d.question))))
+            .chain(m.steps.iter().map(|s| (&s.id, Some(&s.title))))
+            .chain(m.criteria.iter().map(|c| (&c.id, Some(&c.text))));
+        for (key, label) in labelled {
+            if key == id {
+                return label.map_or_else(|| id.to_string(), |l| self.label_text(l));
+            }
+        }
+        for step in &m.steps {
+            let mut found = None;
+            crate::ir::walk_items(&step.items, &mut |item| {
+                if found.is_none() {
+                    found = match item {
+                        Item::Do(d) if d.id == id => Some(&d.text),
+                        Item::Tip { id: i, text } | Item::Warning { id: i, text } if i == id => {
+                            Some(text)
+                        }
+                        _ => None,
+                    };
+                }
+            });
+            if let Some(text) = found {
+                return self.label_text(text);
+            }
+        }
+        id.to_string()
+    }
+
+    /// Appends `next` to `line`, with the locale's space between them.
+    pub fn then(&self, line: &mut Phrase, next: Phrase) {
+        if !line.is_empty() && !next.is_empty() {
+            push_text(line, self.labels.space.to_string());
+        }
+        for piece in next {
+            match piece {
+                Inline::Text(t) => push_text(line, t),
+                other => line.push(other),
+            }
+        }
+    }
+
+    /// `label` and the locale's colon.
+    pub fn label(&self, label: &str) -> Phrase {
+        plain(format!("{label}{}", self.labels.colon))
+    }
+
+    /// `text` between the locale's quotation marks.
+    pub fn quoted(&self, text: &str) -> String {
+        format!(
+            "{}{}{}",
+            self.labels.quote_open, text, self.labels.quote_close
+        )
+    }
+
+    /// `text` between the locale's parentheses.
+    pub fn parenthesised(&self, phrase: Phrase) -> Phrase {
+        let mut out = plain(self.labels.paren_open);
+        out.extend(phrase);
+        push_text(&mut out, self.labels.paren_close.to_string());
+        out
+    }
+
+    /// A role's label, or its id.
+    pub fn role(&self, id: &str) -> String {
+        self.model
+            .role(id)
+            .map_or_else(|| id.to_string(), |r| self.label_text(&r.label))
+    }
+
+    /// The services something applies to, as the corpus writes them:
+    /// "All Services", or the labels joined by ` / `.
+    pub fn applies(&self, applies: &Applies) -> String {
+        match applies {
+            Applies::All => self.labels.all_services.to_string(),
+            Applies::Services(ids) => ids
+                .iter()
+                .map(|id| self.name_of(id))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
+    }
+
+    /// The labels of a list of declarations (motions, roles), joined by ` / `.
+    pub fn names(&self, ids: &[String]) -> String {
+        ids.iter()
+            .map(|id| self.name_of(id))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
+    /// Fills a phrase template of the labels with phrases.
+    pub fn fill(&self, template: &str, args: &[(&str, Phrase)]) -> Phrase {
+        let mut out = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                break;
+            };
+            let name = &rest[open + 1..close];
+            match args.iter().find(|(n, _)| *n == name) {
+                Some((_, value)) => {
+                    push_text(&mut out, rest[..open].to_string());
+                    out.extend(value.iter().cloned());
+                }
+                None => push_text(&mut out, rest[..=close].to_string()),
+            }
+            rest = &rest[close + 1..];
+        }
+        push_text(&mut out, rest.to_string());
+        out
+    }
+
+    // -----------------------------------------------------------------------
+    // Conditions and values.
+
+    /// A condition in words, without "if".
+    pub fn condition(&self, e: &Expr, vars: &[&str]) -> Phrase {
+        let l = self.labels;
+        match &e.kind {
+            ExprKind::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                ..
+            } => {
+                let word = if *op == BinaryOp::And { l.and } else { l.or };
+                let mut operands = Vec::new();
+                flatten(e, *op, &mut operands);
+                let mut out = Vec::new();
+                for (i, operand) in operands.into_iter().enumerate() {
+                    if i > 0 {
+                        push_text(&mut out, format!(" {word} "));
+                    }
+                    let part = self.condition(operand, vars);
+                    if matches!(
+                        operand.kind,
+                        ExprKind::Binary {
+                            op: BinaryOp::And | BinaryOp::Or,
+                            ..
+                        }
+                    ) {
+                        out.extend(self.parenthesised(part));
+                    } else {
+                        out.extend(part);
+                    }
+                }
+                out
+            }
+            ExprKind::Not { operand } => match &operand.kind {
+                ExprKind::Decision { id } if operand.ty == Type::Bool => {
+                    self.fill(l.answer_no, &[("x", plain(self.quoted(&self.name_of(id))))])
+                }
+                ExprKind::Binary {
+                    op: BinaryOp::And | BinaryOp::Or,
+                    ..
+                } => {
+                    let inner = self.parenthesised(self.condition(operand, vars));
+                    self.fill(l.not, &[("x", inner)])
+                }
+                _ => self.fill(l.not, &[("x", self.condition(operand, vars))]),
+            },
+            ExprKind::Decision { id } if e.ty == Type::Bool => self.fill(
+                l.answer_yes,
+                &[("x", plain(self.quoted(&self.name_of(id))))],
+            ),
+            ExprKind::Input { id } | ExprKind::Let { id } if e.ty == Type::Bool => {
+                plain(self.quoted(&self.name_of(id)))
+            }
+            ExprKind::Recorded { criterion } => self.fill(
+                l.recorded,
+                &[("x", plain(self.quoted(&self.name_of(criterion))))],
+            ),
+            _ => self.value(e, vars),
+        }
+    }
+
+    /// A value in words. Definitions whose value is a `match` show their
+    /// cases, so that a reader sees every value they may take.
+    pub fn value(&self, e: &Expr, vars: &[&str]) -> Phrase {
+        let l = self.labels;
+        match &e.kind {
+            ExprKind::Bool { value } => plain(if *value { l.yes } else { l.no }),
+            ExprKind::Int { value } => plain(value.to_string()),
+            ExprKind::Percent { hundredths } => plain(percent(*hundredths)),
+            ExprKind::Date { value } => plain(value.to_string()),
+            ExprKind::Duration { amount, unit } => {
+                let (one, many) = match unit {
+                    DurationUnit::Days => l.days,
+                    DurationUnit::Weeks => l.weeks,
+                    DurationUnit::Months => l.months,
+                    DurationUnit::Years => l.years,
+                };
+                let template = if *amount == 1 { one } else { many };
+                self.fill(template, &[("n", plain(amount.to_string()))])
+            }
+            ExprKind::Text { value } => plain(self.quoted(value)),
+            ExprKind::Today => plain(l.today),
+            ExprKind::Input { id } | ExprKind::Decision { id } => {
+                plain(self.quoted(&self.name_of(id)))
+            }
+            ExprKind::Let { id } => {
+                let mut out = plain(self.quoted(&self.name_of(id)));
+                let definition = self.model.lets.iter().find(|d| &d.id == id);
+                if let Some(ExprKind::Match { subject, arms }) = definition.map(|d| &d.value.kind) {
+                    push_text(&mut out, self.labels.space.to_string());
+                    out.extend(self.parenthesised(self.cases(subject.is_some(), arms, vars)));
+                }
+                out
+            }
+            ExprKind::LoopVar { id } => vec![Inline::Var(id.clone())],
+            ExprKind::EnumValue { value } => plain(self.enum_value(&e.ty, value)),
+            ExprKind::Recorded { .. } | ExprKind::Not { .. } => self.condition(e, vars),
+            ExprKind::SetOf { values } => {
+                let names: Vec<String> = values.iter().map(|v| self.enum_value(&e.ty, v)).collect();
+                plain(format!("{{{}}}", names.join(l.list_separator)))
+            }
+            ExprKind::Neg { operand } => {
+                let mut out = plain("-");
+                out.extend(self.operand(operand, vars));
+                out
+            }
+            ExprKind::PercentOf {
+                hundredths,
+                operand,
+            } => self.fill(
+                l.percent_of,
+                &[
+                    ("p", plain(percent(*hundredths))),
+                    ("x", self.operand(operand, vars)),
+                ],
+            ),
+            ExprKind::YearOf { operand } => {
+                self.fill(l.year_of, &[("x", self.operand(operand, vars))])
+            }
+            ExprKind::CountOf { operand } => {
+                self.fill(l.count_of, &[("x", self.operand(operand, vars))])
+            }
+            ExprKind::DayOf { month, day, year } => self.fill(
+                l.day_of,
+                &[
+                    ("m", plain(month.to_string())),
+                    ("d", plain(day.to_string())),
+                    ("y", self.operand(year, vars)),
+                ],
+            ),
+            ExprKind::Binary {
+                op: BinaryOp::And | BinaryOp::Or,
+                ..
+            } => self.condition(e, vars),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let symbol = match op {
+                    BinaryOp::Eq => "=",
+                    BinaryOp::Ne => "≠",
+                    BinaryOp::Lt => "<",
+                    BinaryOp::Le => "≤",
+                    BinaryOp::Gt => ">",
+                    BinaryOp::Ge => "≥",
+                    BinaryOp::In => "∈",
+                    BinaryOp::NotIn => "∉",
+                    BinaryOp::Contains => "∋",
+                    BinaryOp::Add => "+",
+                    BinaryOp::Sub => "−",
+                    BinaryOp::Mul => "×",
+                    BinaryOp::Div => "÷",
+                    BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+                };
+                let mut out = self.operand(lhs, vars);
+                push_text(&mut out, format!(" {symbol} "));
+                out.extend(self.operand(rhs, vars));
+                out
+            }
+            ExprKind::Match { subject, arms } => {
+                let mut out = Vec::new();
+                if let Some(s) = subject {
+                    out.extend(self.value(s, vars));
+                    push_text(&mut out, self.labels.space.to_string());
+                }
+                out.extend(self.parenthesised(self.cases(subject.is_some(), arms, vars)));
+                out
+            }
+        }
+    }
+
+    /// An operand of an operator: parenthesised when it is an operation.
+    fn operand(&self, e: &Expr, vars: &[&str]) -> Phrase {
+        let phrase = self.value(e, vars);
+        if matches!(e.kind, ExprKind::Binary { .. }) {
+            self.parenthesised(phrase)
+        } else {
+            phrase
+        }
+    }
+
+    /// The arms of a `match` expression: `pattern / pattern → value; ...`.
+    fn cases(&self, with_subject: bool, arms: &[crate::ir::ExprArm], vars: &[&str]) -> Phrase {
+        let mut out = Vec::new();
+        for (i, arm) in arms.iter().enumerate() {
+            if i > 0 {
+                push_text(&mut out, self.labels.case_separator.to_string());
+            }
+            out.extend(self.patterns(with_subject, arm.patterns.as_deref(), vars));
+            push_text(&mut out, " → ".to_string());
+            out.extend(self.value(&arm.value, vars));
+        }
+        out
+    }
+
+    /// The patterns of a `match` arm: values joined by ` / ` (with a
+    /// subject), conditions joined by "or" (without), or "any other case".
+    pub fn patterns(&self, with_subject: bool, patterns: Option<&[Expr]>, vars: &[&str]) -> Phrase {
+        let Some(patterns) = patterns else {
+            let words = self.labels.any_other_case.trim_end_matches([':', '：']);
+            return plain(words);
+        };
+        let mut out = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            if i > 0 {
+                let sep = if with_subject {
+                    " / ".to_string()
+                } else {
+                    format!(" {} ", self.labels.or)
+                };
+                push_text(&mut out, sep);
+            }
+            if with_subject {
+                out.extend(self.value(p, vars));
+            } else {
+                out.extend(self.condition(p, vars));
+            }
+        }
+        out
+    }
+
+    /// The label of an enum value (or service), or its id.
+    fn enum_value(&self, ty: &Type, value: &str) -> String {
+        let enum_id = match ty {
+            Type::Enum(e) | Type::Set(e) => Some(e.as_str()),
+            _ => None,
+        };
+        let from_enum = enum_id
+            .and_then(|e| self.model.enum_decl(e))
+            .and_then(|e| e.values.iter().find(|v| v.id == value))
+            .and_then(|v| v.label.as_ref());
+        match from_enum {
+            Some(label) => self.label_text(label),
+            None => self.name_of(value),
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Actions.
+
+    /// What an action does, in words.
+    pub fn action(&self, action: &Action, vars: &[&str]) -> Phrase {
+        let l = self.labels;
+        match action {
+            Action::Send { template, to } => {
+                let decl = self.model.templates.iter().find(|t| &t.id == template);
+                let template = match decl {
+                    Some(d) => match d.url.as_deref().and_then(safe_url) {
+                        Some(url) => vec![Inline::Link {
+                            text: self.label_text(&d.label),
+                            url,
+                        }],
+                        None => plain(self.label_text(&d.label)),
+                    },
+                    None => plain(template.clone()),
+                };
+                self.fill(
+                    l.send,
+                    &[("template", template), ("role", plain(self.role(to)))],
+                )
+            }
+            Action::Set { field, value } => self.fill(
+                l.set,
+                &[
+                    ("field", plain(self.quoted(&self.name_of(field)))),
+                    ("value", self.value(value, vars)),
+                ],
+            ),
+            Action::Request { role, set: None } => {
+                self.fill(l.request, &[("role", plain(self.role(role)))])
+            }
+            Action::Request {
+                role,
+                set: Some(set),
+            } => self.fill(
+                l.request_set,
+                &[
+                    ("role", plain(self.role(role))),
+                    ("field", plain(self.quoted(&self.name_of(&set.field)))),
+                    ("value", self.value(&set.value, vars)),
+                ],
+            ),
+            Action::CompleteTask { task } => {
+                let name = self
+                    .model
+                    .task(*task)
+                    .map(|t| self.flat(&t.name))
+                    .unwrap_or_default();
+                self.fill(
+                    l.complete_task,
+                    &[("number", plain(task.to_string())), ("name", plain(name))],
+                )
+            }
+            Action::Record { criterion } => self.fill(
+                l.record,
+                &[("x", plain(self.quoted(&self.name_of(criterion))))],
+            ),
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Tasks.
+
+    /// The tasks a step completes, in the order the playbook declares them.
+    pub fn step_tasks(&self, step: &Step) -> Vec<&'a Task> {
+        let done = completed_tasks(&step.items);
+        self.model
+            .tasks
+            .iter()
+            .filter(|t| done.contains(&t.number))
+            .collect()
+    }
+
+    /// The tasks no step completes, in declaration order.
+    pub fn uncategorized_tasks(&self) -> Vec<&'a Task> {
+        let done: Vec<u32> = self
+            .model
+            .steps
+            .iter()
+            .flat_map(|s| completed_tasks(&s.items))
+            .collect();
+        self.model
+            .tasks
+            .iter()
+            .filter(|t| !done.contains(&t.number))
+            .collect()
+    }
+}
+
+/// Appends text, joining it to a text piece before it.
+fn push_text(out: &mut Phrase, text: String) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(Inline::Text(last)) = out.last_mut() {
+        last.push_str(&text);
+    } else {
+        out.push(Inline::Text(text));
+    }
+}
+
+/// The operands of a chain of the same operator, left to right.
+fn flatten<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<&'e Expr>) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Binary { op: o, lhs, rhs } if *o == op => {
+                stack.push(rhs);
+                stack.push(lhs);
+            }
+            _ => out.push(e),
+        }
+    }
+}
+
+/// A percentage from hundredths: `1050` is `10.5%`.
+fn percent(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    let (whole, frac) = (abs / 100, abs % 100);
+    if frac == 0 {
+        format!("{sign}{whole}%")
+    } else {
+        let frac = format!("{frac:02}");
+        format!("{sign}{whole}.{}%", frac.trim_end_matches('0'))
+    }
+}
+
+/// The numbers of the tasks some item of `items` completes.
+fn completed_tasks(items: &[Item]) -> Vec<u32> {
+    let mut out = Vec::new();
+    crate::ir::walk_items(items, &mut |item| {
+        if let Item::Do(d) = item {
+            for a in &d.actions {
+                if let Action::CompleteTask { task } = a {
+                    out.push(*task);
+                }
+            }
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages() {
+        assert_eq!(percent(1000), "10%");
+        assert_eq!(percent(1050), "10.5%");
+        assert_eq!(percent(1005), "10.05%");
+        assert_eq!(percent(-250), "-2.5%");
+        assert_eq!(percent(0), "0%");
+    }
+
+    #[test]
+    fn paragraphs_split_at_blank_lines() {
+        assert_eq!(paragraphs("a\nb\n\n  \nc\n"), ["a\nb", "c"]);
+        assert_eq!(paragraphs("\n\nonly"), ["only"]);
+        assert!(paragraphs(" \n ").is_empty());
+    }
+
+    #[test]
+    fn only_web_and_mail_addresses_are_links() {
+        assert_eq!(
+            safe_url("https://example.com/a b").as_deref(),
+            Some("https://example.com/a%20b")
+        );
+        assert_eq!(
+            safe_url(" http://example.com ").as_deref(),
+            Some("http://example.com")
+        );
+        assert_eq!(
+            safe_url("https://example.com/\"><script>").as_deref(),
+            Some("https://example.com/%22%3E%3Cscript%3E")
+        );
+        assert!(safe_url("mailto:someone@example.com").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "/relative",
+            "vbscript:msgbox",
+        ] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,699 @@
+//! The BPMN 2.0 export (`playbook::export::bpmn`): snapshots of the shipped
+//! playbooks in every locale, validation with bpmn-moddle and bpmnlint, runs
+//! of every path in bpmn-engine compared with what the compiled model says
+//! happens, determinism, and escaping.
+//!
+//! Validation and runs need Node.js and the packages of `tests/node/`:
+//! `npm ci --prefix tests/node` (which `scripts/test.sh` runs).
+
+use crate::formats::root;
+use playbook::check::{Analysis, Guard, Var};
+use playbook::eval::{self, Env, EvalError, Value};
+use playbook::export::bpmn::{render, variable_name};
+use playbook::ir::{self, GateKind, Item, Playbook};
+use quick_xml::events::Event;
+use serde_json::{Value as Json, json};
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The shipped playbooks (not catalogues), by file name.
+const SHIPPED: &[&str] = &[
+    "engagement-completion-enablement",
+    "engagement-completion-migration",
+];
+
+/// Fixtures of `tests/fixtures/bpmn/` run in the engine besides the shipped
+/// playbooks.
+const FIXTURES: &[&str] = &["parallel-steps-guards-and-loops"];
+
+fn compile(path: &Path) -> Playbook {
+    let c = playbook::compile(path, &playbook::fs::FsLoader::default())
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    c.model
+        .unwrap_or_else(|| panic!("{} does not compile: {:?}", path.display(), c.diagnostics))
+}
+
+fn shipped(name: &str) -> Playbook {
+    compile(&root(&format!("playbooks/{name}.playbook")))
+}
+
+fn fixture(name: &str) -> Playbook {
+    compile(&root(&format!("tests/fixtures/bpmn/{name}.playbook")))
+}
+
+const INSTALL: &str = "run `npm ci --prefix tests/node` (scripts/test.sh does) to install \
+                       the packages that validate and run BPMN";
+
+/// Runs a script of `tests/node/`; fails the test, saying how to install
+/// what is missing, when Node or the packages are not there.
+fn node(script: &str, args: &[&Path]) -> std::process::Output {
+    let node_dir = root("tests/node");
+    for package in [
+        "bpmn-engine",
+        "bpmn-moddle",
+        "bpmnlint",
+        "camunda-bpmn-moddle",
+    ] {
+        let manifest = node_dir
+            .join("node_modules")
+            .join(package)
+            .join("package.json");
+        assert!(
+            manifest.is_file(),
+            "the node package `{package}` is missing from tests/node/node_modules: {INSTALL}"
+        );
+    }
+    std::process::Command::new("node")
+        .arg(node_dir.join(script))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run `node` ({e}): install Node.js 20 or newer, then {INSTALL}")
+        })
+}
+
+// ---------------------------------------------------------------------------
+// Snapshots, determinism
+// ---------------------------------------------------------------------------
+
+#[test]
+fn bpmn_of_the_shipped_playbooks() {
+    for name in SHIPPED {
+        let model = shipped(name);
+        for locale in ["en", "zh"] {
+            assert!(
+                model.locales.iter().any(|l| l == locale),
+                "{name} has {locale}"
+            );
+            insta::assert_snapshot!(format!("bpmn_{name}_{locale}"), render(&model, locale));
+        }
+    }
+}
+
+#[test]
+fn bpmn_of_the_fixture() {
+    let model = fixture(FIXTURES[0]);
+    insta::assert_snapshot!(format!("bpmn_{}", FIXTURES[0]), render(&model, "en"));
+}
+
+#[test]
+fn bpmn_is_byte_identical_across_compilations_and_runs() {
+    for name in SHIPPED {
+        let first = render(&shipped(name), "zh");
+        for _ in 0..3 {
+            // A fresh compilation: fresh hash maps with fresh seeds.
+            assert_eq!(render(&shipped(name), "zh"), first, "{name}");
+        }
+    }
+    let fx = fixture(FIXTURES[0]);
+    assert_eq!(render(&fx, "en"), render(&fixture(FIXTURES[0]), "en"));
+}
+
+#[test]
+fn texts_are_in_the_chosen_locale() {
+    let model = shipped("engagement-completion-enablement");
+    let zh = render(&model, "zh");
+    let en = render(&model, "en");
+    let title = model
+        .step("prepare")
+        .expect("prepare")
+        .title
+        .text
+        .get("zh")
+        .expect("zh title");
+    assert!(zh.contains(&format!("name=\"{title}\"")), "{title}");
+    assert!(
+        zh.contains("负责人: "),
+        "the export's own words are in Chinese"
+    );
+    assert!(en.contains("name=\"Prepare for Engagement Discussion Conversation (enablement)\""));
+    assert!(!en.contains(title.as_str()));
+    // A locale without texts falls back to the source locale.
+    assert_eq!(render(&model, "fr"), en);
+}
+
+// ---------------------------------------------------------------------------
+// Validation: bpmn-moddle and bpmnlint
+// ---------------------------------------------------------------------------
+
+#[test]
+fn bpmn_passes_bpmn_moddle_and_bpmnlint_recommended() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut files = Vec::new();
+    let mut add = |name: String, xml: String| {
+        let file = dir.path().join(format!("{name}.bpmn"));
+        std::fs::write(&file, xml).expect("write BPMN");
+        files.push(file);
+    };
+    for name in SHIPPED {
+        let model = shipped(name);
+        for locale in ["en", "zh"] {
+            add(format!("{name}.{locale}"), render(&model, locale));
+        }
+    }
+    for name in FIXTURES.iter().chain(&["hostile-texts"]) {
+        add(name.to_string(), render(&fixture(name), "en"));
+    }
+    let args: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+    let output = node("lint-bpmn.mjs", &args);
+    assert!(
+        output.status.success(),
+        "bpmn-moddle or bpmnlint found problems (exit {:?}); if packages are missing, {INSTALL}\n{}{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{} file(s): no problems", files.len())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn lint_script_reports_a_broken_file() {
+    // The validation above must be able to fail: a flow node without its
+    // `incoming`, an unknown attribute and a task without a name.
+    let xml = render(&shipped("engagement-completion-migration"), "en")
+        .replacen(
+            "<bpmn:incoming>Flow_Step_prepare__Step_conduct</bpmn:incoming>",
+            "",
+            1,
+        )
+        .replacen("name=\"Playbook complete\"", "name=\"\" bogus=\"1\"", 1);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("broken.bpmn");
+    std::fs::write(&file, xml).expect("write BPMN");
+    let output = node("lint-bpmn.mjs", &[&file]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("unknown attribute <bogus>"), "{stdout}");
+    assert!(stdout.contains("label-required"), "{stdout}");
+    assert!(stdout.contains("no-implicit-start"), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------
+// Escaping
+// ---------------------------------------------------------------------------
+
+/// Every element text and attribute value of an XML document, unescaped.
+fn xml_strings(xml: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut texts = Vec::new();
+    let mut attrs = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                for a in e.attributes() {
+                    let a = a.expect("a well-formed attribute");
+                    let key = a.key.as_ref().to_string();
+                    let value = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .expect("an attribute value")
+                        .into_owned();
+                    attrs.push((key, value));
+                }
+            }
+            Event::Text(t) => texts.push(t.xml10_content().into_owned()),
+            Event::GeneralRef(r) => {
+                // An entity or character reference between text pieces.
+                let c = match r.resolve_char_ref().expect("a character reference") {
+                    Some(c) => c.to_string(),
+                    None => match r.as_ref() {
+                        "lt" => "<".to_string(),
+                        "gt" => ">".to_string(),
+                        "amp" => "&".to_string(),
+                        "quot" => "\"".to_string(),
+                        "apos" => "'".to_string(),
+                        n => panic!("unknown entity {n}"),
+                    },
+                };
+                match texts.last_mut() {
+                    Some(last) => last.push_str(&c),
+                    None => texts.push(c),
+                }
+            }
+            _ => {}
+        }
+    }
+    (texts, attrs)
+}
+
+#[test]
+fn hostile_texts_round_trip_through_the_xml() {
+    let model = fixture("hostile-texts");
+    let xml = render(&model, "en");
+    let (texts, attrs) = xml_strings(&xml);
+    let all_text = texts.concat();
+    let title = model
+        .step("inject")
+        .expect("step")
+        .title
+        .text
+        .get("en")
+        .expect("title")
+        .clone();
+    assert!(title.contains("<script>") && title.contains("]]>") && title.contains('"'));
+    // The step title is the task's name, whole.
+    assert!(
+        attrs.iter().any(|(k, v)| k == "name" && v == &title),
+        "the name {title:?} does not round-trip"
+    );
+    // Every item text is in the documentation, whole.
+    ir::walk_items(&model.step("inject").expect("step").items, &mut |item| {
+        if let Item::Do(d) = item
+            && d.id != "control"
+        {
+            // Doubled braces are the template's way of writing one.
+            let text = d.text.text.get("en").expect("text");
+            let text = text.replace("{{", "{").replace("}}", "}");
+            assert!(all_text.contains(&text), "{text:?} does not round-trip");
+        }
+    });
+    // A character XML cannot carry becomes U+FFFD.
+    assert!(all_text.contains("A bell \u{FFFD} in the text"));
+    assert!(!xml.contains('\u{7}'));
+    // No raw markup from the texts reaches the document.
+    assert!(!xml.contains("<script>"));
+    assert!(!xml.contains("]]>"));
+    assert!(!xml.contains("\"onmouseover"));
+}
+
+// ---------------------------------------------------------------------------
+// Runs in bpmn-engine
+// ---------------------------------------------------------------------------
+
+/// The values of one run: inputs, and answers to every decision.
+struct RunEnv<'a, 'm> {
+    analysis: &'a Analysis<'m>,
+    inputs: &'a BTreeMap<String, Value>,
+    /// Decisions answered so far.
+    answered: BTreeMap<String, Value>,
+    at: Cell<Option<(usize, bool)>>,
+    depth: Cell<usize>,
+}
+
+impl Env for RunEnv<'_, '_> {
+    fn input(&self, id: &str) -> Option<Value> {
+        self.inputs.get(id).cloned()
+    }
+    fn let_value(&self, id: &str) -> Result<Value, EvalError> {
+        let l = self
+            .analysis
+            .model
+            .lets
+            .iter()
+            .find(|l| l.id == id)
+            .expect("a definition");
+        eval::eval(&l.value, self)
+    }
+    fn decision(&self, id: &str) -> Option<Value> {
+        self.answered.get(id).cloned()
+    }
+    fn loop_var(&self, _: &str) -> Option<Value> {
+        None
+    }
+    fn recorded(&self, criterion: &str) -> Option<bool> {
+        let (step, during) = self.at.get()?;
+        Some(self.recorded_before(criterion, step, during))
+    }
+    fn today(&self) -> Option<jiff::civil::Date> {
+        Some(
+            jiff::Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date(),
+        )
+    }
+}
+
+impl RunEnv<'_, '_> {
+    fn holds_at(&self, e: &ir::Expr, at: Option<(usize, bool)>) -> bool {
+        let saved = self.at.replace(at);
+        let holds = matches!(eval::eval(e, self), Ok(Value::Bool(true)));
+        self.at.set(saved);
+        holds
+    }
+
+    /// The playbook's meaning of a step running: it applies to the run's
+    /// services and its `requires` holds.
+    fn runs(&self, step: usize) -> bool {
+        let s = &self.analysis.model.steps[step];
+        let applies = match (&s.applies, self.analysis.services_input) {
+            (ir::Applies::Services(list), Some(input)) => match self.inputs.get(input) {
+                Some(Value::Set(chosen)) => list.iter().any(|x| chosen.contains(x)),
+                _ => true,
+            },
+            _ => true,
+        };
+        applies
+            && s.requires
+                .as_ref()
+                .is_none_or(|r| self.holds_at(r, Some((step, false))))
+    }
+
+    fn recorded_before(&self, criterion: &str, step: usize, during: bool) -> bool {
+        if self.depth.get() >= 32 {
+            return false;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let found = self
+            .analysis
+            .producers
+            .get(criterion)
+            .is_some_and(|producers| {
+                producers.iter().any(|(p, kind, when)| {
+                    let in_time = if *p == step {
+                        during || *kind == GateKind::Entry
+                    } else {
+                        self.analysis.is_ancestor(*p, step)
+                    };
+                    in_time
+                        && self.runs(*p)
+                        && when.is_none_or(|w| self.holds_at(w, Some((*p, true))))
+                })
+            });
+        self.depth.set(self.depth.get() - 1);
+        found
+    }
+
+    fn guards_hold(&self, guards: &[Guard], at: (usize, bool)) -> bool {
+        let holds = |e: &ir::Expr| self.holds_at(e, Some(at));
+        let value = |e: &ir::Expr| {
+            let saved = self.at.replace(Some(at));
+            let v = eval::eval(e, self).ok();
+            self.at.set(saved);
+            v
+        };
+        guards.iter().all(|g| match *g {
+            Guard::Holds(e) => holds(e),
+            Guard::NonEmpty(e) => matches!(value(e), Some(Value::Set(s)) if !s.is_empty()),
+            Guard::Branch { branches, index } => {
+                !branches[..index].iter().any(|b| holds(&b.when))
+                    && branches.get(index).is_none_or(|b| holds(&b.when))
+            }
+            Guard::Arm {
+                subject,
+                arms,
+                index,
+            } => {
+                let subject = subject.map(value);
+                let matches = |arm: &ir::Arm| match &arm.patterns {
+                    None => true,
+                    Some(ps) => match &subject {
+                        Some(v) => ps.iter().any(|p| v.is_some() && &value(p) == v),
+                        None => ps.iter().any(holds),
+                    },
+                };
+                !arms[..index]
+                    .iter()
+                    .any(|a| a.patterns.is_some() && matches(a))
+                    && matches(&arms[index])
+            }
+        })
+    }
+}
+
+/// The loops directly in a step (not inside another loop), in order.
+fn loops(items: &[Item]) -> Vec<&Item> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Item> = items.iter().rev().collect();
+    while let Some(item) = stack.pop() {
+        if matches!(item, Item::ForEach { .. }) {
+            out.push(item);
+        } else {
+            stack.extend(item.children().into_iter().rev());
+        }
+    }
+    out
+}
+
+/// The BPMN id of a loop's task: `Loop_` and the first `do` item inside.
+fn loop_task(step: &ir::Step, item: &Item) -> String {
+    let Item::ForEach { var, items, .. } = item else {
+        unreachable!("a loop")
+    };
+    let mut first = None;
+    ir::walk_items(items, &mut |i| {
+        if let (Item::Do(d), None) = (i, &first) {
+            first = Some(d.id.clone());
+        }
+    });
+    format!(
+        "Loop_{}",
+        first.unwrap_or_else(|| format!("{}_{var}", step.id))
+    )
+}
+
+/// What the compiled model says happens on a run: the end event, the step
+/// tasks, and each loop task with the elements it repeats for.
+fn expected(
+    analysis: &Analysis,
+    values: &[(Var, Value)],
+) -> (String, BTreeSet<String>, BTreeSet<(String, String)>) {
+    let model = analysis.model;
+    let inputs: BTreeMap<String, Value> = values
+        .iter()
+        .filter_map(|(v, x)| match v {
+            Var::Input(id) => Some((id.clone(), x.clone())),
+            Var::Decision(_) => None,
+        })
+        .collect();
+    let answers: BTreeMap<&str, &Value> = values
+        .iter()
+        .filter_map(|(v, x)| match v {
+            Var::Decision(id) => Some((id.as_str(), x)),
+            Var::Input(_) => None,
+        })
+        .collect();
+    let mut env = RunEnv {
+        analysis,
+        inputs: &inputs,
+        answered: BTreeMap::new(),
+        at: Cell::new(None),
+        depth: Cell::new(0),
+    };
+    let mut steps = BTreeSet::new();
+    let mut loop_tasks = BTreeSet::new();
+    if model
+        .requires
+        .as_ref()
+        .is_some_and(|r| !env.holds_at(r, None))
+    {
+        return ("End_not_applicable".to_string(), steps, loop_tasks);
+    }
+    for &si in analysis.graph.order() {
+        if !env.runs(si) {
+            continue;
+        }
+        let step = &model.steps[si];
+        steps.insert(format!("Step_{}", step.id));
+        let step_loops = loops(&step.items);
+        let mut in_loops = BTreeSet::new();
+        for l in &step_loops {
+            ir::walk_items(
+                l.children()
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                &mut |i| {
+                    if let Item::Ask { decision } = i {
+                        in_loops.insert(decision.clone());
+                    }
+                },
+            );
+        }
+        // The step's task asks every question of the step outside loops.
+        for d in model
+            .decisions
+            .iter()
+            .filter(|d| d.step == step.id && !in_loops.contains(&d.id))
+        {
+            env.answered
+                .insert(d.id.clone(), answers[d.id.as_str()].clone());
+        }
+        for l in step_loops {
+            let guards = analysis
+                .items
+                .iter()
+                .find(|p| std::ptr::eq(p.item, l))
+                .map(|p| p.guards.clone())
+                .unwrap_or_default();
+            if !env.guards_hold(&guards, (si, true)) {
+                continue;
+            }
+            let Item::ForEach { over, .. } = l else {
+                unreachable!()
+            };
+            let saved = env.at.replace(Some((si, true)));
+            let elements = match eval::eval(over, &env) {
+                Ok(Value::Set(s)) => s,
+                _ => BTreeSet::new(),
+            };
+            env.at.set(saved);
+            for e in elements {
+                loop_tasks.insert((loop_task(step, l), e));
+            }
+            for d in model
+                .decisions
+                .iter()
+                .filter(|d| d.step == step.id && in_loops.contains(&d.id))
+            {
+                env.answered
+                    .insert(d.id.clone(), answers[d.id.as_str()].clone());
+            }
+        }
+    }
+    ("End".to_string(), steps, loop_tasks)
+}
+
+/// A value as the process variable bpmn-engine reads.
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Bool(b) => json!(b),
+        Value::Number(n) => serde_json::from_str(&n.to_string()).expect("a number"),
+        Value::Percent(p) => {
+            let hundred = p.checked_mul(eval::Ratio::int(100)).expect("a percentage");
+            serde_json::from_str(&hundred.to_string()).expect("a number")
+        }
+        Value::Date(d) => json!(d.to_string()),
+        Value::Duration(n, unit) => json!([n, format!("{unit:?}").to_lowercase()]),
+        Value::Text(t) | Value::Enum(t) => json!(t),
+        Value::Set(s) => json!(s.iter().collect::<Vec<_>>()),
+    }
+}
+
+/// Runs the export of `model` in bpmn-engine on every combination of the
+/// representative values of its inputs and decisions, and compares each run
+/// with what the model says happens. Returns the number of runs and how
+/// many of them ended at each end event.
+fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
+    let analysis = Analysis::new(model);
+    let vars: BTreeSet<Var> = model
+        .inputs
+        .iter()
+        .map(|i| Var::Input(i.id.clone()))
+        .chain(model.decisions.iter().map(|d| Var::Decision(d.id.clone())))
+        .collect();
+    let mut scenarios: Vec<Vec<(Var, Value)>> = Vec::new();
+    analysis
+        .find_anywhere(&vars, |s| {
+            scenarios.push(s.values.clone());
+            false
+        })
+        .expect("few enough scenarios");
+    assert!(!scenarios.is_empty());
+
+    let mut input = Vec::new();
+    let mut expectations = Vec::new();
+    for values in &scenarios {
+        let mut variables = serde_json::Map::new();
+        let mut answers = serde_json::Map::new();
+        for (var, value) in values {
+            match var {
+                Var::Input(id) => variables.insert(variable_name(id), to_json(value)),
+                Var::Decision(id) => answers.insert(variable_name(id), to_json(value)),
+            };
+        }
+        input.push(json!({ "variables": variables, "answers": answers }));
+        expectations.push(expected(&analysis, values));
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bpmn = dir.path().join("process.bpmn");
+    let runs = dir.path().join("runs.json");
+    std::fs::write(&bpmn, render(model, "en")).expect("write BPMN");
+    std::fs::write(&runs, serde_json::to_string(&input).expect("JSON")).expect("write runs");
+    let output = node("run-bpmn.mjs", &[&bpmn, &runs]);
+    assert!(
+        output.status.success(),
+        "run-bpmn failed (exit {:?}); if packages are missing, {INSTALL}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let observed: Vec<Json> = serde_json::from_slice(&output.stdout).expect("JSON from run-bpmn");
+    assert_eq!(observed.len(), scenarios.len());
+
+    let mut ends: BTreeMap<String, usize> = BTreeMap::new();
+    for ((values, (end, steps, loop_tasks)), run) in
+        scenarios.iter().zip(&expectations).zip(&observed)
+    {
+        let describe: Vec<String> = values
+            .iter()
+            .map(|(v, x)| format!("{} = {x}", v.name()))
+            .collect();
+        let context = format!("{}: {}\nobserved: {run}", model.id, describe.join(", "));
+        assert_eq!(run["error"], Json::Null, "{context}");
+        assert_eq!(
+            run["ends"],
+            json!([end]),
+            "the run ends at one end event\n{context}"
+        );
+        let tasks = run["tasks"].as_array().expect("tasks");
+        let seen_steps: Vec<String> = tasks
+            .iter()
+            .filter(|t| t["element"].is_null())
+            .map(|t| t["id"].as_str().expect("an id").to_string())
+            .collect();
+        let seen_step_set: BTreeSet<String> = seen_steps.iter().cloned().collect();
+        assert_eq!(
+            seen_steps.len(),
+            seen_step_set.len(),
+            "each step task once\n{context}"
+        );
+        assert_eq!(&seen_step_set, steps, "the step tasks completed\n{context}");
+        let seen_loops: BTreeSet<(String, String)> = tasks
+            .iter()
+            .filter(|t| !t["element"].is_null())
+            .map(|t| {
+                (
+                    t["id"].as_str().expect("an id").to_string(),
+                    t["element"].as_str().expect("an element").to_string(),
+                )
+            })
+            .collect();
+        let loop_count = tasks.iter().filter(|t| !t["element"].is_null()).count();
+        assert_eq!(loop_count, seen_loops.len(), "each element once\n{context}");
+        assert_eq!(
+            &seen_loops, loop_tasks,
+            "the loop tasks completed\n{context}"
+        );
+        *ends.entry(end.clone()).or_default() += 1;
+    }
+    (scenarios.len(), ends)
+}
+
+#[test]
+fn every_path_of_the_enablement_playbook_runs_in_bpmn_engine() {
+    let (runs, ends) = run_every_path(&shipped("engagement-completion-enablement"));
+    // Seats, active users, the account team, regions, services (none, each
+    // one, all) and the answer to `ready-for-more`; some runs do not reach
+    // the usage milestone, so the playbook does not apply.
+    assert!(runs >= 2 * 3 * 7 * 2, "{runs}");
+    assert!(
+        ends["End"] > 0 && ends["End_not_applicable"] > 0,
+        "{ends:?}"
+    );
+}
+
+#[test]
+fn every_path_of_the_migration_playbook_runs_in_bpmn_engine() {
+    let (runs, ends) = run_every_path(&shipped("engagement-completion-migration"));
+    assert!(runs >= 2 * 2 * 3 * 2, "{runs}");
+    assert!(
+        ends["End"] > 0 && ends["End_not_applicable"] > 0,
+        "{ends:?}"
+    );
+}
+
+#[test]
+fn every_path_of_branching_steps_and_guarded_loops_runs_in_bpmn_engine() {
+    let model = fixture(FIXTURES[0]);
+    let (runs, ends) = run_every_path(&model);
+    assert!(runs > 100, "{runs}");
+    assert!(
+        ends["End"] > 0 && ends["End_not_applicable"] > 0,
+        "{ends:?}"
+    );
+}
