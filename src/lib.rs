@@ -31,6 +31,8 @@ mod load;
 pub mod lsp;
 pub mod registry;
 pub mod resolve;
+pub mod run;
+pub mod run_store;
 pub mod source;
 pub mod syntax;
 

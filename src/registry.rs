@@ -119,6 +119,9 @@ codes! {
 
     // Configuration.
     InvalidConfig = "invalid-config", Error, "`Playbook.toml` is malformed or names an unknown code";
+
+    // Runs.
+    InvalidRunState = "invalid-run-state", Error, "a run's state file is malformed or contradicts itself";
 }
 
 impl Code {

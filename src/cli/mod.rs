@@ -12,6 +12,8 @@ mod lsp;
 mod man;
 mod new;
 mod project;
+mod run;
+mod run_interactive;
 mod sarif;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -91,6 +93,12 @@ pub enum Command {
     /// Write the manual pages (for packagers).
     #[command(hide = true)]
     Man(man::Args),
+    /// Run a playbook: start a run, follow it step by step, audit it.
+    ///
+    /// `playbook run FILE --state PATH` on a terminal walks through the run
+    /// interactively; the subcommands do one thing each, for scripts. State
+    /// files, commands and exit codes are described in docs/run.md.
+    Run(Box<run::Args>),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -126,6 +134,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Lsp(args) => lsp::run(&args),
         Command::New(args) => new::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());

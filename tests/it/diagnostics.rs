@@ -33,6 +33,12 @@ const NOT_IN_FIXTURES: &[(&str, &str)] = &[
     // Reported on Markdown by `playbook import`: tests/it/import.rs.
     ("import-unrecognised", "reported by the importer"),
     ("translation-drift", "reported by the importer"),
+    // Reported on run state files, not on playbooks: the fixtures are in
+    // `tests/fixtures/run-state/`, checked by tests/it/run.rs.
+    (
+        "invalid-run-state",
+        "state file fixtures in tests/fixtures/run-state",
+    ),
 ];
 
 /// A fixture: its name (file stem or folder name) and the file to compile.

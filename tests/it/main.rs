@@ -22,6 +22,7 @@ mod markdown_seed;
 mod md_lines;
 mod randomised;
 mod rules_doc;
+mod run;
 mod scaffold;
 mod seed;
 mod tutorial;

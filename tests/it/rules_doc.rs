@@ -32,6 +32,7 @@ const NOT_COMPILED: &[&str] = &[
     // Reported by `playbook import` on Markdown, not by the compiler.
     "import-unrecognised",
     "translation-drift",
+    "invalid-run-state",
 ];
 
 /// Codes whose example necessarily brings others along: a catalogue that

@@ -1,0 +1,244 @@
+//! `playbook run FILE --state PATH` on a terminal: a walk through the run.
+//!
+//! It shows the progress and the current step's checklist, offers what can
+//! be done next as numbered choices, and asks for the answer, the evidence
+//! or a note. Every change is written at once, through the same path as the
+//! subcommands, so the walk can be left at any point (Ctrl-C, Ctrl-D, `q`)
+//! and resumed by running the same command again.
+
+use super::run::{Common, Failure, Opened, actor, change, compile, now, start_with};
+use crate::run::engine::{ItemKind, ItemStatus, Next, StepStatus};
+use crate::run::{text, value};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+pub fn run(
+    file: &Path,
+    state: &Path,
+    inputs: &[String],
+    locale: Option<&str>,
+    common: &Common,
+) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Failure {
+            code: super::EXIT_USAGE,
+            text: "error: the interactive walk needs a terminal\n\
+                   help: without one, use the subcommands: `playbook run start`, `status`, `done`, \
+                   `answer`, `record`, `complete` (see `playbook run --help`)\n"
+                .to_string(),
+        });
+    }
+    let actor = actor(common);
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut ask = |prompt: &str| -> Option<String> {
+        print!("{prompt}");
+        let _ = std::io::stdout().flush();
+        match lines.next() {
+            Some(Ok(line)) => Some(line),
+            _ => None,
+        }
+    };
+    if !state.exists() {
+        let model = compile(file)?;
+        println!("A new run of `{}`: give its inputs.", model.id);
+        let mut given: Vec<(String, String)> = Vec::new();
+        for g in inputs {
+            if let Some((n, v)) = g.split_once('=') {
+                given.push((n.to_string(), v.to_string()));
+            }
+        }
+        for input in &model.inputs {
+            if given.iter().any(|(n, _)| n == &input.id) {
+                continue;
+            }
+            loop {
+                let label = input
+                    .label
+                    .as_ref()
+                    .map(|l| l.get(locale.unwrap_or(&model.source_locale), &model.source_locale))
+                    .unwrap_or(&input.id);
+                let Some(answer) = ask(&format!(
+                    "{label} ({}, {}): ",
+                    input.id,
+                    value::describe_type(&model, &input.ty)
+                )) else {
+                    println!("\nleft without starting the run");
+                    return Ok(());
+                };
+                match value::parse(&model, &input.ty, &answer) {
+                    Ok(_) => {
+                        given.push((input.id.clone(), answer));
+                        break;
+                    }
+                    Err(e) => println!("  {e}"),
+                }
+            }
+        }
+        let values =
+            crate::run::engine::parse_inputs(&model, &given).map_err(|errors| Failure {
+                code: super::run::EXIT_REFUSED,
+                text: errors.iter().map(|e| format!("error: {e}\n")).collect(),
+            })?;
+        start_with(&model, file, state, values, None, now(common)?, &actor)?;
+        println!("Run started in `{}`.", state.display());
+    }
+    loop {
+        let now = now(common)?;
+        let opened = Opened::read(state, Some(file))?;
+        let run = opened.run()?;
+        let locale = locale.unwrap_or(&opened.model.source_locale).to_string();
+        let view = run.view(now.today);
+        println!();
+        println!(
+            "== {}: {}/{} done{}",
+            opened.file.name,
+            view.done,
+            view.total,
+            if view.complete { ", complete" } else { "" }
+        );
+        if view.complete {
+            println!("The run is complete. `playbook run report` writes its audit document.");
+            return Ok(());
+        }
+        if let Some(step) = view.current() {
+            println!(
+                "Step {} [{}]: {}",
+                step.step.id,
+                step.status.as_str(),
+                text::render(&run, &step.step.title, &locale, &[])
+            );
+            for b in &step.blockers {
+                println!("  waits: {b}");
+            }
+            if step.status != StepStatus::Blocked
+                || step
+                    .blockers
+                    .iter()
+                    .all(|b| matches!(b, crate::run::engine::Blocker::Evidence(_)))
+            {
+                for i in &step.items {
+                    let mark = match (&i.status, i.kind) {
+                        (_, ItemKind::Tip) => "tip".to_string(),
+                        (_, ItemKind::Warning) => "warning".to_string(),
+                        (ItemStatus::Done, _) => "[x]".to_string(),
+                        (ItemStatus::Skipped(_), _) => "[-]".to_string(),
+                        (ItemStatus::Answered(v), _) => format!("[{}]", value::show(v)),
+                        _ => "[ ]".to_string(),
+                    };
+                    let t = i
+                        .text
+                        .map(|t| text::render(&run, t, &locale, &i.bindings))
+                        .unwrap_or_default();
+                    println!("{}{mark} {}", "  ".repeat(i.depth + 1), t);
+                }
+            }
+        }
+        println!("What next?");
+        for (n, next) in view.next.iter().enumerate() {
+            let what = match next {
+                Next::Record { criterion, .. } => {
+                    let t = run
+                        .model
+                        .criterion(criterion)
+                        .map(|c| text::render(&run, &c.text, &locale, &[]))
+                        .unwrap_or_default();
+                    format!("record evidence `{criterion}`: {t}")
+                }
+                Next::Done { item, step } => {
+                    let t = view
+                        .step(step)
+                        .and_then(|s| s.item(item))
+                        .and_then(|i| i.text.map(|t| text::render(&run, t, &locale, &i.bindings)))
+                        .unwrap_or_default();
+                    format!("done `{item}`: {t}")
+                }
+                Next::Answer { decision, step } => {
+                    let t = view
+                        .step(step)
+                        .and_then(|s| s.items.iter().find(|i| &i.key == decision))
+                        .and_then(|i| i.text.map(|t| text::render(&run, t, &locale, &i.bindings)))
+                        .unwrap_or_default();
+                    format!("answer `{decision}`: {t}")
+                }
+                Next::Complete { step } => format!("complete step `{step}`"),
+            };
+            println!("  {}) {what}", n + 1);
+        }
+        println!("  u) undo the latest change   q) quit (the run is saved)");
+        let Some(choice) = ask("> ") else {
+            println!("\nleft; run the same command to resume");
+            return Ok(());
+        };
+        let choice = choice.trim();
+        if choice == "q" {
+            println!("left; run the same command to resume");
+            return Ok(());
+        }
+        let next = if choice == "u" {
+            None
+        } else {
+            match choice
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| view.next.get(n.wrapping_sub(1)))
+            {
+                Some(n) => Some(n.clone()),
+                None => {
+                    println!("choose a number from the list, `u` or `q`");
+                    continue;
+                }
+            }
+        };
+        drop(view);
+        drop(run);
+        let result = match next {
+            None => change(state, Some(file), now, &actor, |run| {
+                run.undo(now, &actor).map(|_| ())
+            }),
+            Some(Next::Done { item, .. }) => {
+                let Some(note) = ask("note (optional, Enter for none): ") else {
+                    return Ok(());
+                };
+                let note = Some(note).filter(|n| !n.trim().is_empty());
+                change(state, Some(file), now, &actor, |run| {
+                    run.done(std::slice::from_ref(&item), note, now, &actor)
+                        .map(|_| ())
+                })
+            }
+            Some(Next::Answer { decision, .. }) => {
+                let ty = opened
+                    .model
+                    .decisions
+                    .iter()
+                    .find(|d| d.id == crate::run::engine::base(&decision))
+                    .map(|d| value::describe_type(&opened.model, &d.ty))
+                    .unwrap_or_default();
+                let Some(answer) = ask(&format!("answer ({ty}): ")) else {
+                    return Ok(());
+                };
+                change(state, Some(file), now, &actor, |run| {
+                    run.answer(&decision, &answer, now, &actor).map(|_| ())
+                })
+            }
+            Some(Next::Record { criterion, .. }) => {
+                let Some(evidence) = ask("evidence (which note, what was written): ") else {
+                    return Ok(());
+                };
+                change(state, Some(file), now, &actor, |run| {
+                    run.record(&criterion, &evidence, now, &actor).map(|_| ())
+                })
+            }
+            Some(Next::Complete { step }) => change(state, Some(file), now, &actor, |run| {
+                run.complete(&step, now, &actor).map(|_| ())
+            }),
+        };
+        if let Err(f) = result {
+            // The run refused or the lock is held: say so and offer again.
+            print!("{}", f.text);
+            if f.code != super::run::EXIT_REFUSED && f.code != super::run::EXIT_LOCKED {
+                return Err(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Moving a run to a changed playbook: the plan says what the change means
+//! for this run (steps added, removed, renamed; evidence, answers and done
+//! items that no longer map; inputs to give again), and applying it
+//! appends a `migrate` event, keeping the whole old log.
+
+use super::engine::parse_inputs;
+use super::state::{Fault, Manifest, StateFile, fingerprint};
+use super::value;
+use crate::eval::Value;
+use crate::ir::Playbook;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub same: bool,
+    pub steps_added: Vec<String>,
+    pub steps_removed: Vec<String>,
+    /// Same id, another title: (id, old title, new title).
+    pub steps_renamed: Vec<(String, String, String)>,
+    pub items_added: Vec<String>,
+    pub items_removed: Vec<String>,
+    /// Events of the log whose ids the new playbook lacks.
+    pub unmapped: Vec<String>,
+    /// What stops the migration until it is given or fixed.
+    pub blocking: Vec<String>,
+    /// The run's inputs under the new playbook.
+    pub inputs: BTreeMap<String, Value>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.same
+    }
+
+    /// The changes, one line each, as the `migrate` event records them.
+    pub fn changes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(self.steps_added.iter().map(|s| format!("step `{s}` added")));
+        out.extend(
+            self.steps_removed
+                .iter()
+                .map(|s| format!("step `{s}` removed")),
+        );
+        out.extend(
+            self.steps_renamed
+                .iter()
+                .map(|(id, old, new)| format!("step `{id}` renamed from \"{old}\" to \"{new}\"")),
+        );
+        out.extend(self.items_added.iter().map(|s| format!("item `{s}` added")));
+        out.extend(
+            self.items_removed
+                .iter()
+                .map(|s| format!("item `{s}` removed")),
+        );
+        out.extend(self.unmapped.iter().cloned());
+        if out.is_empty() && !self.same {
+            out.push("texts or conditions changed; every step and item keeps its id".to_string());
+        }
+        out
+    }
+
+    /// The plan in words.
+    pub fn describe(&self) -> String {
+        if self.same {
+            return String::new();
+        }
+        let mut out = String::from("migration plan:\n");
+        for c in self.changes() {
+            out.push_str(&format!("  ~ {c}\n"));
+        }
+        for b in &self.blocking {
+            out.push_str(&format!("  ! {b}\n"));
+        }
+        out
+    }
+}
+
+/// What moving the run in `stored` to `new` means.
+pub fn plan(
+    stored: &StateFile,
+    text: &str,
+    new: &Playbook,
+    given: &[(String, String)],
+) -> Result<Plan, Fault> {
+    let _ = text;
+    let mut plan = Plan {
+        same: stored.fingerprint == fingerprint(new),
+        ..Plan::default()
+    };
+    if plan.same {
+        return Ok(plan);
+    }
+    let old = &stored.manifest;
+    let now = Manifest::of(new);
+    for s in &now.steps {
+        match old.steps.iter().find(|o| o.id == s.id) {
+            None => plan.steps_added.push(s.id.clone()),
+            Some(o) => {
+                if o.title != s.title {
+                    plan.steps_renamed
+                        .push((s.id.clone(), o.title.clone(), s.title.clone()));
+                }
+                plan.items_added.extend(
+                    s.items
+                        .iter()
+                        .filter(|i| !o.items.contains(i))
+                        .map(|i| i.to_string()),
+                );
+                plan.items_removed.extend(
+                    o.items
+                        .iter()
+                        .filter(|i| !s.items.contains(i))
+                        .map(|i| i.to_string()),
+                );
+            }
+        }
+    }
+    for o in &old.steps {
+        if !now.steps.iter().any(|s| s.id == o.id) {
+            plan.steps_removed.push(o.id.clone());
+        }
+    }
+    // Inputs: kept when the new playbook has them with a type their value
+    // fits; given again with --input otherwise.
+    let given_inputs = parse_inputs_partial(new, given, &mut plan.blocking);
+    for input in &new.inputs {
+        if let Some(v) = given_inputs.get(&input.id) {
+            plan.inputs.insert(input.id.clone(), v.clone());
+            continue;
+        }
+        match stored.input(&input.id) {
+            Some(raw) => match value::from_toml(new, &input.ty, raw) {
+                Ok(v) => {
+                    plan.inputs.insert(input.id.clone(), v);
+                }
+                Err(e) => plan.blocking.push(format!(
+                    "input `{}` changed type ({e}): give it with `--input {}=VALUE`",
+                    input.id, input.id
+                )),
+            },
+            None => plan.blocking.push(format!(
+                "input `{}` (type `{}`) is new: give it with `--input {}=VALUE`",
+                input.id, input.ty, input.id
+            )),
+        }
+    }
+    // Events that name what the new playbook lacks.
+    for (seq, kind, id) in stored.named() {
+        let base = super::engine::base(&id);
+        let exists = match kind {
+            "item" => new.steps.iter().any(|s| {
+                let mut found = false;
+                crate::ir::walk_items(&s.items, &mut |i| {
+                    if let crate::ir::Item::Do(d) = i {
+                        found |= d.id == base;
+                    }
+                });
+                found
+            }),
+            "decision" => new.decisions.iter().any(|d| d.id == base),
+            "criterion" => new.criterion(base).is_some(),
+            "step" => new.step(base).is_some(),
+            _ => true,
+        };
+        if !exists {
+            plan.unmapped.push(format!(
+                "event {seq} names {kind} `{id}`, which the playbook no longer has: it stays in the log and no longer counts"
+            ));
+        }
+    }
+    Ok(plan)
+}
+
+fn parse_inputs_partial(
+    model: &Playbook,
+    given: &[(String, String)],
+    blocking: &mut Vec<String>,
+) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (name, text) in given {
+        let one = [(name.clone(), text.clone())];
+        match parse_inputs(model, &one) {
+            Ok(v) => out.extend(v),
+            Err(errors) => {
+                // Only this input's problems: the others are reported as missing.
+                for e in errors {
+                    if !e.contains("is missing") {
+                        blocking.push(e);
+                    }
+                }
+                if let Some(i) = model.inputs.iter().find(|i| &i.id == name)
+                    && let Ok(v) = value::parse(model, &i.ty, text)
+                {
+                    out.insert(name.clone(), v);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,436 @@
+//! The audit document of a run, as Markdown or HTML: per step, who did what
+//! and when, the evidence of each gate, the answers given and the values
+//! computed; then the whole log.
+//!
+//! The document is built once as sections of paragraphs and tables, then
+//! rendered; every text from the playbook or the run is escaped for the
+//! target format. Output is a pure function of the run and the locale.
+
+use super::engine::{Applicability, ItemKind, ItemStatus, Run, StepStatus, View};
+use super::event::{Effect, Event, EventKind};
+use super::{text, value};
+use crate::ir::GateKind;
+
+/// One block of the document.
+enum Block {
+    Heading(u8, String),
+    Para(String),
+    /// Header row, then rows.
+    Table(Vec<&'static str>, Vec<Vec<String>>),
+}
+
+pub struct Report {
+    blocks: Vec<Block>,
+    title: String,
+}
+
+fn when(e: &Event) -> String {
+    e.time.to_string()
+}
+
+impl Report {
+    pub fn new(run: &Run<'_>, view: &View<'_>, name: &str, locale: &str) -> Report {
+        let m = run.model;
+        let event = |seq: u64| run.events.get(seq as usize - 1);
+        let by = |seq: u64| {
+            event(seq)
+                .map(|e| (e.actor.clone(), when(e)))
+                .unwrap_or_default()
+        };
+        let title = format!("Run report: {name}");
+        let mut blocks = vec![Block::Heading(1, title.clone())];
+        let playbook_title = m
+            .header
+            .title
+            .as_ref()
+            .map(|t| text::render(run, t, locale, &[]))
+            .unwrap_or_default();
+        let start = &run.events[0];
+        let last = run.events.last().unwrap_or(start);
+        blocks.push(Block::Table(
+            vec!["", ""],
+            vec![
+                vec!["Playbook".into(), format!("{} ({})", playbook_title, m.id)],
+                vec!["Run".into(), name.to_string()],
+                vec![
+                    "Status".into(),
+                    if view.complete {
+                        "complete".to_string()
+                    } else {
+                        "in progress".to_string()
+                    },
+                ],
+                vec!["Progress".into(), format!("{}/{}", view.done, view.total)],
+                vec![
+                    "Started".into(),
+                    format!("{} by {}", when(start), start.actor),
+                ],
+                vec![
+                    "Last change".into(),
+                    format!("{} by {} (event {})", when(last), last.actor, last.seq),
+                ],
+                vec![
+                    "Next action date".into(),
+                    run.next_action_date()
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "not set".to_string()),
+                ],
+            ],
+        ));
+
+        blocks.push(Block::Heading(2, "Inputs".into()));
+        blocks.push(Block::Table(
+            vec!["Input", "Value"],
+            m.inputs
+                .iter()
+                .map(|i| {
+                    let label = i
+                        .label
+                        .as_ref()
+                        .map(|l| text::render(run, l, locale, &[]))
+                        .unwrap_or_else(|| i.id.clone());
+                    vec![
+                        format!("{label} ({})", i.id),
+                        run.inputs.get(&i.id).map(value::show).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ));
+
+        blocks.push(Block::Heading(2, "Computed values".into()));
+        let mut computed: Vec<Vec<String>> = run
+            .lets()
+            .iter()
+            .map(|(k, v)| {
+                vec![
+                    format!("definition {k}"),
+                    value::show(v),
+                    format!("at the start, {}", when(start)),
+                ]
+            })
+            .collect();
+        for e in run.effective_events() {
+            if let EventKind::Done { effects, .. } = &e.kind {
+                for effect in effects {
+                    let row = match effect {
+                        Effect::Set { item, field, value } => Some(vec![
+                            format!("field {field}, set by {item}"),
+                            value::show(value),
+                            format!("{} by {}", when(e), e.actor),
+                        ]),
+                        Effect::Request {
+                            item,
+                            role,
+                            field: Some((field, value)),
+                        } => Some(vec![
+                            format!("field {field}, requested from {role} by {item}"),
+                            value::show(value),
+                            format!("{} by {}", when(e), e.actor),
+                        ]),
+                        _ => None,
+                    };
+                    computed.extend(row);
+                }
+            }
+        }
+        blocks.push(Block::Table(vec!["Value", "Result", "Computed"], computed));
+
+        if !view.tasks.is_empty() {
+            blocks.push(Block::Heading(2, "Mandatory tasks".into()));
+            blocks.push(Block::Table(
+                vec!["Task", "Completed"],
+                view.tasks
+                    .iter()
+                    .map(|(n, _)| {
+                        let name = m
+                            .task(*n)
+                            .map(|t| text::render(run, &t.name, locale, &[]))
+                            .unwrap_or_default();
+                        let done = run
+                            .state
+                            .tasks
+                            .get(n)
+                            .and_then(|s| s.last())
+                            .map(|seq| {
+                                let (a, t) = by(*seq);
+                                format!("{t} by {a}")
+                            })
+                            .unwrap_or_else(|| "no".to_string());
+                        vec![format!("{n} {name}"), done]
+                    })
+                    .collect(),
+            ));
+        }
+
+        blocks.push(Block::Heading(2, "Steps".into()));
+        for s in &view.steps {
+            blocks.push(Block::Heading(
+                3,
+                format!(
+                    "{} ({}): {}",
+                    text::render(run, &s.step.title, locale, &[]),
+                    s.step.id,
+                    s.status.as_str()
+                ),
+            ));
+            if let Some(why) = &s.skipped_because {
+                blocks.push(Block::Para(format!("Skipped: {why}.")));
+                continue;
+            }
+            if s.status == StepStatus::Done
+                && let Some(seq) = run.state.completed.get(&s.step.id)
+            {
+                let (a, t) = by(*seq);
+                blocks.push(Block::Para(format!("Completed {t} by {a}.")));
+            }
+            let gates: Vec<Vec<String>> = s
+                .entry
+                .iter()
+                .chain(&s.exit)
+                .filter(|g| g.applies != Applicability::No)
+                .map(|g| {
+                    let c = m.criterion(&g.criterion);
+                    let kind = match g.kind {
+                        GateKind::Entry => "entry",
+                        GateKind::Exit => "exit",
+                    };
+                    let note = c
+                        .and_then(|c| m.notes.iter().find(|n| n.id == c.note))
+                        .map(|n| text::render(run, &n.label, locale, &[]))
+                        .unwrap_or_default();
+                    let recorded = run.state.recorded.get(&g.criterion).and_then(|v| v.last());
+                    let (evidence, who) = match recorded {
+                        Some((evidence, seq)) => {
+                            let (a, t) = by(*seq);
+                            (evidence.clone(), format!("{t} by {a}"))
+                        }
+                        None => ("not recorded".to_string(), String::new()),
+                    };
+                    vec![
+                        format!("{kind} {}", g.criterion),
+                        c.map(|c| text::render(run, &c.text, locale, &[]))
+                            .unwrap_or_default(),
+                        note,
+                        evidence,
+                        who,
+                    ]
+                })
+                .collect();
+            if !gates.is_empty() {
+                blocks.push(Block::Table(
+                    vec!["Criterion", "Requirement", "Note", "Evidence", "Recorded"],
+                    gates,
+                ));
+            }
+            let mut items = Vec::new();
+            for i in &s.items {
+                if !matches!(i.kind, ItemKind::Do | ItemKind::Ask) {
+                    continue;
+                }
+                let text = i
+                    .text
+                    .map(|t| text::render(run, t, locale, &i.bindings))
+                    .unwrap_or_default();
+                let (state, who, note) = match &i.status {
+                    ItemStatus::Done => {
+                        let seq = run.state.done.get(&i.key).copied().unwrap_or(0);
+                        let (a, t) = by(seq);
+                        let note = event(seq)
+                            .and_then(|e| match &e.kind {
+                                EventKind::Done { note, .. } => note.clone(),
+                                _ => None,
+                            })
+                            .unwrap_or_default();
+                        ("done".to_string(), format!("{t} by {a}"), note)
+                    }
+                    ItemStatus::Skipped(reason) => {
+                        let seq = run.state.skipped.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
+                        let (a, t) = by(seq);
+                        ("skipped".to_string(), format!("{t} by {a}"), reason.clone())
+                    }
+                    ItemStatus::Answered(v) => {
+                        let seq = run.state.answers.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
+                        let (a, t) = by(seq);
+                        (
+                            format!("answered: {}", value::show(v)),
+                            format!("{t} by {a}"),
+                            String::new(),
+                        )
+                    }
+                    _ => ("open".to_string(), String::new(), String::new()),
+                };
+                items.push(vec![i.key.clone(), text, state, who, note]);
+            }
+            if !items.is_empty() {
+                blocks.push(Block::Table(
+                    vec!["Item", "Instruction or question", "State", "When", "Note"],
+                    items,
+                ));
+            }
+        }
+
+        blocks.push(Block::Heading(2, "Log".into()));
+        blocks.push(Block::Table(
+            vec!["#", "Time", "Actor", "Event"],
+            run.events
+                .iter()
+                .map(|e| vec![e.seq.to_string(), when(e), e.actor.clone(), describe(e)])
+                .collect(),
+        ));
+        if !run.state.unmapped.is_empty() {
+            blocks.push(Block::Para(format!(
+                "Events that name what the playbook no longer has since a migration, kept in \
+                 the log and left out of the state: {}.",
+                run.state
+                    .unmapped
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Report { blocks, title }
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        for b in &self.blocks {
+            match b {
+                Block::Heading(level, t) => {
+                    out.push_str(&format!("{} {}\n\n", "#".repeat(*level as usize), md(t)))
+                }
+                Block::Para(t) => out.push_str(&format!("{}\n\n", md(t))),
+                Block::Table(head, rows) => {
+                    if rows.is_empty() {
+                        out.push_str("None.\n\n");
+                        continue;
+                    }
+                    out.push_str(&format!(
+                        "| {} |\n",
+                        head.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | ")
+                    ));
+                    out.push_str(&format!("|{}\n", " --- |".repeat(head.len())));
+                    for r in rows {
+                        out.push_str(&format!(
+                            "| {} |\n",
+                            r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
+                        ));
+                    }
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    pub fn html(&self) -> String {
+        let mut out = format!(
+            "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+             <style>body{{font-family:sans-serif;max-width:70em;margin:auto}}\
+             table{{border-collapse:collapse;margin-bottom:1em}}\
+             td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}</style>\n\
+             </head>\n<body>\n",
+            html(&self.title)
+        );
+        for b in &self.blocks {
+            match b {
+                Block::Heading(level, t) => {
+                    out.push_str(&format!("<h{level}>{}</h{level}>\n", html(t)))
+                }
+                Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", html(t))),
+                Block::Table(head, rows) => {
+                    if rows.is_empty() {
+                        out.push_str("<p>None.</p>\n");
+                        continue;
+                    }
+                    out.push_str("<table>\n");
+                    if head.iter().any(|h| !h.is_empty()) {
+                        out.push_str("<tr>");
+                        for h in head {
+                            out.push_str(&format!("<th>{}</th>", html(h)));
+                        }
+                        out.push_str("</tr>\n");
+                    }
+                    for r in rows {
+                        out.push_str("<tr>");
+                        for c in r {
+                            out.push_str(&format!("<td>{}</td>", html(c)));
+                        }
+                        out.push_str("</tr>\n");
+                    }
+                    out.push_str("</table>\n");
+                }
+            }
+        }
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+}
+
+fn describe(e: &Event) -> String {
+    match &e.kind {
+        EventKind::Start { .. } => "start".to_string(),
+        EventKind::Done { items, note, .. } => {
+            let mut s = format!("done {}", items.join(", "));
+            if let Some(n) = note {
+                s.push_str(&format!(" (note: {n})"));
+            }
+            s
+        }
+        EventKind::Answer { decision, value } => {
+            format!("answer {decision} = {}", value::show(value))
+        }
+        EventKind::Record {
+            criterion,
+            evidence,
+        } => format!("record {criterion}: {evidence}"),
+        EventKind::Complete { step } => format!("complete {step}"),
+        EventKind::Skip { item, reason } => format!("skip {item} ({reason})"),
+        EventKind::Undo { undoes } => format!("undo event {undoes}"),
+        EventKind::Migrate { changes, .. } => format!("migrate: {}", changes.join("; ")),
+    }
+}
+
+/// Text for a Markdown paragraph or table cell: Markdown punctuation and
+/// HTML are escaped, line breaks become `<br>`.
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let lines: Vec<&str> = s.lines().collect();
+    for (n, line) in lines.iter().enumerate() {
+        if n > 0 {
+            out.push_str("<br>");
+        }
+        for c in line.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if c.is_control() => out.push(' '),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// Text for HTML content or an attribute value.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("<br>"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

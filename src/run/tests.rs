@@ -1,0 +1,504 @@
+//! Unit tests of the run core on small in-memory playbooks.
+
+use super::engine::{Blocker, ItemKind, ItemStatus, Now, Run, StepStatus, parse_inputs};
+use super::event::{Effect, EventKind};
+use crate::eval::Value;
+use crate::ir::Playbook;
+
+const CLOSE: &str = r#"
+playbook close {
+  title "Close"
+  role fm "FastTrack Manager"
+  role assignment-team "Assignment team"
+  note ftop "FTOP"
+  service exchange "Exchange Online"
+  service teams "Microsoft Teams"
+  enum region "Region" { americas apj emea }
+  enum queue "Queue" { q-americas q-apj q-emea }
+  field next-action-date: date "Next action date"
+  field tenant-queue: queue "Queue"
+  input region: region "Region"
+  input known: bool "Known"
+  input services: set of service "Services"
+  let queue-of: queue = match region { americas => q-americas, apj => q-apj, emea => q-emea }
+  task 7 "Done" mandatory owner fm
+
+  step prepare "Prepare" {
+    owner fm
+    entry ready "The customer is ready" in ftop
+    do think "Think."
+    if known {
+      do email "Email the team."
+    } else {
+      do note-down "Note that no team is known."
+    }
+    do extra "Something optional." optional
+    exit prepared "Prepared" in ftop
+  }
+
+  step teams-only "Teams" {
+    owner fm
+    applies to teams
+    after prepare
+    do teams-thing "Teams."
+  }
+
+  step conduct "Conduct" {
+    owner fm
+    with assignment-team
+    after prepare
+    for each workload in services {
+      do review "Review {workload}."
+    }
+    do ask-more "Ask." {
+      ask more: bool "More?"
+      if more {
+        do demo "Demo."
+      }
+    }
+    do set-date "Set the date." {
+      set next-action-date = december 31 of (year of today + 1)
+    }
+    do move "Move." {
+      request assignment-team to set tenant-queue = queue-of
+      complete task 7
+    }
+    exit listed "Listed" in ftop when more
+  }
+}
+"#;
+
+fn model() -> Playbook {
+    let c = crate::compile_str("close.playbook", CLOSE);
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
+    c.model.unwrap_or_else(|| panic!("compiles: {errors:?}"))
+}
+
+fn now(day: &str) -> Now {
+    let today: jiff::civil::Date = day.parse().expect("a date");
+    Now {
+        time: jiff::tz::TimeZone::UTC
+            .to_timestamp(today.to_datetime(jiff::civil::Time::midnight()))
+            .expect("a time"),
+        today,
+    }
+}
+
+fn inputs(m: &Playbook, given: &[(&str, &str)]) -> std::collections::BTreeMap<String, Value> {
+    let given: Vec<(String, String)> = given
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    parse_inputs(m, &given).expect("valid inputs")
+}
+
+fn started<'m>(m: &'m Playbook, given: &[(&str, &str)]) -> Run<'m> {
+    Run::start(m, inputs(m, given), now("2026-11-24"), "ana").expect("starts")
+}
+
+const EMEA_BOTH: &[(&str, &str)] = &[
+    ("region", "emea"),
+    ("known", "true"),
+    ("services", "exchange,teams"),
+];
+
+#[test]
+fn missing_and_ill_typed_inputs_are_all_named() {
+    let m = model();
+    let given = vec![
+        ("region".to_string(), "mars".to_string()),
+        ("colour".to_string(), "red".to_string()),
+    ];
+    let errors = parse_inputs(&m, &given).expect_err("refused");
+    let text = errors.join("\n");
+    assert!(text.contains("`mars` is not a valid `region`"), "{text}");
+    assert!(text.contains("`colour` is not an input"), "{text}");
+    assert!(
+        text.contains("input `known` (type `bool`) is missing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("input `services` (type `set of service`) is missing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn entry_criteria_block_the_first_step_until_recorded() {
+    let m = model();
+    let mut run = started(&m, EMEA_BOTH);
+    let view = run.view(now("2026-11-24").today);
+    let prepare = view.step("prepare").expect("prepare");
+    assert_eq!(prepare.status, StepStatus::Blocked);
+    assert_eq!(prepare.blockers, vec![Blocker::Evidence("ready".into())]);
+    let conduct = view.step("conduct").expect("conduct");
+    assert_eq!(conduct.blockers, vec![Blocker::Step("prepare".into())]);
+    let err = run
+        .done(&["think".into()], None, now("2026-11-24"), "ana")
+        .expect_err("blocked");
+    assert!(err.to_string().contains("blocked"), "{err}");
+    run.record("ready", "FTOP shows RFA", now("2026-11-24"), "ana")
+        .expect("recorded");
+    let view = run.view(now("2026-11-24").today);
+    assert_eq!(view.step("prepare").expect("p").status, StepStatus::Ready);
+    run.done(&["think".into()], None, now("2026-11-24"), "ana")
+        .expect("done");
+    let view = run.view(now("2026-11-24").today);
+    assert_eq!(view.step("prepare").expect("p").status, StepStatus::Active);
+}
+
+#[test]
+fn conditional_items_follow_the_inputs() {
+    let m = model();
+    for (known, present, absent) in [
+        ("true", "email", "note-down"),
+        ("false", "note-down", "email"),
+    ] {
+        let run = started(
+            &m,
+            &[("region", "apj"), ("known", known), ("services", "teams")],
+        );
+        let view = run.view(now("2026-11-24").today);
+        let prepare = view.step("prepare").expect("prepare");
+        assert!(
+            prepare.item(present).is_some(),
+            "{present} when known={known}"
+        );
+        assert!(
+            prepare.item(absent).is_none(),
+            "{absent} when known={known}"
+        );
+    }
+}
+
+#[test]
+fn steps_for_other_services_are_skipped() {
+    let m = model();
+    let run = started(
+        &m,
+        &[
+            ("region", "apj"),
+            ("known", "true"),
+            ("services", "exchange"),
+        ],
+    );
+    let view = run.view(now("2026-11-24").today);
+    assert_eq!(
+        view.step("teams-only").expect("teams").status,
+        StepStatus::Skipped
+    );
+}
+
+fn finish_prepare(run: &mut Run<'_>) {
+    let t = now("2026-11-24");
+    run.record("ready", "FTOP shows RFA", t, "ana")
+        .expect("ready");
+    run.done(&["think".into(), "email".into()], None, t, "ana")
+        .expect("done");
+    run.record("prepared", "written", t, "ana")
+        .expect("prepared");
+    run.complete("prepare", t, "ana").expect("complete");
+}
+
+#[test]
+fn for_each_is_expanded_and_what_follows_waits_for_the_last_element() {
+    let m = model();
+    let mut run = started(&m, EMEA_BOTH);
+    finish_prepare(&mut run);
+    let t = now("2026-11-25");
+    let view = run.view(t.today);
+    let conduct = view.step("conduct").expect("conduct");
+    let reviews: Vec<&str> = conduct
+        .items
+        .iter()
+        .filter(|i| i.id == "review")
+        .map(|i| i.key.as_str())
+        .collect();
+    assert_eq!(reviews, ["review:exchange", "review:teams"]);
+    let set_date = conduct.item("set-date").expect("set-date");
+    assert_eq!(set_date.blockers, vec![Blocker::Loop("workload".into())]);
+    let err = run
+        .done(&["review".into()], None, t, "ana")
+        .expect_err("needs an element");
+    assert!(
+        err.help
+            .as_deref()
+            .unwrap_or("")
+            .contains("review:exchange"),
+        "{err:?}"
+    );
+    run.done(&["review:exchange".into()], None, t, "ana")
+        .expect("one");
+    assert!(run.done(&["set-date".into()], None, t, "ana").is_err());
+    run.done(&["review:teams".into()], None, t, "ana")
+        .expect("two");
+    run.done(&["set-date".into()], None, t, "ana")
+        .expect("after the last element");
+}
+
+#[test]
+fn actions_are_computed_when_done_and_recorded() {
+    let m = model();
+    let mut run = started(&m, EMEA_BOTH);
+    finish_prepare(&mut run);
+    let t = now("2026-11-25");
+    run.done(
+        &["review:exchange".into(), "review:teams".into()],
+        None,
+        t,
+        "ana",
+    )
+    .expect("reviews");
+    let event = run
+        .done(&["set-date".into(), "move".into()], None, t, "bo")
+        .expect("done")
+        .clone();
+    let EventKind::Done { effects, .. } = &event.kind else {
+        panic!("a done event")
+    };
+    assert!(effects.contains(&Effect::Set {
+        item: "set-date".into(),
+        field: "next-action-date".into(),
+        value: Value::Date("2027-12-31".parse().expect("date")),
+    }));
+    assert!(effects.contains(&Effect::Request {
+        item: "move".into(),
+        role: "assignment-team".into(),
+        field: Some(("tenant-queue".into(), Value::Enum("q-emea".into()))),
+    }));
+    assert_eq!(event.actor, "bo");
+    assert_eq!(
+        run.next_action_date(),
+        Some("2027-12-31".parse().expect("date"))
+    );
+    let view = run.view(t.today);
+    assert_eq!(view.tasks, vec![(7, true)]);
+}
+
+#[test]
+fn complete_lists_what_is_missing_and_decisions_open_branches() {
+    let m = model();
+    let mut run = started(&m, EMEA_BOTH);
+    finish_prepare(&mut run);
+    let t = now("2026-11-25");
+    let err = run.complete("conduct", t, "ana").expect_err("refused");
+    let missing = err.missing.join("\n");
+    assert!(missing.contains("item `review:exchange`"), "{missing}");
+    assert!(missing.contains("answer to decision `more`"), "{missing}");
+    assert!(missing.contains("exit criterion `listed`"), "{missing}");
+    let err = run
+        .answer("more", "true", t, "ana")
+        .expect_err("after the loop");
+    assert_eq!(
+        err.missing,
+        ["not every `workload` of the loop is finished"]
+    );
+    run.done(
+        &["review:exchange".into(), "review:teams".into()],
+        None,
+        t,
+        "ana",
+    )
+    .expect("reviews");
+    run.answer("more", "yes", t, "ana").expect_err("not a bool");
+    run.answer("more", "true", t, "ana").expect("answered");
+    let view = run.view(t.today);
+    let conduct = view.step("conduct").expect("conduct");
+    assert!(conduct.item("demo").is_some());
+    assert_eq!(
+        conduct.item("ask-more").expect("group").kind,
+        ItemKind::Group
+    );
+    run.done(
+        &["demo".into(), "set-date".into(), "move".into()],
+        None,
+        t,
+        "ana",
+    )
+    .expect("done");
+    let err = run.complete("conduct", t, "ana").expect_err("evidence");
+    assert_eq!(err.missing, ["evidence for exit criterion `listed`"]);
+    run.record("listed", "listed in FTOP", t, "ana")
+        .expect("recorded");
+    run.complete("conduct", t, "ana").expect("complete");
+    assert!(!run.view(t.today).complete, "teams-only is not done");
+    run.done(&["teams-thing".into()], None, t, "ana")
+        .expect("teams");
+    run.complete("teams-only", t, "ana").expect("complete");
+    let view = run.view(t.today);
+    assert!(view.complete);
+    assert_eq!(view.done, view.total);
+}
+
+#[test]
+fn undo_takes_back_the_latest_change_and_skip_is_for_optional_items() {
+    let m = model();
+    let mut run = started(&m, EMEA_BOTH);
+    let t = now("2026-11-24");
+    run.record("ready", "FTOP", t, "ana").expect("ready");
+    run.done(&["think".into()], None, t, "ana").expect("done");
+    assert!(run.skip("think", "no", t, "ana").is_err());
+    run.skip("extra", "not needed", t, "ana").expect("skipped");
+    run.undo(t, "ana").expect("undo skip");
+    run.undo(t, "ana").expect("undo done");
+    let view = run.view(t.today);
+    let prepare = view.step("prepare").expect("prepare");
+    assert_eq!(
+        prepare.item("think").expect("think").status,
+        ItemStatus::Open
+    );
+    assert_eq!(
+        prepare.item("extra").expect("extra").status,
+        ItemStatus::Open
+    );
+    run.undo(t, "ana").expect("undo record");
+    assert!(run.undo(t, "ana").is_err(), "the start cannot be undone");
+    // The log keeps everything: start, 3 changes, 3 undos.
+    assert_eq!(run.events.len(), 7);
+    // Replaying the log gives the same state.
+    let replayed = Run::replay(&m, run.inputs.clone(), run.events.clone()).expect("replays");
+    assert_eq!(replayed.state.done, run.state.done);
+    assert_eq!(replayed.state.recorded, run.state.recorded);
+    assert!(replayed.state.recorded.is_empty());
+}
+
+#[test]
+fn requires_refuses_a_run_it_does_not_apply_to() {
+    let text = CLOSE.replace(
+        "task 7 \"Done\"",
+        "requires region != americas\n  task 7 \"Done\"",
+    );
+    let c = crate::compile_str("close.playbook", &text);
+    let m = c
+        .model
+        .unwrap_or_else(|| panic!("compiles: {:?}", c.diagnostics));
+    let err = Run::start(
+        &m,
+        inputs(
+            &m,
+            &[("region", "americas"), ("known", "false"), ("services", "")],
+        ),
+        now("2026-11-24"),
+        "ana",
+    )
+    .expect_err("refused");
+    assert!(err.message.contains("does not apply"), "{err}");
+}
+
+mod state_file {
+    use super::*;
+    use crate::run::state::StateFile;
+
+    fn sample<'m>(m: &'m Playbook) -> (Run<'m>, StateFile) {
+        let mut run = started(m, EMEA_BOTH);
+        let mut file =
+            StateFile::create(&run, "contoso", "close.playbook", "0123abcd").expect("file");
+        let t = now("2026-11-24");
+        run.record("ready", "FTOP shows \"RFA\"\nsecond line", t, "ana")
+            .expect("ready");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        run.done(
+            &["think".into(), "email".into()],
+            Some("ok".into()),
+            t,
+            "ana",
+        )
+        .expect("done");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        run.undo(t, "bo").expect("undo");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        (run, file)
+    }
+
+    #[test]
+    fn a_written_file_reads_back_as_the_same_run() {
+        let m = model();
+        let (run, file) = sample(&m);
+        let text = file.to_text().expect("text");
+        let read = StateFile::parse(&text).expect("parses");
+        assert_eq!(read.serial, 4);
+        assert_eq!(read.lineage, "0123abcd");
+        let again = read.run(&m).expect("replays");
+        assert_eq!(again.events, run.events);
+        assert_eq!(again.state.recorded, run.state.recorded);
+        assert_eq!(again.inputs, run.inputs);
+        // Appending keeps the old log byte for byte.
+        assert_eq!(read.to_text().expect("text"), text);
+    }
+
+    #[test]
+    fn the_log_scanner_reads_what_the_toml_parser_reads() {
+        let m = model();
+        let (mut run, mut file) = sample(&m);
+        let t = now("2026-11-25");
+        // Values of every kind: quotes, backslashes, non-ASCII, dates, sets.
+        run.record("ready", "it's \"quoted\" \\ and 中文 \u{7}", t, "o'brien")
+            .expect("record");
+        file.append(run.events.last().expect("event"))
+            .expect("append");
+        let text = file.to_text().expect("text");
+        let fast = StateFile::parse_with(&text, true).expect("scanned");
+        let slow = StateFile::parse_with(&text, false).expect("parsed");
+        assert_eq!(
+            fast.run(&m).expect("replays").events,
+            slow.run(&m).expect("replays").events
+        );
+        assert_eq!(fast.to_text().expect("text"), slow.to_text().expect("text"));
+    }
+
+    #[test]
+    fn faults_point_at_their_line() {
+        let m = model();
+        let (_, file) = sample(&m);
+        let text = file.to_text().expect("text");
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                text.replace("seq = 3", "seq = 7"),
+                "out of sequence",
+                "seq = 7",
+            ),
+            (
+                text.replace("serial = 4", "serial = 5"),
+                "the serial is 5",
+                "5",
+            ),
+            (
+                text.replace("schema = 1", "schema = 9"),
+                "schema version 9",
+                "9",
+            ),
+            (
+                text.replacen("event = \"done\"", "event = \"dance\"", 1),
+                "not an event",
+                "event = \"dance\"",
+            ),
+            (
+                text.replace("undoes = 3", "undoes = 2"),
+                "not the latest event in effect",
+                "undoes = 2",
+            ),
+            (text[..text.len() - 40].to_string(), "", ""),
+        ];
+        for (broken, message, at) in cases {
+            let fault = StateFile::parse(&broken)
+                .and_then(|f| f.run(&m).map(|_| ()))
+                .expect_err("refused");
+            assert!(fault.message.contains(message), "{fault:?}");
+            if !at.is_empty() {
+                assert!(
+                    broken[fault.span.clone()].contains(at),
+                    "{:?} should point at {at:?}",
+                    &broken[fault.span.clone()]
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! State files on disk: the one place where runs touch the file system.
+//!
+//! - **Atomic replace.** A change writes the whole file to a temporary file
+//!   in the same folder, flushes it (`sync_all`), renames it over the state
+//!   file and flushes the folder, so a crash at any instant leaves the old
+//!   file or the new one, never a torn one.
+//! - **One writer at a time.** A writer holds an exclusive lock
+//!   (`File::try_lock`) on `STATE.lock` beside the state file, and writes
+//!   into it who holds it and since when. A second writer does not wait: it
+//!   gets [`StoreError::Locked`] naming the holder. The kernel releases the
+//!   lock when its holder exits, even when it is killed.
+//! - A new run never replaces an existing file (`persist_noclobber`).
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// Why a state file could not be read, locked or written.
+#[derive(Debug)]
+pub enum StoreError {
+    /// Another writer holds the lock.
+    Locked { lock: PathBuf, holder: String },
+    /// A new run's file exists already.
+    Exists(PathBuf),
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Locked { lock, holder } => write!(
+                f,
+                "the run is being changed by another writer: {holder} (lock file `{}`); \
+                 try again once it is done",
+                lock.display()
+            ),
+            StoreError::Exists(path) => write!(
+                f,
+                "`{}` exists already: a new run never overwrites a state file",
+                path.display()
+            ),
+            StoreError::Io { path, error } => {
+                write!(f, "cannot use `{}`: {error}", path.display())
+            }
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |error| StoreError::Io {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// The lock file of a state file: `contoso.run.toml.lock`.
+pub fn lock_path(state: &Path) -> PathBuf {
+    let mut name = state.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    state.with_file_name(name)
+}
+
+/// The exclusive right to change a state file, until dropped.
+#[derive(Debug)]
+pub struct Lock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Takes the lock of `state`, or says who holds it. Never waits.
+    pub fn acquire(state: &Path, actor: &str, since: jiff::Timestamp) -> Result<Lock, StoreError> {
+        let path = lock_path(state);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(StoreError::Locked {
+                    holder: describe_holder(&holder),
+                    lock: path,
+                });
+            }
+            Err(std::fs::TryLockError::Error(error)) => return Err(StoreError::Io { path, error }),
+        }
+        let record = format!(
+            "holder = {:?}\npid = {}\nsince = \"{since}\"\n",
+            actor,
+            std::process::id()
+        );
+        file.set_len(0).map_err(io(&path))?;
+        file.rewind().map_err(io(&path))?;
+        file.write_all(record.as_bytes()).map_err(io(&path))?;
+        remove_stale_temporaries(state);
+        Ok(Lock { file, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
+/// `ana (process 4711) since 2026-11-24T10:00:00Z`, from the lock file.
+fn describe_holder(text: &str) -> String {
+    let field = |key: &str| {
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+        })
+    };
+    match (field("holder"), field("pid"), field("since")) {
+        (Some(h), Some(p), Some(s)) => format!("`{h}` (process {p}) since {s}"),
+        _ => "a process that has not yet said who it is".to_string(),
+    }
+}
+
+/// The prefix of this state file's temporary files.
+fn temp_prefix(state: &Path) -> String {
+    format!(
+        ".{}.",
+        state.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
+
+/// Removes what a writer killed mid-write left behind. Called under the lock.
+fn remove_stale_temporaries(state: &Path) {
+    let prefix = temp_prefix(state);
+    let Ok(entries) = std::fs::read_dir(folder(state)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn folder(state: &Path) -> &Path {
+    match state.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Reads a state file.
+pub fn read(state: &Path) -> Result<String, StoreError> {
+    std::fs::read_to_string(state).map_err(io(state))
+}
+
+/// Writes a temporary file beside `state`, flushed to disk.
+fn temporary(state: &Path, text: &str) -> Result<tempfile::NamedTempFile, StoreError> {
+    let dir = folder(state);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(state))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io(dir))?;
+    tmp.write_all(text.as_bytes()).map_err(io(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io(state))?;
+    Ok(tmp)
+}
+
+fn sync_folder(state: &Path) -> Result<(), StoreError> {
+    let dir = folder(state);
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// Replaces the state file with `text`, atomically. The caller holds the lock.
+pub fn replace(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+    let tmp = temporary(state, text)?;
+    tmp.persist(state).map_err(|e| StoreError::Io {
+        path: state.to_path_buf(),
+        error: e.error,
+    })?;
+    sync_folder(state)
+}
+
+/// Creates a new state file; fails if one exists. The caller holds the lock.
+pub fn create(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+    if state.exists() {
+        return Err(StoreError::Exists(state.to_path_buf()));
+    }
+    let tmp = temporary(state, text)?;
+    tmp.persist_noclobber(state).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            StoreError::Exists(state.to_path_buf())
+        } else {
+            StoreError::Io {
+                path: state.to_path_buf(),
+                error: e.error,
+            }
+        }
+    })?;
+    sync_folder(state)
+}
+
+/// A new lineage id: 128 bits from the standard library's random hasher
+/// keys, the time and the process id, as hex.
+pub fn new_lineage() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    for round in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(round);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+        );
+        h.write_u32(std::process::id());
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
