@@ -21,14 +21,14 @@
 
 mod layout;
 mod script;
-mod source;
 mod text;
 mod write;
 
 use crate::check::{Analysis, Guard};
 use crate::ir::{Expr, ExprKind, Item, Playbook, Type};
 use script::{Translator, variable};
-use source::source;
+// Expressions in labels and documentation, as the author writes them.
+use crate::export::expr::show as source;
 use std::collections::BTreeMap;
 use text::{Texts, fill};
 

@@ -287,7 +287,7 @@ impl Script<'_, '_, '_> {
         match &e.kind {
             ExprKind::Bool { value } => Js::boolean(value.to_string()),
             ExprKind::Int { value } => Js::plain(value.to_string()),
-            ExprKind::Percent { hundredths } => Js::plain(super::source::percent(*hundredths)),
+            ExprKind::Percent { hundredths } => Js::plain(percent(*hundredths)),
             ExprKind::Date { value } => Js::plain(json(&value.to_string())),
             ExprKind::Duration { amount, unit } => Js::plain(duration(*amount, *unit)),
             ExprKind::Text { value } => Js::plain(json(value)),
@@ -693,4 +693,18 @@ fn duration(amount: i64, unit: DurationUnit) -> String {
         DurationUnit::Years => "years",
     };
     format!("[{amount}, \"{unit}\"]")
+}
+
+/// `hundredths` of a percent as a JavaScript number: `1250` as `12.5`.
+fn percent(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let h = hundredths.unsigned_abs();
+    let (whole, fraction) = (h / 100, h % 100);
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else if fraction % 10 == 0 {
+        format!("{sign}{whole}.{}", fraction / 10)
+    } else {
+        format!("{sign}{whole}.{fraction:02}")
+    }
 }

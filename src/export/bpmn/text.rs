@@ -2,7 +2,7 @@
 //! their placeholders filled in, the few words the export adds itself, and
 //! the documentation of steps and loops (checklist, gates, actions).
 
-use super::source::source;
+use crate::export::expr::show as source;
 use crate::ir::{Action, Gate, Item, Playbook, Step};
 use std::collections::BTreeSet;
 
