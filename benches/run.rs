@@ -7,10 +7,13 @@
 //! p99 and maximum of 500 timed state changes of each kind.
 //!
 //! A *state change* is what `playbook run record` does once the playbook is
-//! compiled: take the lock, read and parse the state file, replay its log,
-//! check the command against the run's view, append the event, and replace
-//! the file atomically (temporary file, `sync_all`, rename, fsync of the
-//! folder). The same without the lock and the disk is measured too.
+//! compiled: take the lock, read the state file, resume the run from its
+//! sealed `[state]` table (checking the seal against the log's text),
+//! check the command against the run's view, append the event, seal a new
+//! table, and replace the file atomically (temporary file, `sync_all`,
+//! rename, fsync of the folder). The same without the lock and the disk is
+//! measured too, and so is `undo`, the one change that reads and replays
+//! the whole log.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use playbook::run::engine::{Now, Run, parse_inputs};
@@ -19,6 +22,10 @@ use playbook::run_store::{self, Lock};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+// The allocator of the `playbook` binary, so that the figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn model() -> playbook::ir::Playbook {
     playbook::compile(
@@ -70,18 +77,45 @@ fn state_text(model: &playbook::ir::Playbook, events: usize) -> String {
         file.append(run.events.last().expect("an event"))
             .expect("append");
     }
+    file.seal(&run);
     file.to_text().expect("text")
 }
 
-/// One state change in memory: parse, replay, check, append, serialise.
+/// One state change in memory, as `playbook run record` makes it: read
+/// the file through its snapshot, check, append, seal, serialise.
 fn change_in_memory(model: &playbook::ir::Playbook, text: &str) -> String {
-    let mut file = StateFile::parse(text).expect("parses");
-    let mut run = file.run(model).expect("replays");
+    let mut file = StateFile::parse_sealed(text).expect("parses");
+    assert!(file.is_sealed_read(), "the snapshot is trusted");
+    let mut run = file.run(model).expect("resumes");
     run.record("milestone-documented", "TE note", now(), "bench")
         .expect("record");
     file.append(run.events.last().expect("an event"))
         .expect("append");
+    file.seal(&run);
     file.to_text().expect("text")
+}
+
+/// An undo in memory: parse the whole log, replay it, undo, append, seal.
+fn undo_in_memory(model: &playbook::ir::Playbook, text: &str) -> String {
+    let mut file = StateFile::parse(text).expect("parses");
+    let mut run = file.run(model).expect("replays");
+    run.undo(now(), "bench").expect("undo");
+    file.append(run.events.last().expect("an event"))
+        .expect("append");
+    file.seal(&run);
+    file.to_text().expect("text")
+}
+
+/// One change on disk: lock, read, change, replace atomically.
+fn change_on_disk(
+    model: &playbook::ir::Playbook,
+    state: &Path,
+    f: fn(&playbook::ir::Playbook, &str) -> String,
+) {
+    let lock = Lock::acquire(state, "bench", now().time).expect("lock");
+    let read = run_store::read(state).expect("read");
+    let new = f(model, &read);
+    run_store::replace(&lock, state, &new).expect("write");
 }
 
 fn percentiles(name: &str, mut samples: Vec<Duration>) {
@@ -112,6 +146,9 @@ fn state_change(c: &mut Criterion) {
     group.bench_function("state change in memory", |b| {
         b.iter(|| change_in_memory(black_box(&model), black_box(&text)))
     });
+    group.bench_function("undo in memory", |b| {
+        b.iter(|| undo_in_memory(black_box(&model), black_box(&text)))
+    });
     group.bench_function("parse only", |b| {
         b.iter(|| {
             StateFile::parse(black_box(&text))
@@ -129,13 +166,10 @@ fn state_change(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let lock = Lock::acquire(&state, "bench", now().time).expect("lock");
                 let start = Instant::now();
-                let read = run_store::read(&state).expect("read");
-                let new = change_in_memory(&model, &read);
-                run_store::replace(&lock, &state, &new).expect("write");
+                change_on_disk(&model, &state, change_in_memory);
                 total += start.elapsed();
-                run_store::replace(&lock, &state, &text).expect("restore");
+                std::fs::write(&state, &text).expect("restore");
             }
             total
         })
@@ -147,24 +181,32 @@ fn state_change(c: &mut Criterion) {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let runs = 500;
+    let runs = 1000;
     let mut memory = Vec::with_capacity(runs);
     let mut disk = Vec::with_capacity(runs);
+    let mut undo_memory = Vec::with_capacity(runs);
+    let mut undo_disk = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
         black_box(change_in_memory(&model, &text));
         memory.push(start.elapsed());
         let start = Instant::now();
-        let lock = Lock::acquire(&state, "bench", now().time).expect("lock");
-        let read = run_store::read(&state).expect("read");
-        let new = change_in_memory(&model, &read);
-        run_store::replace(&lock, &state, &new).expect("write");
+        change_on_disk(&model, &state, change_in_memory);
         disk.push(start.elapsed());
         // Back to the same length for the next change.
-        run_store::replace(&lock, &state, &text).expect("restore");
+        std::fs::write(&state, &text).expect("restore");
+        let start = Instant::now();
+        black_box(undo_in_memory(&model, &text));
+        undo_memory.push(start.elapsed());
+        let start = Instant::now();
+        change_on_disk(&model, &state, undo_in_memory);
+        undo_disk.push(start.elapsed());
+        std::fs::write(&state, &text).expect("restore");
     }
     percentiles(&format!("state change in memory, {events} events"), memory);
     percentiles(&format!("state change on disk, {events} events"), disk);
+    percentiles(&format!("undo in memory, {events} events"), undo_memory);
+    percentiles(&format!("undo on disk, {events} events"), undo_disk);
 }
 
 criterion_group!(benches, state_change);

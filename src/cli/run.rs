@@ -327,11 +327,7 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
         } => change(state, common.playbook.as_deref(), now, &actor, |run| {
             run.skip(item, reason, now, &actor).map(|_| ())
         }),
-        RunCommand::Undo { state } => {
-            change(state, common.playbook.as_deref(), now, &actor, |run| {
-                run.undo(now, &actor).map(|_| ())
-            })
-        }
+        RunCommand::Undo { state } => undo(state, common.playbook.as_deref(), now, &actor),
         RunCommand::Report { state, to, locale } => {
             let opened = Opened::read(state, common.playbook.as_deref())?;
             let run = opened.run()?;
@@ -441,8 +437,17 @@ impl Opened {
     /// Reads `state`, compiles its playbook (or `playbook`), and refuses a
     /// changed playbook.
     pub fn read(state: &Path, playbook: Option<&Path>) -> Result<Opened, Failure> {
+        Opened::read_with(state, playbook, Log::Whole)
+    }
+
+    /// [`Opened::read`], reading the log or trusting the sealed snapshot.
+    fn read_with(state: &Path, playbook: Option<&Path>, log: Log) -> Result<Opened, Failure> {
         let text = run_store::read(state)?;
-        let file = StateFile::parse(&text).map_err(|fault| invalid(state, &text, &fault))?;
+        let file = match log {
+            Log::Whole => StateFile::parse(&text),
+            Log::Sealed => StateFile::parse_sealed(&text),
+        }
+        .map_err(|fault| invalid(state, &text, &fault))?;
         let source = playbook
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from(&file.source));
@@ -597,7 +602,10 @@ pub fn start_with(
     }
     let lock = Lock::acquire(state, actor, now.time)?;
     let text = StateFile::create(&run, &name, &source_path(file), &run_store::new_lineage())
-        .and_then(|f| f.to_text())
+        .and_then(|mut f| {
+            f.seal(&run);
+            f.to_text()
+        })
         .map_err(Failure::usage)?;
     run_store::create(&lock, state, &text)?;
     Ok(())
@@ -615,8 +623,36 @@ fn default_name(state: &Path) -> String {
         .to_string()
 }
 
+/// How much of a state file a command reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Log {
+    /// Every event (status, reports, undo).
+    Whole,
+    /// The sealed `[state]` table when it adds up the log as it stands,
+    /// without the events (a change that only appends).
+    Sealed,
+}
+
 /// Applies one change under the lock and writes the file.
 pub fn change(
+    state: &Path,
+    playbook: Option<&Path>,
+    now: Now,
+    actor: &str,
+    f: impl FnOnce(&mut Run<'_>) -> Result<(), RunError>,
+) -> Result<(), Failure> {
+    change_reading(Log::Sealed, state, playbook, now, actor, f)
+}
+
+/// Undoes the latest change in effect: the one change that reads the log.
+pub fn undo(state: &Path, playbook: Option<&Path>, now: Now, actor: &str) -> Result<(), Failure> {
+    change_reading(Log::Whole, state, playbook, now, actor, |run| {
+        run.undo(now, actor).map(|_| ())
+    })
+}
+
+fn change_reading(
+    log: Log,
     state: &Path,
     playbook: Option<&Path>,
     now: Now,
@@ -628,7 +664,7 @@ pub fn change(
         path,
         mut file,
         model,
-    } = Opened::read(state, playbook)?;
+    } = Opened::read_with(state, playbook, log)?;
     let mut run = file.run(&model).map_err(|fault| {
         let text = run_store::read(&path).unwrap_or_default();
         invalid(&path, &text, &fault)
@@ -638,6 +674,7 @@ pub fn change(
     for event in &run.events[before..] {
         file.append(event).map_err(Failure::usage)?;
     }
+    file.seal(&run);
     let text = file.to_text().map_err(Failure::usage)?;
     run_store::replace(&lock, state, &text)?;
     let event = run.events.last().expect("a run has events");
@@ -1226,6 +1263,7 @@ fn migrate(
     stored
         .append(run.events.last().expect("the migrate event"))
         .map_err(Failure::usage)?;
+    stored.seal(&run);
     let text = stored.to_text().map_err(Failure::usage)?;
     let lock = lock.expect("held for --apply");
     run_store::replace(&lock, state, &text)?;
@@ -1268,12 +1306,13 @@ fn stress(
             std::thread::sleep(hold);
         }
         let text = run_store::read(state)?;
-        let mut file = StateFile::parse(&text).map_err(|f| invalid(state, &text, &f))?;
+        let mut file = StateFile::parse_sealed(&text).map_err(|f| invalid(state, &text, &f))?;
         let mut run = file.run(model).map_err(|f| invalid(state, &text, &f))?;
         run.record(&criterion, &format!("write {i}"), now, actor)
             .map_err(|e| Failure::refused(&e))?;
         file.append(run.events.last().expect("an event"))
             .map_err(Failure::usage)?;
+        file.seal(&run);
         let text = file.to_text().map_err(Failure::usage)?;
         run_store::replace(&lock, state, &text)?;
         drop(lock);

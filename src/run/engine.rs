@@ -365,8 +365,14 @@ impl Derived {
 pub struct Run<'m> {
     pub model: &'m Playbook,
     pub inputs: BTreeMap<String, Value>,
+    /// The log, or, for a run resumed from a snapshot, the events since it
+    /// (`offset` events came before them).
     pub events: Vec<Event>,
     pub state: Derived,
+    /// How many events of the log precede `events` (0 for a replayed run).
+    offset: usize,
+    /// The time of the event before `events`, for a resumed run.
+    last_time: Option<jiff::Timestamp>,
     /// Definitions as computed when the run started.
     lets: BTreeMap<String, Value>,
     /// Item id -> the step it belongs to.
@@ -552,9 +558,54 @@ impl<'m> Run<'m> {
             inputs,
             events: Vec::new(),
             state: Derived::default(),
+            offset: 0,
+            last_time: None,
             lets: BTreeMap::new(),
             item_step,
         }
+    }
+
+    /// A run resumed from a snapshot of its state after `serial` events,
+    /// the last of them at `last_time`, without its log. Every command but
+    /// `undo` (which needs the events in effect) works on it; the events it
+    /// appends are in `events`, numbered after `serial`.
+    pub fn resume(
+        model: &'m Playbook,
+        inputs: BTreeMap<String, Value>,
+        lets: BTreeMap<String, Value>,
+        state: Derived,
+        serial: u64,
+        last_time: jiff::Timestamp,
+    ) -> Run<'m> {
+        let mut run = Run::empty(model, inputs);
+        run.lets = lets;
+        run.state = state;
+        run.state.effective.clear();
+        run.offset = serial as usize;
+        run.last_time = Some(last_time);
+        run
+    }
+
+    /// Whether the run holds its whole log (it was replayed, not resumed).
+    pub fn has_whole_log(&self) -> bool {
+        self.offset == 0
+    }
+
+    /// The number of events in the log, with those before a snapshot.
+    pub fn serial(&self) -> u64 {
+        (self.offset + self.events.len()) as u64
+    }
+
+    /// The time of the latest event.
+    pub fn last_time(&self) -> Option<jiff::Timestamp> {
+        self.events.last().map(|e| e.time).or(self.last_time)
+    }
+
+    /// The event at `index` of the whole log, if this run holds it.
+    fn event_at(&self, index: usize) -> Option<&Event> {
+        index
+            .checked_sub(self.offset)
+            .and_then(|i| self.events.get(i))
     }
 
     /// Rebuilds a run from its log. The log was validated when it was read;
@@ -585,17 +636,17 @@ impl<'m> Run<'m> {
 
     /// Appends an event to the log and to the state.
     fn apply(&mut self, event: Event) -> Result<(), String> {
-        let index = self.events.len();
+        let index = self.offset + self.events.len();
         let seq = event.seq;
         if seq != index as u64 + 1 {
             return Err(format!("event number {seq} should be {}", index + 1));
         }
-        if let Some(last) = self.events.last()
-            && event.time < last.time
+        if let Some(last) = self.last_time()
+            && event.time < last
         {
             return Err(format!(
-                "event {seq} is dated {}, before the event it follows ({})",
-                event.time, last.time
+                "event {seq} is dated {}, before the event it follows ({last})",
+                event.time
             ));
         }
         let s = &mut self.state;
@@ -608,22 +659,28 @@ impl<'m> Run<'m> {
             }
             EventKind::Undo { undoes } => {
                 let top = s.effective.last().copied();
-                let Some(top) = top.filter(|&t| self.events[t].seq == *undoes) else {
+                let events = &self.events;
+                let offset = self.offset;
+                let Some(target) = top
+                    .and_then(|t| t.checked_sub(offset))
+                    .and_then(|t| events.get(t))
+                    .filter(|e| e.seq == *undoes)
+                else {
                     return Err(format!(
                         "undo of event {undoes}, which is not the latest event in effect"
                     ));
                 };
-                match &self.events[top].kind {
+                match &target.kind {
                     EventKind::Start { .. } | EventKind::Migrate { .. } => {
                         return Err(format!(
                             "event {undoes} is a `{}`, which cannot be undone",
-                            self.events[top].kind.name()
+                            target.kind.name()
                         ));
                     }
                     _ => {}
                 }
+                let undone = target.clone();
                 s.effective.pop();
-                let undone = self.events[top].clone();
                 if !s.unmapped.contains(&undone.seq) {
                     Self::retract(s, &undone);
                 } else {
@@ -649,20 +706,28 @@ impl<'m> Run<'m> {
         let item = |key: &str| self.item_step.contains_key(base(key));
         match &event.kind {
             EventKind::Done { items, effects, .. } => {
+                let field = |id: &str, v: &Value| {
+                    m.fields
+                        .iter()
+                        .any(|f| f.id == id && super::value::fits(m, &f.ty, v))
+                };
                 items.iter().all(|i| item(i))
                     && effects.iter().all(|e| match e {
-                        Effect::Set { field, .. } => m.fields.iter().any(|f| &f.id == field),
+                        Effect::Set {
+                            field: f, value, ..
+                        } => field(f, value),
                         Effect::Request {
-                            field: Some((field, _)),
+                            field: Some((f, value)),
                             ..
-                        } => m.fields.iter().any(|f| &f.id == field),
+                        } => field(f, value),
                         Effect::Record { criterion, .. } => m.criterion(criterion).is_some(),
                         _ => true,
                     })
             }
-            EventKind::Answer { decision, .. } => {
-                m.decisions.iter().any(|d| d.id == base(decision))
-            }
+            EventKind::Answer { decision, value } => m
+                .decisions
+                .iter()
+                .any(|d| d.id == base(decision) && super::value::fits(m, &d.ty, value)),
             EventKind::Record { criterion, .. } => m.criterion(criterion).is_some(),
             EventKind::Complete { step } => m.step(step).is_some(),
             EventKind::Skip { item: i, .. } => item(i),
@@ -792,7 +857,10 @@ impl<'m> Run<'m> {
 
     /// The events in effect, oldest first.
     pub fn effective_events(&self) -> impl Iterator<Item = &Event> {
-        self.state.effective.iter().map(|&i| &self.events[i])
+        self.state
+            .effective
+            .iter()
+            .filter_map(|&i| self.event_at(i))
     }
 
     fn truth(&self, e: &Expr, env: &RunEnv<'_, 'm>) -> Truth {
@@ -1427,7 +1495,7 @@ impl<'m> Run<'m> {
     // Commands. Each validates against the view, then appends one event.
 
     fn push(&mut self, now: Now, actor: &str, kind: EventKind) -> Result<&Event, RunError> {
-        let last = self.events.last().map(|e| e.time);
+        let last = self.last_time();
         // Time never runs backwards in the log: a clock set back is logged
         // at the time of the previous event.
         let time = match last {
@@ -1435,7 +1503,7 @@ impl<'m> Run<'m> {
             _ => now.time,
         };
         let event = Event {
-            seq: self.events.len() as u64 + 1,
+            seq: self.serial() + 1,
             time,
             actor: actor.to_string(),
             kind,
@@ -1834,10 +1902,15 @@ impl<'m> Run<'m> {
 
     /// `undo`: takes back the latest change still in effect.
     pub fn undo(&mut self, now: Now, actor: &str) -> Result<&Event, RunError> {
-        let Some(&top) = self.state.effective.last() else {
+        if !self.has_whole_log() {
+            return Err(RunError::new(
+                "undo needs the run's whole log, and this run was resumed from a snapshot",
+            )
+            .help("read the run with its log (`StateFile::parse`) before undoing"));
+        }
+        let Some(target) = self.state.effective.last().and_then(|&t| self.event_at(t)) else {
             return Err(RunError::new("nothing to undo"));
         };
-        let target = &self.events[top];
         if matches!(
             target.kind,
             EventKind::Start { .. } | EventKind::Migrate { .. }

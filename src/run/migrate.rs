@@ -168,6 +168,15 @@ pub fn plan(
             ));
         }
     }
+    for (seq, decision, value) in stored.answers_that_no_longer_fit(new) {
+        let ty = super::state::decision_type(new, &decision)
+            .map(|t| value::describe_type(new, t))
+            .unwrap_or_default();
+        plan.unmapped.push(format!(
+            "event {seq} answers decision `{decision}` with {value}, which is not {ty} any more: \
+             it stays in the log and no longer counts; answer the decision again"
+        ));
+    }
     Ok(plan)
 }
 

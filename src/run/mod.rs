@@ -14,6 +14,7 @@ pub mod engine;
 pub mod event;
 pub mod migrate;
 pub mod report;
+pub mod snapshot;
 pub mod state;
 pub mod text;
 pub mod value;

@@ -29,6 +29,7 @@
 
 use super::engine::Run;
 use super::event::{Effect, Event, EventKind};
+use super::snapshot::Snapshot;
 use super::value;
 use crate::diagnostic::Diagnostic;
 use crate::eval::{Ratio, Value};
@@ -205,6 +206,8 @@ struct Header {
     inputs: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
     model: Manifest,
+    #[serde(default)]
+    state: Option<Snapshot>,
     #[serde(default, rename = "event")]
     events: Vec<Spanned<RawEvent>>,
 }
@@ -221,6 +224,8 @@ struct HeaderOut<'a> {
     serial: u64,
     inputs: BTreeMap<&'a str, toml::Value>,
     model: &'a Manifest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a Snapshot>,
 }
 
 /// An event as written: one flat table, the keys its kind uses.
@@ -296,8 +301,12 @@ pub struct StateFile {
     pub serial: u64,
     pub manifest: Manifest,
     inputs: BTreeMap<String, Spanned<toml::Value>>,
+    /// The log's events; empty when the file was read through its sealed
+    /// snapshot ([`StateFile::parse_sealed`]).
     events: Vec<Spanned<RawEvent>>,
-    /// The log as text, from the first `[[event]]` to the end.
+    /// The sealed `[state]` table to write, or the one read and trusted.
+    snapshot: Option<Snapshot>,
+    /// The log as text: a newline, then from the first `[[event]]` to the end.
     log_text: String,
     /// The text the file was read from (empty for a new file), for faults.
     text: String,
@@ -325,6 +334,7 @@ impl StateFile {
                 .map(|(k, v)| (k.clone(), Spanned::new(0..0, value::to_toml(v))))
                 .collect(),
             events: Vec::new(),
+            snapshot: None,
             log_text: String::new(),
             text: String::new(),
         };
@@ -336,11 +346,23 @@ impl StateFile {
 
     /// Number of events in the log.
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.serial as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.serial == 0
+    }
+
+    /// Whether the file was read through its snapshot, without its events
+    /// (see [`StateFile::parse_sealed`]).
+    pub fn is_sealed_read(&self) -> bool {
+        self.events.is_empty() && self.serial > 0
+    }
+
+    /// Writes `run`'s state beside the log, sealed with it, so that the
+    /// next change can skip the log. Call after the run's last append.
+    pub fn seal(&mut self, run: &Run<'_>) {
+        self.snapshot = Some(Snapshot::of(run, &self.log_text[1..]));
     }
 
     /// Appends an event to the log; the serial grows with it.
@@ -354,7 +376,9 @@ impl StateFile {
         self.log_text.push('\n');
         self.log_text.push_str(&text);
         self.events.push(Spanned::new(0..0, raw));
-        self.serial = self.events.len() as u64;
+        self.serial += 1;
+        // The snapshot no longer adds up the log: `seal` writes a new one.
+        self.snapshot = None;
         Ok(())
     }
 
@@ -386,6 +410,7 @@ impl StateFile {
                 .map(|(k, v)| (k.as_str(), v.get_ref().clone()))
                 .collect(),
             model: &self.manifest,
+            state: self.snapshot.as_ref(),
         };
         let head = toml::to_string(&header).map_err(|e| e.to_string())?;
         let mut out = String::with_capacity(head.len() + self.log_text.len() + 200);
@@ -402,6 +427,47 @@ impl StateFile {
     /// checks it against the playbook.
     pub fn parse(text: &str) -> Result<StateFile, Fault> {
         StateFile::parse_with(text, true)
+    }
+
+    /// Reads a state file to change it. When its `[state]` table is sealed
+    /// with the log as it stands (the last writer wrote both, and nobody
+    /// edited either since), the events are not read: the run resumes from
+    /// the table. Otherwise it is [`StateFile::parse`].
+    pub fn parse_sealed(text: &str) -> Result<StateFile, Fault> {
+        match StateFile::sealed(text) {
+            Some(file) => file,
+            None => StateFile::parse(text),
+        }
+    }
+
+    fn sealed(text: &str) -> Option<Result<StateFile, Fault>> {
+        let at = first_event_line(text)?;
+        let header: Header = toml::from_str(&text[..at]).ok()?;
+        let snapshot = header.state.as_ref()?;
+        if !header.events.is_empty()
+            || snapshot.serial == 0
+            || snapshot.serial != *header.serial.get_ref()
+            || !snapshot.holds_for(&text[at..])
+        {
+            return None;
+        }
+        if let Err(fault) = check_header(&header) {
+            return Some(Err(fault));
+        }
+        Some(Ok(StateFile {
+            playbook: header.playbook,
+            name: header.name,
+            source: header.source,
+            fingerprint: header.fingerprint.into_inner(),
+            lineage: header.lineage.into_inner(),
+            serial: header.serial.into_inner(),
+            manifest: header.model,
+            inputs: header.inputs,
+            events: Vec::new(),
+            snapshot: header.state,
+            log_text: format!("\n{}", &text[at..]),
+            text: text.to_string(),
+        }))
     }
 
     /// [`StateFile::parse`], with or without the fast scanner of the log.
@@ -440,31 +506,7 @@ impl StateFile {
                 header
             }
         };
-        if *header.schema.get_ref() != SCHEMA {
-            return Err(Fault::new(
-                header.schema.span(),
-                format!(
-                    "the state file has schema version {}, and this build reads version {SCHEMA}",
-                    header.schema.get_ref()
-                ),
-                "unsupported version",
-            ));
-        }
-        let lineage = header.lineage.get_ref();
-        if lineage.is_empty() || !lineage.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-            return Err(Fault::new(
-                header.lineage.span(),
-                "the lineage id is not a hexadecimal id",
-                "not an id",
-            ));
-        }
-        if !header.fingerprint.get_ref().starts_with("sha256:") {
-            return Err(Fault::new(
-                header.fingerprint.span(),
-                "the fingerprint is not a `sha256:` hash",
-                "not a fingerprint",
-            ));
-        }
+        check_header(&header)?;
         if header.events.is_empty() {
             return Err(Fault::new(
                 0..text.len().min(1),
@@ -527,6 +569,7 @@ impl StateFile {
             manifest: header.model,
             inputs: header.inputs,
             events: header.events,
+            snapshot: None,
             log_text: text[log_start..].trim_end().to_string() + "\n",
             text: text.to_string(),
         })
@@ -595,17 +638,7 @@ impl StateFile {
         model: &'m Playbook,
         inputs: BTreeMap<String, Value>,
     ) -> Result<Run<'m>, Fault> {
-        let mut events = Vec::with_capacity(self.events.len());
-        for e in &self.events {
-            let event = typed_event(model, e.get_ref()).map_err(|m| {
-                Fault::new(
-                    e.span(),
-                    format!("event {}: {m}", e.get_ref().seq),
-                    "this event",
-                )
-            })?;
-            events.push(event);
-        }
+        let events = self.typed_events(model, u64::MAX)?;
         Run::replay(model, inputs, events).map_err(|(index, message)| {
             let span = self.events.get(index).map(|e| e.span()).unwrap_or(0..1);
             Fault::new(
@@ -619,6 +652,71 @@ impl StateFile {
     /// The run the file holds, against its playbook's model (whose
     /// fingerprint the caller has compared).
     pub fn run<'m>(&self, model: &'m Playbook) -> Result<Run<'m>, Fault> {
+        let inputs = self.typed_inputs(model)?;
+        if self.is_sealed_read() {
+            let resumed = self.snapshot.as_ref().and_then(|s| s.resume(model));
+            return match resumed {
+                Some(r) => Ok(Run::resume(
+                    model, inputs, r.lets, r.state, r.serial, r.last,
+                )),
+                // A table that does not fit the model: the log decides.
+                None => StateFile::parse(&self.text)?.run(model),
+            };
+        }
+        let migrated = self
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.get_ref().event == "migrate")
+            .map_or(0, |e| e.get_ref().seq);
+        let events = self.typed_events(model, migrated)?;
+        Run::replay(model, inputs, events).map_err(|(index, message)| {
+            let span = self.events.get(index).map(|e| e.span()).unwrap_or(0..1);
+            let span = if message.starts_with("undo") {
+                key_span(&self.text, span, "undoes")
+            } else {
+                span
+            };
+            Fault::new(
+                span,
+                format!("event {}: {message}", index + 1),
+                "this event",
+            )
+        })
+    }
+
+    /// The log typed by `model`; events numbered below `older_than` were
+    /// logged under an older model (see [`typed_event`]).
+    fn typed_events(&self, model: &Playbook, older_than: u64) -> Result<Vec<Event>, Fault> {
+        let mut events = Vec::with_capacity(self.events.len());
+        for e in &self.events {
+            let raw = e.get_ref();
+            let event = typed_event(model, raw, raw.seq < older_than).map_err(|m| {
+                Fault::new(e.span(), format!("event {}: {m}", raw.seq), "this event")
+            })?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    /// The answers in the log that no longer fit their decision's type in
+    /// `model`: `(seq, decision, value as written)`.
+    pub fn answers_that_no_longer_fit(&self, model: &Playbook) -> Vec<(u64, String, String)> {
+        let mut out = Vec::new();
+        for e in &self.events {
+            let raw = e.get_ref();
+            if let (Some(d), Some(v)) = (&raw.decision, &raw.value)
+                && let Some(ty) = decision_type(model, d)
+                && value::from_toml(model, ty, v).is_err()
+            {
+                out.push((raw.seq, d.clone(), v.to_string()));
+            }
+        }
+        out
+    }
+
+    /// The stored inputs, typed by the playbook's declarations.
+    fn typed_inputs(&self, model: &Playbook) -> Result<BTreeMap<String, Value>, Fault> {
         let mut inputs = BTreeMap::new();
         for input in &model.inputs {
             let Some(v) = self.inputs.get(&input.id) else {
@@ -636,31 +734,38 @@ impl StateFile {
             })?;
             inputs.insert(input.id.clone(), typed);
         }
-        let mut events = Vec::with_capacity(self.events.len());
-        for e in &self.events {
-            let event = typed_event(model, e.get_ref()).map_err(|m| {
-                Fault::new(
-                    e.span(),
-                    format!("event {}: {m}", e.get_ref().seq),
-                    "this event",
-                )
-            })?;
-            events.push(event);
-        }
-        Run::replay(model, inputs, events).map_err(|(index, message)| {
-            let span = self.events.get(index).map(|e| e.span()).unwrap_or(0..1);
-            let span = if message.starts_with("undo") {
-                key_span(&self.text, span, "undoes")
-            } else {
-                span
-            };
-            Fault::new(
-                span,
-                format!("event {}: {message}", index + 1),
-                "this event",
-            )
-        })
+        Ok(inputs)
     }
+}
+
+/// The checks of the header that need no playbook.
+fn check_header(header: &Header) -> Result<(), Fault> {
+    if *header.schema.get_ref() != SCHEMA {
+        return Err(Fault::new(
+            header.schema.span(),
+            format!(
+                "the state file has schema version {}, and this build reads version {SCHEMA}",
+                header.schema.get_ref()
+            ),
+            "unsupported version",
+        ));
+    }
+    let lineage = header.lineage.get_ref();
+    if lineage.is_empty() || !lineage.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(Fault::new(
+            header.lineage.span(),
+            "the lineage id is not a hexadecimal id",
+            "not an id",
+        ));
+    }
+    if !header.fingerprint.get_ref().starts_with("sha256:") {
+        return Err(Fault::new(
+            header.fingerprint.span(),
+            "the fingerprint is not a `sha256:` hash",
+            "not a fingerprint",
+        ));
+    }
+    Ok(())
 }
 
 /// The line `key = ...` inside a table's span, or the whole span.
@@ -822,7 +927,11 @@ fn raw_effect(e: &Effect) -> RawEffect {
 
 /// A stored value, typed by the model when it knows the name, by its TOML
 /// type otherwise (an event that a migration left unmapped).
-fn typed_value(model: &Playbook, ty: Option<&Type>, v: &toml::Value) -> Result<Value, String> {
+pub(super) fn typed_value(
+    model: &Playbook,
+    ty: Option<&Type>,
+    v: &toml::Value,
+) -> Result<Value, String> {
     match ty {
         Some(ty) => value::from_toml(model, ty, v),
         None => Ok(match v {
@@ -846,11 +955,26 @@ fn typed_value(model: &Playbook, ty: Option<&Type>, v: &toml::Value) -> Result<V
     }
 }
 
-fn field_type<'m>(model: &'m Playbook, field: &str) -> Option<&'m Type> {
+pub(super) fn field_type<'m>(model: &'m Playbook, field: &str) -> Option<&'m Type> {
     model.fields.iter().find(|f| f.id == field).map(|f| &f.ty)
 }
 
-fn typed_event(model: &Playbook, raw: &RawEvent) -> Result<Event, String> {
+/// The type of a decision's answers; `key` may name a loop instance.
+pub fn decision_type<'m>(model: &'m Playbook, key: &str) -> Option<&'m Type> {
+    let id = super::engine::base(key);
+    model.decisions.iter().find(|d| d.id == id).map(|d| &d.ty)
+}
+
+/// An event of the log, typed by `model`. An event logged under an older
+/// model (`older`: before the latest `migrate`, or any event while a
+/// migration is planned) may hold a value that no longer fits its decision
+/// or field: it is read by its TOML type, and the run leaves it out of the
+/// state. Any other event must fit.
+fn typed_event(model: &Playbook, raw: &RawEvent, older: bool) -> Result<Event, String> {
+    let typed_value = |ty: Option<&Type>, v: &toml::Value| match typed_value(model, ty, v) {
+        Err(_) if older => typed_value(model, None, v),
+        other => other,
+    };
     let time: jiff::Timestamp = raw
         .time
         .parse()
@@ -861,7 +985,7 @@ fn typed_event(model: &Playbook, raw: &RawEvent) -> Result<Event, String> {
             let mut computed = Vec::new();
             for (k, v) in &raw.computed {
                 let ty = model.lets.iter().find(|l| &l.id == k).map(|l| &l.ty);
-                computed.push((k.clone(), typed_value(model, ty, v)?));
+                computed.push((k.clone(), typed_value(ty, v)?));
             }
             EventKind::Start { computed }
         }
@@ -870,7 +994,7 @@ fn typed_event(model: &Playbook, raw: &RawEvent) -> Result<Event, String> {
             for e in &raw.effects {
                 let value = |field: &str| -> Result<Value, String> {
                     let v = e.value.as_ref().ok_or_else(|| missing("effect.value"))?;
-                    typed_value(model, field_type(model, field), v)
+                    typed_value(field_type(model, field), v)
                 };
                 effects.push(match e.action.as_str() {
                     "send" => Effect::Send {
@@ -919,15 +1043,10 @@ fn typed_event(model: &Playbook, raw: &RawEvent) -> Result<Event, String> {
         }
         "answer" => {
             let decision = raw.decision.clone().ok_or_else(|| missing("decision"))?;
-            let ty = model
-                .decisions
-                .iter()
-                .find(|d| d.id == super::engine::base(&decision))
-                .map(|d| &d.ty);
+            let ty = decision_type(model, &decision);
             let v = raw.value.as_ref().ok_or_else(|| missing("value"))?;
             EventKind::Answer {
-                value: typed_value(model, ty, v)
-                    .map_err(|m| format!("decision `{decision}`: {m}"))?,
+                value: typed_value(ty, v).map_err(|m| format!("decision `{decision}`: {m}"))?,
                 decision,
             }
         }

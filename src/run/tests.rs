@@ -502,3 +502,246 @@ mod state_file {
         }
     }
 }
+
+mod snapshot {
+    use super::*;
+    use crate::run::state::StateFile;
+
+    pub(super) type Change = fn(&mut Run<'_>, Now) -> Result<(), crate::run::engine::RunError>;
+
+    /// Every kind of change but undo, in an order the playbook allows.
+    pub(super) const CHANGES: &[Change] = &[
+        |r, t| r.record("ready", "FTOP: RFA", t, "ana").map(|_| ()),
+        |r, t| {
+            r.done(&["think".into(), "email".into()], None, t, "ana")
+                .map(|_| ())
+        },
+        |r, t| r.skip("extra", "not needed", t, "ana").map(|_| ()),
+        |r, t| r.record("prepared", "FTOP: prepared", t, "bo").map(|_| ()),
+        |r, t| r.record("prepared", "FTOP: amended", t, "bo").map(|_| ()),
+        |r, t| r.complete("prepare", t, "ana").map(|_| ()),
+        |r, t| {
+            r.done(
+                &["review:exchange".into(), "review:teams".into()],
+                None,
+                t,
+                "bo",
+            )
+            .map(|_| ())
+        },
+        |r, t| r.answer("more", "true", t, "ana").map(|_| ()),
+        |r, t| {
+            r.done(
+                &["set-date".into(), "move".into()],
+                Some("moved".into()),
+                t,
+                "ana",
+            )
+            .map(|_| ())
+        },
+    ];
+
+    /// A run's file as `playbook run` writes it: appended, then sealed.
+    fn written(run: &Run<'_>) -> String {
+        let mut file =
+            StateFile::create(run, "contoso", "close.playbook", "0123abcd").expect("file");
+        file.seal(run);
+        file.to_text().expect("text")
+    }
+
+    /// One change made by reading `text` whole or through its snapshot.
+    fn change(m: &Playbook, text: &str, sealed: bool, f: Change) -> String {
+        let mut file = if sealed {
+            StateFile::parse_sealed(text)
+        } else {
+            StateFile::parse(text)
+        }
+        .expect("reads");
+        assert_eq!(file.is_sealed_read(), sealed, "{text}");
+        let mut run = file.run(m).expect("runs");
+        let before = run.events.len();
+        f(&mut run, now("2026-11-25")).expect("the change is allowed");
+        for e in &run.events[before..] {
+            file.append(e).expect("append");
+        }
+        file.seal(&run);
+        file.to_text().expect("text")
+    }
+
+    #[test]
+    fn a_change_through_the_snapshot_writes_what_a_replay_writes() {
+        let m = model();
+        let mut text = written(&started(&m, EMEA_BOTH));
+        for (i, f) in CHANGES.iter().enumerate() {
+            let whole = change(&m, &text, false, *f);
+            let sealed = change(&m, &text, true, *f);
+            assert_eq!(whole, sealed, "change {i}");
+            text = sealed;
+        }
+        // The state the snapshot gives back is the state the log adds up to.
+        let replayed = StateFile::parse(&text)
+            .expect("reads")
+            .run(&m)
+            .expect("runs");
+        let resumed = StateFile::parse_sealed(&text)
+            .expect("reads")
+            .run(&m)
+            .expect("runs");
+        assert!(!resumed.has_whole_log());
+        assert_eq!(resumed.serial(), replayed.serial());
+        let tops = |r: &Run<'_>| {
+            let v = r.view(now("2026-11-25").today);
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                r.state.done,
+                r.state.answers,
+                r.state.completed,
+                r.state.skipped,
+                r.next_action_date(),
+                v.complete
+            )
+        };
+        assert_eq!(tops(&resumed), tops(&replayed));
+        assert_eq!(
+            resumed.state.evidence("prepared"),
+            Some("FTOP: amended"),
+            "the latest evidence"
+        );
+    }
+
+    #[test]
+    fn an_edit_of_the_log_or_of_the_snapshot_breaks_the_seal() {
+        let m = model();
+        let mut text = written(&started(&m, EMEA_BOTH));
+        for f in &CHANGES[..4] {
+            text = change(&m, &text, true, *f);
+        }
+        assert!(
+            StateFile::parse_sealed(&text)
+                .expect("reads")
+                .is_sealed_read()
+        );
+        // An edited event: the log is read, and it decides.
+        let log_edit = text.replacen("FTOP: prepared", "FTOP: edited", 1);
+        let file = StateFile::parse_sealed(&log_edit).expect("reads");
+        assert!(!file.is_sealed_read());
+        // An edited snapshot: ignored; the log decides.
+        let table_edit = text.replacen(
+            "evidence = \"FTOP: prepared\"\nseq",
+            "evidence = \"forged\"\nseq",
+            1,
+        );
+        assert_ne!(table_edit, text, "the snapshot holds the evidence");
+        let file = StateFile::parse_sealed(&table_edit).expect("reads");
+        assert!(!file.is_sealed_read());
+        let run = file.run(&m).expect("runs");
+        assert_eq!(run.state.evidence("prepared"), Some("FTOP: prepared"));
+        // A broken event behind an intact snapshot is still found.
+        let broken = text.replacen("seq = 3\n", "seq = 9\n", 1);
+        let fault = StateFile::parse_sealed(&broken).expect_err("refused");
+        assert!(fault.message.contains("out of sequence"), "{fault:?}");
+    }
+
+    #[test]
+    fn undo_reads_the_whole_log() {
+        let m = model();
+        let mut text = written(&started(&m, EMEA_BOTH));
+        text = change(&m, &text, true, CHANGES[0]);
+        let file = StateFile::parse_sealed(&text).expect("reads");
+        let mut resumed = file.run(&m).expect("runs");
+        let err = resumed.undo(now("2026-11-25"), "ana").expect_err("refused");
+        assert!(err.message.contains("whole log"), "{err}");
+        let mut replayed = StateFile::parse(&text)
+            .expect("reads")
+            .run(&m)
+            .expect("runs");
+        replayed.undo(now("2026-11-25"), "ana").expect("undone");
+        assert_eq!(replayed.state.evidence("ready"), None);
+    }
+}
+
+mod migration {
+    use super::*;
+    use crate::run::migrate;
+    use crate::run::state::{StateFile, fingerprint};
+
+    /// The close playbook with `more` asked as a region instead of yes/no.
+    fn retyped() -> Playbook {
+        let source = CLOSE
+            .replace(
+                "ask more: bool \"More?\"\n      if more {",
+                "ask more: region \"More?\"\n      if more == emea {",
+            )
+            .replace("when more\n", "when more == emea\n");
+        assert_ne!(source, CLOSE);
+        let c = crate::compile_str("close.playbook", &source);
+        c.model.expect("the retyped playbook compiles")
+    }
+
+    #[test]
+    fn an_answer_whose_decision_changed_type_no_longer_counts() {
+        let m = model();
+        let mut run = started(&m, EMEA_BOTH);
+        let mut file =
+            StateFile::create(&run, "contoso", "close.playbook", "0123abcd").expect("file");
+        let t = now("2026-11-24");
+        for f in super::snapshot::CHANGES.iter().take(8) {
+            f(&mut run, t).expect("allowed");
+            file.append(run.events.last().expect("event"))
+                .expect("append");
+        }
+        assert!(run.state.answers.contains_key("more"));
+        let text = file.to_text().expect("text");
+        let new = retyped();
+        let stored = StateFile::parse(&text).expect("reads");
+        let plan = migrate::plan(&stored, &text, &new, &[]).expect("a plan");
+        let changes = plan.changes().join("\n");
+        assert!(
+            changes.contains("event 9 answers decision `more` with true, which is not one of `americas`, `apj`, `emea` any more"),
+            "{changes}"
+        );
+        assert!(plan.blocking.is_empty(), "{:?}", plan.blocking);
+        // Applied: the old answer stays in the log, outside the state.
+        let mut migrated = stored
+            .run_migrated(&new, plan.inputs.clone())
+            .expect("replays under the new playbook");
+        assert!(!migrated.state.answers.contains_key("more"));
+        migrated
+            .migrate(
+                &fingerprint(&m),
+                &fingerprint(&new),
+                plan.changes(),
+                t,
+                "ana",
+            )
+            .expect("migrates");
+        let mut file = stored;
+        file.rebase(&new, "close.playbook", &plan.inputs);
+        file.append(migrated.events.last().expect("event"))
+            .expect("append");
+        file.seal(&migrated);
+        let text = file.to_text().expect("text");
+        // Read again later, the run holds; the decision is asked again.
+        let mut again = StateFile::parse(&text)
+            .expect("reads")
+            .run(&new)
+            .expect("replays");
+        assert_eq!(again.state.unmapped, vec![9]);
+        again
+            .answer("more", "emea", t, "ana")
+            .expect("answered again");
+        // An answer logged after the migration must fit.
+        let mut file = StateFile::parse(&text).expect("reads");
+        file.append(again.events.last().expect("event"))
+            .expect("append");
+        let broken = file
+            .to_text()
+            .expect("text")
+            .replace("value = \"emea\"", "value = true");
+        let fault = StateFile::parse(&broken)
+            .expect("reads")
+            .run(&new)
+            .expect_err("refused");
+        assert!(fault.message.contains("decision `more`"), "{fault:?}");
+    }
+}

@@ -199,6 +199,12 @@ pub fn to_toml(v: &Value) -> toml::Value {
 }
 
 /// Reads a stored value back as a value of `ty`.
+/// Whether `v` is a value of type `ty` (a value logged under an older
+/// model may not be).
+pub fn fits(model: &Playbook, ty: &Type, v: &Value) -> bool {
+    from_toml(model, ty, &to_toml(v)).is_ok_and(|typed| typed == *v)
+}
+
 pub fn from_toml(model: &Playbook, ty: &Type, v: &toml::Value) -> Result<Value, String> {
     let mismatch = || {
         format!(
