@@ -6,7 +6,7 @@
 //! subcommands, so the walk can be left at any point (Ctrl-C, Ctrl-D, `q`)
 //! and resumed by running the same command again.
 
-use super::run::{Common, Failure, Opened, actor, change, compile, now, start_with};
+use super::run::{Common, Failure, Opened, actor, change, compile, now, start_with, undo};
 use crate::run::engine::{ItemKind, ItemStatus, Next, StepStatus};
 use crate::run::{text, value};
 use std::io::{BufRead, IsTerminal, Write};
@@ -146,12 +146,16 @@ pub fn run(
                     format!("record evidence `{criterion}`: {t}")
                 }
                 Next::Done { item, step } => {
-                    let t = view
-                        .step(step)
-                        .and_then(|s| s.item(item))
+                    let found = view.step(step).and_then(|s| s.item(item));
+                    let t = found
                         .and_then(|i| i.text.map(|t| text::render(&run, t, &locale, &i.bindings)))
                         .unwrap_or_default();
-                    format!("done `{item}`: {t}")
+                    let optional = if found.is_some_and(|i| !i.required()) {
+                        " (optional)"
+                    } else {
+                        ""
+                    };
+                    format!("done `{item}`{optional}: {t}")
                 }
                 Next::Answer { decision, step } => {
                     let t = view
@@ -165,7 +169,9 @@ pub fn run(
             };
             println!("  {}) {what}", n + 1);
         }
-        println!("  u) undo the latest change   q) quit (the run is saved)");
+        println!(
+            "  u) undo the latest change   s N) skip optional item N   q) quit (the run is saved)"
+        );
         let Some(choice) = ask("> ") else {
             println!("\nleft; run the same command to resume");
             return Ok(());
@@ -175,17 +181,36 @@ pub fn run(
             println!("left; run the same command to resume");
             return Ok(());
         }
-        let next = if choice == "u" {
-            None
-        } else {
-            match choice
+        let numbered = |text: &str| {
+            text.trim()
                 .parse::<usize>()
                 .ok()
                 .and_then(|n| view.next.get(n.wrapping_sub(1)))
-            {
-                Some(n) => Some(n.clone()),
+        };
+        let next = if choice == "u" {
+            Choice::Undo
+        } else if let Some(n) = choice.strip_prefix('s') {
+            match numbered(n) {
+                Some(Next::Done { item, step })
+                    if view
+                        .step(step)
+                        .and_then(|s| s.item(item))
+                        .is_some_and(|i| !i.required()) =>
+                {
+                    Choice::Skip(item.clone())
+                }
+                _ => {
+                    println!(
+                        "only an optional item can be skipped: `s` and its number, such as `s 2`"
+                    );
+                    continue;
+                }
+            }
+        } else {
+            match numbered(choice) {
+                Some(n) => Choice::Next(n.clone()),
                 None => {
-                    println!("choose a number from the list, `u` or `q`");
+                    println!("choose a number from the list, `u`, `s N` or `q`");
                     continue;
                 }
             }
@@ -193,10 +218,16 @@ pub fn run(
         drop(view);
         drop(run);
         let result = match next {
-            None => change(state, Some(file), now, &actor, |run| {
-                run.undo(now, &actor).map(|_| ())
-            }),
-            Some(Next::Done { item, .. }) => {
+            Choice::Undo => undo(state, Some(file), now, &actor),
+            Choice::Skip(item) => {
+                let Some(reason) = ask("why is it skipped? ") else {
+                    return Ok(());
+                };
+                change(state, Some(file), now, &actor, |run| {
+                    run.skip(&item, &reason, now, &actor).map(|_| ())
+                })
+            }
+            Choice::Next(Next::Done { item, .. }) => {
                 let Some(note) = ask("note (optional, Enter for none): ") else {
                     return Ok(());
                 };
@@ -206,7 +237,7 @@ pub fn run(
                         .map(|_| ())
                 })
             }
-            Some(Next::Answer { decision, .. }) => {
+            Choice::Next(Next::Answer { decision, .. }) => {
                 let ty = opened
                     .model
                     .decisions
@@ -221,7 +252,7 @@ pub fn run(
                     run.answer(&decision, &answer, now, &actor).map(|_| ())
                 })
             }
-            Some(Next::Record { criterion, .. }) => {
+            Choice::Next(Next::Record { criterion, .. }) => {
                 let Some(evidence) = ask("evidence (which note, what was written): ") else {
                     return Ok(());
                 };
@@ -229,9 +260,11 @@ pub fn run(
                     run.record(&criterion, &evidence, now, &actor).map(|_| ())
                 })
             }
-            Some(Next::Complete { step }) => change(state, Some(file), now, &actor, |run| {
-                run.complete(&step, now, &actor).map(|_| ())
-            }),
+            Choice::Next(Next::Complete { step }) => {
+                change(state, Some(file), now, &actor, |run| {
+                    run.complete(&step, now, &actor).map(|_| ())
+                })
+            }
         };
         if let Err(f) = result {
             // The run refused or the lock is held: say so and offer again.
@@ -241,4 +274,11 @@ pub fn run(
             }
         }
     }
+}
+
+/// What the person at the prompt chose.
+enum Choice {
+    Undo,
+    Skip(String),
+    Next(Next),
 }

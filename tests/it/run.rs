@@ -890,6 +890,50 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
 }
 
 #[test]
+fn the_interactive_walk_skips_an_optional_item_with_a_reason() {
+    use rexpect::session::spawn_command;
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = dir.path().join("items.toml");
+    let bin = assert_cmd::cargo::cargo_bin("playbook");
+    let mut c = std::process::Command::new(&bin);
+    c.args(["run", "tests/fixtures/valid/items.playbook", "--state"])
+        .arg(&state)
+        .args(["--actor", "ana", "--now", "2026-11-24T10:00:00Z"])
+        .args(["--input", "ready=true"]);
+    let mut p = spawn_command(c, Some(20_000)).expect("spawn in a pty");
+    let menu = p.exp_string("> ").expect("the choices");
+    let number = |id: &str| {
+        menu.lines()
+            .find(|l| l.contains(&format!("`{id}`")))
+            .and_then(|l| l.trim().split(')').next())
+            .unwrap_or_else(|| panic!("`{id}` is a choice:\n{menu}"))
+            .to_string()
+    };
+    assert!(menu.contains("done `optional-one` (optional)"), "{menu}");
+    assert!(menu.contains("s N) skip optional item N"), "{menu}");
+    // A required item cannot be skipped.
+    p.send_line(&format!("s {}", number("plain")))
+        .expect("send");
+    p.exp_string("only an optional item can be skipped")
+        .expect("refused");
+    p.exp_string("> ").expect("prompt");
+    p.send_line(&format!("s {}", number("optional-one")))
+        .expect("send");
+    p.exp_string("why is it skipped? ").expect("asks why");
+    p.send_line("not needed for this customer").expect("send");
+    p.exp_string("skipped `optional-one`").expect("skipped");
+    p.exp_string("> ").expect("prompt");
+    p.send_line("q").expect("quit");
+    p.exp_eof().expect("ends");
+    let text = std::fs::read_to_string(&state).expect("saved");
+    assert!(text.contains("event = \"skip\""), "{text}");
+    assert!(
+        text.contains("reason = \"not needed for this customer\""),
+        "{text}"
+    );
+}
+
+#[test]
 fn reports_escape_what_people_wrote() {
     let dir = tempfile::tempdir().expect("a folder");
     let state = start(dir.path(), "c", Path::new(ENABLEMENT), &emea_inputs());
