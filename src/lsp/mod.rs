@@ -137,6 +137,8 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         published: BTreeSet::new(),
         parsed: RefCell::new(HashMap::new()),
         parses: Cell::new(0),
+        compiled: RefCell::new(HashMap::new()),
+        compilations: Cell::new(0),
     };
     let mut deadline: Option<Instant> = None;
     loop {
@@ -206,6 +208,40 @@ struct Server {
     /// How many times a file was parsed since the server started, shown
     /// by the `playbook/status` request.
     parses: Cell<u64>,
+    /// The last compilation of each file compiled as a root, with every
+    /// file it read: diagnostics and code actions compile again only when
+    /// one of them reads differently.
+    compiled: RefCell<HashMap<PathBuf, Compiled>>,
+    /// How many compilations ran since the server started.
+    compilations: Cell<u64>,
+}
+
+/// A compilation and what it was compiled from.
+struct Compiled {
+    compilation: Rc<crate::Compilation>,
+    /// The `Playbook.toml` that applied: its path and text.
+    config: Option<(PathBuf, String)>,
+    /// Every file the compiler asked for, in order, and what it got.
+    reads: Vec<FileRead>,
+}
+
+/// A file the compiler asked for, and what reading it gave.
+type FileRead = (PathBuf, Result<Vec<u8>, String>);
+
+/// A loader that writes down what it was asked for and what it gave.
+struct Recording<'a> {
+    inner: Overlay<'a>,
+    reads: RefCell<Vec<FileRead>>,
+}
+
+impl Loader for Recording<'_> {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+        let read = self.inner.read(path);
+        self.reads
+            .borrow_mut()
+            .push((path.to_path_buf(), read.clone()));
+        read
+    }
 }
 
 /// A parsed file and the state of the file on disk it was read from.
@@ -322,6 +358,40 @@ impl Server {
     /// system said it changed.
     fn invalidate(&self, path: &Path) {
         self.parsed.borrow_mut().remove(path);
+        self.compiled
+            .borrow_mut()
+            .retain(|_, c| c.reads.iter().all(|(p, _)| p != path));
+    }
+
+    /// The compilation of `path` as a root, from the cache while every
+    /// file it read (and the `Playbook.toml` that applies) reads the same.
+    fn compile(&self, path: &Path) -> Option<Rc<crate::Compilation>> {
+        let config = self.config_file(path);
+        let loader = self.loader();
+        if let Some(c) = self.compiled.borrow().get(path)
+            && c.config == config
+            && c.reads.iter().all(|(p, read)| loader.read(p) == *read)
+        {
+            return Some(c.compilation.clone());
+        }
+        let parsed_config = config.as_ref().map_or_else(Default::default, |(_, text)| {
+            crate::config::Config::parse(crate::source::FileId(0), text).unwrap_or_default()
+        });
+        let recording = Recording {
+            inner: loader,
+            reads: RefCell::new(Vec::new()),
+        };
+        self.compilations.set(self.compilations.get() + 1);
+        let compilation = Rc::new(crate::compile_with(path, &recording, &parsed_config).ok()?);
+        self.compiled.borrow_mut().insert(
+            path.to_path_buf(),
+            Compiled {
+                compilation: compilation.clone(),
+                config,
+                reads: recording.reads.into_inner(),
+            },
+        );
+        Some(compilation)
     }
 
     /// Every playbook of the workspace and every open document.
@@ -430,11 +500,16 @@ impl Server {
     }
 
     /// Takes a notification in, and returns the files it changed: what
-    /// was parsed from them is forgotten.
+    /// was parsed and compiled from them is forgotten. Opening a document
+    /// forgets nothing: its text is most often the file's, and what was
+    /// read from that stays good.
     fn notification(&mut self, n: Notification) -> Vec<PathBuf> {
+        let opened = n.method == "textDocument/didOpen";
         let changed = self.changes(n);
-        for path in &changed {
-            self.invalidate(path);
+        if !opened {
+            for path in &changed {
+                self.invalidate(path);
+            }
         }
         changed
     }
@@ -539,22 +614,22 @@ impl Server {
             )));
     }
 
-    fn config(&self, path: &Path) -> crate::config::Config {
+    /// The `Playbook.toml` nearest above `path`: its path and text.
+    fn config_file(&self, path: &Path) -> Option<(PathBuf, String)> {
         let mut dir = path.parent();
         while let Some(d) = dir {
             let candidate = d.join("Playbook.toml");
             if let Ok(text) = std::fs::read_to_string(&candidate) {
-                return crate::config::Config::parse(crate::source::FileId(0), &text)
-                    .unwrap_or_default();
+                return Some((candidate, text));
             }
             dir = d.parent();
         }
-        crate::config::Config::default()
+        None
     }
 
     /// The diagnostics `playbook check` reports in `path` itself.
     fn diagnostics(&self, path: &Path) -> Vec<lsp::Diagnostic> {
-        let Ok(compilation) = crate::compile_with(path, &self.loader(), &self.config(path)) else {
+        let Some(compilation) = self.compile(path) else {
             return Vec::new();
         };
         let sources = &compilation.sources;
@@ -633,6 +708,8 @@ impl Server {
             "playbook/status" => Some(json!({
                 "parses": self.parses.get(),
                 "parsed_files": self.parsed.borrow().len(),
+                "compilations": self.compilations.get(),
+                "compiled_files": self.compiled.borrow().len(),
                 "open_documents": self.open.len(),
             })),
             _ => {
@@ -901,7 +978,7 @@ impl Server {
         let text = self.text(&path)?;
         let lines = Lines::new(&text);
         let (from, to) = (lines.offset(p.range.start), lines.offset(p.range.end));
-        let compilation = crate::compile_with(&path, &self.loader(), &self.config(&path)).ok()?;
+        let compilation = self.compile(&path)?;
         let own = path.to_string_lossy().replace('\\', "/");
         let mut actions = Vec::new();
         for d in &compilation.diagnostics {

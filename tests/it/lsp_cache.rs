@@ -1,7 +1,9 @@
-//! The language server keeps what it parsed between requests: a second
-//! workspace-wide search parses nothing again, and a file is parsed again
-//! only once it changed, in the editor or on disk. The server's parse
-//! counter (`playbook/status`) is what the test observes, never a time.
+//! The language server keeps what it parsed and compiled between
+//! requests: a second workspace-wide search parses nothing again, a file
+//! is parsed again only once it changed, in the editor or on disk, and a
+//! playbook is compiled again only when a file it reads changed. The
+//! server's counters (`playbook/status`) are what the tests observe, never
+//! a time.
 
 use super::lsp::{CATALOGUE, Client, ENABLEMENT, MIGRATION};
 use serde_json::{Value, json};
@@ -12,6 +14,30 @@ fn parses(client: &mut Client) -> u64 {
     client.request("playbook/status", Value::Null)["parses"]
         .as_u64()
         .expect("a parse count")
+}
+
+/// How many compilations the server ran since it started.
+fn compilations(client: &mut Client) -> u64 {
+    client.request("playbook/status", Value::Null)["compilations"]
+        .as_u64()
+        .expect("a compilation count")
+}
+
+/// Waits until diagnostics were published for each of `names`, and
+/// returns them in the order of `names`.
+fn published(client: &Client, names: &[&str]) -> Vec<Vec<Value>> {
+    let mut found: Vec<Option<Vec<Value>>> = vec![None; names.len()];
+    while found.iter().any(Option::is_none) {
+        let message = client.receive();
+        if message["method"] != "textDocument/publishDiagnostics" {
+            continue;
+        }
+        let uri = message["params"]["uri"].as_str().unwrap();
+        if let Some(i) = names.iter().position(|n| client.uri(n) == uri) {
+            found[i] = Some(message["params"]["diagnostics"].as_array().unwrap().clone());
+        }
+    }
+    found.into_iter().map(Option::unwrap).collect()
 }
 
 /// The references to the role `fm` declared in the shared catalogue, as
@@ -128,5 +154,63 @@ fn a_second_search_parses_only_what_changed() {
         in_file(&changed, &migration_uri)
     );
     assert_eq!(after_event.len() + 1, changed.len());
+    client.stop();
+}
+
+#[test]
+fn a_playbook_is_compiled_again_only_when_a_file_it_reads_changed() {
+    let mut client = Client::start();
+    let enablement = std::fs::read_to_string(client.path(ENABLEMENT)).unwrap();
+    let migration = std::fs::read_to_string(client.path(MIGRATION)).unwrap();
+    let catalogue = std::fs::read_to_string(client.path(CATALOGUE)).unwrap();
+
+    // Opening the second playbook publishes both again; the first is not
+    // compiled again for that.
+    client.open(ENABLEMENT, &enablement);
+    published(&client, &[ENABLEMENT]);
+    client.open(MIGRATION, &migration);
+    let clean = published(&client, &[ENABLEMENT, MIGRATION]);
+    assert_eq!(clean, vec![Vec::<Value>::new(), Vec::new()]);
+    assert_eq!(compilations(&mut client), 2);
+
+    // A change in one playbook compiles that one; the other, open too,
+    // reads nothing that changed.
+    let undeclared = enablement.replacen("owner fm\n", "owner fmx\n", 1);
+    assert_ne!(undeclared, enablement);
+    client.change(ENABLEMENT, &undeclared);
+    let [after, unchanged] =
+        <[Vec<Value>; 2]>::try_from(published(&client, &[ENABLEMENT, MIGRATION])).unwrap();
+    assert!(
+        after.iter().any(|d| d["code"] == "undefined-reference"),
+        "{after:?}"
+    );
+    assert_eq!(unchanged, Vec::<Value>::new());
+    assert_eq!(compilations(&mut client), 3);
+
+    // A code action reuses the compilation the diagnostics came from.
+    let range = after[0]["range"].clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": client.uri(ENABLEMENT) }, "range": range,
+                "context": { "diagnostics": [after[0].clone()] } }),
+    );
+    assert!(
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["title"] == "Change to `fm`"),
+        "{actions}"
+    );
+    assert_eq!(compilations(&mut client), 3);
+
+    // A change in the catalogue both playbooks use compiles it and both.
+    client.open(CATALOGUE, &catalogue);
+    published(&client, &[CATALOGUE]);
+    let before = compilations(&mut client);
+    assert_eq!(before, 4);
+    client.change(CATALOGUE, &format!("// roles and notes\n{catalogue}"));
+    published(&client, &[CATALOGUE, ENABLEMENT, MIGRATION]);
+    assert_eq!(compilations(&mut client), before + 3);
     client.stop();
 }
