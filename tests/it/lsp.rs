@@ -679,3 +679,89 @@ fn fast_changes_are_compiled_once_from_the_last_text() {
     assert_eq!(published, vec![json!([])]);
     client.stop();
 }
+
+#[test]
+fn references_rename_symbols_and_completion_count_utf16_on_chinese_text() {
+    let mut client = Client::start();
+    let (text, line, character) = chinese_task("fm");
+    client.open(ENABLEMENT, &text);
+    client.diagnostics(ENABLEMENT);
+    let full = text.lines().nth(line).unwrap();
+    let on_role = json!({ "start": { "line": line, "character": character },
+                          "end": { "line": line, "character": character + 2 } });
+
+    // References from the role's use after the Chinese title find that use
+    // at its UTF-16 columns.
+    let references = client.at(
+        "textDocument/references",
+        ENABLEMENT,
+        line,
+        character + 1,
+        json!({ "context": { "includeDeclaration": false } }),
+    );
+    let here: Vec<&Value> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["uri"] == json!(client.uri(ENABLEMENT)) && l["range"]["start"]["line"] == line
+        })
+        .collect();
+    assert_eq!(here.len(), 1, "{references}");
+    assert_eq!(here[0]["range"], on_role);
+
+    // Rename edits the same range.
+    let rename = client.at(
+        "textDocument/rename",
+        ENABLEMENT,
+        line,
+        character,
+        json!({ "newName": "manager" }),
+    );
+    let edits = rename["changes"][client.uri(ENABLEMENT)]
+        .as_array()
+        .unwrap();
+    assert!(
+        edits.contains(&json!({ "range": on_role, "newText": "manager" })),
+        "{edits:?}"
+    );
+
+    // The outline's task ends at the end of its line, counted in UTF-16
+    // units (the emoji as two), not in bytes or characters.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": client.uri(ENABLEMENT) } }),
+    );
+    let task = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "4058")
+        .unwrap();
+    let end = column(full, full.len());
+    assert!(end < full.len() as u64 && end > full.chars().count() as u64);
+    assert_eq!(
+        task["range"]["end"],
+        json!({ "line": line, "character": end })
+    );
+
+    // Completion after the Chinese title reads the word before the cursor:
+    // `f` completes to the role `fm`.
+    let (partial, line, character) = chinese_task("f");
+    client.change(ENABLEMENT, &partial);
+    let labels: Vec<String> = client
+        .at(
+            "textDocument/completion",
+            ENABLEMENT,
+            line,
+            character + 1,
+            json!({}),
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["fm"]);
+    client.stop();
+}
