@@ -19,9 +19,11 @@ use index::{Index, Outline, Symbol};
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
 use serde_json::{Value, json};
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime};
 use text::Lines;
 
 /// How long the server waits after a change before compiling, so that
@@ -133,6 +135,10 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         open: BTreeMap::new(),
         pending: BTreeSet::new(),
         published: BTreeSet::new(),
+        parsed: RefCell::new(HashMap::new()),
+        parses: Cell::new(0),
+        compiled: RefCell::new(HashMap::new()),
+        compilations: Cell::new(0),
     };
     let mut deadline: Option<Instant> = None;
     loop {
@@ -171,8 +177,9 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                 // A file just opened is compiled at once; changes wait until
                 // typing pauses.
                 let opened = n.method == "textDocument/didOpen";
-                if let Some(changed) = server.notification(n) {
-                    server.pending.insert(changed);
+                let changed = server.notification(n);
+                if !changed.is_empty() {
+                    server.pending.extend(changed);
                     if opened {
                         deadline = None;
                         server.publish_pending(connection);
@@ -195,7 +202,57 @@ struct Server {
     pending: BTreeSet<PathBuf>,
     /// Files diagnostics were published for, to clear them.
     published: BTreeSet<PathBuf>,
+    /// Files parsed by earlier requests, each with what it was read from:
+    /// a workspace-wide search parses again only the files that changed.
+    parsed: RefCell<HashMap<PathBuf, Cached>>,
+    /// How many times a file was parsed since the server started, shown
+    /// by the `playbook/status` request.
+    parses: Cell<u64>,
+    /// The last compilation of each file compiled as a root, with every
+    /// file it read: diagnostics and code actions compile again only when
+    /// one of them reads differently.
+    compiled: RefCell<HashMap<PathBuf, Compiled>>,
+    /// How many compilations ran since the server started.
+    compilations: Cell<u64>,
 }
+
+/// A compilation and what it was compiled from.
+struct Compiled {
+    compilation: Rc<crate::Compilation>,
+    /// The `Playbook.toml` that applied: its path and text.
+    config: Option<(PathBuf, String)>,
+    /// Every file the compiler asked for, in order, and what it got.
+    reads: Vec<FileRead>,
+}
+
+/// A file the compiler asked for, and what reading it gave.
+type FileRead = (PathBuf, Result<Vec<u8>, String>);
+
+/// A loader that writes down what it was asked for and what it gave.
+struct Recording<'a> {
+    inner: Overlay<'a>,
+    reads: RefCell<Vec<FileRead>>,
+}
+
+impl Loader for Recording<'_> {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+        let read = self.inner.read(path);
+        self.reads
+            .borrow_mut()
+            .push((path.to_path_buf(), read.clone()));
+        read
+    }
+}
+
+/// A parsed file and the state of the file on disk it was read from.
+struct Cached {
+    parsed: Rc<Parsed>,
+    /// The length and modification time of the file on disk when it was
+    /// read; `None` when the text was an open document's.
+    stamp: Option<Stamp>,
+}
+
+type Stamp = (u64, Option<SystemTime>);
 
 /// Reads open documents from memory, everything else from the disk.
 struct Overlay<'a> {
@@ -248,11 +305,93 @@ impl Server {
         }
     }
 
-    fn parse(&self, path: &Path) -> Option<Parsed> {
-        let text = self.text(path)?;
-        let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
-        let index = tree.map(|t| Index::of(&t, &text)).unwrap_or_default();
-        Some(Parsed { text, index })
+    /// The parsed file, from the cache while its text is the one it was
+    /// parsed from: an open document's text as the editor has it, or the
+    /// file on disk, whose length and modification time tell whether it
+    /// must be read again, and its text whether it must be parsed again.
+    fn parse(&self, path: &Path) -> Option<Rc<Parsed>> {
+        let cached = self
+            .parsed
+            .borrow()
+            .get(path)
+            .map(|c| (c.parsed.clone(), c.stamp));
+        let (text, stamp) = match self.open.get(path) {
+            Some(text) => {
+                if let Some((parsed, _)) = &cached
+                    && parsed.text == *text
+                {
+                    return Some(parsed.clone());
+                }
+                (text.clone(), None)
+            }
+            None => {
+                let meta = std::fs::metadata(path).ok()?;
+                let stamp = Some((meta.len(), meta.modified().ok()));
+                if let Some((parsed, Some(old))) = &cached
+                    && Some(*old) == stamp
+                {
+                    return Some(parsed.clone());
+                }
+                (std::fs::read_to_string(path).ok()?, stamp)
+            }
+        };
+        let parsed = match cached {
+            Some((parsed, _)) if parsed.text == text => parsed,
+            _ => {
+                self.parses.set(self.parses.get() + 1);
+                let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
+                let index = tree.map(|t| Index::of(&t, &text)).unwrap_or_default();
+                Rc::new(Parsed { text, index })
+            }
+        };
+        self.parsed.borrow_mut().insert(
+            path.to_path_buf(),
+            Cached {
+                parsed: parsed.clone(),
+                stamp,
+            },
+        );
+        Some(parsed)
+    }
+
+    /// Forgets what was parsed from `path`, after the editor or the file
+    /// system said it changed.
+    fn invalidate(&self, path: &Path) {
+        self.parsed.borrow_mut().remove(path);
+        self.compiled
+            .borrow_mut()
+            .retain(|_, c| c.reads.iter().all(|(p, _)| p != path));
+    }
+
+    /// The compilation of `path` as a root, from the cache while every
+    /// file it read (and the `Playbook.toml` that applies) reads the same.
+    fn compile(&self, path: &Path) -> Option<Rc<crate::Compilation>> {
+        let config = self.config_file(path);
+        let loader = self.loader();
+        if let Some(c) = self.compiled.borrow().get(path)
+            && c.config == config
+            && c.reads.iter().all(|(p, read)| loader.read(p) == *read)
+        {
+            return Some(c.compilation.clone());
+        }
+        let parsed_config = config.as_ref().map_or_else(Default::default, |(_, text)| {
+            crate::config::Config::parse(crate::source::FileId(0), text).unwrap_or_default()
+        });
+        let recording = Recording {
+            inner: loader,
+            reads: RefCell::new(Vec::new()),
+        };
+        self.compilations.set(self.compilations.get() + 1);
+        let compilation = Rc::new(crate::compile_with(path, &recording, &parsed_config).ok()?);
+        self.compiled.borrow_mut().insert(
+            path.to_path_buf(),
+            Compiled {
+                compilation: compilation.clone(),
+                config,
+                reads: recording.reads.into_inner(),
+            },
+        );
+        Some(compilation)
     }
 
     /// Every playbook of the workspace and every open document.
@@ -273,17 +412,14 @@ impl Server {
     }
 
     /// A file followed by the files it uses, transitively, breadth first.
-    fn units(&self, path: &Path, cache: &mut HashMap<PathBuf, Option<Parsed>>) -> Vec<PathBuf> {
+    fn units(&self, path: &Path) -> Vec<PathBuf> {
         let mut order = vec![path.to_path_buf()];
         let mut next = 0;
         while next < order.len() {
             let current = order[next].clone();
             next += 1;
-            let parsed = cache
-                .entry(current.clone())
-                .or_insert_with(|| self.parse(&current));
-            let uses: Vec<String> = parsed
-                .as_ref()
+            let uses: Vec<String> = self
+                .parse(&current)
                 .map(|p| p.index.uses.clone())
                 .unwrap_or_default();
             for u in uses {
@@ -298,18 +434,12 @@ impl Server {
 
     /// The declaration a name in `path` refers to: the first one in the
     /// file itself, then in the files it uses.
-    fn resolve(
-        &self,
-        path: &Path,
-        name: &str,
-        context: &str,
-        cache: &mut HashMap<PathBuf, Option<Parsed>>,
-    ) -> Option<(PathBuf, Symbol)> {
+    fn resolve(&self, path: &Path, name: &str, context: &str) -> Option<(PathBuf, Symbol)> {
         let kinds = index::expected_kinds(context);
-        let units = self.units(path, cache);
+        let units = self.units(path);
         for pass in 0..2 {
             for unit in &units {
-                let Some(Some(parsed)) = cache.get(unit) else {
+                let Some(parsed) = self.parse(unit) else {
                     continue;
                 };
                 if let Some(s) = parsed.index.symbols.iter().find(|s| {
@@ -326,47 +456,37 @@ impl Server {
 
     /// The declaration at a position of a file, whether the position is on
     /// the declaration or on a reference to it.
-    fn target(
-        &self,
-        doc: &lsp::TextDocumentPositionParams,
-        cache: &mut HashMap<PathBuf, Option<Parsed>>,
-    ) -> Option<(PathBuf, Symbol)> {
+    fn target(&self, doc: &lsp::TextDocumentPositionParams) -> Option<(PathBuf, Symbol)> {
         let path = path_of(&doc.text_document.uri)?;
         let parsed = self.parse(&path)?;
         let offset = Lines::new(&parsed.text).offset(doc.position);
         let symbol = parsed.index.at(offset)?.clone();
-        cache.insert(path.clone(), Some(parsed));
         if symbol.is_decl() {
             return Some((path, symbol));
         }
-        self.resolve(&path, &symbol.name, symbol.context, cache)
+        self.resolve(&path, &symbol.name, symbol.context)
     }
 
     /// Every mention of a declaration across the workspace: `(file, start, end)`.
-    fn mentions(
-        &self,
-        decl_file: &Path,
-        decl: &Symbol,
-        cache: &mut HashMap<PathBuf, Option<Parsed>>,
-    ) -> Vec<(PathBuf, usize, usize)> {
+    fn mentions(&self, decl_file: &Path, decl: &Symbol) -> Vec<(PathBuf, usize, usize)> {
         let mut out = vec![(decl_file.to_path_buf(), decl.start, decl.end)];
         for file in self.files() {
-            let units = self.units(&file, cache);
+            let units = self.units(&file);
             if !units.iter().any(|u| u == decl_file) {
                 continue;
             }
-            let refs: Vec<Symbol> = match cache.get(&file) {
-                Some(Some(p)) => p
+            let refs: Vec<Symbol> = match self.parse(&file) {
+                Some(p) => p
                     .index
                     .symbols
                     .iter()
                     .filter(|s| !s.is_decl() && s.name == decl.name)
                     .cloned()
                     .collect(),
-                _ => continue,
+                None => continue,
             };
             for r in refs {
-                if let Some((f, d)) = self.resolve(&file, &r.name, r.context, cache)
+                if let Some((f, d)) = self.resolve(&file, &r.name, r.context)
                     && f == decl_file
                     && d.start == decl.start
                 {
@@ -379,32 +499,73 @@ impl Server {
         out
     }
 
-    fn notification(&mut self, n: Notification) -> Option<PathBuf> {
+    /// Takes a notification in, and returns the files it changed: what
+    /// was parsed and compiled from them is forgotten. Opening a document
+    /// forgets nothing: its text is most often the file's, and what was
+    /// read from that stays good.
+    fn notification(&mut self, n: Notification) -> Vec<PathBuf> {
+        let opened = n.method == "textDocument/didOpen";
+        let changed = self.changes(n);
+        if !opened {
+            for path in &changed {
+                self.invalidate(path);
+            }
+        }
+        changed
+    }
+
+    fn changes(&mut self, n: Notification) -> Vec<PathBuf> {
+        let one = |path: Option<PathBuf>| path.into_iter().collect();
         match n.method.as_str() {
             "textDocument/didOpen" => {
-                let p: lsp::DidOpenTextDocumentParams = params(n.params)?;
-                let path = path_of(&p.text_document.uri)?;
-                self.open.insert(path.clone(), p.text_document.text);
-                Some(path)
+                let Some(p) = params::<lsp::DidOpenTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                let path = path_of(&p.text_document.uri);
+                if let Some(path) = &path {
+                    self.open.insert(path.clone(), p.text_document.text);
+                }
+                one(path)
             }
             "textDocument/didChange" => {
-                let p: lsp::DidChangeTextDocumentParams = params(n.params)?;
-                let path = path_of(&p.text_document.uri)?;
-                let text = p.content_changes.into_iter().last()?.text;
-                self.open.insert(path.clone(), text);
-                Some(path)
+                let Some(p) = params::<lsp::DidChangeTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                let (Some(path), Some(change)) = (
+                    path_of(&p.text_document.uri),
+                    p.content_changes.into_iter().last(),
+                ) else {
+                    return Vec::new();
+                };
+                self.open.insert(path.clone(), change.text);
+                vec![path]
             }
             "textDocument/didClose" => {
-                let p: lsp::DidCloseTextDocumentParams = params(n.params)?;
-                let path = path_of(&p.text_document.uri)?;
-                self.open.remove(&path);
-                Some(path)
+                let Some(p) = params::<lsp::DidCloseTextDocumentParams>(n.params) else {
+                    return Vec::new();
+                };
+                let path = path_of(&p.text_document.uri);
+                if let Some(path) = &path {
+                    self.open.remove(path);
+                }
+                one(path)
             }
             "textDocument/didSave" => {
-                let p: lsp::DidSaveTextDocumentParams = params(n.params)?;
-                path_of(&p.text_document.uri)
+                let p = params::<lsp::DidSaveTextDocumentParams>(n.params);
+                one(p.and_then(|p| path_of(&p.text_document.uri)))
             }
-            _ => None,
+            // Files created, changed or deleted outside the editor, which
+            // the client watches (the VS Code extension: playbooks and
+            // catalogues).
+            "workspace/didChangeWatchedFiles" => {
+                let p = params::<lsp::DidChangeWatchedFilesParams>(n.params);
+                p.map(|p| p.changes)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|c| path_of(&c.uri))
+                    .collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -412,10 +573,9 @@ impl Server {
     /// one, and publishes their diagnostics.
     fn publish_pending(&mut self, connection: &Connection) {
         let changed = std::mem::take(&mut self.pending);
-        let mut cache = HashMap::new();
         let mut roots: BTreeSet<PathBuf> = self.open.keys().cloned().collect();
         for file in self.files() {
-            let units = self.units(&file, &mut cache);
+            let units = self.units(&file);
             if units.iter().any(|u| changed.contains(u)) {
                 roots.insert(file);
             }
@@ -454,22 +614,22 @@ impl Server {
             )));
     }
 
-    fn config(&self, path: &Path) -> crate::config::Config {
+    /// The `Playbook.toml` nearest above `path`: its path and text.
+    fn config_file(&self, path: &Path) -> Option<(PathBuf, String)> {
         let mut dir = path.parent();
         while let Some(d) = dir {
             let candidate = d.join("Playbook.toml");
             if let Ok(text) = std::fs::read_to_string(&candidate) {
-                return crate::config::Config::parse(crate::source::FileId(0), &text)
-                    .unwrap_or_default();
+                return Some((candidate, text));
             }
             dir = d.parent();
         }
-        crate::config::Config::default()
+        None
     }
 
     /// The diagnostics `playbook check` reports in `path` itself.
     fn diagnostics(&self, path: &Path) -> Vec<lsp::Diagnostic> {
-        let Ok(compilation) = crate::compile_with(path, &self.loader(), &self.config(path)) else {
+        let Some(compilation) = self.compile(path) else {
             return Vec::new();
         };
         let sources = &compilation.sources;
@@ -543,6 +703,15 @@ impl Server {
             "textDocument/completion" => self.completion(params),
             "textDocument/formatting" => self.formatting(params),
             "textDocument/codeAction" => self.code_actions(params),
+            // Not part of the protocol: what the server holds, for tests
+            // and for looking into a slow server.
+            "playbook/status" => Some(json!({
+                "parses": self.parses.get(),
+                "parsed_files": self.parsed.borrow().len(),
+                "compilations": self.compilations.get(),
+                "compiled_files": self.compiled.borrow().len(),
+                "open_documents": self.open.len(),
+            })),
             _ => {
                 return Response::new_err(
                     id,
@@ -557,8 +726,7 @@ impl Server {
     fn hover(&self, value: Value) -> Option<Value> {
         let p: lsp::HoverParams = params(value)?;
         let doc = p.text_document_position_params;
-        let mut cache = HashMap::new();
-        let (file, decl) = self.target(&doc, &mut cache)?;
+        let (file, decl) = self.target(&doc)?;
         let mut markdown = format!("{} `{}`", decl.kind.unwrap_or("name"), decl.name);
         if let Some(ty) = &decl.ty {
             markdown.push_str(&format!(": `{ty}`"));
@@ -585,41 +753,27 @@ impl Server {
         .ok()
     }
 
-    fn location(
-        &self,
-        path: &Path,
-        start: usize,
-        end: usize,
-        cache: &mut HashMap<PathBuf, Option<Parsed>>,
-    ) -> Option<lsp::Location> {
-        if !matches!(cache.get(path), Some(Some(_))) {
-            let parsed = self.parse(path);
-            cache.insert(path.to_path_buf(), parsed);
-        }
-        let Some(Some(parsed)) = cache.get(path) else {
-            return None;
-        };
+    fn location(&self, path: &Path, start: usize, end: usize) -> Option<lsp::Location> {
+        let parsed = self.parse(path)?;
         let range = Lines::new(&parsed.text).range(start, end);
         Some(lsp::Location::new(uri_of(path), range))
     }
 
     fn definition(&self, value: Value) -> Option<Value> {
         let p: lsp::GotoDefinitionParams = params(value)?;
-        let mut cache = HashMap::new();
-        let (file, decl) = self.target(&p.text_document_position_params, &mut cache)?;
-        let location = self.location(&file, decl.start, decl.end, &mut cache)?;
+        let (file, decl) = self.target(&p.text_document_position_params)?;
+        let location = self.location(&file, decl.start, decl.end)?;
         serde_json::to_value(lsp::GotoDefinitionResponse::Scalar(location)).ok()
     }
 
     fn references(&self, value: Value) -> Option<Value> {
         let p: lsp::ReferenceParams = params(value)?;
-        let mut cache = HashMap::new();
-        let (file, decl) = self.target(&p.text_document_position, &mut cache)?;
-        let mentions = self.mentions(&file, &decl, &mut cache);
+        let (file, decl) = self.target(&p.text_document_position)?;
+        let mentions = self.mentions(&file, &decl);
         let locations: Vec<lsp::Location> = mentions
             .into_iter()
             .filter(|(f, s, _)| p.context.include_declaration || !(f == &file && *s == decl.start))
-            .filter_map(|(f, s, e)| self.location(&f, s, e, &mut cache))
+            .filter_map(|(f, s, e)| self.location(&f, s, e))
             .collect();
         serde_json::to_value(locations).ok()
     }
@@ -639,13 +793,12 @@ impl Server {
         if !valid {
             return Err(format!("`{new}` is not an id: use letters, digits and `-`"));
         }
-        let mut cache = HashMap::new();
-        let Some((file, decl)) = self.target(&p.text_document_position, &mut cache) else {
+        let Some((file, decl)) = self.target(&p.text_document_position) else {
             return Err("there is nothing to rename here".to_string());
         };
         let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
-        for (f, s, e) in self.mentions(&file, &decl, &mut cache) {
-            if let Some(location) = self.location(&f, s, e, &mut cache) {
+        for (f, s, e) in self.mentions(&file, &decl) {
+            if let Some(location) = self.location(&f, s, e) {
                 changes
                     .entry(location.uri)
                     .or_default()
@@ -653,9 +806,9 @@ impl Server {
             }
         }
         // Translation keys name ids too (`step.prepare.title`).
-        let translations = match cache.get(&file) {
-            Some(Some(p)) => p.index.translations.clone(),
-            _ => Vec::new(),
+        let translations = match self.parse(&file) {
+            Some(p) => p.index.translations.clone(),
+            None => Vec::new(),
         };
         for (_, relative) in translations {
             let catalogue = crate::load::join(&file, &relative);
@@ -757,12 +910,11 @@ impl Server {
             [] => "expression",
         };
         let kinds = index::expected_kinds(context);
-        // Declarations of the file, or of the last version that parsed.
-        let mut cache: HashMap<PathBuf, Option<Parsed>> = HashMap::new();
-        let units = self.units(&path, &mut cache);
+        // Declarations of the file and of the files it uses.
+        let units = self.units(&path);
         let mut seen = BTreeSet::new();
         for unit in units {
-            let Some(Some(parsed)) = cache.get(&unit) else {
+            let Some(parsed) = self.parse(&unit) else {
                 continue;
             };
             for s in parsed.index.symbols.iter().filter(|s| s.is_decl()) {
@@ -826,7 +978,7 @@ impl Server {
         let text = self.text(&path)?;
         let lines = Lines::new(&text);
         let (from, to) = (lines.offset(p.range.start), lines.offset(p.range.end));
-        let compilation = crate::compile_with(&path, &self.loader(), &self.config(&path)).ok()?;
+        let compilation = self.compile(&path)?;
         let own = path.to_string_lossy().replace('\\', "/");
         let mut actions = Vec::new();
         for d in &compilation.diagnostics {

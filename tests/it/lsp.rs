@@ -10,13 +10,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-const ENABLEMENT: &str = "engagement-completion-enablement.playbook";
-const MIGRATION: &str = "engagement-completion-migration.playbook";
-const CATALOGUE: &str = "common/fasttrack.playbook";
+pub(crate) const ENABLEMENT: &str = "engagement-completion-enablement.playbook";
+pub(crate) const MIGRATION: &str = "engagement-completion-migration.playbook";
+pub(crate) const CATALOGUE: &str = "common/fasttrack.playbook";
 /// A line of the enablement playbook that names the role `fm`.
 const TASK_LINE: &str = r#"task 4058 "Disengagement Process is Complete (enablement)" mandatory owner fm applies to all"#;
 
-struct Client {
+pub(crate) struct Client {
     child: Child,
     stdin: ChildStdin,
     messages: Receiver<Value>,
@@ -47,7 +47,7 @@ fn column(line: &str, offset: usize) -> u64 {
 }
 
 impl Client {
-    fn start() -> Client {
+    pub(crate) fn start() -> Client {
         let root = tempfile::tempdir().unwrap();
         copy_dir(Path::new("playbooks"), root.path());
         let mut child = Command::new(env!("CARGO_BIN_EXE_playbook"))
@@ -102,32 +102,32 @@ impl Client {
         client
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.root.path().join(name)
     }
 
-    fn uri(&self, name: &str) -> String {
+    pub(crate) fn uri(&self, name: &str) -> String {
         uri(&self.path(name))
     }
 
-    fn send(&mut self, message: Value) {
+    pub(crate) fn send(&mut self, message: Value) {
         let body = message.to_string();
         write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
         self.stdin.flush().unwrap();
     }
 
-    fn notify(&mut self, method: &str, params: Value) {
+    pub(crate) fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
 
-    fn receive(&self) -> Value {
+    pub(crate) fn receive(&self) -> Value {
         self.messages
             .recv_timeout(Duration::from_secs(60))
             .expect("the server answers within a minute")
     }
 
     /// Sends a request and returns its result, skipping notifications.
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         self.next += 1;
         let id = self.next;
         self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
@@ -141,7 +141,7 @@ impl Client {
     }
 
     /// Waits for the diagnostics published for `name`.
-    fn diagnostics(&self, name: &str) -> Vec<Value> {
+    pub(crate) fn diagnostics(&self, name: &str) -> Vec<Value> {
         let uri = self.uri(name);
         loop {
             let message = self.receive();
@@ -153,7 +153,7 @@ impl Client {
         }
     }
 
-    fn open(&mut self, name: &str, text: &str) {
+    pub(crate) fn open(&mut self, name: &str, text: &str) {
         let uri = self.uri(name);
         self.notify(
             "textDocument/didOpen",
@@ -161,7 +161,7 @@ impl Client {
         );
     }
 
-    fn change(&mut self, name: &str, text: &str) {
+    pub(crate) fn change(&mut self, name: &str, text: &str) {
         let uri = self.uri(name);
         self.notify(
             "textDocument/didChange",
@@ -169,7 +169,14 @@ impl Client {
         );
     }
 
-    fn at(&mut self, method: &str, name: &str, line: usize, character: u64, extra: Value) -> Value {
+    pub(crate) fn at(
+        &mut self,
+        method: &str,
+        name: &str,
+        line: usize,
+        character: u64,
+        extra: Value,
+    ) -> Value {
         let mut params = json!({
             "textDocument": { "uri": self.uri(name) },
             "position": { "line": line, "character": character },
@@ -180,7 +187,7 @@ impl Client {
         self.request(method, params)
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
         let status = self.child.wait().unwrap();
@@ -670,5 +677,91 @@ fn fast_changes_are_compiled_once_from_the_last_text() {
         }
     }
     assert_eq!(published, vec![json!([])]);
+    client.stop();
+}
+
+#[test]
+fn references_rename_symbols_and_completion_count_utf16_on_chinese_text() {
+    let mut client = Client::start();
+    let (text, line, character) = chinese_task("fm");
+    client.open(ENABLEMENT, &text);
+    client.diagnostics(ENABLEMENT);
+    let full = text.lines().nth(line).unwrap();
+    let on_role = json!({ "start": { "line": line, "character": character },
+                          "end": { "line": line, "character": character + 2 } });
+
+    // References from the role's use after the Chinese title find that use
+    // at its UTF-16 columns.
+    let references = client.at(
+        "textDocument/references",
+        ENABLEMENT,
+        line,
+        character + 1,
+        json!({ "context": { "includeDeclaration": false } }),
+    );
+    let here: Vec<&Value> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["uri"] == json!(client.uri(ENABLEMENT)) && l["range"]["start"]["line"] == line
+        })
+        .collect();
+    assert_eq!(here.len(), 1, "{references}");
+    assert_eq!(here[0]["range"], on_role);
+
+    // Rename edits the same range.
+    let rename = client.at(
+        "textDocument/rename",
+        ENABLEMENT,
+        line,
+        character,
+        json!({ "newName": "manager" }),
+    );
+    let edits = rename["changes"][client.uri(ENABLEMENT)]
+        .as_array()
+        .unwrap();
+    assert!(
+        edits.contains(&json!({ "range": on_role, "newText": "manager" })),
+        "{edits:?}"
+    );
+
+    // The outline's task ends at the end of its line, counted in UTF-16
+    // units (the emoji as two), not in bytes or characters.
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": client.uri(ENABLEMENT) } }),
+    );
+    let task = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "4058")
+        .unwrap();
+    let end = column(full, full.len());
+    assert!(end < full.len() as u64 && end > full.chars().count() as u64);
+    assert_eq!(
+        task["range"]["end"],
+        json!({ "line": line, "character": end })
+    );
+
+    // Completion after the Chinese title reads the word before the cursor:
+    // `f` completes to the role `fm`.
+    let (partial, line, character) = chinese_task("f");
+    client.change(ENABLEMENT, &partial);
+    let labels: Vec<String> = client
+        .at(
+            "textDocument/completion",
+            ENABLEMENT,
+            line,
+            character + 1,
+            json!({}),
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["fm"]);
     client.stop();
 }

@@ -18,6 +18,7 @@ mod import;
 mod import_corpus;
 mod language_doc;
 mod lsp;
+mod lsp_cache;
 mod markdown_seed;
 mod md_lines;
 mod randomised;

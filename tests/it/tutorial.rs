@@ -1,7 +1,8 @@
 //! `docs/tutorial.md`, executed: every `$ ` line of its `console` blocks
 //! runs in one empty folder, in order, through `sh`, with the `playbook`
 //! under test first on the `PATH`; what it prints (standard output and
-//! error together) must be what the page shows. A block after
+//! error together, of the whole line: `cmd || echo "exit code $?"` shows
+//! a failure's code) must be what the page shows. A block after
 //! `<!-- file: PATH -->` is written to PATH first; one after
 //! `<!-- generated: PATH -->` must be PATH's contents (its `revised` date
 //! aside, which is the day the test runs).
@@ -95,7 +96,7 @@ fn every_command_of_the_tutorial_prints_what_the_page_shows() {
                 commands += 1;
                 let output = Command::new("sh")
                     .arg("-c")
-                    .arg(format!("{command} 2>&1"))
+                    .arg(format!("exec 2>&1\n{command}"))
                     .current_dir(folder.path())
                     .env("PATH", &path)
                     .env("NO_COLOR", "1")
@@ -114,7 +115,7 @@ fn every_command_of_the_tutorial_prints_what_the_page_shows() {
             }
         }
     }
-    assert!(commands >= 15, "only {commands} commands ran");
+    assert!(commands >= 25, "only {commands} commands ran");
     // Every command the page shows is one of those that ran.
     let shown = page.lines().filter(|l| l.starts_with("$ ")).count();
     assert_eq!(shown, commands);

@@ -1,0 +1,216 @@
+//! The language server keeps what it parsed and compiled between
+//! requests: a second workspace-wide search parses nothing again, a file
+//! is parsed again only once it changed, in the editor or on disk, and a
+//! playbook is compiled again only when a file it reads changed. The
+//! server's counters (`playbook/status`) are what the tests observe, never
+//! a time.
+
+use super::lsp::{CATALOGUE, Client, ENABLEMENT, MIGRATION};
+use serde_json::{Value, json};
+use std::time::SystemTime;
+
+/// How many times the server parsed a file since it started.
+fn parses(client: &mut Client) -> u64 {
+    client.request("playbook/status", Value::Null)["parses"]
+        .as_u64()
+        .expect("a parse count")
+}
+
+/// How many compilations the server ran since it started.
+fn compilations(client: &mut Client) -> u64 {
+    client.request("playbook/status", Value::Null)["compilations"]
+        .as_u64()
+        .expect("a compilation count")
+}
+
+/// Waits until diagnostics were published for each of `names`, and
+/// returns them in the order of `names`.
+fn published(client: &Client, names: &[&str]) -> Vec<Vec<Value>> {
+    let mut found: Vec<Option<Vec<Value>>> = vec![None; names.len()];
+    while found.iter().any(Option::is_none) {
+        let message = client.receive();
+        if message["method"] != "textDocument/publishDiagnostics" {
+            continue;
+        }
+        let uri = message["params"]["uri"].as_str().unwrap();
+        if let Some(i) = names.iter().position(|n| client.uri(n) == uri) {
+            found[i] = Some(message["params"]["diagnostics"].as_array().unwrap().clone());
+        }
+    }
+    found.into_iter().map(Option::unwrap).collect()
+}
+
+/// The references to the role `fm` declared in the shared catalogue, as
+/// `(file, line, column)`, sorted.
+fn references_to_fm(client: &mut Client, role_line: usize) -> Vec<(String, u64, u64)> {
+    let found = client.at(
+        "textDocument/references",
+        CATALOGUE,
+        role_line,
+        8,
+        json!({ "context": { "includeDeclaration": true } }),
+    );
+    let mut found: Vec<(String, u64, u64)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["uri"].as_str().unwrap().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap(),
+                l["range"]["start"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn in_file(found: &[(String, u64, u64)], uri: &str) -> usize {
+    found.iter().filter(|(u, _, _)| u == uri).count()
+}
+
+#[test]
+fn a_second_search_parses_only_what_changed() {
+    let mut client = Client::start();
+    let catalogue = std::fs::read_to_string(client.path(CATALOGUE)).unwrap();
+    client.open(CATALOGUE, &catalogue);
+    client.diagnostics(CATALOGUE);
+    let role_line = catalogue
+        .lines()
+        .position(|l| l.trim_start().starts_with("role fm "))
+        .unwrap();
+
+    // The first search reads the whole workspace: each playbook once.
+    let first = references_to_fm(&mut client, role_line);
+    let after_first = parses(&mut client);
+    assert!(after_first >= 3, "{after_first} parses for three playbooks");
+    for name in [CATALOGUE, ENABLEMENT, MIGRATION] {
+        assert!(in_file(&first, &client.uri(name)) >= 1, "{name}: {first:?}");
+    }
+
+    // The same search again, and a rename, which searches too: nothing is
+    // parsed again, and the answer is the same.
+    assert_eq!(references_to_fm(&mut client, role_line), first);
+    let rename = client.at(
+        "textDocument/rename",
+        CATALOGUE,
+        role_line,
+        8,
+        json!({ "newName": "manager" }),
+    );
+    let edits: usize = rename["changes"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(uri, _)| uri.ends_with(".playbook"))
+        .map(|(_, e)| e.as_array().unwrap().len())
+        .sum();
+    assert_eq!(edits, first.len());
+    assert_eq!(parses(&mut client), after_first);
+
+    // A change in the editor: that document alone is parsed again, and the
+    // answer follows its new text (one line more above the role).
+    client.change(CATALOGUE, &format!("// owners\n{catalogue}"));
+    let changed = references_to_fm(&mut client, role_line + 1);
+    assert_eq!(parses(&mut client), after_first + 1);
+    let shifted: Vec<(String, u64, u64)> = first
+        .iter()
+        .map(|(u, l, c)| (u.clone(), l + u64::from(*u == client.uri(CATALOGUE)), *c))
+        .collect();
+    assert_eq!(changed, shifted);
+
+    // A file changed on disk behind the server's back, with its length and
+    // modification time kept, so that only the watcher's event can tell:
+    // one mention of `fm` in the migration playbook becomes `zz`.
+    let migration = client.path(MIGRATION);
+    let text = std::fs::read_to_string(&migration).unwrap();
+    let modified: SystemTime = std::fs::metadata(&migration).unwrap().modified().unwrap();
+    let edited = text.replacen("    owner fm\n", "    owner zz\n", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&migration, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&migration)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(references_to_fm(&mut client, role_line + 1), changed);
+    assert_eq!(
+        parses(&mut client),
+        after_first + 1,
+        "the stale entry is used"
+    );
+
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri(MIGRATION), "type": 2 }] }),
+    );
+    let after_event = references_to_fm(&mut client, role_line + 1);
+    assert_eq!(parses(&mut client), after_first + 2);
+    let migration_uri = client.uri(MIGRATION);
+    assert_eq!(
+        in_file(&after_event, &migration_uri) + 1,
+        in_file(&changed, &migration_uri)
+    );
+    assert_eq!(after_event.len() + 1, changed.len());
+    client.stop();
+}
+
+#[test]
+fn a_playbook_is_compiled_again_only_when_a_file_it_reads_changed() {
+    let mut client = Client::start();
+    let enablement = std::fs::read_to_string(client.path(ENABLEMENT)).unwrap();
+    let migration = std::fs::read_to_string(client.path(MIGRATION)).unwrap();
+    let catalogue = std::fs::read_to_string(client.path(CATALOGUE)).unwrap();
+
+    // Opening the second playbook publishes both again; the first is not
+    // compiled again for that.
+    client.open(ENABLEMENT, &enablement);
+    published(&client, &[ENABLEMENT]);
+    client.open(MIGRATION, &migration);
+    let clean = published(&client, &[ENABLEMENT, MIGRATION]);
+    assert_eq!(clean, vec![Vec::<Value>::new(), Vec::new()]);
+    assert_eq!(compilations(&mut client), 2);
+
+    // A change in one playbook compiles that one; the other, open too,
+    // reads nothing that changed.
+    let undeclared = enablement.replacen("owner fm\n", "owner fmx\n", 1);
+    assert_ne!(undeclared, enablement);
+    client.change(ENABLEMENT, &undeclared);
+    let [after, unchanged] =
+        <[Vec<Value>; 2]>::try_from(published(&client, &[ENABLEMENT, MIGRATION])).unwrap();
+    assert!(
+        after.iter().any(|d| d["code"] == "undefined-reference"),
+        "{after:?}"
+    );
+    assert_eq!(unchanged, Vec::<Value>::new());
+    assert_eq!(compilations(&mut client), 3);
+
+    // A code action reuses the compilation the diagnostics came from.
+    let range = after[0]["range"].clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": client.uri(ENABLEMENT) }, "range": range,
+                "context": { "diagnostics": [after[0].clone()] } }),
+    );
+    assert!(
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["title"] == "Change to `fm`"),
+        "{actions}"
+    );
+    assert_eq!(compilations(&mut client), 3);
+
+    // A change in the catalogue both playbooks use compiles it and both.
+    client.open(CATALOGUE, &catalogue);
+    published(&client, &[CATALOGUE]);
+    let before = compilations(&mut client);
+    assert_eq!(before, 4);
+    client.change(CATALOGUE, &format!("// roles and notes\n{catalogue}"));
+    published(&client, &[CATALOGUE, ENABLEMENT, MIGRATION]);
+    assert_eq!(compilations(&mut client), before + 3);
+    client.stop();
+}
