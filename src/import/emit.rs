@@ -380,6 +380,25 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
 }
 
 fn write_item(out: &mut String, item: &ItemDoc, next: &mut impl FnMut(&str) -> String) {
+    if item.branch {
+        // A prose condition: a yes/no decision, and an `if` on its answer.
+        let decision = next("decision");
+        let _ = writeln!(out, "ask {decision}: bool {}", quote(&item.text));
+        let _ = writeln!(out, "if {decision} {{");
+        for child in &item.children {
+            write_item(out, child, next);
+        }
+        if item.otherwise.is_empty() {
+            let _ = writeln!(out, "}}");
+        } else {
+            let _ = writeln!(out, "}} else {{");
+            for child in &item.otherwise {
+                write_item(out, child, next);
+            }
+            let _ = writeln!(out, "}}");
+        }
+        return;
+    }
     if item.tip && item.children.is_empty() {
         let _ = writeln!(out, "tip {} {}", next("tip"), quote(&item.text));
         return;

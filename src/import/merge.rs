@@ -113,7 +113,8 @@ fn plain(n: &[String]) -> BTreeSet<String> {
 }
 
 /// Items of a step in document order, nested ones after their parent.
-fn model_items(items: &[Item], out: &mut Vec<String>) {
+fn model_items(model: &Playbook, items: &[Item], out: &mut Vec<String>) {
+    let model_items = |items: &[Item], out: &mut Vec<String>| model_items(model, items, out);
     for item in items {
         match item {
             Item::Do(d) => {
@@ -121,7 +122,11 @@ fn model_items(items: &[Item], out: &mut Vec<String>) {
                 model_items(&d.items, out);
             }
             Item::Tip { text, .. } | Item::Warning { text, .. } => out.push(text.key.clone()),
-            Item::Ask { .. } => {}
+            Item::Ask { decision } => {
+                if let Some(d) = model.decisions.iter().find(|d| &d.id == decision) {
+                    out.push(d.question.key.clone());
+                }
+            }
             Item::If {
                 branches,
                 otherwise,
@@ -143,10 +148,13 @@ fn model_items(items: &[Item], out: &mut Vec<String>) {
     }
 }
 
+/// Items of a document in the order the importer writes them: a branch's
+/// question, then what it governs, then its `else`.
 fn doc_items(items: &[ItemDoc], out: &mut Vec<String>) {
     for item in items {
         out.push(item.text.clone());
         doc_items(&item.children, out);
+        doc_items(&item.otherwise, out);
     }
 }
 
@@ -331,7 +339,7 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
             }
         }
         let mut ours = Vec::new();
-        model_items(&step.items, &mut ours);
+        model_items(model, &step.items, &mut ours);
         let mut mine = Vec::new();
         doc_items(&theirs.items, &mut mine);
         // Task items close the imported step, as the importer writes them.

@@ -99,6 +99,7 @@ fn every_process_playbook_imports_and_compiles() {
     let mut total = 0;
     let mut steps_and_tasks_equal = 0;
     let mut sums: BTreeMap<&str, (Counts, Counts, usize)> = BTreeMap::new();
+    let mut branches: BTreeMap<&str, usize> = BTreeMap::new();
     for locale in ["en", "zh"] {
         let docs = documents(&shared.join("corpus/fasttrack").join(locale));
         assert!(!docs.is_empty(), "no process playbooks in {locale}");
@@ -133,13 +134,25 @@ fn every_process_playbook_imports_and_compiles() {
                 s.history += c.history;
             }
             sum.2 += imported.diagnostics.len();
+            let decisions = c.model.as_ref().map_or(0, |m| m.decisions.len());
+            assert_eq!(
+                decisions,
+                imported.document.branches(),
+                "{locale}/{name}: one decision per branch"
+            );
+            *branches.entry(locale).or_default() += decisions;
         }
     }
     for (locale, (got, plain, unrecognised)) in &sums {
         eprintln!(
-            "{locale}: recognised {got:?}; plain {plain:?}; {unrecognised} import-unrecognised"
+            "{locale}: recognised {got:?}; plain {plain:?}; {unrecognised} import-unrecognised; {} branches",
+            branches[locale]
         );
     }
+    assert!(
+        branches.values().all(|b| *b > 0),
+        "no \"if ...\" prose became a branch: {branches:?}"
+    );
     eprintln!(
         "{steps_and_tasks_equal} of {total} documents: steps and tasks equal the plain counts"
     );
