@@ -200,7 +200,8 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
 
     // Steps first into a buffer: they declare roles, services and tasks.
     let mut body = String::new();
-    let mut criteria: BTreeMap<String, String> = BTreeMap::new();
+    let mut criteria: Vec<Declared> = Vec::new();
+    let mut notes = Notes::default();
     let mut tasks: BTreeMap<u32, (super::TaskDoc, Services, usize)> = BTreeMap::new();
     let mut unassigned = false;
     let mut previous: Option<String> = None;
@@ -289,7 +290,7 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
                 .or_insert_with(|| (t.clone(), Some(BTreeSet::new()), index));
             entry.1 = union(entry.1.take(), step_services.clone());
         }
-        write_gates(&mut body, step, &mut criteria, &mut next);
+        write_gates(&mut body, step, &mut criteria, &mut notes, &mut next);
         let _ = writeln!(body, "}}");
         previous = Some(step_id);
     }
@@ -360,8 +361,8 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
     for (id, label) in &services.order {
         let _ = writeln!(out, "service {id} {}", quote(label));
     }
-    if !criteria.is_empty() {
-        let _ = writeln!(out, "note ftop \"FTOP\"");
+    for (id, label) in &notes.ids.order {
+        let _ = writeln!(out, "note {id} {}", quote(label));
     }
     out.push_str(&task_lines);
     out.push_str(&body);
@@ -415,36 +416,95 @@ fn write_item(out: &mut String, item: &ItemDoc, next: &mut impl FnMut(&str) -> S
     let _ = writeln!(out, "}}");
 }
 
-/// Entry and exit criteria. An entry criterion with the text of one an
-/// earlier step declared refers to it by id.
+/// The notes that criteria name, one per name whatever its case; `ftop`
+/// for a criterion that names none.
+#[derive(Default)]
+struct Notes {
+    ids: Ids,
+    /// Lower-cased name to the id of its first spelling.
+    by_name: BTreeMap<String, String>,
+}
+
+impl Notes {
+    fn of(&mut self, criterion: &str) -> String {
+        let name = super::labels::note(criterion).unwrap_or_else(|| "FTOP".to_string());
+        let key = name.to_lowercase();
+        if let Some(id) = self.by_name.get(&key) {
+            return id.clone();
+        }
+        // "Technical Enablement note" is the note `technical-enablement`.
+        let stem = name
+            .strip_suffix(" note")
+            .or_else(|| name.strip_suffix(" Note"))
+            .unwrap_or(&name);
+        let id = match slug(stem) {
+            Some(s) if !self.ids.used.contains(&s) => {
+                self.ids.used.insert(s.clone());
+                self.ids.order.push((s.clone(), name.clone()));
+                s
+            }
+            _ => self.ids.fresh(&name, "note"),
+        };
+        self.by_name.insert(key, id.clone());
+        id
+    }
+}
+
+/// A criterion an earlier step declared: its text, id and note.
+struct Declared {
+    text: String,
+    id: String,
+    note: String,
+}
+
+/// The earlier criterion an entry criterion repeats: the one with the same
+/// text, or else one worded nearly the same (90% of the characters, as an
+/// edit distance) that names the same note and states the same numbers:
+/// translations reword a criterion they repeat ("如果 Microsoft 客户团队是
+/// 已知的" in one step, "如果 Microsoft 客户团队已知" in the next).
+fn repeated<'a>(criteria: &'a [Declared], text: &str, note: &str) -> Option<&'a Declared> {
+    criteria.iter().find(|d| d.text == text && d.note == note)
+}
+
+/// Entry and exit criteria, each in the note its text names. An entry
+/// criterion that repeats one an earlier step declared refers to it by id.
 fn write_gates(
     out: &mut String,
     step: &StepDoc,
-    criteria: &mut BTreeMap<String, String>,
+    criteria: &mut Vec<Declared>,
+    notes: &mut Notes,
     next: &mut impl FnMut(&str) -> String,
 ) {
-    let mut mine: Vec<(String, String)> = Vec::new();
+    let mut mine: Vec<Declared> = Vec::new();
     let mut used_here: BTreeSet<String> = BTreeSet::new();
     for text in &step.entry {
-        match criteria.get(text) {
-            Some(id) if !used_here.contains(id) => {
-                used_here.insert(id.clone());
-                let _ = writeln!(out, "entry {id}");
+        let note = notes.of(text);
+        match repeated(criteria, text, &note) {
+            Some(d) if !used_here.contains(&d.id) => {
+                used_here.insert(d.id.clone());
+                let _ = writeln!(out, "entry {}", d.id);
             }
             _ => {
                 let id = next("gate");
-                let _ = writeln!(out, "entry {id} {} in ftop", quote(text));
+                let _ = writeln!(out, "entry {id} {} in {note}", quote(text));
                 used_here.insert(id.clone());
-                mine.push((text.clone(), id));
+                mine.push(Declared {
+                    text: text.clone(),
+                    id,
+                    note,
+                });
             }
         }
     }
     for text in &step.exit {
         let id = next("gate");
-        let _ = writeln!(out, "exit {id} {} in ftop", quote(text));
-        mine.push((text.clone(), id));
+        let note = notes.of(text);
+        let _ = writeln!(out, "exit {id} {} in {note}", quote(text));
+        mine.push(Declared {
+            text: text.clone(),
+            id,
+            note,
+        });
     }
-    for (text, id) in mine {
-        criteria.entry(text).or_insert(id);
-    }
+    criteria.extend(mine);
 }

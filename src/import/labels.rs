@@ -471,3 +471,40 @@ pub fn negated(condition: &str, locale: &str) -> bool {
     let t = format!(" {} ", condition.to_lowercase());
     negations(locale).iter().any(|w| t.contains(w))
 }
+
+/// The note a criterion names for its evidence, as written: "Documented in
+/// Technical Enablement note ..." names `Technical Enablement note`, "在技术
+/// 启用笔记中记录 ..." names `技术启用笔记`. The first named note counts;
+/// `None` when the text names none (the evidence goes to FTOP).
+pub fn note(text: &str) -> Option<String> {
+    let english = text.match_indices("in ").find_map(|(at, _)| {
+        if at > 0 && text[..at].chars().last().is_some_and(char::is_alphanumeric) {
+            return None;
+        }
+        let rest = &text[at + 3..];
+        let rest = rest.strip_prefix("the ").unwrap_or(rest);
+        let mut words = Vec::new();
+        for word in rest.split(' ') {
+            let bare = word.trim_end_matches([',', '.', ';', ':']);
+            if bare.eq_ignore_ascii_case("note") && !words.is_empty() {
+                return Some(format!("{} note", words.join(" ")));
+            }
+            if words.len() == 4 || !bare.starts_with(|c: char| c.is_uppercase()) || bare != word {
+                return None;
+            }
+            words.push(bare);
+        }
+        None
+    });
+    english.or_else(|| {
+        text.match_indices('在').find_map(|(at, _)| {
+            let rest = text[at + '在'.len_utf8()..].trim_start();
+            let end = rest.find("笔记中")?;
+            let name = rest[..end].trim();
+            (!name.is_empty()
+                && name.chars().count() <= 15
+                && !name.contains(|c: char| c.is_whitespace() || "，。、：:；;（）()".contains(c)))
+            .then(|| format!("{name}笔记"))
+        })
+    })
+}

@@ -355,3 +355,55 @@ fn the_command_imports_then_merges() {
     assert_eq!(model.locales, ["en", "zh"]);
     assert_eq!(model.steps[0].title.get("zh", "en"), "收尾");
 }
+
+/// Each criterion goes to the note its text names, one note per name;
+/// a criterion that names none goes to FTOP.
+#[test]
+fn each_criterion_goes_to_the_note_it_names() {
+    let md = "# Close\n\n## Approach\n\n### Wrap up\n\nPrimary Role: **FastTrack Manager**\n\n- Thank the customer.\n\n**Step Inputs**\n\n- Documented in Technical Enablement note that the customer is live\n- The FTOP motion identifies an RFA customer\n\n**Step Outputs**\n\n- Documented in Engagement Management note that the email was sent\n- Documented in the Engagement Management Note that the status is current\n- Next action date updated in FTOP to 12/31\n";
+    let zh = "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色：**FastTrack 经理**\n\n- 感谢客户。\n\n**质量产出**\n\n- 在技术启用笔记中记录客户已上线\n- 在接洽管理笔记中记录已发送电子邮件\n- 在 FTOP 中将下一个行动日期更新为 12/31\n- 在接洽管理笔记中更新最新的客户状态\n";
+    for (md, want) in [
+        (
+            md,
+            vec![
+                ("Technical Enablement note", 0),
+                ("FTOP", 1),
+                ("Engagement Management note", 2),
+                ("Engagement Management note", 2),
+                ("FTOP", 1),
+            ],
+        ),
+        (
+            zh,
+            vec![
+                ("技术启用笔记", 0),
+                ("接洽管理笔记", 1),
+                ("FTOP", 2),
+                ("接洽管理笔记", 1),
+            ],
+        ),
+    ] {
+        let out = imported(md);
+        let model = playbook::compile_str("doc.playbook", &out.source)
+            .model
+            .unwrap();
+        let loc = model.source_locale.clone();
+        let mut ids: Vec<String> = Vec::new();
+        let got: Vec<(String, usize)> = model
+            .criteria
+            .iter()
+            .map(|c| {
+                let note = model.notes.iter().find(|n| n.id == c.note).unwrap();
+                if !ids.contains(&c.note) {
+                    ids.push(c.note.clone());
+                }
+                (
+                    note.label.get(&loc, &loc).to_string(),
+                    ids.iter().position(|i| *i == c.note).unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, usize)> = want.iter().map(|(l, n)| (l.to_string(), *n)).collect();
+        assert_eq!(got, want, "{}", out.source);
+    }
+}

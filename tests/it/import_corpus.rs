@@ -13,6 +13,7 @@
 
 use playbook::Loader;
 use playbook::import::{self, Counts, merge};
+use playbook::ir::Playbook;
 use playbook::source::FileId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -165,6 +166,50 @@ fn every_process_playbook_imports_and_compiles() {
     );
 }
 
+/// Where a gate's criterion is declared: `None` in its own step, or
+/// (step, exit, position among that step's entry or exit criteria).
+type Origin = Option<(usize, bool, usize)>;
+
+/// A step's entry and exit criteria as (origin, note number).
+type StepGates = (Vec<(Origin, usize)>, Vec<(Origin, usize)>);
+
+/// Each step's entry and exit criteria.
+fn gates(p: &Playbook) -> Vec<StepGates> {
+    let mut notes: Vec<String> = Vec::new();
+    let mut one = |step: usize, g: &playbook::ir::Gate| -> (Origin, usize) {
+        let c = p.criteria.iter().find(|c| c.id == g.criterion).unwrap();
+        let at = p.steps.iter().position(|s| s.id == c.step).unwrap();
+        let origin = (at != step).then(|| {
+            let from = &p.steps[at];
+            let exit = c.kind == playbook::ir::GateKind::Exit;
+            let list = if exit { &from.exit } else { &from.entry };
+            (
+                at,
+                exit,
+                list.iter().position(|h| h.criterion == c.id).unwrap(),
+            )
+        });
+        let note = match notes.iter().position(|n| *n == c.note) {
+            Some(n) => n,
+            None => {
+                notes.push(c.note.clone());
+                notes.len() - 1
+            }
+        };
+        (origin, note)
+    };
+    p.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                s.entry.iter().map(|g| one(i, g)).collect(),
+                s.exit.iter().map(|g| one(i, g)).collect(),
+            )
+        })
+        .collect()
+}
+
 /// The en document a zh one translates: the same name without `-sc`/`-en`.
 fn counterpart(zh: &str) -> String {
     zh.trim_end_matches("-sc")
@@ -257,33 +302,31 @@ fn the_seed_and_its_english_original_merge_into_the_shipped_structure() {
     .model
     .expect("the shipped playbook compiles");
 
-    // Steps, with their owners (by English label) and gate counts.
-    let role_label = |p: &playbook::ir::Playbook, id: &str| {
+    // Steps: owner (by English label), motions, services, the step before.
+    let role_label = |p: &Playbook, id: &str| {
         let r = p.roles.iter().find(|r| r.id == id).expect("declared role");
         r.label.get("en", &p.source_locale).to_string()
     };
-    let shape = |p: &playbook::ir::Playbook| -> Vec<(String, usize, usize)> {
+    let steps = |p: &Playbook| -> Vec<(String, Vec<String>, bool, Vec<usize>)> {
         p.steps
             .iter()
             .map(|s| {
                 (
                     role_label(p, s.owner.as_deref().unwrap()),
-                    s.entry.len(),
-                    s.exit.len(),
+                    s.motions.clone(),
+                    s.applies == playbook::ir::Applies::All,
+                    s.after
+                        .iter()
+                        .map(|a| p.steps.iter().position(|t| &t.id == a).unwrap())
+                        .collect(),
                 )
             })
             .collect()
     };
-    assert_eq!(shape(&merged), shape(&shipped));
-    assert_eq!(
-        shape(&shipped),
-        [
-            ("FastTrack Manager".to_string(), 3, 2),
-            ("FastTrack Manager".to_string(), 3, 8)
-        ]
-    );
-    // Tasks: number, mandatory, owner.
-    let tasks = |p: &playbook::ir::Playbook| -> Vec<(u32, bool, String)> {
+    assert_eq!(steps(&merged), steps(&shipped));
+    assert_eq!(steps(&shipped).len(), 2);
+    // Tasks: number, mandatory, owner, services.
+    let tasks = |p: &Playbook| -> Vec<(u32, bool, String, bool)> {
         p.tasks
             .iter()
             .map(|t| {
@@ -291,34 +334,50 @@ fn the_seed_and_its_english_original_merge_into_the_shipped_structure() {
                     t.number,
                     t.mandatory,
                     role_label(p, t.owner.as_deref().unwrap()),
+                    t.applies == playbook::ir::Applies::All,
                 )
             })
             .collect()
     };
     assert_eq!(tasks(&merged), tasks(&shipped));
-    // History: the same dates.
-    let dates = |p: &playbook::ir::Playbook| {
-        let mut d: Vec<_> = p.header.history.iter().map(|h| h.date).collect();
-        d.sort();
-        d
+    // Gates: each step's entry and exit criteria in order, each either
+    // declared there or reused from (step, entry or exit, position), with
+    // the note it goes to (notes numbered as they first appear).
+    let notes = |p: &Playbook| -> Vec<Vec<usize>> {
+        gates(p)
+            .into_iter()
+            .map(|(entry, exit)| entry.iter().chain(&exit).map(|g| g.1).collect())
+            .collect()
     };
-    assert_eq!(dates(&merged), dates(&shipped));
-    assert_eq!(dates(&merged).len(), 4);
-    // Criteria the seed repeats word for word in the second step are reused
-    // by id, as in the shipped playbook. (The shipped playbook also reuses
-    // a third, whose wording the seed changes: the importer keeps it.)
-    let reused = |p: &playbook::ir::Playbook| {
-        let s = &p.steps[1];
-        s.entry
+    assert_eq!(notes(&merged), notes(&shipped));
+    assert_eq!(
+        gates(&shipped)
             .iter()
-            .filter(|g| {
-                p.criteria
-                    .iter()
-                    .any(|c| c.id == g.criterion && c.step != s.id)
-            })
+            .map(|(entry, exit)| (entry.len(), exit.len()))
+            .collect::<Vec<_>>(),
+        [(3, 2), (3, 8)]
+    );
+    let reused = |p: &Playbook| {
+        gates(p)
+            .iter()
+            .flat_map(|(entry, _)| entry)
+            .filter(|g| g.0.is_some())
             .count()
     };
     assert_eq!((reused(&merged), reused(&shipped)), (2, 3));
+    // History: the same dates and authors.
+    let history = |p: &Playbook| {
+        let mut h: Vec<_> = p
+            .header
+            .history
+            .iter()
+            .map(|h| (h.date, h.who.clone()))
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(history(&merged), history(&shipped));
+    assert_eq!(history(&merged).len(), 4);
     // The drift of "> 1000 seats" against "fewer than 1,000".
     let seats: Vec<&String> = m
         .drift
