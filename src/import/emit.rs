@@ -463,7 +463,17 @@ struct Declared {
 /// translations reword a criterion they repeat ("如果 Microsoft 客户团队是
 /// 已知的" in one step, "如果 Microsoft 客户团队已知" in the next).
 fn repeated<'a>(criteria: &'a [Declared], text: &str, note: &str) -> Option<&'a Declared> {
-    criteria.iter().find(|d| d.text == text && d.note == note)
+    if let Some(d) = criteria.iter().find(|d| d.text == text) {
+        return Some(d);
+    }
+    let numbers = super::merge::numbers(text);
+    criteria
+        .iter()
+        .filter(|d| d.note == note && super::merge::numbers(&d.text) == numbers)
+        .map(|d| (strsim::normalized_levenshtein(&d.text, text), d))
+        .filter(|(score, _)| *score >= 0.9)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, d)| d)
 }
 
 /// Entry and exit criteria, each in the note its text names. An entry

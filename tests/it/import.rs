@@ -407,3 +407,28 @@ fn each_criterion_goes_to_the_note_it_names() {
         assert_eq!(got, want, "{}", out.source);
     }
 }
+
+/// An entry criterion that repeats, in other words, one an earlier step
+/// declared in the same note with the same numbers is reused by id; one
+/// that names another note is declared anew.
+#[test]
+fn a_reworded_criterion_is_reused() {
+    let md = "# Close\n\n## Approach\n\n### First\n\nPrimary Role: **FastTrack Manager**\n\n- Prepare.\n\n**Step Outputs**\n\n- If the Microsoft account team is known, documented in Engagement Management note that the account team was sent the ATU email template\n- Documented in Engagement Management note that 100 users are active\n\n### Second\n\nPrimary Role: **FastTrack Manager**\n\n- Conduct.\n\n**Step Inputs**\n\n- If the Microsoft account team known, documented in Engagement Management note that account team was sent the ATU email template\n- Documented in Technical Enablement note that 100 users are active\n- Documented in Engagement Management note that 10 users are active\n";
+    let out = imported(md);
+    let model = playbook::compile_str("doc.playbook", &out.source)
+        .model
+        .unwrap();
+    let second = &model.steps[1];
+    let declared_here: Vec<bool> = second
+        .entry
+        .iter()
+        .map(|g| {
+            model
+                .criteria
+                .iter()
+                .any(|c| c.id == g.criterion && c.step == second.id)
+        })
+        .collect();
+    assert_eq!(declared_here, [false, true, true], "{}", out.source);
+    assert_eq!(second.entry[0].criterion, model.steps[0].exit[0].criterion);
+}
