@@ -4,6 +4,7 @@
 //! number, roles through the steps and tasks they own), and the drift
 //! between the two languages.
 
+use super::markdown::{self, Piece};
 use super::{Document, ItemDoc};
 use crate::ir::{self, Item, Playbook};
 use std::collections::{BTreeMap, BTreeSet};
@@ -175,7 +176,7 @@ fn align(
         if next >= ours.len() {
             break;
         }
-        let tn = plain(&numbers(t));
+        let tn = plain(&numbers(&markdown::link_words(t)));
         let best = (next..ours.len())
             .map(|i| {
                 (
@@ -209,10 +210,16 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         .into_iter()
         .map(|t| (t.key.clone(), t))
         .collect();
+    // A source text as read: its templates and links by their labels.
     let source_of = |key: &str| {
-        all.get(key)
+        let mut text = all
+            .get(key)
             .map(|t| t.get(src, src).to_string())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        for d in model.templates.iter().chain(&model.links) {
+            text = text.replace(&format!("{{{}}}", d.id), d.label.get(src, src));
+        }
+        text
     };
     let mut put = |key: &str, text: &str| {
         if !text.is_empty() {
@@ -406,7 +413,7 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
     // Numbers that differ between texts matched by position.
     for (key, text) in &texts {
         let a = numbers(&source_of(key));
-        let b = numbers(text);
+        let b = numbers(&markdown::link_words(text));
         if a != b && !(a.is_empty() && b.is_empty()) {
             drift.push(format!(
                 "`{key}` states different numbers: {src} {}; {loc} {}",
@@ -474,7 +481,7 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         let text = match texts.get(key) {
             Some(t) => {
                 matched += 1;
-                keep_placeholders(&source, &escape_braces(t))
+                keep_placeholders(&source, &translated(model, t, &source))
             }
             None => {
                 filled += 1;
@@ -504,6 +511,35 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         matched,
         filled,
     }
+}
+
+/// A document's text as a translation of `source`: braces doubled, and
+/// each link named by the placeholder of the template or link with its
+/// address that the source names, or else written as text.
+fn translated(model: &Playbook, text: &str, source: &str) -> String {
+    let named: BTreeSet<String> = crate::syntax::text::placeholders(source)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    markdown::pieces(text)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => escape_braces(t),
+            Piece::Link { text, url } => {
+                let address = super::emit::address(url);
+                match model
+                    .templates
+                    .iter()
+                    .chain(&model.links)
+                    .find(|d| address.is_some() && d.url == address && named.contains(&d.id))
+                {
+                    Some(d) => format!("{{{}}}", d.id),
+                    None if text.is_empty() || text == url => escape_braces(url),
+                    None => escape_braces(&format!("{text} ({url})")),
+                }
+            }
+        })
+        .collect()
 }
 
 fn escape_braces(text: &str) -> String {

@@ -569,7 +569,7 @@ pub fn split_labels(text: &str) -> Vec<String> {
 
 /// Reads a paragraph made only of `Label: value` lines.
 fn label_lines(text: &str) -> Option<Vec<(Label, String)>> {
-    let text = labels::split_label_runs(text);
+    let text = labels::split_label_runs(&markdown::links_as_text(text));
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let parsed: Vec<(Label, String)> = lines.iter().filter_map(|l| labels::label_line(l)).collect();
     (!lines.is_empty() && parsed.len() == lines.len()).then_some(parsed)
@@ -762,6 +762,7 @@ fn table_kind(rows: &[Vec<String>]) -> Option<Label> {
 /// pulldown-cmark gives it, the link text.
 fn task_number(cell: &str) -> Option<u32> {
     // A linked number: `4099 (https://...)`.
+    let cell = markdown::links_as_text(cell);
     let t = cell.split(" (").next().unwrap_or_default().trim();
     if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
         return None;
@@ -808,9 +809,16 @@ fn read_task_table(
             || h.contains("serviço")
             || h.contains("servicio")
     });
+    // Links stay links in a task's name only.
     let cell = |row: &Vec<String>, c: Option<usize>| -> String {
         c.and_then(|c| row.get(c))
-            .map(|s| markdown::clean(s))
+            .map(|s| {
+                if c == Some(name_col) {
+                    markdown::clean(s)
+                } else {
+                    markdown::clean(&markdown::links_as_text(s))
+                }
+            })
             .unwrap_or_default()
     };
     for row in rows.iter().skip(1) {
@@ -824,7 +832,7 @@ fn read_task_table(
                 range.clone(),
                 format!(
                     "task row `{}` has no task number; it is kept as an instruction",
-                    row.join(" | ")
+                    markdown::links_as_text(&row.join(" | "))
                 ),
             ));
             step.items.push(ItemDoc {
@@ -966,6 +974,7 @@ fn read_section_block(
 }
 
 fn is_home_link(text: &str) -> bool {
+    let text = markdown::links_as_text(text);
     matches!(
         text.split(" (").next().unwrap_or_default().trim(),
         "Home" | "主页" | "Startseite" | "ホーム" | "Página inicial" | "Inicio" | "Início"
@@ -985,7 +994,7 @@ fn read_history(
             continue;
         }
         let get = |i: usize| cells.get(i).cloned().unwrap_or_default();
-        match parse_date(&get(0)) {
+        match parse_date(&markdown::links_as_text(&get(0))) {
             Some(date) => {
                 let mut what = get(2);
                 let note = get(3);
@@ -994,7 +1003,7 @@ fn read_history(
                 }
                 doc.history.push(History {
                     date,
-                    who: get(1),
+                    who: markdown::links_as_text(&get(1)),
                     what,
                     range: range.clone(),
                 })
@@ -1003,7 +1012,7 @@ fn read_history(
                 diags.push(unrecognised(
                     file,
                     range.clone(),
-                    format!("refresh summary row `{}` has no date the importer reads; it joins the overview", cells.join(" | ")),
+                    format!("refresh summary row `{}` has no date the importer reads; it joins the overview", markdown::links_as_text(&cells.join(" | "))),
                 ));
                 doc.overview.push(cells.join(" | "));
             }

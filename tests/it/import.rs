@@ -432,3 +432,94 @@ fn a_reworded_criterion_is_reused() {
     assert_eq!(declared_here, [false, true, true], "{}", out.source);
     assert_eq!(second.entry[0].criterion, model.steps[0].exit[0].criterion);
 }
+
+/// Links become `template` (when their words say template) and `link`
+/// declarations named in the texts by placeholder, once per address and
+/// words; a link that is not a web or mail address stays text. A
+/// translation names the same declarations where it links the same
+/// address.
+#[test]
+fn links_become_template_and_link_declarations() {
+    let en = "# Close\n\nSee the [FAQ](https://example.com/faq).\n\n## Approach\n\n### Wrap up\n\nPrimary Role: **FastTrack Manager**\n\n- Email the account team with the [ATU email template](https://example.com/atu?x=1&y=\"2\"), then read the [FAQ](https://example.com/faq).\n- Open [the script](javascript:alert(1)) and [local notes](notes.md).\n\n**Step Outputs**\n\n- Documented that the [ATU email template](https://example.com/atu?x=1&y=\"2\") was sent\n";
+    let out = imported(en);
+    let c = playbook::compile_str("doc.playbook", &out.source);
+    let model = c.model.unwrap();
+    let unused: Vec<_> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name() == "unused-declaration")
+        .collect();
+    assert!(unused.is_empty(), "{unused:?}");
+    let decls = |list: &[playbook::ir::Decl]| -> Vec<(String, String, String)> {
+        list.iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    d.label.get("en", "en").to_string(),
+                    d.url.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        decls(&model.templates),
+        [(
+            "atu-email-template".to_string(),
+            "ATU email template".to_string(),
+            "https://example.com/atu?x=1&y=%222%22".to_string()
+        )]
+    );
+    assert_eq!(
+        decls(&model.links),
+        [(
+            "faq".to_string(),
+            "FAQ".to_string(),
+            "https://example.com/faq".to_string()
+        )]
+    );
+    let text = |key: &str| {
+        model
+            .texts()
+            .into_iter()
+            .find(|t| t.key == key)
+            .unwrap()
+            .get("en", "en")
+            .to_string()
+    };
+    assert_eq!(text("overview"), "See the {faq}.");
+    assert_eq!(
+        text("item.do-1"),
+        "Email the account team with the {atu-email-template}, then read the {faq}."
+    );
+    assert_eq!(
+        text("item.do-2"),
+        "Open the script (javascript:alert(1)) and local notes (notes.md)."
+    );
+    assert_eq!(
+        text("criterion.gate-3"),
+        "Documented that the {atu-email-template} was sent"
+    );
+
+    let zh = "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色：**FastTrack 经理**\n\n- 使用 [ATU 电子邮件模板](https://example.com/atu?x=1&y=\"2\") 向客户团队发送电子邮件。\n- 打开脚本。\n\n**质量产出**\n\n- 记录已发送 [ATU 电子邮件模板](https://example.com/other)\n";
+    let doc = import::import(FileId(0), "zh", zh, None).document;
+    let m = import::merge::merge(&model, &doc);
+    let catalogue: toml::Value = toml::from_str(&m.catalogue).unwrap();
+    let zh_text = |key: &str| {
+        catalogue["texts"][key]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The placeholder of the same address; the source's other one, which
+    // the translation lacks, kept at the end.
+    assert_eq!(
+        zh_text("item.do-1"),
+        "使用 {atu-email-template} 向客户团队发送电子邮件。 ({faq})"
+    );
+    // Another address: the words and address as text, and the source's
+    // placeholder kept at the end.
+    assert_eq!(
+        zh_text("criterion.gate-3"),
+        "记录已发送 ATU 电子邮件模板 (https://example.com/other) ({atu-email-template})"
+    );
+}
