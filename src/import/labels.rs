@@ -411,6 +411,10 @@ pub fn condition(text: &str, locale: &str) -> Option<(String, String)> {
         return None;
     }
     let word = condition_words(locale).iter().find(|w| t.starts_with(*w))?;
+    // 若要 is "in order to", not "if".
+    if t.starts_with("若要") {
+        return None;
+    }
     // The condition ends at the first comma or colon after the word (in
     // Japanese, the comma is 、; in Chinese, 、 separates list entries).
     let after = &t[word.len()..];

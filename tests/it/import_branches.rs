@@ -139,3 +139,17 @@ fn a_translation_of_the_branches_merges_text_for_text() {
         assert!(text.starts_with("如果"), "{}: {text}", question.id);
     }
 }
+
+/// Words that look like a condition but are not one stay instructions:
+/// 若要 ("in order to"), and a condition with nothing to govern.
+#[test]
+fn what_only_looks_like_a_condition_stays_an_instruction() {
+    let md = "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色: **FastTrack 经理**\n\n- 若要了解更多，请阅读指南。\n- 如果适用。\n";
+    let out = import::import(FileId(0), "zh", md, None);
+    assert_eq!(out.document.branches(), 0, "{}", out.source);
+    let model = playbook::compile_str("zh.playbook", &out.source)
+        .model
+        .unwrap();
+    assert!(model.decisions.is_empty());
+    assert_eq!(model.steps[0].items.len(), 2);
+}
