@@ -5,6 +5,7 @@
 //! Criteria, items and list entries are numbered: translations and
 //! `--merge` match them by position, not by id.
 
+use super::markdown::{self, Piece};
 use super::{Document, ItemDoc, StepDoc};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
@@ -85,6 +86,92 @@ impl Ids {
     }
 }
 
+/// The links of the document's texts, declared as `template`s (when their
+/// words say template) or `link`s and named in the texts by placeholder.
+/// A link whose address is not a plain http, https or mailto address
+/// stays text: its words and the address in brackets.
+#[derive(Default)]
+struct Links {
+    ids: Ids,
+    by_link: BTreeMap<(String, String), String>,
+    /// (id, template?, label, url) in the order first met.
+    decls: Vec<(String, bool, String, String)>,
+}
+
+impl Links {
+    /// A string literal of the text, its links as placeholders.
+    fn quote(&mut self, text: &str) -> String {
+        let inner = |t: &str| {
+            let q = quote(t);
+            q[1..q.len() - 1].to_string()
+        };
+        let mut out = String::from("\"");
+        for piece in markdown::pieces(text) {
+            match piece {
+                Piece::Text(t) => out.push_str(&inner(t)),
+                Piece::Link { text, url } => match address(url) {
+                    Some(url) => {
+                        let id = self.id(text, &url);
+                        out.push('{');
+                        out.push_str(&id);
+                        out.push('}');
+                    }
+                    None => out.push_str(&inner(&markdown::links_as_text(&format!(
+                        "{}{text}{}{url}{}",
+                        markdown::LINK_START,
+                        markdown::LINK_URL,
+                        markdown::LINK_END
+                    )))),
+                },
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn id(&mut self, text: &str, url: &str) -> String {
+        let label = if text.is_empty() { url } else { text };
+        let key = (label.to_string(), url.to_string());
+        if let Some(id) = self.by_link.get(&key) {
+            return id.clone();
+        }
+        let template = is_template(label);
+        let id = self
+            .ids
+            .fresh(label, if template { "template" } else { "link" });
+        self.by_link.insert(key, id.clone());
+        self.decls
+            .push((id.clone(), template, label.to_string(), url.to_string()));
+        id
+    }
+}
+
+/// The address of a link as a declaration may hold it: http, https or
+/// mailto, with a host for the web, and nothing to escape.
+pub(super) fn address(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let web = matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty());
+    let ok = (web || u.scheme() == "mailto")
+        && !u.as_str().contains(['{', '}', '"', '\\'])
+        && !u.as_str().chars().any(char::is_control);
+    ok.then(|| u.as_str().to_string())
+}
+
+/// Whether a link's words name a template (an email or document to fill).
+fn is_template(label: &str) -> bool {
+    let l = label.to_lowercase();
+    [
+        "template",
+        "模板",
+        "vorlage",
+        "テンプレート",
+        "modelo",
+        "plantilla",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
 /// Services a task applies to, or all (`None`).
 type Services = Option<BTreeSet<String>>;
 
@@ -106,6 +193,7 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
     let mut services = Ids::default();
     let mut motions = Ids::default();
     let mut steps = Ids::default();
+    let mut links = Links::default();
     let mut counter = 0usize;
     let mut next = |prefix: &str| {
         counter += 1;
@@ -153,7 +241,7 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
         let _ = writeln!(out, "revised {r}");
     }
     if !doc.overview.is_empty() {
-        let _ = writeln!(out, "overview {}", quote(&doc.overview.join("\n\n")));
+        let _ = writeln!(out, "overview {}", links.quote(&doc.overview.join("\n\n")));
     }
     for (keyword, prefix, list) in [
         ("objectives", "objective", &doc.objectives),
@@ -166,7 +254,7 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
         }
         let _ = writeln!(out, "{keyword} {{");
         for (i, text) in list.iter().enumerate() {
-            let _ = writeln!(out, "{prefix}-{} {}", i + 1, quote(text));
+            let _ = writeln!(out, "{prefix}-{} {}", i + 1, links.quote(text));
         }
         let _ = writeln!(out, "}}");
     }
@@ -193,14 +281,15 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
         }
         let _ = writeln!(out, "history {{");
         for (date, who, what) in seen {
-            let _ = writeln!(out, "{date} {} {}", quote(&who), quote(&what));
+            let _ = writeln!(out, "{date} {} {}", quote(&who), links.quote(&what));
         }
         let _ = writeln!(out, "}}");
     }
 
     // Steps first into a buffer: they declare roles, services and tasks.
     let mut body = String::new();
-    let mut criteria: BTreeMap<String, String> = BTreeMap::new();
+    let mut criteria: Vec<Declared> = Vec::new();
+    let mut notes = Notes::default();
     let mut tasks: BTreeMap<u32, (super::TaskDoc, Services, usize)> = BTreeMap::new();
     let mut unassigned = false;
     let mut previous: Option<String> = None;
@@ -274,14 +363,14 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
             let _ = writeln!(body, "after {p}");
         }
         for item in &step.items {
-            write_item(&mut body, item, &mut next);
+            write_item(&mut body, item, &mut links, &mut next);
         }
         for t in &step.tasks {
             let _ = writeln!(
                 body,
                 "do {} {} {{ complete task {} }}",
                 next("task"),
-                quote(&t.name),
+                links.quote(&t.name),
                 t.number
             );
             let entry = tasks
@@ -289,7 +378,14 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
                 .or_insert_with(|| (t.clone(), Some(BTreeSet::new()), index));
             entry.1 = union(entry.1.take(), step_services.clone());
         }
-        write_gates(&mut body, step, &mut criteria, &mut next);
+        write_gates(
+            &mut body,
+            step,
+            &mut criteria,
+            &mut notes,
+            &mut links,
+            &mut next,
+        );
         let _ = writeln!(body, "}}");
         previous = Some(step_id);
     }
@@ -330,7 +426,7 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
         let _ = write!(
             task_lines,
             "task {number} {} {}",
-            quote(&task.name),
+            links.quote(&task.name),
             if task.mandatory {
                 "mandatory"
             } else {
@@ -360,8 +456,12 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
     for (id, label) in &services.order {
         let _ = writeln!(out, "service {id} {}", quote(label));
     }
-    if !criteria.is_empty() {
-        let _ = writeln!(out, "note ftop \"FTOP\"");
+    for (id, label) in &notes.ids.order {
+        let _ = writeln!(out, "note {id} {}", quote(label));
+    }
+    for (id, template, label, url) in &links.decls {
+        let kind = if *template { "template" } else { "link" };
+        let _ = writeln!(out, "{kind} {id} {} url {}", quote(label), quote(url));
     }
     out.push_str(&task_lines);
     out.push_str(&body);
@@ -379,53 +479,148 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
     }
 }
 
-fn write_item(out: &mut String, item: &ItemDoc, next: &mut impl FnMut(&str) -> String) {
+fn write_item(
+    out: &mut String,
+    item: &ItemDoc,
+    links: &mut Links,
+    next: &mut impl FnMut(&str) -> String,
+) {
+    if item.branch {
+        // A prose condition: a yes/no decision, and an `if` on its answer.
+        let decision = next("decision");
+        let _ = writeln!(out, "ask {decision}: bool {}", links.quote(&item.text));
+        let _ = writeln!(out, "if {decision} {{");
+        for child in &item.children {
+            write_item(out, child, links, next);
+        }
+        if item.otherwise.is_empty() {
+            let _ = writeln!(out, "}}");
+        } else {
+            let _ = writeln!(out, "}} else {{");
+            for child in &item.otherwise {
+                write_item(out, child, links, next);
+            }
+            let _ = writeln!(out, "}}");
+        }
+        return;
+    }
     if item.tip && item.children.is_empty() {
-        let _ = writeln!(out, "tip {} {}", next("tip"), quote(&item.text));
+        let _ = writeln!(out, "tip {} {}", next("tip"), links.quote(&item.text));
         return;
     }
     let id = next("do");
     if item.children.is_empty() {
-        let _ = writeln!(out, "do {id} {}", quote(&item.text));
+        let _ = writeln!(out, "do {id} {}", links.quote(&item.text));
         return;
     }
-    let _ = writeln!(out, "do {id} {} {{", quote(&item.text));
+    let _ = writeln!(out, "do {id} {} {{", links.quote(&item.text));
     for child in &item.children {
-        write_item(out, child, next);
+        write_item(out, child, links, next);
     }
     let _ = writeln!(out, "}}");
 }
 
-/// Entry and exit criteria. An entry criterion with the text of one an
-/// earlier step declared refers to it by id.
+/// The notes that criteria name, one per name whatever its case; `ftop`
+/// for a criterion that names none.
+#[derive(Default)]
+struct Notes {
+    ids: Ids,
+    /// Lower-cased name to the id of its first spelling.
+    by_name: BTreeMap<String, String>,
+}
+
+impl Notes {
+    fn of(&mut self, criterion: &str) -> String {
+        let name = super::labels::note(&markdown::link_words(criterion))
+            .unwrap_or_else(|| "FTOP".to_string());
+        let key = name.to_lowercase();
+        if let Some(id) = self.by_name.get(&key) {
+            return id.clone();
+        }
+        // "Technical Enablement note" is the note `technical-enablement`.
+        let stem = name
+            .strip_suffix(" note")
+            .or_else(|| name.strip_suffix(" Note"))
+            .unwrap_or(&name);
+        let id = match slug(stem) {
+            Some(s) if !self.ids.used.contains(&s) => {
+                self.ids.used.insert(s.clone());
+                self.ids.order.push((s.clone(), name.clone()));
+                s
+            }
+            _ => self.ids.fresh(&name, "note"),
+        };
+        self.by_name.insert(key, id.clone());
+        id
+    }
+}
+
+/// A criterion an earlier step declared: its text, id and note.
+struct Declared {
+    text: String,
+    id: String,
+    note: String,
+}
+
+/// The earlier criterion an entry criterion repeats: the one with the same
+/// text, or else one worded nearly the same (90% of the characters, as an
+/// edit distance) that names the same note and states the same numbers:
+/// translations reword a criterion they repeat ("如果 Microsoft 客户团队是
+/// 已知的" in one step, "如果 Microsoft 客户团队已知" in the next).
+fn repeated<'a>(criteria: &'a [Declared], text: &str, note: &str) -> Option<&'a Declared> {
+    if let Some(d) = criteria.iter().find(|d| d.text == text) {
+        return Some(d);
+    }
+    let numbers = super::merge::numbers(text);
+    criteria
+        .iter()
+        .filter(|d| d.note == note && super::merge::numbers(&d.text) == numbers)
+        .map(|d| (strsim::normalized_levenshtein(&d.text, text), d))
+        .filter(|(score, _)| *score >= 0.9)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, d)| d)
+}
+
+/// Entry and exit criteria, each in the note its text names. An entry
+/// criterion that repeats one an earlier step declared refers to it by id.
 fn write_gates(
     out: &mut String,
     step: &StepDoc,
-    criteria: &mut BTreeMap<String, String>,
+    criteria: &mut Vec<Declared>,
+    notes: &mut Notes,
+    links: &mut Links,
     next: &mut impl FnMut(&str) -> String,
 ) {
-    let mut mine: Vec<(String, String)> = Vec::new();
+    let mut mine: Vec<Declared> = Vec::new();
     let mut used_here: BTreeSet<String> = BTreeSet::new();
     for text in &step.entry {
-        match criteria.get(text) {
-            Some(id) if !used_here.contains(id) => {
-                used_here.insert(id.clone());
-                let _ = writeln!(out, "entry {id}");
+        let note = notes.of(text);
+        match repeated(criteria, text, &note) {
+            Some(d) if !used_here.contains(&d.id) => {
+                used_here.insert(d.id.clone());
+                let _ = writeln!(out, "entry {}", d.id);
             }
             _ => {
                 let id = next("gate");
-                let _ = writeln!(out, "entry {id} {} in ftop", quote(text));
+                let _ = writeln!(out, "entry {id} {} in {note}", links.quote(text));
                 used_here.insert(id.clone());
-                mine.push((text.clone(), id));
+                mine.push(Declared {
+                    text: text.clone(),
+                    id,
+                    note,
+                });
             }
         }
     }
     for text in &step.exit {
         let id = next("gate");
-        let _ = writeln!(out, "exit {id} {} in ftop", quote(text));
-        mine.push((text.clone(), id));
+        let note = notes.of(text);
+        let _ = writeln!(out, "exit {id} {} in {note}", links.quote(text));
+        mine.push(Declared {
+            text: text.clone(),
+            id,
+            note,
+        });
     }
-    for (text, id) in mine {
-        criteria.entry(text).or_insert(id);
-    }
+    criteria.extend(mine);
 }

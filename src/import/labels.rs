@@ -359,3 +359,156 @@ fn capitalise(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Words that open a condition, by locale.
+fn condition_words(locale: &str) -> &'static [&'static str] {
+    match locale {
+        "zh" => &["如果", "倘若", "假如", "若"],
+        "de" => &["Wenn ", "Falls "],
+        "ja" => &["もし"],
+        "pt" => &["Se ", "Caso "],
+        "es" => &["Si ", "En caso de que "],
+        _ => &["If "],
+    }
+}
+
+/// Words that open an "otherwise" sentence, by locale.
+fn otherwise_words(locale: &str) -> &'static [&'static str] {
+    match locale {
+        "zh" => &["否则", "不然", "反之"],
+        "de" => &["Andernfalls", "Ansonsten", "Sonst"],
+        "ja" => &["それ以外の場合", "そうでない場合"],
+        "pt" => &["Caso contrário", "Senão", "Do contrário"],
+        "es" => &["De lo contrario", "En caso contrario", "Si no,"],
+        _ => &["Otherwise", "Else"],
+    }
+}
+
+/// Words that make a condition negative, by locale.
+fn negations(locale: &str) -> &'static [&'static str] {
+    match locale {
+        "zh" => &["不", "没有", "未", "无"],
+        "de" => &[" nicht", " kein"],
+        "ja" => &["ない", "ません"],
+        "pt" => &[" não", " nenhum"],
+        "es" => &[" no ", " ningún", " ninguna"],
+        _ => &[" not ", " no ", "n't ", " never "],
+    }
+}
+
+/// The text without leading emphasis and spaces.
+fn unemphasised(text: &str) -> &str {
+    text.trim().trim_start_matches(['*', '_']).trim_start()
+}
+
+/// A sentence that opens with a condition ("If the customer is ready,
+/// demo the form.", "如果存在客户团队信息："): the condition as written and
+/// what follows it (empty when the condition ends the text, or a colon
+/// hands over to a list). `None` for other text, and for questions.
+pub fn condition(text: &str, locale: &str) -> Option<(String, String)> {
+    let t = unemphasised(text);
+    if t.ends_with(['?', '？']) || otherwise(t, locale) {
+        return None;
+    }
+    let word = condition_words(locale).iter().find(|w| t.starts_with(*w))?;
+    // 若要 is "in order to", not "if".
+    if t.starts_with("若要") {
+        return None;
+    }
+    // The condition ends at the first comma or colon after the word (in
+    // Japanese, the comma is 、; in Chinese, 、 separates list entries).
+    let after = &t[word.len()..];
+    let separators: &[char] = if locale == "ja" {
+        &[',', '，', '、', ':', '：']
+    } else {
+        &[',', '，', ':', '：']
+    };
+    let (cond, rest) = match after.find(separators) {
+        Some(i) => {
+            let sep = after[i..].chars().next().map_or(1, char::len_utf8);
+            (&t[..word.len() + i], after[i + sep..].trim())
+        }
+        None => (t.trim_end_matches(['.', '。']), ""),
+    };
+    let cond = cond.trim().trim_end_matches(['*', '_']).trim();
+    if cond.chars().count() <= word.chars().count() + 1 {
+        return None;
+    }
+    // "If so, then:" hands over to a list like a colon does.
+    let rest = rest.trim_start_matches(['*', '_', ':', '：']).trim();
+    let rest = rest
+        .strip_prefix("then ")
+        .or_else(|| rest.strip_prefix("则"))
+        .unwrap_or(rest)
+        .trim();
+    let rest = if rest == "then" || rest == "则" || rest.trim_matches([':', '：']).is_empty() {
+        ""
+    } else {
+        rest
+    };
+    Some((cond.to_string(), upper_first(rest)))
+}
+
+fn upper_first(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a sentence opens with "otherwise" (否则, andernfalls, ...).
+pub fn otherwise(text: &str, locale: &str) -> bool {
+    let t = unemphasised(text);
+    otherwise_words(locale).iter().any(|w| {
+        t.strip_prefix(*w).is_some_and(|rest| {
+            rest.is_empty()
+                || !rest
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphanumeric() && c.is_ascii())
+        })
+    })
+}
+
+/// Whether a condition is negative ("If there is no account team").
+pub fn negated(condition: &str, locale: &str) -> bool {
+    let t = format!(" {} ", condition.to_lowercase());
+    negations(locale).iter().any(|w| t.contains(w))
+}
+
+/// The note a criterion names for its evidence, as written: "Documented in
+/// Technical Enablement note ..." names `Technical Enablement note`, "在技术
+/// 启用笔记中记录 ..." names `技术启用笔记`. The first named note counts;
+/// `None` when the text names none (the evidence goes to FTOP).
+pub fn note(text: &str) -> Option<String> {
+    let english = text.match_indices("in ").find_map(|(at, _)| {
+        if at > 0 && text[..at].chars().last().is_some_and(char::is_alphanumeric) {
+            return None;
+        }
+        let rest = &text[at + 3..];
+        let rest = rest.strip_prefix("the ").unwrap_or(rest);
+        let mut words = Vec::new();
+        for word in rest.split(' ') {
+            let bare = word.trim_end_matches([',', '.', ';', ':']);
+            if bare.eq_ignore_ascii_case("note") && !words.is_empty() {
+                return Some(format!("{} note", words.join(" ")));
+            }
+            if words.len() == 4 || !bare.starts_with(|c: char| c.is_uppercase()) || bare != word {
+                return None;
+            }
+            words.push(bare);
+        }
+        None
+    });
+    english.or_else(|| {
+        text.match_indices('在').find_map(|(at, _)| {
+            let rest = text[at + '在'.len_utf8()..].trim_start();
+            let end = rest.find("笔记中")?;
+            let name = rest[..end].trim();
+            (!name.is_empty()
+                && name.chars().count() <= 15
+                && !name.contains(|c: char| c.is_whitespace() || "，。、：:；;（）()".contains(c)))
+            .then(|| format!("{name}笔记"))
+        })
+    })
+}

@@ -65,9 +65,78 @@ enum Frame {
     Other(String, usize),
 }
 
-/// Appends inline text, joining lines without a space between CJK text.
+/// The markers of a link kept in a text: `LINK_START words LINK_URL
+/// address LINK_END`. Private-use characters, removed from the document's
+/// own text so that no text can forge one.
+pub const LINK_START: char = '\u{E000}';
+pub const LINK_URL: char = '\u{E001}';
+pub const LINK_END: char = '\u{E002}';
+
+/// A piece of a text: plain words, or a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Link { text: &'a str, url: &'a str },
+}
+
+/// A text cut into plain words and links.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(LINK_START) {
+        let after = &rest[start + LINK_START.len_utf8()..];
+        let (Some(mid), Some(end)) = (after.find(LINK_URL), after.find(LINK_END)) else {
+            break;
+        };
+        if mid > end {
+            break;
+        }
+        if start > 0 {
+            out.push(Piece::Text(&rest[..start]));
+        }
+        out.push(Piece::Link {
+            text: after[..mid].trim(),
+            url: after[mid + LINK_URL.len_utf8()..end].trim(),
+        });
+        rest = &after[end + LINK_END.len_utf8()..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest));
+    }
+    out
+}
+
+/// The text with each link written as its words and its address in
+/// brackets (`ATU email template (https://...)`), or the address alone
+/// when the words are the address.
+pub fn links_as_text(text: &str) -> String {
+    pieces(text)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.to_string(),
+            Piece::Link { text, url } if text.is_empty() || text == url => url.to_string(),
+            Piece::Link { text, url } => format!("{text} ({url})"),
+        })
+        .collect()
+}
+
+/// The text with each link written as its words only.
+pub fn link_words(text: &str) -> String {
+    pieces(text)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t,
+            Piece::Link { text, .. } => text,
+        })
+        .collect()
+}
+
+/// Appends inline text; the link markers are not the document's to write.
 fn push_text(out: &mut String, text: &str) {
-    out.push_str(text);
+    out.extend(
+        text.chars()
+            .filter(|c| !matches!(*c, LINK_START | LINK_URL | LINK_END)),
+    );
 }
 
 fn push_break(out: &mut String) {
@@ -125,14 +194,16 @@ pub fn blocks(text: &str, base: usize) -> Vec<Block> {
             },
             Event::End(tag) => match tag {
                 TagEnd::Link | TagEnd::Image => {
-                    // The address is kept after the link's text, unless the
-                    // text is the address.
+                    // The link is kept in the text between markers, its
+                    // words then its address: `emit` makes it a `template`
+                    // or `link` declaration, `links_as_text` text again.
                     if let Some((url, at)) = links.pop()
                         && let Some(text) = innermost_text(&mut stack)
                     {
                         let shown = text.get(at..).unwrap_or_default().trim().to_string();
-                        if !url.is_empty() && shown != url {
-                            text.push_str(&format!(" ({url})"));
+                        if !url.is_empty() && at <= text.len() {
+                            text.truncate(at);
+                            text.push_str(&format!("{LINK_START}{shown}{LINK_URL}{url}{LINK_END}"));
                         }
                     }
                 }
@@ -214,7 +285,7 @@ fn close(frame: Frame, end: usize, stack: &mut [Frame], out: &mut Vec<Block>) {
     let block = match frame {
         Frame::Heading(level, text, start) => Block::Heading {
             level,
-            text: clean(&text),
+            text: clean(&links_as_text(&text)),
             range: start..end,
         },
         Frame::Paragraph(text, start) => Block::Paragraph {

@@ -4,6 +4,7 @@
 //! number, roles through the steps and tasks they own), and the drift
 //! between the two languages.
 
+use super::markdown::{self, Piece};
 use super::{Document, ItemDoc};
 use crate::ir::{self, Item, Playbook};
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,7 +114,8 @@ fn plain(n: &[String]) -> BTreeSet<String> {
 }
 
 /// Items of a step in document order, nested ones after their parent.
-fn model_items(items: &[Item], out: &mut Vec<String>) {
+fn model_items(model: &Playbook, items: &[Item], out: &mut Vec<String>) {
+    let model_items = |items: &[Item], out: &mut Vec<String>| model_items(model, items, out);
     for item in items {
         match item {
             Item::Do(d) => {
@@ -121,7 +123,11 @@ fn model_items(items: &[Item], out: &mut Vec<String>) {
                 model_items(&d.items, out);
             }
             Item::Tip { text, .. } | Item::Warning { text, .. } => out.push(text.key.clone()),
-            Item::Ask { .. } => {}
+            Item::Ask { decision } => {
+                if let Some(d) = model.decisions.iter().find(|d| &d.id == decision) {
+                    out.push(d.question.key.clone());
+                }
+            }
             Item::If {
                 branches,
                 otherwise,
@@ -143,10 +149,13 @@ fn model_items(items: &[Item], out: &mut Vec<String>) {
     }
 }
 
+/// Items of a document in the order the importer writes them: a branch's
+/// question, then what it governs, then its `else`.
 fn doc_items(items: &[ItemDoc], out: &mut Vec<String>) {
     for item in items {
         out.push(item.text.clone());
         doc_items(&item.children, out);
+        doc_items(&item.otherwise, out);
     }
 }
 
@@ -167,7 +176,7 @@ fn align(
         if next >= ours.len() {
             break;
         }
-        let tn = plain(&numbers(t));
+        let tn = plain(&numbers(&markdown::link_words(t)));
         let best = (next..ours.len())
             .map(|i| {
                 (
@@ -201,10 +210,16 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         .into_iter()
         .map(|t| (t.key.clone(), t))
         .collect();
+    // A source text as read: its templates and links by their labels.
     let source_of = |key: &str| {
-        all.get(key)
+        let mut text = all
+            .get(key)
             .map(|t| t.get(src, src).to_string())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        for d in model.templates.iter().chain(&model.links) {
+            text = text.replace(&format!("{{{}}}", d.id), d.label.get(src, src));
+        }
+        text
     };
     let mut put = |key: &str, text: &str| {
         if !text.is_empty() {
@@ -331,7 +346,7 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
             }
         }
         let mut ours = Vec::new();
-        model_items(&step.items, &mut ours);
+        model_items(model, &step.items, &mut ours);
         let mut mine = Vec::new();
         doc_items(&theirs.items, &mut mine);
         // Task items close the imported step, as the importer writes them.
@@ -398,7 +413,7 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
     // Numbers that differ between texts matched by position.
     for (key, text) in &texts {
         let a = numbers(&source_of(key));
-        let b = numbers(text);
+        let b = numbers(&markdown::link_words(text));
         if a != b && !(a.is_empty() && b.is_empty()) {
             drift.push(format!(
                 "`{key}` states different numbers: {src} {}; {loc} {}",
@@ -466,7 +481,7 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         let text = match texts.get(key) {
             Some(t) => {
                 matched += 1;
-                keep_placeholders(&source, &escape_braces(t))
+                keep_placeholders(&source, &translated(model, t, &source))
             }
             None => {
                 filled += 1;
@@ -496,6 +511,35 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         matched,
         filled,
     }
+}
+
+/// A document's text as a translation of `source`: braces doubled, and
+/// each link named by the placeholder of the template or link with its
+/// address that the source names, or else written as text.
+fn translated(model: &Playbook, text: &str, source: &str) -> String {
+    let named: BTreeSet<String> = crate::syntax::text::placeholders(source)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    markdown::pieces(text)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => escape_braces(t),
+            Piece::Link { text, url } => {
+                let address = super::emit::address(url);
+                match model
+                    .templates
+                    .iter()
+                    .chain(&model.links)
+                    .find(|d| address.is_some() && d.url == address && named.contains(&d.id))
+                {
+                    Some(d) => format!("{{{}}}", d.id),
+                    None if text.is_empty() || text == url => escape_braces(url),
+                    None => escape_braces(&format!("{text} ({url})")),
+                }
+            }
+        })
+        .collect()
 }
 
 fn escape_braces(text: &str) -> String {

@@ -76,9 +76,16 @@ pub struct StepDoc {
 
 #[derive(Debug, Clone, Default)]
 pub struct ItemDoc {
+    /// The instruction, or for a branch its condition (the question asked).
     pub text: String,
     pub tip: bool,
+    /// The nested instructions, or for a branch what it governs.
     pub children: Vec<ItemDoc>,
+    /// A branch ("If ..." prose): a yes/no decision and an `if` on it.
+    pub branch: bool,
+    /// A branch's `else`: an "otherwise" sentence, or the opposite
+    /// condition that follows it.
+    pub otherwise: Vec<ItemDoc>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +108,17 @@ pub struct Counts {
 }
 
 impl Document {
+    /// How many "if ..." branches were recognised in the steps' prose.
+    pub fn branches(&self) -> usize {
+        fn count(items: &[ItemDoc]) -> usize {
+            items
+                .iter()
+                .map(|i| usize::from(i.branch) + count(&i.children) + count(&i.otherwise))
+                .sum()
+        }
+        self.steps.iter().map(|s| count(&s.items)).sum()
+    }
+
     /// What the importer recognised.
     pub fn counts(&self) -> Counts {
         Counts {
@@ -387,7 +405,7 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
             part = Part::Instructions;
         }
         if let Some((s, _)) = &mut step {
-            read_step_block(file, block, s, &mut part, diags);
+            read_step_block(file, block, s, &mut part, &doc.locale, diags);
             continue;
         }
         read_section_block(file, block, section, &mut doc, diags, &unknown_heading);
@@ -395,7 +413,84 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
     if let Some((s, _)) = step.take() {
         doc.steps.push(s);
     }
+    for s in &mut doc.steps {
+        s.items = branches(std::mem::take(&mut s.items), &doc.locale);
+    }
     doc
+}
+
+/// "If ..." prose made into branches, at every level: an instruction that
+/// opens with a condition becomes a branch on it, governing what follows
+/// the condition in its sentence, or else its nested instructions. An
+/// "otherwise" sentence right after a branch, or a sentence on the
+/// opposite condition (one negated, the other not), becomes its `else`; so
+/// does such a sentence closing the instructions a branch governs. The
+/// `else` keeps its whole text, since no question says it.
+fn branches(items: Vec<ItemDoc>, locale: &str) -> Vec<ItemDoc> {
+    let opposite = |a: &str, b: &str| labels::negated(a, locale) != labels::negated(b, locale);
+    let mut out: Vec<ItemDoc> = Vec::new();
+    for mut item in items {
+        let condition = if item.tip {
+            None
+        } else {
+            labels::condition(&item.text, locale)
+        };
+        // The `else` of the branch just before, if this is one.
+        if let Some(prev) = out.last_mut()
+            && prev.branch
+            && prev.otherwise.is_empty()
+            && !item.tip
+            && (condition
+                .as_ref()
+                .is_some_and(|(c, _)| opposite(c, &prev.text))
+                || labels::otherwise(&item.text, locale))
+        {
+            item.children = branches(std::mem::take(&mut item.children), locale);
+            prev.otherwise.push(item);
+            continue;
+        }
+        let Some((cond, rest)) =
+            condition.filter(|(_, rest)| !rest.is_empty() || !item.children.is_empty())
+        else {
+            // Not a condition, or one with nothing to govern: an instruction.
+            item.children = branches(std::mem::take(&mut item.children), locale);
+            out.push(item);
+            continue;
+        };
+        let mut otherwise = Vec::new();
+        let then = if rest.is_empty() {
+            let mut then = std::mem::take(&mut item.children);
+            // The opposite condition closing the list is the `else`.
+            if then.len() > 1
+                && let Some(last) = then.last()
+                && !last.tip
+                && labels::condition(&last.text, locale).is_some_and(|(c, _)| opposite(&c, &cond))
+            {
+                otherwise.extend(then.pop());
+            }
+            then
+        } else {
+            vec![ItemDoc {
+                text: rest,
+                children: std::mem::take(&mut item.children),
+                ..ItemDoc::default()
+            }]
+        };
+        out.push(ItemDoc {
+            text: cond,
+            children: branches(then, locale),
+            branch: true,
+            otherwise: otherwise
+                .into_iter()
+                .map(|mut o: ItemDoc| {
+                    o.children = branches(std::mem::take(&mut o.children), locale);
+                    o
+                })
+                .collect(),
+            tip: false,
+        });
+    }
+    out
 }
 
 fn read_front_matter(
@@ -474,7 +569,7 @@ pub fn split_labels(text: &str) -> Vec<String> {
 
 /// Reads a paragraph made only of `Label: value` lines.
 fn label_lines(text: &str) -> Option<Vec<(Label, String)>> {
-    let text = labels::split_label_runs(text);
+    let text = labels::split_label_runs(&markdown::links_as_text(text));
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let parsed: Vec<(Label, String)> = lines.iter().filter_map(|l| labels::label_line(l)).collect();
     (!lines.is_empty() && parsed.len() == lines.len()).then_some(parsed)
@@ -484,8 +579,8 @@ fn items_of(list: &[ListItem]) -> Vec<ItemDoc> {
     list.iter()
         .map(|i| ItemDoc {
             text: i.text.clone(),
-            tip: false,
             children: items_of(&i.children),
+            ..ItemDoc::default()
         })
         .filter(|i| !i.text.is_empty() || !i.children.is_empty())
         .collect()
@@ -496,6 +591,7 @@ fn read_step_block(
     block: &Block,
     step: &mut StepDoc,
     part: &mut Part,
+    locale: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
     match block {
@@ -561,13 +657,27 @@ fn read_step_block(
                     }
                 }
             }
-            _ => step.items.extend(items_of(items)),
+            _ => {
+                // "If ...:" as a paragraph governs the list that follows it.
+                match step.items.last_mut() {
+                    Some(last)
+                        if last.children.is_empty()
+                            && !last.tip
+                            && last.text.trim_end().ends_with([':', '：'])
+                            && labels::condition(&last.text, locale)
+                                .is_some_and(|(_, rest)| rest.is_empty()) =>
+                    {
+                        last.children = items_of(items)
+                    }
+                    _ => step.items.extend(items_of(items)),
+                }
+            }
         },
         Block::Table { rows, range } => read_task_table(file, rows, range.clone(), step, diags),
         Block::Quote { text, .. } => step.items.push(ItemDoc {
             text: text.clone(),
             tip: true,
-            children: Vec::new(),
+            ..ItemDoc::default()
         }),
         Block::Other { text, range } => {
             if !text.trim().is_empty() {
@@ -652,6 +762,7 @@ fn table_kind(rows: &[Vec<String>]) -> Option<Label> {
 /// pulldown-cmark gives it, the link text.
 fn task_number(cell: &str) -> Option<u32> {
     // A linked number: `4099 (https://...)`.
+    let cell = markdown::links_as_text(cell);
     let t = cell.split(" (").next().unwrap_or_default().trim();
     if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
         return None;
@@ -698,9 +809,16 @@ fn read_task_table(
             || h.contains("serviço")
             || h.contains("servicio")
     });
+    // Links stay links in a task's name only.
     let cell = |row: &Vec<String>, c: Option<usize>| -> String {
         c.and_then(|c| row.get(c))
-            .map(|s| markdown::clean(s))
+            .map(|s| {
+                if c == Some(name_col) {
+                    markdown::clean(s)
+                } else {
+                    markdown::clean(&markdown::links_as_text(s))
+                }
+            })
             .unwrap_or_default()
     };
     for row in rows.iter().skip(1) {
@@ -714,7 +832,7 @@ fn read_task_table(
                 range.clone(),
                 format!(
                     "task row `{}` has no task number; it is kept as an instruction",
-                    row.join(" | ")
+                    markdown::links_as_text(&row.join(" | "))
                 ),
             ));
             step.items.push(ItemDoc {
@@ -856,6 +974,7 @@ fn read_section_block(
 }
 
 fn is_home_link(text: &str) -> bool {
+    let text = markdown::links_as_text(text);
     matches!(
         text.split(" (").next().unwrap_or_default().trim(),
         "Home" | "主页" | "Startseite" | "ホーム" | "Página inicial" | "Inicio" | "Início"
@@ -875,7 +994,7 @@ fn read_history(
             continue;
         }
         let get = |i: usize| cells.get(i).cloned().unwrap_or_default();
-        match parse_date(&get(0)) {
+        match parse_date(&markdown::links_as_text(&get(0))) {
             Some(date) => {
                 let mut what = get(2);
                 let note = get(3);
@@ -884,7 +1003,7 @@ fn read_history(
                 }
                 doc.history.push(History {
                     date,
-                    who: get(1),
+                    who: markdown::links_as_text(&get(1)),
                     what,
                     range: range.clone(),
                 })
@@ -893,7 +1012,7 @@ fn read_history(
                 diags.push(unrecognised(
                     file,
                     range.clone(),
-                    format!("refresh summary row `{}` has no date the importer reads; it joins the overview", cells.join(" | ")),
+                    format!("refresh summary row `{}` has no date the importer reads; it joins the overview", markdown::links_as_text(&cells.join(" | "))),
                 ));
                 doc.overview.push(cells.join(" | "));
             }

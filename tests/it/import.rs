@@ -355,3 +355,171 @@ fn the_command_imports_then_merges() {
     assert_eq!(model.locales, ["en", "zh"]);
     assert_eq!(model.steps[0].title.get("zh", "en"), "收尾");
 }
+
+/// Each criterion goes to the note its text names, one note per name;
+/// a criterion that names none goes to FTOP.
+#[test]
+fn each_criterion_goes_to_the_note_it_names() {
+    let md = "# Close\n\n## Approach\n\n### Wrap up\n\nPrimary Role: **FastTrack Manager**\n\n- Thank the customer.\n\n**Step Inputs**\n\n- Documented in Technical Enablement note that the customer is live\n- The FTOP motion identifies an RFA customer\n\n**Step Outputs**\n\n- Documented in Engagement Management note that the email was sent\n- Documented in the Engagement Management Note that the status is current\n- Next action date updated in FTOP to 12/31\n";
+    let zh = "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色：**FastTrack 经理**\n\n- 感谢客户。\n\n**质量产出**\n\n- 在技术启用笔记中记录客户已上线\n- 在接洽管理笔记中记录已发送电子邮件\n- 在 FTOP 中将下一个行动日期更新为 12/31\n- 在接洽管理笔记中更新最新的客户状态\n";
+    for (md, want) in [
+        (
+            md,
+            vec![
+                ("Technical Enablement note", 0),
+                ("FTOP", 1),
+                ("Engagement Management note", 2),
+                ("Engagement Management note", 2),
+                ("FTOP", 1),
+            ],
+        ),
+        (
+            zh,
+            vec![
+                ("技术启用笔记", 0),
+                ("接洽管理笔记", 1),
+                ("FTOP", 2),
+                ("接洽管理笔记", 1),
+            ],
+        ),
+    ] {
+        let out = imported(md);
+        let model = playbook::compile_str("doc.playbook", &out.source)
+            .model
+            .unwrap();
+        let loc = model.source_locale.clone();
+        let mut ids: Vec<String> = Vec::new();
+        let got: Vec<(String, usize)> = model
+            .criteria
+            .iter()
+            .map(|c| {
+                let note = model.notes.iter().find(|n| n.id == c.note).unwrap();
+                if !ids.contains(&c.note) {
+                    ids.push(c.note.clone());
+                }
+                (
+                    note.label.get(&loc, &loc).to_string(),
+                    ids.iter().position(|i| *i == c.note).unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, usize)> = want.iter().map(|(l, n)| (l.to_string(), *n)).collect();
+        assert_eq!(got, want, "{}", out.source);
+    }
+}
+
+/// An entry criterion that repeats, in other words, one an earlier step
+/// declared in the same note with the same numbers is reused by id; one
+/// that names another note is declared anew.
+#[test]
+fn a_reworded_criterion_is_reused() {
+    let md = "# Close\n\n## Approach\n\n### First\n\nPrimary Role: **FastTrack Manager**\n\n- Prepare.\n\n**Step Outputs**\n\n- If the Microsoft account team is known, documented in Engagement Management note that the account team was sent the ATU email template\n- Documented in Engagement Management note that 100 users are active\n\n### Second\n\nPrimary Role: **FastTrack Manager**\n\n- Conduct.\n\n**Step Inputs**\n\n- If the Microsoft account team known, documented in Engagement Management note that account team was sent the ATU email template\n- Documented in Technical Enablement note that 100 users are active\n- Documented in Engagement Management note that 10 users are active\n";
+    let out = imported(md);
+    let model = playbook::compile_str("doc.playbook", &out.source)
+        .model
+        .unwrap();
+    let second = &model.steps[1];
+    let declared_here: Vec<bool> = second
+        .entry
+        .iter()
+        .map(|g| {
+            model
+                .criteria
+                .iter()
+                .any(|c| c.id == g.criterion && c.step == second.id)
+        })
+        .collect();
+    assert_eq!(declared_here, [false, true, true], "{}", out.source);
+    assert_eq!(second.entry[0].criterion, model.steps[0].exit[0].criterion);
+}
+
+/// Links become `template` (when their words say template) and `link`
+/// declarations named in the texts by placeholder, once per address and
+/// words; a link that is not a web or mail address stays text. A
+/// translation names the same declarations where it links the same
+/// address.
+#[test]
+fn links_become_template_and_link_declarations() {
+    let en = "# Close\n\nSee the [FAQ](https://example.com/faq).\n\n## Approach\n\n### Wrap up\n\nPrimary Role: **FastTrack Manager**\n\n- Email the account team with the [ATU email template](https://example.com/atu?x=1&y=\"2\"), then read the [FAQ](https://example.com/faq).\n- Open [the script](javascript:alert(1)) and [local notes](notes.md).\n\n**Step Outputs**\n\n- Documented that the [ATU email template](https://example.com/atu?x=1&y=\"2\") was sent\n";
+    let out = imported(en);
+    let c = playbook::compile_str("doc.playbook", &out.source);
+    let model = c.model.unwrap();
+    let unused: Vec<_> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name() == "unused-declaration")
+        .collect();
+    assert!(unused.is_empty(), "{unused:?}");
+    let decls = |list: &[playbook::ir::Decl]| -> Vec<(String, String, String)> {
+        list.iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    d.label.get("en", "en").to_string(),
+                    d.url.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        decls(&model.templates),
+        [(
+            "atu-email-template".to_string(),
+            "ATU email template".to_string(),
+            "https://example.com/atu?x=1&y=%222%22".to_string()
+        )]
+    );
+    assert_eq!(
+        decls(&model.links),
+        [(
+            "faq".to_string(),
+            "FAQ".to_string(),
+            "https://example.com/faq".to_string()
+        )]
+    );
+    let text = |key: &str| {
+        model
+            .texts()
+            .into_iter()
+            .find(|t| t.key == key)
+            .unwrap()
+            .get("en", "en")
+            .to_string()
+    };
+    assert_eq!(text("overview"), "See the {faq}.");
+    assert_eq!(
+        text("item.do-1"),
+        "Email the account team with the {atu-email-template}, then read the {faq}."
+    );
+    assert_eq!(
+        text("item.do-2"),
+        "Open the script (javascript:alert(1)) and local notes (notes.md)."
+    );
+    assert_eq!(
+        text("criterion.gate-3"),
+        "Documented that the {atu-email-template} was sent"
+    );
+
+    let zh = "# 结束\n\n## 方法\n\n### 收尾\n\n主要角色：**FastTrack 经理**\n\n- 使用 [ATU 电子邮件模板](https://example.com/atu?x=1&y=\"2\") 向客户团队发送电子邮件。\n- 打开脚本。\n\n**质量产出**\n\n- 记录已发送 [ATU 电子邮件模板](https://example.com/other)\n";
+    let doc = import::import(FileId(0), "zh", zh, None).document;
+    let m = import::merge::merge(&model, &doc);
+    let catalogue: toml::Value = toml::from_str(&m.catalogue).unwrap();
+    let zh_text = |key: &str| {
+        catalogue["texts"][key]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The placeholder of the same address; the source's other one, which
+    // the translation lacks, kept at the end.
+    assert_eq!(
+        zh_text("item.do-1"),
+        "使用 {atu-email-template} 向客户团队发送电子邮件。 ({faq})"
+    );
+    // Another address: the words and address as text, and the source's
+    // placeholder kept at the end.
+    assert_eq!(
+        zh_text("criterion.gate-3"),
+        "记录已发送 ATU 电子邮件模板 (https://example.com/other) ({atu-email-template})"
+    );
+}

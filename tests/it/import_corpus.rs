@@ -13,6 +13,7 @@
 
 use playbook::Loader;
 use playbook::import::{self, Counts, merge};
+use playbook::ir::Playbook;
 use playbook::source::FileId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -99,6 +100,7 @@ fn every_process_playbook_imports_and_compiles() {
     let mut total = 0;
     let mut steps_and_tasks_equal = 0;
     let mut sums: BTreeMap<&str, (Counts, Counts, usize)> = BTreeMap::new();
+    let mut branches: BTreeMap<&str, usize> = BTreeMap::new();
     for locale in ["en", "zh"] {
         let docs = documents(&shared.join("corpus/fasttrack").join(locale));
         assert!(!docs.is_empty(), "no process playbooks in {locale}");
@@ -133,13 +135,25 @@ fn every_process_playbook_imports_and_compiles() {
                 s.history += c.history;
             }
             sum.2 += imported.diagnostics.len();
+            let decisions = c.model.as_ref().map_or(0, |m| m.decisions.len());
+            assert_eq!(
+                decisions,
+                imported.document.branches(),
+                "{locale}/{name}: one decision per branch"
+            );
+            *branches.entry(locale).or_default() += decisions;
         }
     }
     for (locale, (got, plain, unrecognised)) in &sums {
         eprintln!(
-            "{locale}: recognised {got:?}; plain {plain:?}; {unrecognised} import-unrecognised"
+            "{locale}: recognised {got:?}; plain {plain:?}; {unrecognised} import-unrecognised; {} branches",
+            branches[locale]
         );
     }
+    assert!(
+        branches.values().all(|b| *b > 0),
+        "no \"if ...\" prose became a branch: {branches:?}"
+    );
     eprintln!(
         "{steps_and_tasks_equal} of {total} documents: steps and tasks equal the plain counts"
     );
@@ -150,6 +164,50 @@ fn every_process_playbook_imports_and_compiles() {
         steps_and_tasks_equal * 100 >= total * 95,
         "only {steps_and_tasks_equal} of {total} documents match the plain counts of steps and tasks"
     );
+}
+
+/// Where a gate's criterion is declared: `None` in its own step, or
+/// (step, exit, position among that step's entry or exit criteria).
+type Origin = Option<(usize, bool, usize)>;
+
+/// A step's entry and exit criteria as (origin, note number).
+type StepGates = (Vec<(Origin, usize)>, Vec<(Origin, usize)>);
+
+/// Each step's entry and exit criteria.
+fn gates(p: &Playbook) -> Vec<StepGates> {
+    let mut notes: Vec<String> = Vec::new();
+    let mut one = |step: usize, g: &playbook::ir::Gate| -> (Origin, usize) {
+        let c = p.criteria.iter().find(|c| c.id == g.criterion).unwrap();
+        let at = p.steps.iter().position(|s| s.id == c.step).unwrap();
+        let origin = (at != step).then(|| {
+            let from = &p.steps[at];
+            let exit = c.kind == playbook::ir::GateKind::Exit;
+            let list = if exit { &from.exit } else { &from.entry };
+            (
+                at,
+                exit,
+                list.iter().position(|h| h.criterion == c.id).unwrap(),
+            )
+        });
+        let note = match notes.iter().position(|n| *n == c.note) {
+            Some(n) => n,
+            None => {
+                notes.push(c.note.clone());
+                notes.len() - 1
+            }
+        };
+        (origin, note)
+    };
+    p.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                s.entry.iter().map(|g| one(i, g)).collect(),
+                s.exit.iter().map(|g| one(i, g)).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The en document a zh one translates: the same name without `-sc`/`-en`.
@@ -244,33 +302,31 @@ fn the_seed_and_its_english_original_merge_into_the_shipped_structure() {
     .model
     .expect("the shipped playbook compiles");
 
-    // Steps, with their owners (by English label) and gate counts.
-    let role_label = |p: &playbook::ir::Playbook, id: &str| {
+    // Steps: owner (by English label), motions, services, the step before.
+    let role_label = |p: &Playbook, id: &str| {
         let r = p.roles.iter().find(|r| r.id == id).expect("declared role");
         r.label.get("en", &p.source_locale).to_string()
     };
-    let shape = |p: &playbook::ir::Playbook| -> Vec<(String, usize, usize)> {
+    let steps = |p: &Playbook| -> Vec<(String, Vec<String>, bool, Vec<usize>)> {
         p.steps
             .iter()
             .map(|s| {
                 (
                     role_label(p, s.owner.as_deref().unwrap()),
-                    s.entry.len(),
-                    s.exit.len(),
+                    s.motions.clone(),
+                    s.applies == playbook::ir::Applies::All,
+                    s.after
+                        .iter()
+                        .map(|a| p.steps.iter().position(|t| &t.id == a).unwrap())
+                        .collect(),
                 )
             })
             .collect()
     };
-    assert_eq!(shape(&merged), shape(&shipped));
-    assert_eq!(
-        shape(&shipped),
-        [
-            ("FastTrack Manager".to_string(), 3, 2),
-            ("FastTrack Manager".to_string(), 3, 8)
-        ]
-    );
-    // Tasks: number, mandatory, owner.
-    let tasks = |p: &playbook::ir::Playbook| -> Vec<(u32, bool, String)> {
+    assert_eq!(steps(&merged), steps(&shipped));
+    assert_eq!(steps(&shipped).len(), 2);
+    // Tasks: number, mandatory, owner, services.
+    let tasks = |p: &Playbook| -> Vec<(u32, bool, String, bool)> {
         p.tasks
             .iter()
             .map(|t| {
@@ -278,34 +334,44 @@ fn the_seed_and_its_english_original_merge_into_the_shipped_structure() {
                     t.number,
                     t.mandatory,
                     role_label(p, t.owner.as_deref().unwrap()),
+                    t.applies == playbook::ir::Applies::All,
                 )
             })
             .collect()
     };
     assert_eq!(tasks(&merged), tasks(&shipped));
-    // History: the same dates.
-    let dates = |p: &playbook::ir::Playbook| {
-        let mut d: Vec<_> = p.header.history.iter().map(|h| h.date).collect();
-        d.sort();
-        d
-    };
-    assert_eq!(dates(&merged), dates(&shipped));
-    assert_eq!(dates(&merged).len(), 4);
-    // Criteria the seed repeats word for word in the second step are reused
-    // by id, as in the shipped playbook. (The shipped playbook also reuses
-    // a third, whose wording the seed changes: the importer keeps it.)
-    let reused = |p: &playbook::ir::Playbook| {
-        let s = &p.steps[1];
-        s.entry
+    // Gates: each step's entry and exit criteria in order, each either
+    // declared there or reused from (step, entry or exit, position), with
+    // the note it goes to (notes numbered as they first appear).
+    assert_eq!(gates(&merged), gates(&shipped));
+    assert_eq!(
+        gates(&shipped)
             .iter()
-            .filter(|g| {
-                p.criteria
-                    .iter()
-                    .any(|c| c.id == g.criterion && c.step != s.id)
-            })
+            .map(|(entry, exit)| (entry.len(), exit.len()))
+            .collect::<Vec<_>>(),
+        [(3, 2), (3, 8)]
+    );
+    let reused = |p: &Playbook| {
+        gates(p)
+            .iter()
+            .flat_map(|(entry, _)| entry)
+            .filter(|g| g.0.is_some())
             .count()
     };
-    assert_eq!((reused(&merged), reused(&shipped)), (2, 3));
+    assert_eq!((reused(&merged), reused(&shipped)), (3, 3));
+    // History: the same dates and authors.
+    let history = |p: &Playbook| {
+        let mut h: Vec<_> = p
+            .header
+            .history
+            .iter()
+            .map(|h| (h.date, h.who.clone()))
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(history(&merged), history(&shipped));
+    assert_eq!(history(&merged).len(), 4);
     // The drift of "> 1000 seats" against "fewer than 1,000".
     let seats: Vec<&String> = m
         .drift

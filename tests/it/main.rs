@@ -15,6 +15,7 @@ mod generated;
 mod hostile;
 mod hostile_bounds;
 mod import;
+mod import_branches;
 mod import_corpus;
 mod language_doc;
 mod lsp;
