@@ -369,7 +369,7 @@ pub fn state_files() -> Vec<String> {
     let inputs = [
         ("1500", "120", "true", "americas", "teams"),
         ("800", "80", "false", "apj", "exchange,sharepoint,teams"),
-        ("20000", "5", "true", "emea", "intune,onedrive"),
+        ("20000", "2500", "true", "emea", "intune,onedrive"),
     ];
     let mut out = Vec::new();
     for (n, (seats, users, known, region, services)) in inputs.into_iter().enumerate() {
