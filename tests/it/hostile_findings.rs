@@ -120,3 +120,48 @@ fn line_separators_in_imported_texts_are_escaped() {
         "{text:?}"
     );
 }
+
+/// Time of the fastest of three runs of `f`: a pause of the process is not
+/// slowness of the input.
+fn fastest_of_three(f: impl Fn()) -> std::time::Duration {
+    (0..3)
+        .map(|_| {
+            let began = std::time::Instant::now();
+            f();
+            began.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// The inputs of the import and run-state searches that took the most time
+/// per byte (`bench/slowest.sh` with `TEST=importing` or `TEST=loading`):
+/// a mutated Chinese Markdown export (4.3 µs a byte when found with four
+/// searches side by side; 0.7 µs alone, in the test profile, for the
+/// import, the compilations and the formatting the oracle runs) and a
+/// mutated state file (0.4 µs a byte found; 0.08 µs alone). Neither shape
+/// is pathological: both are the seeds' own layout. The bound, 50 µs a
+/// byte, is ten times the figure found.
+#[test]
+fn the_slowest_imports_and_state_files_stay_within_their_bound() {
+    let import =
+        std::fs::read("tests/fixtures/slow-import/zh-migration-export-mutated.md").expect("read");
+    let state =
+        std::fs::read("tests/fixtures/slow-state/enablement-run-mutated.toml").expect("read");
+    let per_byte = |t: std::time::Duration, len: usize| t.as_secs_f64() * 1e9 / len as f64;
+    let i = per_byte(
+        fastest_of_three(|| {
+            oracle::import(&import);
+        }),
+        import.len(),
+    );
+    let s = per_byte(
+        fastest_of_three(|| {
+            oracle::run_state(&state);
+        }),
+        state.len(),
+    );
+    eprintln!("import {i:.0} ns a byte, run state {s:.0} ns a byte");
+    assert!(i < 50_000.0, "import: {i:.0} ns a byte");
+    assert!(s < 50_000.0, "run state: {s:.0} ns a byte");
+}
