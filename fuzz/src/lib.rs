@@ -7,15 +7,28 @@
 //!   column inside its file, and renders;
 //! - formatting a text the compiler parses, then compiling the result,
 //!   gives the same model and the same diagnostics (code and message), and
-//!   formatting the result again changes nothing.
+//!   formatting the result again changes nothing;
+//! - importing any Markdown ends in a source that parses, is already in the
+//!   canonical layout, and compiles as the first promise says, with every
+//!   diagnostic of the import inside the Markdown;
+//! - loading any state file against the shipped enablement playbook ends in
+//!   a run or a fault inside the file; a run it loads is written back and
+//!   read again to the same log, and the fast scanner of the log reads what
+//!   the TOML parser reads.
 //!
-//! Pure: the root file comes from the fuzzer's bytes, the shipped `fasttrack`
-//! catalogue and the translation catalogues from the binary itself.
+//! Pure: the root file comes from the fuzzer's bytes, the shipped playbooks
+//! and catalogues from the binary itself.
 
 use playbook::fmt::Error;
-use playbook::source::FileId;
+use playbook::ir::{Playbook, Type};
+use playbook::registry::Code;
+use playbook::run::engine::Next;
+use playbook::run::state::{Fault, StateFile};
+use playbook::run::{Now, Run};
+use playbook::source::{FileId, SourceFile, Sources};
 use playbook::{Compilation, Loader};
 use std::path::Path;
+use std::sync::LazyLock;
 
 /// Where the fuzzed file claims to live: beside the shipped playbooks, so
 /// that their `use "common/fasttrack.playbook"` and translations resolve.
@@ -23,6 +36,10 @@ pub const ROOT: &str = "playbooks/fuzzed.playbook";
 
 /// The files a fuzzed playbook may `use` or translate with.
 const LIBRARY: &[(&str, &[u8])] = &[
+    (
+        ENABLEMENT,
+        include_bytes!("../../playbooks/engagement-completion-enablement.playbook"),
+    ),
     (
         "playbooks/common/fasttrack.playbook",
         include_bytes!("../../playbooks/common/fasttrack.playbook"),
@@ -40,6 +57,9 @@ const LIBRARY: &[(&str, &[u8])] = &[
         include_bytes!("../../playbooks/engagement-completion-migration.zh.toml"),
     ),
 ];
+
+/// The shipped playbook that fuzzed state files are loaded against.
+pub const ENABLEMENT: &str = "playbooks/engagement-completion-enablement.playbook";
 
 /// Serves the fuzzed bytes as [`ROOT`] and the library from memory.
 struct InMemory<'a>(&'a [u8]);
@@ -175,4 +195,257 @@ pub fn format_then_recompile(bytes: &[u8]) -> bool {
         Err(e) => panic!("the formatted text is refused: {e:?}"),
     }
     true
+}
+
+/// Codes of the stages before the resolver: a source with one of them does
+/// not parse.
+const SYNTAX: &[Code] = &[
+    Code::FileTooLarge,
+    Code::InvalidUtf8,
+    Code::UnclosedBlock,
+    Code::UnexpectedClose,
+    Code::UnterminatedString,
+    Code::NestingTooDeep,
+    Code::SyntaxError,
+    Code::InvalidLiteral,
+];
+
+/// Checks that a diagnostic's primary span lies inside `text`, on
+/// character boundaries.
+fn inside(text: &str, start: usize, end: usize, what: &str) {
+    assert!(
+        start <= end && end <= text.len(),
+        "{what} at {start}..{end}, outside a text of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(start) && text.is_char_boundary(end),
+        "{what} at {start}..{end} splits a character"
+    );
+}
+
+/// Imports `bytes` as a Markdown document (bytes that are not UTF-8 are
+/// refused by `playbook import` before the importer runs; here they are
+/// decoded with replacement characters, so that mutations still reach it)
+/// and checks the importer's promises. Returns the imported source.
+pub fn import(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let imported = playbook::import::import(FileId(0), "fuzzed", &text, None);
+    let mut sources = Sources::new();
+    sources.add(SourceFile::new("fuzzed.md", text.to_string()));
+    for (i, d) in imported.diagnostics.iter().enumerate() {
+        assert_eq!(d.primary.span.file, FileId(0), "{}", d.message);
+        inside(
+            &text,
+            d.primary.span.start as usize,
+            d.primary.span.end as usize,
+            d.code.name(),
+        );
+        if i < RENDERED {
+            assert!(!d.render(&sources, false, 80).is_empty());
+        }
+    }
+    let source = imported.source;
+    let c = compile(source.as_bytes());
+    let broken: Vec<String> = c
+        .diagnostics
+        .iter()
+        .filter(|d| SYNTAX.contains(&d.code))
+        .map(|d| format!("{} {}", d.code.name(), d.message))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "the imported source does not parse: {broken:?}\n{source}"
+    );
+    match playbook::fmt::format(FileId(0), &source) {
+        Ok(again) => assert_eq!(again, source, "the imported source is not formatted"),
+        Err(e) => panic!("the formatter refuses the imported source: {e:?}\n{source}"),
+    }
+    source
+}
+
+/// The shipped enablement playbook, compiled once.
+pub static MODEL: LazyLock<Playbook> = LazyLock::new(|| {
+    playbook::compile(Path::new(ENABLEMENT), &InMemory(b""))
+        .expect("the shipped playbook is readable")
+        .model
+        .expect("the shipped playbook compiles")
+});
+
+/// The day the loaded runs are viewed on.
+fn today() -> jiff::civil::Date {
+    jiff::civil::date(2027, 6, 1)
+}
+
+/// What loading a state file gave: the log and its inputs (as debug text),
+/// or the fault's message.
+fn loaded(file: &StateFile, model: &Playbook) -> Result<String, String> {
+    let run = file.run(model).map_err(|f| f.message)?;
+    Ok(format!("{:?} {:?}", run.inputs, run.events))
+}
+
+fn check_fault(text: &str, fault: &Fault) {
+    inside(text, fault.span.start, fault.span.end, &fault.message);
+    let mut sources = Sources::new();
+    let file = sources.add(SourceFile::new("fuzzed.toml", text.to_string()));
+    assert!(
+        !fault
+            .diagnostic(file)
+            .render(&sources, false, 80)
+            .is_empty()
+    );
+}
+
+/// How far a state file got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// Not a state file of this format.
+    Refused,
+    /// A state file, not a run of the enablement playbook.
+    NotThisRun,
+    /// A run.
+    Run,
+}
+
+/// Loads `bytes` as a state file of a run of the shipped enablement
+/// playbook (`StateFile::parse`, then `run`, as `playbook run` does once it
+/// has compared fingerprints) and checks the promises. Bytes that are not
+/// UTF-8 are decoded with replacement characters.
+pub fn run_state(bytes: &[u8]) -> Load {
+    let text = String::from_utf8_lossy(bytes);
+    let model = &*MODEL;
+    let fast = StateFile::parse(&text);
+    let slow = StateFile::parse_with(&text, false);
+    let (fast, slow) = match (fast, slow) {
+        (Err(f), Err(_)) => {
+            check_fault(&text, &f);
+            return Load::Refused;
+        }
+        (Ok(fast), Ok(slow)) => (fast, slow),
+        (fast, slow) => panic!(
+            "the log scanner and the TOML parser disagree: {:?} against {:?}",
+            fast.err(),
+            slow.err()
+        ),
+    };
+    assert_eq!(fast.named(), slow.named(), "the scanner read another log");
+    let outcome = loaded(&fast, model);
+    assert_eq!(
+        outcome,
+        loaded(&slow, model),
+        "the scanner's log runs otherwise"
+    );
+    let run = match fast.run(model) {
+        Ok(run) => run,
+        Err(f) => {
+            check_fault(&text, &f);
+            return Load::NotThisRun;
+        }
+    };
+    let view = run.view(today());
+    assert!(
+        view.done <= view.total,
+        "{} of {} done",
+        view.done,
+        view.total
+    );
+    let written = fast.to_text().expect("a loaded file is written");
+    let again = StateFile::parse(&written)
+        .unwrap_or_else(|f| panic!("the written file is refused: {f:?}\n{written}"));
+    assert_eq!(
+        loaded(&again, model),
+        outcome,
+        "written and read again, the run changed:\n{written}"
+    );
+    Load::Run
+}
+
+/// State files of runs of the enablement playbook, made by the engine: for
+/// a few sets of inputs, the file after each command of a walk that takes
+/// the first next command each time (answering `true`, or the first value
+/// a decision takes), with an undo and a skip on the way.
+pub fn state_files() -> Vec<String> {
+    let model = &*MODEL;
+    let inputs = [
+        ("1500", "120", "true", "americas", "teams"),
+        ("800", "80", "false", "apj", "exchange,sharepoint,teams"),
+        ("20000", "2500", "true", "emea", "intune,onedrive"),
+    ];
+    let mut out = Vec::new();
+    for (n, (seats, users, known, region, services)) in inputs.into_iter().enumerate() {
+        let given: Vec<(String, String)> = [
+            ("seats", seats),
+            ("active-users", users),
+            ("account-team-known", known),
+            ("region", region),
+            ("services", services),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let values = playbook::run::engine::parse_inputs(model, &given)
+            .expect("the seed's inputs are valid");
+        let mut time = jiff::Timestamp::from_second(1_795_000_000).expect("a time");
+        let mut now = || {
+            time = time
+                .checked_add(jiff::SignedDuration::from_hours(7))
+                .expect("a later time");
+            Now {
+                time,
+                today: time.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+            }
+        };
+        let Ok(mut run) = Run::start(model, values, now(), "ana") else {
+            continue;
+        };
+        let write = |run: &Run<'_>| {
+            StateFile::create(run, &format!("seed-{n}"), ENABLEMENT, "4f1c-0a")
+                .and_then(|f| f.to_text())
+                .expect("a run is written")
+        };
+        out.push(write(&run));
+        for turn in 0..80 {
+            let at = now();
+            let view = run.view(at.today);
+            let Some(next) = view.next.first().cloned() else {
+                break;
+            };
+            let done = match &next {
+                Next::Record { criterion, .. } => run
+                    .record(criterion, "Minutes of the call, \"quoted\"", at, "ana")
+                    .is_ok(),
+                Next::Done { item, .. } => {
+                    run.done(std::slice::from_ref(item), None, at, "bo").is_ok()
+                }
+                Next::Answer { decision, .. } => answer(&mut run, decision, at),
+                Next::Complete { step } => run.complete(step, at, "ana").is_ok(),
+            };
+            if !done {
+                break;
+            }
+            if turn == 3 && run.undo(now(), "ana").is_ok() {
+                out.push(write(&run));
+                continue;
+            }
+            out.push(write(&run));
+        }
+    }
+    out
+}
+
+/// Answers a decision with the first of a few values its type takes.
+fn answer(run: &mut Run<'_>, key: &str, at: Now) -> bool {
+    let id = playbook::run::engine::base(key);
+    let Some(decision) = run.model.decisions.iter().find(|d| d.id == id) else {
+        return false;
+    };
+    let text = match &decision.ty {
+        Type::Enum(e) => playbook::run::value::enum_values(run.model, e)
+            .first()
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        Type::Bool => "true".to_string(),
+        _ => "1".to_string(),
+    };
+    run.answer(key, &text, at, "ana").is_ok()
 }

@@ -27,6 +27,10 @@ pub fn quote(text: &str) -> String {
             '{' => out.push_str("{{"),
             '}' => out.push_str("}}"),
             '\r' => {}
+            // A one-line string ends at these, as at a line break.
+            '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{{{:X}}}", c as u32);
+            }
             c if c.is_control() => {}
             c => out.push(c),
         }
@@ -202,7 +206,13 @@ pub fn emit(doc: &Document, id: &str, file: FileId, diags: &mut Vec<Diagnostic>)
 
     let _ = writeln!(out, "// Imported from Markdown by `playbook import`.");
     for (key, value) in &doc.front_matter_rest {
-        let value: String = value.chars().filter(|c| !c.is_control()).collect();
+        // A comment ends at a line break or a line separator.
+        let one_line = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}'))
+                .collect()
+        };
+        let (key, value) = (one_line(key), one_line(value));
         let _ = writeln!(out, "// front matter {key}: {value}");
     }
     let id = super::emit::slug(id).unwrap_or_else(|| "imported".to_string());

@@ -488,6 +488,8 @@ impl StateFile {
             let header: Header = toml::from_str(&text[..at]).ok()?;
             header.events.is_empty().then_some((header, log))
         });
+        // Only a log the scanner read is known to hold nothing but events.
+        let scanned = fast.is_some();
         let header = match fast {
             Some((mut header, log)) => {
                 header.events = log;
@@ -574,9 +576,10 @@ impl StateFile {
             text: text.to_string(),
         })
         .map(|mut f| {
-            // The log text must start with the log; a hand-edited layout
-            // (comments, other tables between events) is written anew.
-            if !f.log_text.starts_with("[[event]]") {
+            // The log text must hold the log only; a hand-edited layout
+            // (comments, other tables between events, which written back
+            // after the header would define them twice) is written anew.
+            if !scanned || !f.log_text.starts_with("[[event]]") {
                 f.log_text = f.render_log();
             } else {
                 f.log_text.insert(0, '\n');
@@ -1087,6 +1090,9 @@ mod fast {
     use super::{RawEffect, RawEvent};
     use toml::Spanned;
 
+    /// Whitespace, as TOML has it.
+    const WS: [char; 2] = [' ', '\t'];
+
     enum Section {
         Event,
         Computed,
@@ -1098,21 +1104,44 @@ mod fast {
         let mut section = Section::Event;
         let mut offset = start;
         let mut seen: Vec<&str> = Vec::new();
+        // Whether the current event has had its `[event.computed]` header.
+        let mut computed = false;
         for line in text[start..].split_inclusive('\n') {
             let at = offset;
             offset += line.len();
-            let content = line.trim_end_matches(['\n', '\r']);
-            if content.trim().is_empty() {
+            let content = line.strip_suffix('\n').unwrap_or(line);
+            let content = content.strip_suffix('\r').unwrap_or(content);
+            // TOML ends a line only at LF or CRLF, and its whitespace is the
+            // space and the tab.
+            if content.contains('\r') {
+                return None;
+            }
+            if content.trim_matches(WS).is_empty() {
                 continue;
+            }
+            let header = matches!(
+                content,
+                "[[event]]" | "[event.computed]" | "[[event.effect]]"
+            );
+            // A table ends at the next header: it must have had every key
+            // that is not optional.
+            if header && !events.is_empty() && !complete(&section, &seen) {
+                return None;
             }
             match content {
                 "[[event]]" => {
                     events.push((at, at + content.len(), RawEvent::default()));
                     section = Section::Event;
                     seen.clear();
+                    computed = false;
                     continue;
                 }
                 "[event.computed]" => {
+                    // A table defined twice is not TOML.
+                    if computed {
+                        return None;
+                    }
+                    computed = true;
                     section = Section::Computed;
                     continue;
                 }
@@ -1125,9 +1154,10 @@ mod fast {
                 _ => {}
             }
             let (key, value) = content.split_once(" = ")?;
-            if !key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             {
                 return None;
             }
@@ -1156,7 +1186,7 @@ mod fast {
                 }
             }
         }
-        if events.is_empty() {
+        if events.is_empty() || !complete(&section, &seen) {
             return None;
         }
         let mut out = Vec::with_capacity(events.len());
@@ -1168,6 +1198,17 @@ mod fast {
             out.push(Spanned::new(start..end, e));
         }
         Some(out)
+    }
+
+    /// Whether a table had the keys it must have: those of `RawEvent` and
+    /// `RawEffect` without a default.
+    fn complete(section: &Section, seen: &[&str]) -> bool {
+        let needed: &[&str] = match section {
+            Section::Event => &["seq", "time", "actor", "event"],
+            Section::Effect => &["item", "action"],
+            Section::Computed => &[],
+        };
+        needed.iter().all(|k| seen.contains(k))
     }
 
     fn string(v: toml::Value) -> Option<String> {
@@ -1234,7 +1275,7 @@ mod fast {
     /// A whole one-line value.
     fn parse_value(s: &str) -> Option<toml::Value> {
         let (v, rest) = value(s)?;
-        rest.trim().is_empty().then_some(v)
+        rest.trim_matches(WS).is_empty().then_some(v)
     }
 
     fn value(s: &str) -> Option<(toml::Value, &str)> {
@@ -1247,14 +1288,15 @@ mod fast {
             b'\'' if !s.starts_with("\'\'\'") => {
                 let end = s[1..].find('\'')?;
                 let t = &s[1..1 + end];
-                if t.contains(['\n', '\r']) {
+                // TOML allows no control character but a tab in it.
+                if t.chars().any(|c| c.is_control() && c != '\t') {
                     return None;
                 }
                 Some((toml::Value::String(t.to_string()), &s[end + 2..]))
             }
             b'[' => {
                 let mut items = Vec::new();
-                let mut rest = s[1..].trim_start();
+                let mut rest = s[1..].trim_start_matches(WS);
                 if let Some(r) = rest.strip_prefix(']') {
                     return Some((toml::Value::Array(items), r));
                 }
@@ -1264,16 +1306,16 @@ mod fast {
                         return None;
                     }
                     items.push(v);
-                    let r = r.trim_start();
+                    let r = r.trim_start_matches(WS);
                     if let Some(r) = r.strip_prefix(']') {
                         return Some((toml::Value::Array(items), r));
                     }
-                    rest = r.strip_prefix(',')?.trim_start();
+                    rest = r.strip_prefix(',')?.trim_start_matches(WS);
                 }
             }
             _ => {
                 let end = s.find([',', ']']).unwrap_or(s.len());
-                let word = s[..end].trim_end();
+                let word = s[..end].trim_end_matches(WS);
                 let rest = &s[word.len()..];
                 let v = match word {
                     "true" => toml::Value::Boolean(true),
@@ -1285,7 +1327,10 @@ mod fast {
                         && w.trim_start_matches('-')
                             .bytes()
                             .all(|b| b.is_ascii_digit())
-                        && !w.trim_start_matches('-').is_empty() =>
+                        && !w.trim_start_matches('-').is_empty()
+                        // TOML writes no leading zero.
+                        && (w.trim_start_matches('-').len() == 1
+                            || !w.trim_start_matches('-').starts_with('0')) =>
                     {
                         toml::Value::Integer(w.parse().ok()?)
                     }
@@ -1326,6 +1371,10 @@ mod fast {
                             let mut hex = String::new();
                             for _ in 0..n {
                                 hex.push(chars.next()?.1);
+                            }
+                            // `from_str_radix` takes a sign; TOML does not.
+                            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                                return None;
                             }
                             out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
                         }

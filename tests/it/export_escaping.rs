@@ -481,3 +481,161 @@ fn the_checks_find_what_they_look_for() {
         );
     }
 }
+
+/// The check's own outputs (SARIF, JSON, GitHub annotations) carry user text
+/// too: file names, and what a message quotes (an address). The shared
+/// hostile fixture, with a few declarations that draw diagnostics quoting
+/// hostile text, is checked under a hostile file name.
+mod check_outputs {
+    use super::FIXTURE;
+    use serde_json::Value;
+    use std::path::{Path, PathBuf};
+
+    /// Characters no output may carry raw: controls (a line break only
+    /// inside a JSON string, where it is escaped) and the invisible and
+    /// bidirectional formatting characters.
+    fn is_unsafe(c: char) -> bool {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{061C}' | '\u{FEFF}')
+    }
+
+    /// A file name with markup, a `javascript:` link, the annotation
+    /// syntax (`,` `:` `%0A`), a backtick and a line break.
+    const NAME: &str = "a\"<script>x [x](javascript:alert(1)) `b` ,:%0A\nc.playbook";
+
+    /// The fixture under [`NAME`], with a bell and a right-to-left override
+    /// in a text, and addresses that quote markup, a line break and the
+    /// override.
+    fn project() -> (tempfile::TempDir, PathBuf) {
+        let text = std::fs::read_to_string(FIXTURE).expect("read the fixture");
+        let body = text
+            .trim_end()
+            .strip_suffix('}')
+            .expect("the playbook ends");
+        let extra = "  role eve \"Eve \u{202E} <script> \u{7} `x` | y\"\n  \
+                     link bad \"Bad\" url \"javascript:alert(1)\u{202E}\\u{202E}\\n<script>`|\"\n  \
+                     link bad2 \"Bad\" url \"https://exa mple.com/<b>\u{202E}\"\n}\n";
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join(NAME);
+        std::fs::write(&path, format!("{body}{extra}")).expect("write");
+        (dir, path)
+    }
+
+    fn check(dir: &Path, format: &str) -> String {
+        let out = assert_cmd::Command::cargo_bin("playbook")
+            .expect("the binary")
+            .current_dir(dir)
+            .args(["check", "--format", format, NAME])
+            .output()
+            .expect("run playbook check");
+        assert_eq!(out.status.code(), Some(1), "{format}: errors expected");
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// Every string in `v`, with the key it stands under.
+    fn strings<'a>(v: &'a Value, key: &'a str, out: &mut Vec<(&'a str, &'a str)>) {
+        match v {
+            Value::String(s) => out.push((key, s)),
+            Value::Array(items) => items.iter().for_each(|i| strings(i, key, out)),
+            Value::Object(map) => map.iter().for_each(|(k, v)| strings(v, k, out)),
+            _ => {}
+        }
+    }
+
+    /// The outputs are valid JSON whose strings hold no unsafe character,
+    /// raw or decoded, and whose messages quote the hostile address escaped.
+    fn assert_json_safe(format: &str, out: &str) -> Value {
+        assert!(!out.chars().any(is_unsafe_raw), "{format}: a raw character");
+        let v: Value = serde_json::from_str(out).expect("JSON");
+        let mut all = Vec::new();
+        strings(&v, "", &mut all);
+        for (key, s) in &all {
+            assert!(!s.chars().any(is_unsafe), "{format}: `{key}` holds {s:?}");
+            assert_ne!(*key, "markdown", "{format}: a Markdown field");
+        }
+        let quoted = all
+            .iter()
+            .any(|(_, s)| s.contains("`javascript:alert(1)\\u{202E}\\u{202E}\\u{A}<script>`|`"));
+        assert!(quoted, "{format}: the address is not quoted escaped");
+        v
+    }
+
+    /// In the raw output a line break is fine (pretty-printed JSON).
+    fn is_unsafe_raw(c: char) -> bool {
+        is_unsafe(c) && c != '\r'
+    }
+
+    #[test]
+    fn sarif_holds_hostile_text_only_as_escaped_json_strings() {
+        let (dir, _) = project();
+        let out = check(dir.path(), "sarif");
+        let v = assert_json_safe("sarif", &out);
+        let results = v["runs"][0]["results"].as_array().expect("results");
+        assert!(results.len() >= 4, "{results:?}");
+        for r in results {
+            let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("a uri");
+            // The file name only as a percent-encoded URI reference (with
+            // `./` in front, as its first segment has a colon).
+            assert_eq!(
+                uri,
+                "./a%22%3Cscript%3Ex%20%5Bx%5D%28javascript%3Aalert%281%29%29%20%60b%60%20%2C%3A%250A%0Ac.playbook"
+            );
+            assert!(!uri.contains(['<', '"', ' ', '\n', '`']), "{uri}");
+        }
+    }
+
+    #[test]
+    fn json_output_holds_hostile_text_only_as_escaped_strings() {
+        let (dir, _) = project();
+        let out = check(dir.path(), "json");
+        assert_json_safe("json", &out);
+    }
+
+    #[test]
+    fn github_annotations_stay_one_line_each_with_escaped_properties() {
+        let (dir, _) = project();
+        let diagnostics: Value = serde_json::from_str(&check(dir.path(), "json")).expect("JSON");
+        let count = diagnostics
+            .as_array()
+            .or_else(|| diagnostics["diagnostics"].as_array())
+            .map(Vec::len)
+            .expect("a list of diagnostics");
+        let out = check(dir.path(), "github");
+        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("::")).collect();
+        assert_eq!(lines.len(), count, "{out}");
+        assert_eq!(
+            out.lines().count(),
+            count,
+            "a line that is not an annotation:\n{out}"
+        );
+        for line in lines {
+            assert!(!line.chars().any(is_unsafe), "{line:?}");
+            let rest = line
+                .strip_prefix("::error ")
+                .or_else(|| line.strip_prefix("::warning "))
+                .expect("an error or a warning");
+            let (properties, message) =
+                rest.split_once("::").expect("properties, then the message");
+            let keys: Vec<&str> = properties
+                .split(',')
+                .map(|p| p.split_once('=').expect("key=value").0)
+                .collect();
+            assert_eq!(
+                keys,
+                ["file", "line", "col", "endLine", "endColumn", "title"],
+                "{line}"
+            );
+            let file = properties
+                .strip_prefix("file=")
+                .and_then(|p| p.split(",line=").next())
+                .expect("the file");
+            assert_eq!(
+                file,
+                "a\"<script>x [x](javascript%3Aalert(1)) `b` %2C%3A%250A%0Ac.playbook"
+            );
+            assert!(!message.contains(['\n', '\r']), "{message}");
+        }
+    }
+}

@@ -14,6 +14,7 @@ mod formats;
 mod generated;
 mod hostile;
 mod hostile_bounds;
+mod hostile_findings;
 mod import;
 mod import_branches;
 mod import_corpus;

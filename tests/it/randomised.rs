@@ -1,15 +1,17 @@
 //! The fuzz targets' promises (`fuzz/src/lib.rs`) on stable Rust, within a
 //! fixed time budget: generated and mutated inputs (byte flips, token
-//! splices, truncations, duplications and cross-overs of the seed corpus)
-//! are compiled, and formatted then recompiled. Never a panic; always a
-//! model or an error; formatting keeps the meaning.
+//! splices, truncations, duplications and cross-overs of a seed corpus)
+//! go through the four entry points: compile, format then recompile,
+//! import from Markdown, and load a run state file. Never a panic; always a
+//! model or an error; formatting keeps the meaning; an import parses; a
+//! state file is a run or a fault inside it.
 //!
 //! The runs are deterministic (a fixed seed), so a failure reproduces; the
 //! budget only cuts the run short on a slow machine, and the test asserts
 //! that a minimum number of cases ran all the same.
 
 #[path = "../../fuzz/src/lib.rs"]
-mod oracle;
+pub mod oracle;
 
 use crate::language_doc::{document, examples};
 use proptest::prelude::*;
@@ -19,7 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-/// Wall time each of the two runs may take (debug build).
+/// Wall time each of the four runs may take (debug build); the import,
+/// which imports, compiles and formats each document, gets twice as much.
 const BUDGET: Duration = Duration::from_secs(5);
 /// Cases each run tries.
 const CASES: u32 = 10_000;
@@ -29,7 +32,21 @@ const AT_LEAST: usize = 300;
 /// The seed corpus: shipped playbooks, fixtures and documentation examples,
 /// all but the largest (a mutation of a large file costs much and tells
 /// little more than one of a small file).
-static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+static SEEDS: LazyLock<Corpus> = LazyLock::new(|| Corpus {
+    seeds: playbook_seeds(),
+    tokens: TOKENS,
+    budget: BUDGET,
+});
+
+/// Inputs of one entry point: the seeds to mutate, the tokens to splice,
+/// and the wall time a run may take.
+struct Corpus {
+    seeds: Vec<Vec<u8>>,
+    tokens: &'static [&'static str],
+    budget: Duration,
+}
+
+fn playbook_seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = Vec::new();
     let mut dirs = vec![PathBuf::from("playbooks"), PathBuf::from("tests/fixtures")];
     let mut files = Vec::new();
@@ -56,7 +73,7 @@ static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     seeds.retain(|s| s.len() <= 8 * 1024);
     assert!(seeds.len() > 100, "only {} seeds", seeds.len());
     seeds
-});
+}
 
 /// Words of the language and characters the compiler treats specially.
 const TOKENS: &[&str] = &[
@@ -126,6 +143,200 @@ const TOKENS: &[&str] = &[
     "\u{FFFD}",
 ];
 
+/// Markdown documents to import: the Markdown exports of the shipped
+/// playbooks in English and Simplified Chinese (the Chinese one is the
+/// FastTrack document the enablement playbook was written from, in its
+/// layout: front matter, step sections, role lines, task tables), and the
+/// project's own documentation.
+static MARKDOWN: LazyLock<Corpus> = LazyLock::new(|| {
+    let mut seeds = Vec::new();
+    for path in [
+        "playbooks/engagement-completion-enablement.playbook",
+        "playbooks/engagement-completion-migration.playbook",
+    ] {
+        let c = playbook::compile(
+            std::path::Path::new(path),
+            &playbook::fs::FsLoader::default(),
+        )
+        .expect("read the shipped playbook");
+        let model = c.model.expect("the shipped playbook compiles");
+        for locale in ["en", "zh"] {
+            seeds.push(playbook::export::markdown::render(&model, locale).into_bytes());
+        }
+    }
+    let mut docs: Vec<PathBuf> = std::fs::read_dir("docs")
+        .expect("list docs")
+        .map(|e| e.expect("folder entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    docs.push(PathBuf::from("README.md"));
+    for path in docs {
+        seeds.push(std::fs::read(&path).expect("read a document"));
+    }
+    seeds.retain(|s| s.len() <= 16 * 1024);
+    assert!(seeds.len() >= 10, "only {} Markdown seeds", seeds.len());
+    Corpus {
+        seeds,
+        tokens: MARKDOWN_TOKENS,
+        budget: 2 * BUDGET,
+    }
+});
+
+/// Markdown and the labels the importer reads, and hostile characters.
+const MARKDOWN_TOKENS: &[&str] = &[
+    "# ",
+    "## ",
+    "### ",
+    "#### ",
+    "\n---\n",
+    "---\n",
+    "...\n",
+    "ms.date: 10/01/2019\n",
+    "author: ",
+    ": ",
+    "：",
+    "**",
+    "*",
+    "_",
+    "`",
+    "```\n",
+    "- ",
+    "1. ",
+    "> ",
+    "|",
+    " | --- | --- |\n",
+    "| Task ID | Task Name | (M)andatory / (O)ptional | FastTrack Role | Services |\n",
+    "| 4058 | Close | M | Manager | Exchange |\n",
+    "Primary Role: **Manager**\n",
+    "主要角色：",
+    "Applies To",
+    "Step Inputs",
+    "Step Outputs",
+    "Refresh Summary",
+    "Overview",
+    "Approach",
+    "概述",
+    "09/13/2019",
+    "2019 年 9 月 13 日",
+    "13.09.2019",
+    "[",
+    "](",
+    ")",
+    "<",
+    ">",
+    "<script>",
+    "<!--",
+    "-->",
+    "&amp;",
+    "{",
+    "}",
+    "\"",
+    "\\",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "    ",
+    "\t",
+    "\u{0}",
+    "\u{1b}",
+    "\u{85}",
+    "\u{2028}",
+    "\u{202E}",
+    "\u{FEFF}",
+    "中",
+];
+
+/// State files of runs of the shipped enablement playbook, made by the run
+/// engine (`oracle::state_files`): every state of three walks.
+static STATES: LazyLock<Corpus> = LazyLock::new(|| {
+    let seeds: Vec<Vec<u8>> = oracle::state_files()
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+    assert!(seeds.len() >= 20, "only {} state files", seeds.len());
+    Corpus {
+        seeds,
+        tokens: STATE_TOKENS,
+        budget: BUDGET,
+    }
+});
+
+/// TOML, the state file's keys and values, and hostile characters.
+const STATE_TOKENS: &[&str] = &[
+    "[[event]]\n",
+    "[inputs]\n",
+    "[[model.step]]\n",
+    "[model]\n",
+    "schema = 1\n",
+    "serial = ",
+    "seq = ",
+    "time = ",
+    "actor = ",
+    "event = ",
+    "undoes = ",
+    "items = [",
+    "item = ",
+    "decision = ",
+    "criterion = ",
+    "step = ",
+    "value = ",
+    "evidence = ",
+    "\"start\"",
+    "\"done\"",
+    "\"answer\"",
+    "\"record\"",
+    "\"complete\"",
+    "\"skip\"",
+    "\"undo\"",
+    "\"2026-11-24T09:00:00Z\"",
+    "2026-11-24T09:00:00Z",
+    "\"prepare-conversation\"",
+    "\"teams\"",
+    "true",
+    "0",
+    "1",
+    "-1",
+    "18446744073709551616",
+    "1e400",
+    "nan",
+    "inf",
+    "=",
+    "\"",
+    "'",
+    "'''",
+    "\"\"\"",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    "#",
+    "\\",
+    "\\u0000",
+    "\n",
+    "\r\n",
+    "\r",
+    " ",
+    "\u{0}",
+    "\u{1b}",
+    "\u{2028}",
+    "\u{202E}",
+    "\u{FEFF}",
+    "中",
+];
+
+/// The extension of a slow input's file, by entry point.
+fn extension(name: &str) -> &'static str {
+    match name {
+        "import" => "md",
+        "run-state" => "toml",
+        _ => "playbook",
+    }
+}
+
 /// One change to an input.
 #[derive(Debug, Clone)]
 enum Mutation {
@@ -182,7 +393,7 @@ fn range(bytes: &[u8], a: &prop::sample::Index, b: &prop::sample::Index) -> (usi
     (lo, hi)
 }
 
-fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+fn apply(bytes: &mut Vec<u8>, m: &Mutation, corpus: &Corpus) {
     let len = bytes.len();
     match m {
         Mutation::Flip(at, mask) => {
@@ -191,7 +402,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
             }
         }
         Mutation::Splice(at, t) => {
-            let token = t.get(TOKENS).as_bytes();
+            let token = t.get(corpus.tokens).as_bytes();
             // Half the splices fall between words, the others anywhere.
             let mut at = at.index(len + 1);
             if at % 2 == 0 {
@@ -214,7 +425,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
             bytes.drain(lo..hi);
         }
         Mutation::Cross(s, a, b, at) => {
-            let other = s.get(&SEEDS);
+            let other = s.get(&corpus.seeds);
             let (lo, hi) = range(other, a, b);
             let at = at.index(len + 1);
             bytes.splice(at..at, other[lo..hi].iter().copied());
@@ -223,36 +434,37 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 /// Inputs: a mutated seed, or a sequence of tokens.
-fn input() -> impl Strategy<Value = Vec<u8>> {
+fn input(corpus: &'static Corpus) -> impl Strategy<Value = Vec<u8>> {
     let mutated = (
         any::<prop::sample::Index>(),
         prop_oneof![2 => prop::collection::vec(mutation(), 1..2), 1 => prop::collection::vec(mutation(), 1..5)],
     )
-        .prop_map(|(seed, mutations)| {
-            let mut bytes = seed.get(&SEEDS).clone();
+        .prop_map(move |(seed, mutations)| {
+            let mut bytes = seed.get(&corpus.seeds).clone();
             // One mutation in most inputs, up to four in the others.
             for m in &mutations {
-                apply(&mut bytes, m);
+                apply(&mut bytes, m, corpus);
             }
             bytes
         });
-    let tokens = prop::collection::vec(any::<prop::sample::Index>(), 0..80).prop_map(|picks| {
-        picks
-            .iter()
-            .flat_map(|p| p.get(TOKENS).bytes())
-            .collect::<Vec<u8>>()
-    });
+    let tokens =
+        prop::collection::vec(any::<prop::sample::Index>(), 0..80).prop_map(move |picks| {
+            picks
+                .iter()
+                .flat_map(|p| p.get(corpus.tokens).bytes())
+                .collect::<Vec<u8>>()
+        });
     prop_oneof![4 => mutated, 1 => tokens]
 }
 
 /// How a run is sized: [`CASES`] and [`BUDGET`] unless the environment
 /// says otherwise (`bench/slowest.sh` runs long searches with other seeds).
-fn sizing() -> (u32, Duration, [u8; 32]) {
+fn sizing() -> (u32, Option<Duration>, [u8; 32]) {
     let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
     let cases = number("PLAYBOOK_RANDOMISED_CASES")
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(CASES);
-    let budget = number("PLAYBOOK_RANDOMISED_SECONDS").map_or(BUDGET, Duration::from_secs);
+    let budget = number("PLAYBOOK_RANDOMISED_SECONDS").map(Duration::from_secs);
     let mut seed = [7u8; 32];
     if let Some(n) = number("PLAYBOOK_RANDOMISED_SEED") {
         seed[..8].copy_from_slice(&n.to_le_bytes());
@@ -269,9 +481,9 @@ const SLOWEST_KEPT: usize = 5;
 /// many ran. A failure is shrunk by proptest and reported with its bytes.
 /// The inputs that took the most time per byte are printed, and written to
 /// the folder `PLAYBOOK_SLOWEST_DIR` names, when it does.
-fn run(name: &str, property: impl Fn(&[u8])) -> usize {
-    LazyLock::force(&SEEDS);
+fn run(name: &str, corpus: &'static Corpus, property: impl Fn(&[u8])) -> usize {
     let (cases, budget, seed) = sizing();
+    let budget = budget.unwrap_or(corpus.budget);
     let config = Config {
         cases,
         failure_persistence: None,
@@ -282,7 +494,7 @@ fn run(name: &str, property: impl Fn(&[u8])) -> usize {
     let start = Instant::now();
     let ran = AtomicUsize::new(0);
     let slowest: Mutex<Vec<(f64, Vec<u8>)>> = Mutex::new(Vec::new());
-    let result = runner.run(&input(), |bytes| {
+    let result = runner.run(&input(corpus), |bytes| {
         if start.elapsed() > budget {
             return Ok(());
         }
@@ -338,7 +550,8 @@ fn run(name: &str, property: impl Fn(&[u8])) -> usize {
         );
         if let Some(dir) = &out {
             std::fs::create_dir_all(dir).expect("create the output folder");
-            std::fs::write(dir.join(format!("{name}-{i}.playbook")), bytes).expect("write");
+            std::fs::write(dir.join(format!("{name}-{i}.{}", extension(name))), bytes)
+                .expect("write");
         }
     }
     ran
@@ -348,7 +561,7 @@ fn run(name: &str, property: impl Fn(&[u8])) -> usize {
 fn compiling_mutated_and_generated_inputs_never_panics() {
     let models = AtomicUsize::new(0);
     let bytes_seen = AtomicUsize::new(0);
-    let ran = run("compile", |bytes| {
+    let ran = run("compile", &SEEDS, |bytes| {
         bytes_seen.fetch_add(bytes.len(), Ordering::Relaxed);
         if oracle::compile(bytes).model.is_some() {
             models.fetch_add(1, Ordering::Relaxed);
@@ -365,7 +578,7 @@ fn compiling_mutated_and_generated_inputs_never_panics() {
 #[test]
 fn formatting_mutated_inputs_keeps_their_meaning() {
     let formatted = AtomicUsize::new(0);
-    let ran = run("format", |bytes| {
+    let ran = run("format", &SEEDS, |bytes| {
         if oracle::format_then_recompile(bytes) {
             formatted.fetch_add(1, Ordering::Relaxed);
         }
@@ -383,7 +596,7 @@ fn formatting_mutated_inputs_keeps_their_meaning() {
 #[test]
 fn every_seed_keeps_the_promises() {
     let mut models = 0;
-    for seed in SEEDS.iter() {
+    for seed in &SEEDS.seeds {
         oracle::format_then_recompile(seed);
         models += usize::from(oracle::compile(seed).model.is_some());
     }
@@ -391,4 +604,55 @@ fn every_seed_keeps_the_promises() {
     let shipped = std::fs::read("playbooks/engagement-completion-enablement.playbook")
         .expect("read the shipped playbook");
     assert!(oracle::compile(&shipped).model.is_some());
+}
+
+#[test]
+fn importing_mutated_markdown_gives_sources_that_parse() {
+    let lines = AtomicUsize::new(0);
+    let ran = run("import", &MARKDOWN, |bytes| {
+        let source = oracle::import(bytes);
+        lines.fetch_add(source.lines().count(), Ordering::Relaxed);
+    });
+    eprintln!("import: {} lines of source", lines.into_inner());
+    assert!(
+        ran >= AT_LEAST,
+        "only {ran} cases within {:?}",
+        MARKDOWN.budget
+    );
+}
+
+#[test]
+fn loading_mutated_state_files_ends_in_a_run_or_a_fault() {
+    let counts = Mutex::new([0usize; 3]);
+    let ran = run("run-state", &STATES, |bytes| {
+        let load = oracle::run_state(bytes);
+        counts.lock().expect("not poisoned")[load as usize] += 1;
+    });
+    // (The slowest inputs are run twice more to time them: counted too.)
+    let [refused, other, runs] = counts.into_inner().expect("not poisoned");
+    eprintln!("run-state: {refused} refused, {other} not this run, {runs} runs");
+    assert!(ran >= AT_LEAST, "only {ran} cases within {BUDGET:?}");
+    // Mutations reach every stage: the TOML, the checks of the log against
+    // the playbook, and runs loaded, written and read again.
+    let all = refused + other + runs;
+    assert!(
+        refused > 0 && other > 0 && runs * 20 >= all,
+        "refused {refused}, not this run {other}, runs {runs}"
+    );
+}
+
+/// The Markdown seeds import, and the state seeds load as runs.
+#[test]
+fn every_markdown_and_state_seed_keeps_the_promises() {
+    for seed in &MARKDOWN.seeds {
+        oracle::import(seed);
+    }
+    for seed in &STATES.seeds {
+        assert_eq!(
+            oracle::run_state(seed),
+            oracle::Load::Run,
+            "{}",
+            String::from_utf8_lossy(seed)
+        );
+    }
 }
