@@ -349,6 +349,24 @@ pub fn run_state(bytes: &[u8]) -> Load {
         view.done,
         view.total
     );
+    // Sealed as a change seals it, the file reads back through its
+    // `[state]` table, without its log, to the state the log adds up to.
+    let mut sealed = fast.clone();
+    sealed.seal(&run);
+    let sealed_text = sealed.to_text().expect("a sealed file is written");
+    let through = StateFile::parse_sealed(&sealed_text)
+        .unwrap_or_else(|f| panic!("the sealed file is refused: {f:?}\n{sealed_text}"));
+    assert!(
+        through.is_sealed_read(),
+        "the seal does not hold for the file just written:\n{sealed_text}"
+    );
+    let resumed = through.run(model).expect("a sealed run resumes");
+    assert_eq!(resumed.serial(), run.serial());
+    assert_eq!(
+        tops(&resumed),
+        tops(&run),
+        "the snapshot resumes another state"
+    );
     let written = fast.to_text().expect("a loaded file is written");
     let again = StateFile::parse(&written)
         .unwrap_or_else(|f| panic!("the written file is refused: {f:?}\n{written}"));
@@ -358,6 +376,27 @@ pub fn run_state(bytes: &[u8]) -> Load {
         "written and read again, the run changed:\n{written}"
     );
     Load::Run
+}
+
+/// The latest value of everything a run's state holds, and its view.
+fn tops(run: &playbook::run::engine::Run<'_>) -> String {
+    let s = &run.state;
+    let recorded: Vec<_> = s.recorded.iter().map(|(k, v)| (k, v.last())).collect();
+    let fields: Vec<_> = s.fields.iter().map(|(k, v)| (k, v.last())).collect();
+    let tasks: Vec<_> = s.tasks.iter().map(|(k, v)| (k, v.last())).collect();
+    let view = run.view(today());
+    format!(
+        "{:?} {:?} {:?} {:?} {:?} {recorded:?} {fields:?} {tasks:?} {:?} {:?} {}/{}",
+        s.done,
+        s.answers,
+        s.completed,
+        s.skipped,
+        s.unmapped,
+        run.lets(),
+        run.next_action_date(),
+        view.done,
+        view.total
+    )
 }
 
 /// State files of runs of the enablement playbook, made by the engine: for
