@@ -1,4 +1,6 @@
-//! Criterion benchmarks of each stage on a generated playbook.
+//! Criterion benchmarks of each stage on a generated playbook: parse,
+//! resolve, the graph checks, and the whole compile. The state write of a
+//! run is `benches/run.rs`.
 //!
 //! `cargo bench --bench pipeline` (set `PLAYBOOK_BENCH_STEPS` to change the
 //! size; default 10,000 steps). The playbooks come from `src/generate.rs`.
@@ -16,6 +18,23 @@ fn stages(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("parse", |b| {
         b.iter(|| playbook::syntax::parse(playbook::source::FileId(0), black_box(&text)))
+    });
+    let mut sources = playbook::source::Sources::new();
+    let file = sources.add(playbook::source::SourceFile::new(
+        "bench.playbook",
+        text.as_str(),
+    ));
+    let (tree, _) = playbook::syntax::parse(file, &text);
+    let tree = tree.expect("the generated playbook parses");
+    group.bench_function("resolve", |b| {
+        b.iter(|| {
+            let modules = [playbook::resolve::Module {
+                tree: &tree,
+                name: "bench".to_string(),
+            }];
+            let mut diagnostics = Vec::new();
+            playbook::resolve::resolve(&sources, &modules, &[], &mut diagnostics)
+        })
     });
     group.bench_function("compile (parse, resolve, check)", |b| {
         b.iter(|| playbook::compile_str("bench.playbook", black_box(&text)))
