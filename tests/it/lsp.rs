@@ -367,19 +367,7 @@ fn references_and_rename_reach_every_importing_file() {
             }
         }
     }
-    let mut found: Vec<(String, u64, u64)> = references
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["uri"].as_str().unwrap().to_string(),
-                l["range"]["start"]["line"].as_u64().unwrap(),
-                l["range"]["start"]["character"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    found.sort();
+    let found = starts(&references);
     expected.sort();
     assert!(expected.len() >= 7, "{expected:?}");
     assert_eq!(found, expected);
@@ -764,4 +752,23 @@ fn references_rename_symbols_and_completion_count_utf16_on_chinese_text() {
         .collect();
     assert_eq!(labels, ["fm"]);
     client.stop();
+}
+
+/// The start of each location in a `Location[]` answer, as `(uri, line,
+/// character)`, sorted.
+pub fn starts(locations: &Value) -> Vec<(String, u64, u64)> {
+    let mut found: Vec<(String, u64, u64)> = locations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["uri"].as_str().unwrap().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap(),
+                l["range"]["start"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
 }

@@ -5,7 +5,7 @@
 //! server's counters (`playbook/status`) are what the tests observe, never
 //! a time.
 
-use super::lsp::{CATALOGUE, Client, ENABLEMENT, MIGRATION};
+use super::lsp::{CATALOGUE, Client, ENABLEMENT, MIGRATION, starts};
 use serde_json::{Value, json};
 use std::time::SystemTime;
 
@@ -50,20 +50,7 @@ fn references_to_fm(client: &mut Client, role_line: usize) -> Vec<(String, u64, 
         8,
         json!({ "context": { "includeDeclaration": true } }),
     );
-    let mut found: Vec<(String, u64, u64)> = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["uri"].as_str().unwrap().to_string(),
-                l["range"]["start"]["line"].as_u64().unwrap(),
-                l["range"]["start"]["character"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    found.sort();
-    found
+    starts(&found)
 }
 
 fn in_file(found: &[(String, u64, u64)], uri: &str) -> usize {
