@@ -56,19 +56,37 @@ fn size(kind: &Kind) -> (i64, i64) {
     }
 }
 
+/// A row of the diagram: the sub-process it is in, and its middle.
+type Row = (Option<usize>, i64);
+
 pub fn layout(p: &Process) -> Diagram {
     let n = p.nodes.len();
     // A flow into a sub-process goes on from its start event, and a flow
     // out of it from its end event, for placing nodes in columns.
+    // Each sub-process's first start and end event, and its nodes, found
+    // in one pass (a search per flow made large playbooks quadratic).
+    let mut first_start: Vec<Option<usize>> = vec![None; n];
+    let mut first_end: Vec<Option<usize>> = vec![None; n];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, x) in p.nodes.iter().enumerate() {
+        let Some(parent) = x.parent else { continue };
+        children[parent].push(i);
+        match x.kind {
+            Kind::Start { .. } => {
+                first_start[parent].get_or_insert(i);
+            }
+            Kind::End => {
+                first_end[parent].get_or_insert(i);
+            }
+            _ => {}
+        }
+    }
     let inner = |sub: usize, start: bool| {
-        p.nodes.iter().position(|x| {
-            x.parent == Some(sub)
-                && if start {
-                    matches!(x.kind, Kind::Start { .. })
-                } else {
-                    matches!(x.kind, Kind::End)
-                }
-        })
+        if start {
+            first_start[sub]
+        } else {
+            first_end[sub]
+        }
     };
     let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut waiting = vec![0usize; n];
@@ -120,19 +138,22 @@ pub fn layout(p: &Process) -> Diagram {
         .collect();
     by_start.sort();
     let lanes = p.lanes.len().max(1);
-    let mut taken: Vec<Vec<Vec<(usize, usize)>>> = vec![Vec::new(); lanes];
+    // Blocks come in order of their first column, so a block fits in a row
+    // exactly when it starts after the last column the row uses.
+    let mut taken: Vec<Vec<usize>> = vec![Vec::new(); lanes];
     let mut row_of_block: BTreeMap<usize, usize> = BTreeMap::new();
     for (from, block, to, lane) in by_start {
         let rows = &mut taken[lane];
-        let row = rows
-            .iter()
-            .position(|used| used.iter().all(|(a, b)| to < *a || from > *b))
-            .unwrap_or(rows.len());
-        if row == rows.len() {
-            rows.push(Vec::new());
+        match rows.iter().position(|last| from > *last) {
+            Some(row) => {
+                rows[row] = to;
+                row_of_block.insert(block, row);
+            }
+            None => {
+                rows.push(to);
+                row_of_block.insert(block, rows.len() - 1);
+            }
         }
-        rows[row].push((from, to));
-        row_of_block.insert(block, row);
     }
 
     // Lanes stacked in order, as many rows high as they need.
@@ -181,13 +202,7 @@ pub fn layout(p: &Process) -> Diagram {
         if !matches!(node.kind, Kind::SubProcess) {
             continue;
         }
-        let children: Vec<Bounds> = p
-            .nodes
-            .iter()
-            .zip(&nodes)
-            .filter(|(x, _)| x.parent == Some(i))
-            .map(|(_, b)| *b)
-            .collect();
+        let children: Vec<Bounds> = children[i].iter().map(|&c| nodes[c]).collect();
         let Some(x) = children.iter().map(|b| b.x).min() else {
             continue;
         };
@@ -201,6 +216,18 @@ pub fn layout(p: &Process) -> Diagram {
         };
     }
 
+    // The nodes of each parent and row, by their left edge, to find what
+    // stands between the two ends of a straight flow.
+    let mut on_row: BTreeMap<Row, Vec<(i64, usize)>> = BTreeMap::new();
+    for (i, b) in nodes.iter().enumerate() {
+        on_row
+            .entry((p.nodes[i].parent, b.center_y()))
+            .or_default()
+            .push((b.x, i));
+    }
+    for row in on_row.values_mut() {
+        row.sort_unstable();
+    }
     let flows = p
         .flows
         .iter()
@@ -210,13 +237,12 @@ pub fn layout(p: &Process) -> Diagram {
             let (tx, ty) = (t.x, t.center_y());
             if sy == ty {
                 let parent = p.nodes[f.source].parent;
-                let blocked = nodes.iter().enumerate().any(|(i, b)| {
-                    i != f.source
-                        && i != f.target
-                        && p.nodes[i].parent == parent
-                        && b.center_y() == sy
-                        && b.x > sx
-                        && b.x < tx
+                let blocked = on_row.get(&(parent, sy)).is_some_and(|row| {
+                    let first = row.partition_point(|(x, _)| *x <= sx);
+                    row[first..]
+                        .iter()
+                        .take_while(|(x, _)| *x < tx)
+                        .any(|(_, i)| *i != f.source && *i != f.target)
                 });
                 if blocked {
                     // Below the row, into the target from underneath.

@@ -314,6 +314,12 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         entry = fork;
     }
 
+    let placed: PlacedBy<'_, '_> = analysis
+        .items
+        .iter()
+        .map(|p| (std::ptr::from_ref(p.item), p))
+        .collect();
+
     // The steps, each one block: join, choice, task, loops, merge, fork.
     let mut exit_of: Vec<usize> = vec![usize::MAX; model.steps.len()];
     for &si in &order {
@@ -338,7 +344,7 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         };
         let mut s = translator.script();
         let runs = s.runs(si);
-        let loops = loops_of(model, analysis, si);
+        let loops = loops_of(model, &placed, si);
         // bpmn-engine (bpmn-elements 17) passes on both the taken and the
         // discarded branch of an exclusive merge, which a later parallel
         // join counts twice and then waits for forever. A step whose flow
@@ -517,7 +523,10 @@ fn connect(p: &mut Process, from: usize, to: usize, pending: Option<(String, Str
 }
 
 /// The loops directly in a step, in checklist order.
-fn loops_of<'m>(model: &'m Playbook, analysis: &Analysis<'m>, step: usize) -> Vec<Loop<'m>> {
+/// Where each item stands, by its address in the model.
+type PlacedBy<'a, 'm> = rustc_hash::FxHashMap<*const Item, &'a crate::check::Placed<'m>>;
+
+fn loops_of<'m>(model: &'m Playbook, placed: &PlacedBy<'_, 'm>, step: usize) -> Vec<Loop<'m>> {
     let s = &model.steps[step];
     let mut out = Vec::new();
     // Items that are not inside a loop, depth first.
@@ -528,10 +537,8 @@ fn loops_of<'m>(model: &'m Playbook, analysis: &Analysis<'m>, step: usize) -> Ve
             var, over, items, ..
         } = item
         {
-            let guards = analysis
-                .items
-                .iter()
-                .find(|p| std::ptr::eq(p.item, item))
+            let guards = placed
+                .get(&std::ptr::from_ref(item))
                 .map(|p| p.guards.clone())
                 .unwrap_or_default();
             let mut first_do = None;
