@@ -17,6 +17,11 @@
 //! id = "prepare"
 //! ...
 //!
+//! [state]                   # what the log adds up to (`super::snapshot`)
+//! serial = 3
+//! seal = "xxh3:..."
+//! ...
+//!
 //! [[event]]                 # the append-only log
 //! seq = 1
 //! time = "2026-11-24T09:00:00Z"
