@@ -12,8 +12,8 @@
 //! check the command against the run's view, append the event, seal a new
 //! table, and replace the file atomically (temporary file, `sync_all`,
 //! rename, fsync of the folder). The same without the lock and the disk is
-//! measured too, and so is `undo`, the one change that reads and replays
-//! the whole log.
+//! measured too, and so is `undo`, which also reads from the log the event
+//! it takes back and the values that event covered.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use playbook::run::engine::{Now, Run, parse_inputs};
@@ -95,10 +95,13 @@ fn change_in_memory(model: &playbook::ir::Playbook, text: &str) -> String {
     file.to_text().expect("text")
 }
 
-/// An undo in memory: parse the whole log, replay it, undo, append, seal.
+/// An undo in memory, as `playbook run undo` makes it: resume from the
+/// snapshot, read from the log the events the undo needs, undo, append,
+/// seal.
 fn undo_in_memory(model: &playbook::ir::Playbook, text: &str) -> String {
-    let mut file = StateFile::parse(text).expect("parses");
-    let mut run = file.run(model).expect("replays");
+    let mut file = StateFile::parse_sealed(text).expect("parses");
+    let mut run = file.run(model).expect("resumes");
+    assert!(file.prepare_undo(&mut run, model), "the undo is prepared");
     run.undo(now(), "bench").expect("undo");
     file.append(run.events.last().expect("an event"))
         .expect("append");

@@ -367,6 +367,33 @@ pub fn run_state(bytes: &[u8]) -> Load {
         tops(&run),
         "the snapshot resumes another state"
     );
+    // An undo through the snapshot writes what an undo after a replay writes.
+    let undone = |mut file: StateFile, mut run: playbook::run::engine::Run<'_>| {
+        if !file.prepare_undo(&mut run, model) {
+            return None;
+        }
+        let before = run.events.len();
+        let time = run.last_time().unwrap_or_else(jiff::Timestamp::now);
+        let now = playbook::run::engine::Now {
+            time,
+            today: today(),
+        };
+        run.undo(now, "fuzz").ok()?;
+        for e in &run.events[before..] {
+            file.append(e).expect("append");
+        }
+        file.seal(&run);
+        Some(file.to_text().expect("text"))
+    };
+    let replayed = StateFile::parse(&sealed_text).expect("the sealed file reads whole");
+    let replayed_run = replayed.run(model).expect("the sealed file replays");
+    if let Some(text) = undone(through, resumed) {
+        assert_eq!(
+            Some(text),
+            undone(replayed, replayed_run),
+            "an undo through the snapshot writes another file"
+        );
+    }
     let written = fast.to_text().expect("a loaded file is written");
     let again = StateFile::parse(&written)
         .unwrap_or_else(|f| panic!("the written file is refused: {f:?}\n{written}"));

@@ -641,18 +641,20 @@ pub fn change(
     actor: &str,
     f: impl FnOnce(&mut Run<'_>) -> Result<(), RunError>,
 ) -> Result<(), Failure> {
-    change_reading(Log::Sealed, state, playbook, now, actor, f)
+    change_reading(Log::Sealed, false, state, playbook, now, actor, f)
 }
 
-/// Undoes the latest change in effect: the one change that reads the log.
+/// Undoes the latest change in effect, reading from the log only the
+/// events the undo needs (or the whole log when the snapshot cannot say).
 pub fn undo(state: &Path, playbook: Option<&Path>, now: Now, actor: &str) -> Result<(), Failure> {
-    change_reading(Log::Whole, state, playbook, now, actor, |run| {
+    change_reading(Log::Sealed, true, state, playbook, now, actor, |run| {
         run.undo(now, actor).map(|_| ())
     })
 }
 
 fn change_reading(
     log: Log,
+    undo: bool,
     state: &Path,
     playbook: Option<&Path>,
     now: Now,
@@ -669,6 +671,13 @@ fn change_reading(
         let text = run_store::read(&path).unwrap_or_default();
         invalid(&path, &text, &fault)
     })?;
+    if undo && !file.prepare_undo(&mut run, &model) {
+        let text = run_store::read(&path)?;
+        file = StateFile::parse(&text).map_err(|fault| invalid(&path, &text, &fault))?;
+        run = file
+            .run(&model)
+            .map_err(|fault| invalid(&path, &text, &fault))?;
+    }
     let before = run.events.len();
     f(&mut run).map_err(|e| Failure::refused(&e))?;
     for event in &run.events[before..] {

@@ -373,6 +373,8 @@ pub struct Run<'m> {
     offset: usize,
     /// The time of the event before `events`, for a resumed run.
     last_time: Option<jiff::Timestamp>,
+    /// Events before `offset` read for an undo, by index into the log.
+    earlier: BTreeMap<usize, Event>,
     /// Definitions as computed when the run started.
     lets: BTreeMap<String, Value>,
     /// Item id -> the step it belongs to.
@@ -560,6 +562,7 @@ impl<'m> Run<'m> {
             state: Derived::default(),
             offset: 0,
             last_time: None,
+            earlier: BTreeMap::new(),
             lets: BTreeMap::new(),
             item_step,
         }
@@ -580,7 +583,6 @@ impl<'m> Run<'m> {
         let mut run = Run::empty(model, inputs);
         run.lets = lets;
         run.state = state;
-        run.state.effective.clear();
         run.offset = serial as usize;
         run.last_time = Some(last_time);
         run
@@ -602,10 +604,19 @@ impl<'m> Run<'m> {
     }
 
     /// The event at `index` of the whole log, if this run holds it.
-    fn event_at(&self, index: usize) -> Option<&Event> {
-        index
-            .checked_sub(self.offset)
-            .and_then(|i| self.events.get(i))
+    pub fn event_at(&self, index: usize) -> Option<&Event> {
+        match index.checked_sub(self.offset) {
+            Some(i) => self.events.get(i),
+            None => self.earlier.get(&index),
+        }
+    }
+
+    /// Gives a resumed run an event from before its snapshot (the one an
+    /// undo takes back).
+    pub fn load_earlier(&mut self, index: usize, event: Event) {
+        if index < self.offset {
+            self.earlier.insert(index, event);
+        }
     }
 
     /// Rebuilds a run from its log. The log was validated when it was read;
@@ -659,11 +670,12 @@ impl<'m> Run<'m> {
             }
             EventKind::Undo { undoes } => {
                 let top = s.effective.last().copied();
-                let events = &self.events;
-                let offset = self.offset;
+                let (events, earlier, offset) = (&self.events, &self.earlier, self.offset);
                 let Some(target) = top
-                    .and_then(|t| t.checked_sub(offset))
-                    .and_then(|t| events.get(t))
+                    .and_then(|t| match t.checked_sub(offset) {
+                        Some(i) => events.get(i),
+                        None => earlier.get(&t),
+                    })
                     .filter(|e| e.seq == *undoes)
                 else {
                     return Err(format!(
@@ -735,7 +747,8 @@ impl<'m> Run<'m> {
         }
     }
 
-    fn add(s: &mut Derived, event: &Event) {
+    /// What `event` adds to the state `s`.
+    pub fn add(s: &mut Derived, event: &Event) {
         let seq = event.seq;
         match &event.kind {
             EventKind::Done {
@@ -1902,14 +1915,14 @@ impl<'m> Run<'m> {
 
     /// `undo`: takes back the latest change still in effect.
     pub fn undo(&mut self, now: Now, actor: &str) -> Result<&Event, RunError> {
-        if !self.has_whole_log() {
-            return Err(RunError::new(
-                "undo needs the run's whole log, and this run was resumed from a snapshot",
-            )
-            .help("read the run with its log (`StateFile::parse`) before undoing"));
-        }
-        let Some(target) = self.state.effective.last().and_then(|&t| self.event_at(t)) else {
+        let Some(&top) = self.state.effective.last() else {
             return Err(RunError::new("nothing to undo"));
+        };
+        let Some(target) = self.event_at(top) else {
+            return Err(RunError::new(
+                "undo needs the event it takes back, and this run was resumed from a snapshot without it",
+            )
+            .help("read the event first (`StateFile::prepare_undo`), or the whole log"));
         };
         if matches!(
             target.kind,

@@ -9,8 +9,11 @@
 //! write seals a fresh table. The seal (xxh3, 64 bits) detects edits; it is
 //! not a signature.
 //!
-//! The table holds the latest value of each key of the derived state, not
-//! the stacks that `undo` pops: an undo reads the whole log.
+//! The table holds the latest value of each key of the derived state, the
+//! events in effect (as ranges), and how deep each stack of values is,
+//! not the values below the latest: an undo reads from the log the event
+//! it takes back and the value that event covered
+//! (`StateFile::prepare_undo`), never the whole log.
 
 use super::engine::{Derived, Run};
 use super::state::{decision_type, field_type, typed_value};
@@ -32,8 +35,16 @@ pub struct Snapshot {
     /// seal) followed by the log's text.
     #[serde(default)]
     pub seal: String,
+    /// The events in effect, as ranges of `seq`: `1-8,10-12`.
+    #[serde(default)]
+    effective: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     unmapped: Vec<u64>,
+    /// How many values an undo can go back through, for each evidence
+    /// (`recorded:ID`), field (`field:ID`) and task (`task:N`) that has
+    /// more than one; the table holds only the latest.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    depth: BTreeMap<String, u64>,
     /// Item and step ids, and task numbers, with the event that did them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     done: BTreeMap<String, u64>,
@@ -98,7 +109,21 @@ impl Snapshot {
             serial: run.serial(),
             last: run.last_time().map(|t| t.to_string()).unwrap_or_default(),
             seal: String::new(),
+            effective: ranges(s.effective.iter().map(|&i| i as u64 + 1)),
             unmapped: s.unmapped.clone(),
+            depth: s
+                .recorded
+                .iter()
+                .map(|(k, v)| (format!("recorded:{k}"), v.len()))
+                .chain(
+                    s.fields
+                        .iter()
+                        .map(|(k, v)| (format!("field:{k}"), v.len())),
+                )
+                .chain(s.tasks.iter().map(|(k, v)| (format!("task:{k}"), v.len())))
+                .filter(|(_, n)| *n > 1)
+                .map(|(k, n)| (k, n as u64))
+                .collect(),
             done: s.done.clone(),
             completed: s.completed.clone(),
             tasks: s
@@ -181,10 +206,21 @@ impl Snapshot {
             done: self.done.clone(),
             completed: self.completed.clone(),
             unmapped: self.unmapped.clone(),
+            effective: indices(&self.effective)?,
             ..Derived::default()
         };
+        // Below each latest value, as many placeholders as the values an
+        // undo can go back through; `StateFile::prepare_undo` reads the one
+        // an undo uncovers from the log.
+        let below = |key: String| {
+            self.depth
+                .get(&key)
+                .map_or(0, |d| d.saturating_sub(1) as usize)
+        };
         for (task, seq) in &self.tasks {
-            state.tasks.insert(task.parse().ok()?, vec![*seq]);
+            let mut stack = vec![0; below(format!("task:{task}"))];
+            stack.push(*seq);
+            state.tasks.insert(task.parse().ok()?, stack);
         }
         for (k, a) in &self.answers {
             let v = typed_value(model, decision_type(model, k), &a.value).ok()?;
@@ -192,11 +228,14 @@ impl Snapshot {
         }
         for (k, f) in &self.fields {
             let v = typed_value(model, field_type(model, k), &f.value).ok()?;
-            state.fields.insert(k.clone(), vec![(v, f.seq)]);
+            let mut stack = vec![(Value::Bool(false), 0); below(format!("field:{k}"))];
+            stack.push((v, f.seq));
+            state.fields.insert(k.clone(), stack);
         }
         for (k, r) in &self.recorded {
-            let entry = vec![(r.evidence.clone(), r.seq)];
-            state.recorded.insert(k.clone(), entry);
+            let mut stack = vec![(String::new(), 0); below(format!("recorded:{k}"))];
+            stack.push((r.evidence.clone(), r.seq));
+            state.recorded.insert(k.clone(), stack);
         }
         for (k, r) in &self.skipped {
             state.skipped.insert(k.clone(), (r.reason.clone(), r.seq));
@@ -208,4 +247,39 @@ impl Snapshot {
             last: self.last.parse().ok()?,
         })
     }
+}
+
+/// `1-8,10,12-13` from ascending numbers.
+fn ranges(seqs: impl Iterator<Item = u64>) -> String {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for n in seqs {
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => out.push((n, n)),
+        }
+    }
+    out.iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The log indices (`seq - 1`) of `1-8,10`; `None` if it is not such a list.
+fn indices(ranges: &str) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in ranges.split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
+        if a == 0 || b < a || out.last().is_some_and(|&l| l + 1 >= a) {
+            return None;
+        }
+        out.extend(a - 1..b);
+    }
+    Some(out)
 }

@@ -693,6 +693,117 @@ impl StateFile {
         })
     }
 
+    /// Readies a run resumed from this file's snapshot for an undo: reads
+    /// from the log the event the undo takes back and, for each evidence,
+    /// field or task it set, the value that was there before it. Reads
+    /// only those events (found by a search of the log's text), not the
+    /// whole log. Returns whether the run is ready; when it is not, read
+    /// the whole log instead.
+    pub fn prepare_undo(&self, run: &mut Run<'_>, model: &Playbook) -> bool {
+        let Some(&top) = run.state.effective.last() else {
+            return true; // nothing to undo, which `undo` says
+        };
+        if run.event_at(top).is_some() {
+            return true;
+        }
+        let starts: Vec<usize> = self
+            .log_text
+            .match_indices("\n[[event]]\n")
+            .map(|(at, _)| at + 1)
+            .collect();
+        if starts.len() as u64 != self.serial {
+            return false;
+        }
+        let slice = |i: usize| -> &str {
+            let end = starts.get(i + 1).copied().unwrap_or(self.log_text.len());
+            &self.log_text[starts[i]..end]
+        };
+        let event = |i: usize| -> Option<Event> {
+            let raw = fast::log(slice(i), 0)?;
+            let [raw] = raw.as_slice() else { return None };
+            typed_event(model, raw.get_ref(), true).ok()
+        };
+        let Some(undone) = event(top) else {
+            return false;
+        };
+        let mut pushed = super::engine::Derived::default();
+        Run::add(&mut pushed, &undone);
+        let effective = run.state.effective.clone();
+        let s = &mut run.state;
+        // The latest event before `top` in effect that pushed onto `key`'s
+        // stack: what the stack shows once the undo pops.
+        let earlier = |marker: &str, pick: &mut dyn FnMut(&super::engine::Derived) -> bool| {
+            for &i in effective.iter().rev().skip(1) {
+                if s.unmapped.contains(&(i as u64 + 1)) || !slice(i).contains(marker) {
+                    continue;
+                }
+                let Some(e) = event(i) else { return false };
+                let mut d = super::engine::Derived::default();
+                Run::add(&mut d, &e);
+                if pick(&d) {
+                    return true;
+                }
+            }
+            false
+        };
+        for (key, values) in &pushed.recorded {
+            let Some(stack) = s.recorded.get(key) else {
+                continue;
+            };
+            let Some(at) = stack.len().checked_sub(values.len() + 1) else {
+                continue;
+            };
+            let mut found = None;
+            if !earlier(key, &mut |d| {
+                found = d.recorded.get(key).and_then(|v| v.last().cloned());
+                found.is_some()
+            }) {
+                return false;
+            }
+            if let (Some(v), Some(stack)) = (found, s.recorded.get_mut(key)) {
+                stack[at] = v;
+            }
+        }
+        for (key, values) in &pushed.fields {
+            let Some(stack) = s.fields.get(key) else {
+                continue;
+            };
+            let Some(at) = stack.len().checked_sub(values.len() + 1) else {
+                continue;
+            };
+            let mut found = None;
+            if !earlier(key, &mut |d| {
+                found = d.fields.get(key).and_then(|v| v.last().cloned());
+                found.is_some()
+            }) {
+                return false;
+            }
+            if let (Some(v), Some(stack)) = (found, s.fields.get_mut(key)) {
+                stack[at] = v;
+            }
+        }
+        for (task, values) in &pushed.tasks {
+            let Some(stack) = s.tasks.get(task) else {
+                continue;
+            };
+            let Some(at) = stack.len().checked_sub(values.len() + 1) else {
+                continue;
+            };
+            let mut found = None;
+            if !earlier(&format!("task = {task}"), &mut |d| {
+                found = d.tasks.get(task).and_then(|v| v.last().copied());
+                found.is_some()
+            }) {
+                return false;
+            }
+            if let (Some(v), Some(stack)) = (found, s.tasks.get_mut(task)) {
+                stack[at] = v;
+            }
+        }
+        run.load_earlier(top, undone);
+        true
+    }
+
     /// The log typed by `model`; events numbered below `older_than` were
     /// logged under an older model (see [`typed_event`]).
     fn typed_events(&self, model: &Playbook, older_than: u64) -> Result<Vec<Event>, Fault> {

@@ -559,6 +559,8 @@ mod snapshot {
         .expect("reads");
         assert_eq!(file.is_sealed_read(), sealed, "{text}");
         let mut run = file.run(m).expect("runs");
+        // Harmless before any change; needed before an undo.
+        assert!(file.prepare_undo(&mut run, m), "ready for an undo");
         let before = run.events.len();
         f(&mut run, now("2026-11-25")).expect("the change is allowed");
         for e in &run.events[before..] {
@@ -642,21 +644,57 @@ mod snapshot {
         assert!(fault.message.contains("out of sequence"), "{fault:?}");
     }
 
+    const UNDO: Change = |r, t| r.undo(t, "bo").map(|_| ());
+
     #[test]
-    fn undo_reads_the_whole_log() {
+    fn an_undo_reads_only_the_events_it_needs_and_writes_what_a_replay_writes() {
+        let m = model();
+        let mut text = written(&started(&m, EMEA_BOTH));
+        // Every change, then undone one by one back to the start, then
+        // again with undos in between: each written both ways.
+        let mut script: Vec<Change> = CHANGES.to_vec();
+        script.extend(std::iter::repeat_n(UNDO, CHANGES.len()));
+        for (i, f) in CHANGES.iter().enumerate() {
+            script.push(*f);
+            if i % 3 == 2 {
+                script.extend([UNDO, UNDO, CHANGES[i - 1], *f]);
+            }
+        }
+        script.extend([UNDO, UNDO, UNDO]);
+        let mut undos = 0;
+        for (i, f) in script.iter().enumerate() {
+            let whole = change(&m, &text, false, *f);
+            let sealed = change(&m, &text, true, *f);
+            assert_eq!(whole, sealed, "step {i} of the script");
+            undos += usize::from(std::ptr::fn_addr_eq(*f, UNDO));
+            text = sealed;
+        }
+        assert!(undos > CHANGES.len() + 3, "{undos} undos");
+        // An amended evidence undone shows the evidence before it.
+        text = written(&started(&m, EMEA_BOTH));
+        for f in &CHANGES[..5] {
+            text = change(&m, &text, true, *f);
+        }
+        text = change(&m, &text, true, UNDO);
+        let run = StateFile::parse_sealed(&text)
+            .expect("reads")
+            .run(&m)
+            .expect("runs");
+        assert_eq!(run.state.evidence("prepared"), Some("FTOP: prepared"));
+    }
+
+    #[test]
+    fn an_undo_without_its_event_is_refused() {
         let m = model();
         let mut text = written(&started(&m, EMEA_BOTH));
         text = change(&m, &text, true, CHANGES[0]);
         let file = StateFile::parse_sealed(&text).expect("reads");
         let mut resumed = file.run(&m).expect("runs");
         let err = resumed.undo(now("2026-11-25"), "ana").expect_err("refused");
-        assert!(err.message.contains("whole log"), "{err}");
-        let mut replayed = StateFile::parse(&text)
-            .expect("reads")
-            .run(&m)
-            .expect("runs");
-        replayed.undo(now("2026-11-25"), "ana").expect("undone");
-        assert_eq!(replayed.state.evidence("ready"), None);
+        assert!(err.message.contains("resumed from a snapshot"), "{err}");
+        assert!(file.prepare_undo(&mut resumed, &m));
+        resumed.undo(now("2026-11-25"), "ana").expect("undone");
+        assert_eq!(resumed.state.evidence("ready"), None);
     }
 }
 
