@@ -746,59 +746,27 @@ impl StateFile {
             }
             false
         };
-        for (key, values) in &pushed.recorded {
-            let Some(stack) = s.recorded.get(key) else {
-                continue;
-            };
-            let Some(at) = stack.len().checked_sub(values.len() + 1) else {
-                continue;
-            };
-            let mut found = None;
-            if !earlier(key, &mut |d| {
-                found = d.recorded.get(key).and_then(|v| v.last().cloned());
-                found.is_some()
-            }) {
-                return false;
-            }
-            if let (Some(v), Some(stack)) = (found, s.recorded.get_mut(key)) {
-                stack[at] = v;
-            }
-        }
-        for (key, values) in &pushed.fields {
-            let Some(stack) = s.fields.get(key) else {
-                continue;
-            };
-            let Some(at) = stack.len().checked_sub(values.len() + 1) else {
-                continue;
-            };
-            let mut found = None;
-            if !earlier(key, &mut |d| {
-                found = d.fields.get(key).and_then(|v| v.last().cloned());
-                found.is_some()
-            }) {
-                return false;
-            }
-            if let (Some(v), Some(stack)) = (found, s.fields.get_mut(key)) {
-                stack[at] = v;
-            }
-        }
-        for (task, values) in &pushed.tasks {
-            let Some(stack) = s.tasks.get(task) else {
-                continue;
-            };
-            let Some(at) = stack.len().checked_sub(values.len() + 1) else {
-                continue;
-            };
-            let mut found = None;
-            if !earlier(&format!("task = {task}"), &mut |d| {
-                found = d.tasks.get(task).and_then(|v| v.last().copied());
-                found.is_some()
-            }) {
-                return false;
-            }
-            if let (Some(v), Some(stack)) = (found, s.tasks.get_mut(task)) {
-                stack[at] = v;
-            }
+        let ready = uncover(
+            &mut s.recorded,
+            &pushed.recorded,
+            |k| k.clone(),
+            &earlier,
+            |d, k| d.recorded.get(k).and_then(|v| v.last().cloned()),
+        ) && uncover(
+            &mut s.fields,
+            &pushed.fields,
+            |k| k.clone(),
+            &earlier,
+            |d, k| d.fields.get(k).and_then(|v| v.last().cloned()),
+        ) && uncover(
+            &mut s.tasks,
+            &pushed.tasks,
+            |t| format!("task = {t}"),
+            &earlier,
+            |d, t| d.tasks.get(t).and_then(|v| v.last().copied()),
+        );
+        if !ready {
+            return false;
         }
         run.load_earlier(top, undone);
         true
@@ -855,6 +823,43 @@ impl StateFile {
         }
         Ok(inputs)
     }
+}
+
+/// Searches the log back from an undone event for the latest earlier event
+/// in effect whose text holds a marker and that `pick` takes.
+type Earlier<'a> = dyn Fn(&str, &mut dyn FnMut(&super::engine::Derived) -> bool) -> bool + 'a;
+
+/// For each key whose stack in `stacks` an undone event pushed `pushed`
+/// onto, puts the value the undo uncovers where the pops will leave the
+/// top: `pick` reads it from the latest earlier event in effect that holds
+/// it, which `earlier` finds by searching the log for `marker`. False when
+/// the log does not have it.
+fn uncover<K: Ord, V>(
+    stacks: &mut BTreeMap<K, Vec<V>>,
+    pushed: &BTreeMap<K, Vec<V>>,
+    marker: impl Fn(&K) -> String,
+    earlier: &Earlier<'_>,
+    pick: impl Fn(&super::engine::Derived, &K) -> Option<V>,
+) -> bool {
+    for (key, values) in pushed {
+        let Some(stack) = stacks.get_mut(key) else {
+            continue;
+        };
+        let Some(at) = stack.len().checked_sub(values.len() + 1) else {
+            continue;
+        };
+        let mut found = None;
+        if !earlier(&marker(key), &mut |d| {
+            found = pick(d, key);
+            found.is_some()
+        }) {
+            return false;
+        }
+        if let Some(v) = found {
+            stack[at] = v;
+        }
+    }
+    true
 }
 
 /// The checks of the header that need no playbook.
