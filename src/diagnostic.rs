@@ -40,6 +40,10 @@ pub struct Witness {
     pub values: Vec<(String, String)>,
     /// The steps that run, in order, with where each is declared.
     pub steps: Vec<(String, Span)>,
+    /// Every input and answer of the run the witness describes (including
+    /// those whose value does not matter), to replay it.
+    #[serde(skip)]
+    pub run: Vec<(String, String)>,
 }
 
 impl Witness {

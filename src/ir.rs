@@ -757,3 +757,271 @@ pub fn walk_items<'a>(items: &'a [Item], visit: &mut dyn FnMut(&'a Item)) {
         stack.extend(children.into_iter().rev());
     }
 }
+
+/// Visits every node of an expression (iteratively).
+pub fn walk_expr<'e>(e: &'e Expr, visit: &mut dyn FnMut(&'e Expr)) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        visit(e);
+        match &e.kind {
+            ExprKind::Not { operand }
+            | ExprKind::Neg { operand }
+            | ExprKind::PercentOf { operand, .. }
+            | ExprKind::YearOf { operand }
+            | ExprKind::CountOf { operand } => stack.push(operand),
+            ExprKind::DayOf { year, .. } => stack.push(year),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                stack.push(lhs);
+                stack.push(rhs);
+            }
+            ExprKind::Match { subject, arms } => {
+                if let Some(s) = subject {
+                    stack.push(s);
+                }
+                for a in arms {
+                    stack.push(&a.value);
+                    stack.extend(a.patterns.iter().flatten());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Why one step waits for another: the one definition that the checks
+/// (the step graph) and runs (readiness) share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Wait {
+    /// `after` in the later step.
+    After,
+    /// The later step reads this evidence (an entry criterion, or
+    /// `recorded X` in any of its conditions), which the earlier step
+    /// records.
+    Evidence(String),
+    /// The later step reads this decision in one of its conditions, and the
+    /// earlier step asks it.
+    Decision(String),
+}
+
+/// Every expression a step reads: its `requires`, the `when` of its gates,
+/// and the conditions of its items (`requires`, `if`, `match`, `for each`,
+/// and the values its actions set).
+pub fn step_exprs(step: &Step) -> Vec<&Expr> {
+    let mut out: Vec<&Expr> = step.requires.iter().collect();
+    out.extend(
+        step.entry
+            .iter()
+            .chain(&step.exit)
+            .filter_map(|g| g.when.as_ref()),
+    );
+    walk_items(&step.items, &mut |item| match item {
+        Item::Do(d) => {
+            out.extend(d.requires.iter());
+            for a in &d.actions {
+                match a {
+                    Action::Set { value, .. } => out.push(value),
+                    Action::Request { set: Some(fv), .. } => out.push(&fv.value),
+                    _ => {}
+                }
+            }
+        }
+        Item::If { branches, .. } => out.extend(branches.iter().map(|b| &b.when)),
+        Item::Match { subject, arms, .. } => {
+            out.extend(subject.iter());
+            out.extend(arms.iter().flat_map(|a| a.patterns.iter().flatten()));
+        }
+        Item::ForEach { over, .. } => out.push(over),
+        Item::Tip { .. } | Item::Warning { .. } | Item::Ask { .. } => {}
+    });
+    out
+}
+
+/// What an expression reads that another step provides: the evidence it
+/// asks about with `recorded` and the decisions it reads, directly or
+/// through definitions.
+#[derive(Debug, Default, Clone)]
+pub struct Reads<'m> {
+    pub evidence: Vec<&'m str>,
+    pub decisions: Vec<&'m str>,
+}
+
+impl Reads<'_> {
+    fn add(&mut self, other: &Self) {
+        for e in &other.evidence {
+            if !self.evidence.contains(e) {
+                self.evidence.push(e);
+            }
+        }
+        for d in &other.decisions {
+            if !self.decisions.contains(d) {
+                self.decisions.push(d);
+            }
+        }
+    }
+}
+
+impl Playbook {
+    /// What each definition reads, through the definitions it uses, in
+    /// dependency order (no recursion: a definition's dependencies come
+    /// first; the resolver has rejected cycles).
+    pub fn let_reads(&self) -> rustc_hash::FxHashMap<&str, Reads<'_>> {
+        let mut direct: rustc_hash::FxHashMap<&str, (Reads, Vec<&str>)> =
+            rustc_hash::FxHashMap::default();
+        for l in &self.lets {
+            let mut reads = Reads::default();
+            let mut uses = Vec::new();
+            walk_expr(&l.value, &mut |e| match &e.kind {
+                ExprKind::Recorded { criterion } => reads.evidence.push(criterion),
+                ExprKind::Decision { id } => reads.decisions.push(id),
+                ExprKind::Let { id } => uses.push(id.as_str()),
+                _ => {}
+            });
+            direct.insert(l.id.as_str(), (reads, uses));
+        }
+        let mut done: rustc_hash::FxHashMap<&str, Reads> = rustc_hash::FxHashMap::default();
+        for l in &self.lets {
+            // Post-order walk over the definitions not finished yet.
+            let mut stack: Vec<(&str, bool)> = vec![(l.id.as_str(), false)];
+            let mut on_stack: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+            while let Some((id, expanded)) = stack.pop() {
+                if done.contains_key(id) {
+                    continue;
+                }
+                let Some((reads, uses)) = direct.get(id) else {
+                    continue;
+                };
+                if expanded {
+                    let mut all = reads.clone();
+                    for u in uses {
+                        if let Some(r) = done.get(u) {
+                            all.add(r);
+                        }
+                    }
+                    done.insert(id, all);
+                    continue;
+                }
+                if !on_stack.insert(id) {
+                    // A cycle (reported by the resolver): stop here.
+                    done.insert(id, reads.clone());
+                    continue;
+                }
+                stack.push((id, true));
+                for u in uses {
+                    if !done.contains_key(u) {
+                        stack.push((u, false));
+                    }
+                }
+            }
+        }
+        done
+    }
+
+    /// What an expression reads, through definitions (`lets` from
+    /// [`Playbook::let_reads`]).
+    pub fn reads<'m>(
+        &'m self,
+        e: &'m Expr,
+        lets: &rustc_hash::FxHashMap<&str, Reads<'m>>,
+        out: &mut Reads<'m>,
+    ) {
+        walk_expr(e, &mut |e| match &e.kind {
+            ExprKind::Recorded { criterion } => out.add(&Reads {
+                evidence: vec![criterion],
+                decisions: Vec::new(),
+            }),
+            ExprKind::Decision { id } => out.add(&Reads {
+                evidence: Vec::new(),
+                decisions: vec![id],
+            }),
+            ExprKind::Let { id } => {
+                if let Some(r) = lets.get(id.as_str()) {
+                    out.add(r);
+                }
+            }
+            _ => {}
+        });
+    }
+
+    /// The steps that record a criterion: the step that declares it, and
+    /// every step that lists it as an exit criterion.
+    pub fn recorders(&self, criterion: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        if let Some(c) = self.criterion(criterion) {
+            out.push(c.step.as_str());
+        }
+        for s in &self.steps {
+            if s.exit.iter().any(|g| g.criterion == criterion) && !out.contains(&s.id.as_str()) {
+                out.push(s.id.as_str());
+            }
+        }
+        out
+    }
+
+    /// What each step waits for, by step index: the steps it comes `after`;
+    /// the steps that record evidence it reads (its entry criteria, and
+    /// `recorded X` anywhere in its conditions); and the steps that ask a
+    /// decision it reads. A step never waits for itself. `check` builds its
+    /// step graph from this, and `run` decides readiness by it, so that
+    /// whatever order the checks prove is the order runs follow.
+    pub fn waits(&self) -> Vec<Vec<(usize, Wait)>> {
+        let index: rustc_hash::FxHashMap<&str, usize> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        // Who records each criterion, computed once.
+        let mut recorders: rustc_hash::FxHashMap<&str, Vec<usize>> =
+            rustc_hash::FxHashMap::default();
+        for c in &self.criteria {
+            if let Some(&i) = index.get(c.step.as_str()) {
+                recorders.entry(c.id.as_str()).or_default().push(i);
+            }
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            for g in &s.exit {
+                let list = recorders.entry(g.criterion.as_str()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        let asked_in: rustc_hash::FxHashMap<&str, usize> = self
+            .decisions
+            .iter()
+            .filter_map(|d| index.get(d.step.as_str()).map(|&i| (d.id.as_str(), i)))
+            .collect();
+        let lets = self.let_reads();
+        let mut out = Vec::with_capacity(self.steps.len());
+        for (b, step) in self.steps.iter().enumerate() {
+            let mut waits: Vec<(usize, Wait)> = Vec::new();
+            let push = |a: usize, why: Wait, waits: &mut Vec<(usize, Wait)>| {
+                if a != b && !waits.iter().any(|(x, _)| *x == a) {
+                    waits.push((a, why));
+                }
+            };
+            for a in &step.after {
+                if let Some(&a) = index.get(a.as_str()) {
+                    push(a, Wait::After, &mut waits);
+                }
+            }
+            let mut reads = Reads::default();
+            reads.evidence.extend(step.entry.iter().map(|g| g.criterion.as_str()));
+            for e in step_exprs(step) {
+                self.reads(e, &lets, &mut reads);
+            }
+            for c in &reads.evidence {
+                for &a in recorders.get(c).into_iter().flatten() {
+                    push(a, Wait::Evidence(c.to_string()), &mut waits);
+                }
+            }
+            for d in &reads.decisions {
+                if let Some(&a) = asked_in.get(d) {
+                    push(a, Wait::Decision(d.to_string()), &mut waits);
+                }
+            }
+            out.push(waits);
+        }
+        out
+    }
+}

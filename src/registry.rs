@@ -104,6 +104,7 @@ codes! {
     MandatoryTaskNotOnEveryPath = "mandatory-task-not-on-every-path", Error, "a mandatory task that some path through the process skips";
     GateUnsatisfied = "gate-unsatisfied", Error, "an entry criterion that is not recorded, on some path, before its step starts";
     OrderingViolation = "ordering-violation", Error, "an item that must wait for another item or for evidence that some path never provides";
+    DecisionNotAsked = "decision-not-asked", Error, "a condition reads a decision that, on some path, is not asked before it";
     NonExhaustiveBranch = "non-exhaustive-branch", Error, "a `match` that misses a value, or conditions that leave a gap";
     OverlappingBranch = "overlapping-branch", Error, "`match` arms that can hold at the same time";
     UnusedDeclaration = "unused-declaration", Warning, "a role, note, template, link, field, input, definition or decision that nothing uses";
@@ -139,6 +140,7 @@ impl Code {
                     | Code::MandatoryTaskNotOnEveryPath
                     | Code::GateUnsatisfied
                     | Code::OrderingViolation
+                    | Code::DecisionNotAsked
                     | Code::NonExhaustiveBranch
                     | Code::OverlappingBranch
                     | Code::InvalidLink

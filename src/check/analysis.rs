@@ -88,6 +88,19 @@ pub struct Placed<'m> {
     pub step: usize,
     pub item: &'m Item,
     pub guards: Vec<Guard<'m>>,
+    /// The `for each` loops around the item, outermost first: each is the
+    /// [`Guard::NonEmpty`] at `guard` in `guards`, with its variable.
+    pub loops: Vec<Loop<'m>>,
+}
+
+/// A `for each` around an item.
+#[derive(Debug, Clone, Copy)]
+pub struct Loop<'m> {
+    /// Where its [`Guard::NonEmpty`] stands in the item's guards.
+    pub guard: usize,
+    pub var: &'m str,
+    pub element: &'m Type,
+    pub over: &'m Expr,
 }
 
 impl<'m> Placed<'m> {
@@ -128,6 +141,8 @@ pub struct Analysis<'m> {
     precondition_vars: BTreeSet<Var>,
     /// Whether any inputs satisfy the playbook's own `requires`.
     some_run_starts: bool,
+    /// The solver and the formulas built so far (`smt.rs`).
+    pub(super) smt: std::cell::OnceCell<super::smt::Smt<'m>>,
 }
 
 /// The date `today` stands for in analyses.
@@ -138,7 +153,7 @@ impl<'m> Analysis<'m> {
         let graph = StepGraph::new(model);
         let mut items = Vec::new();
         for (step, s) in model.steps.iter().enumerate() {
-            place_items(step, &s.items, &mut Vec::new(), &mut items);
+            place_items(step, &s.items, &mut Vec::new(), &mut Vec::new(), &mut items);
         }
         let item_index = items
             .iter()
@@ -202,6 +217,7 @@ impl<'m> Analysis<'m> {
             declared_by,
             precondition_vars: BTreeSet::new(),
             some_run_starts: true,
+            smt: std::cell::OnceCell::new(),
         };
         analysis.domains = analysis.build_domains();
         if let Some(r) = &model.requires {
@@ -713,6 +729,7 @@ impl<'a, 'm> Scenario<'a, 'm> {
         crate::diagnostic::Witness {
             values: self.describe(),
             steps,
+            run: self.describe(),
         }
     }
 }
@@ -763,6 +780,7 @@ fn place_items<'m>(
     step: usize,
     items: &'m [Item],
     guards: &mut Vec<Guard<'m>>,
+    loops: &mut Vec<Loop<'m>>,
     out: &mut Vec<Placed<'m>>,
 ) {
     // Nesting is bounded by the parser, so recursion is safe here.
@@ -771,11 +789,12 @@ fn place_items<'m>(
             step,
             item,
             guards: guards.clone(),
+            loops: loops.clone(),
         });
         match item {
             Item::Do(d) => {
                 let pushed = d.requires.as_ref().map(|r| guards.push(Guard::Holds(r)));
-                place_items(step, &d.items, guards, out);
+                place_items(step, &d.items, guards, loops, out);
                 if pushed.is_some() {
                     guards.pop();
                 }
@@ -786,7 +805,7 @@ fn place_items<'m>(
             } => {
                 for (index, b) in branches.iter().enumerate() {
                     guards.push(Guard::Branch { branches, index });
-                    place_items(step, &b.items, guards, out);
+                    place_items(step, &b.items, guards, loops, out);
                     guards.pop();
                 }
                 if let Some(o) = otherwise {
@@ -794,7 +813,7 @@ fn place_items<'m>(
                         branches,
                         index: branches.len(),
                     });
-                    place_items(step, o, guards, out);
+                    place_items(step, o, guards, loops, out);
                     guards.pop();
                 }
             }
@@ -805,49 +824,33 @@ fn place_items<'m>(
                         arms,
                         index,
                     });
-                    place_items(step, &arm.items, guards, out);
+                    place_items(step, &arm.items, guards, loops, out);
                     guards.pop();
                 }
             }
-            Item::ForEach { over, items, .. } => {
+            Item::ForEach {
+                var,
+                element,
+                over,
+                items,
+            } => {
+                loops.push(Loop {
+                    guard: guards.len(),
+                    var,
+                    element,
+                    over,
+                });
                 guards.push(Guard::NonEmpty(over));
-                place_items(step, items, guards, out);
+                place_items(step, items, guards, loops, out);
                 guards.pop();
+                loops.pop();
             }
             Item::Tip { .. } | Item::Warning { .. } | Item::Ask { .. } => {}
         }
     }
 }
 
-/// Visits every node of an expression (iteratively).
-pub fn walk_expr<'e>(e: &'e Expr, visit: &mut dyn FnMut(&'e Expr)) {
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        visit(e);
-        match &e.kind {
-            ExprKind::Not { operand }
-            | ExprKind::Neg { operand }
-            | ExprKind::PercentOf { operand, .. }
-            | ExprKind::YearOf { operand }
-            | ExprKind::CountOf { operand } => stack.push(operand),
-            ExprKind::DayOf { year, .. } => stack.push(year),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                stack.push(lhs);
-                stack.push(rhs);
-            }
-            ExprKind::Match { subject, arms } => {
-                if let Some(s) = subject {
-                    stack.push(s);
-                }
-                for a in arms {
-                    stack.push(&a.value);
-                    stack.extend(a.patterns.iter().flatten());
-                }
-            }
-            _ => {}
-        }
-    }
-}
+pub use crate::ir::walk_expr;
 
 /// The inputs and decisions an expression names directly, and the
 /// definitions it uses.

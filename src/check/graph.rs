@@ -1,19 +1,13 @@
 //! The step graph: steps as nodes; an edge `a -> b` when `b` must wait for
-//! `a`, because `b` is declared `after a` or because `b`'s entry criterion is
-//! evidence that `a` records on exit. Every algorithm here is iterative.
+//! `a`, for the reasons [`Playbook::waits`] gives (the definition runs use
+//! too). Every algorithm here is iterative.
 
-use crate::ir::{GateKind, Playbook};
+use crate::ir::Playbook;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Why one step waits for another.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Edge {
-    /// `after` in the later step.
-    After,
-    /// The later step's entry criterion is this evidence.
-    Evidence(String),
-}
+pub use crate::ir::Wait as Edge;
 
 pub struct StepGraph {
     pub graph: DiGraph<usize, Edge>,
@@ -28,50 +22,11 @@ pub struct StepGraph {
 
 impl StepGraph {
     pub fn new(model: &Playbook) -> StepGraph {
-        let index: FxHashMap<&str, usize> = model
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
         let mut graph = DiGraph::with_capacity(model.steps.len(), model.steps.len());
         let nodes: Vec<NodeIndex> = (0..model.steps.len()).map(|i| graph.add_node(i)).collect();
-        let exit_of: FxHashMap<&str, usize> = model
-            .criteria
-            .iter()
-            .filter(|c| c.kind == GateKind::Exit)
-            .filter_map(|c| index.get(c.step.as_str()).map(|s| (c.id.as_str(), *s)))
-            .collect();
-        for (b, step) in model.steps.iter().enumerate() {
-            for a in &step.after {
-                if let Some(&a) = index.get(a.as_str()) {
-                    graph.add_edge(nodes[a], nodes[b], Edge::After);
-                }
-            }
-            // Evidence the step needs: its entry criteria, and what its
-            // guard or its items' conditions ask with `recorded`.
-            let mut needed: Vec<&str> = step.entry.iter().map(|g| g.criterion.as_str()).collect();
-            let mut conditions: Vec<&crate::ir::Expr> = step.requires.iter().collect();
-            crate::ir::walk_items(&step.items, &mut |item| {
-                if let crate::ir::Item::Do(d) = item {
-                    conditions.extend(d.requires.iter());
-                }
-            });
-            for e in conditions {
-                super::analysis::walk_expr(e, &mut |e| {
-                    if let crate::ir::ExprKind::Recorded { criterion } = &e.kind {
-                        needed.push(criterion);
-                    }
-                });
-            }
-            for criterion in needed {
-                if let Some(&a) = exit_of.get(criterion)
-                    && a != b
-                    && !step.after.iter().any(|x| index.get(x.as_str()) == Some(&a))
-                    && graph.find_edge(nodes[a], nodes[b]).is_none()
-                {
-                    graph.add_edge(nodes[a], nodes[b], Edge::Evidence(criterion.to_string()));
-                }
+        for (b, waits) in model.waits().into_iter().enumerate() {
+            for (a, why) in waits {
+                graph.add_edge(nodes[a], nodes[b], why);
             }
         }
         let (order, acyclic) = match petgraph::algo::toposort(&graph, None) {

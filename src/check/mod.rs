@@ -8,8 +8,10 @@
 mod analysis;
 pub mod graph;
 mod rules;
+mod smt;
 
-pub use analysis::{Analysis, Guard, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
+pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
+pub use smt::{At, Found, Outcome, solver_stats};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Playbook;

@@ -210,6 +210,7 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
         let evidence = match e.weight() {
             StepEdge::After => None,
             StepEdge::Evidence(c) => Some(c.as_str()),
+            StepEdge::Decision(_) => None,
         };
         waits[b].push((a, evidence));
     }

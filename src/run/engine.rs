@@ -379,6 +379,9 @@ pub struct Run<'m> {
     lets: BTreeMap<String, Value>,
     /// Item id -> the step it belongs to.
     item_step: BTreeMap<&'m str, &'m str>,
+    /// What each step waits for, by step index ([`Playbook::waits`], the
+    /// definition the checks prove the order with), computed on first use.
+    waits: std::cell::OnceCell<BTreeMap<&'m str, Vec<&'m str>>>,
 }
 
 /// Parses `NAME=VALUE` inputs against the playbook's declarations. Every
@@ -565,6 +568,7 @@ impl<'m> Run<'m> {
             earlier: BTreeMap::new(),
             lets: BTreeMap::new(),
             item_step,
+            waits: std::cell::OnceCell::new(),
         }
     }
 
@@ -920,20 +924,23 @@ impl<'m> Run<'m> {
         }
     }
 
-    /// Steps a step waits for: `after`, and the steps that record on exit
-    /// the evidence its entry criteria name.
+    /// Steps a step waits for: those it comes `after`, those that record
+    /// evidence it reads, and those that ask a decision it reads
+    /// ([`Playbook::waits`], shared with the checks).
     fn dependencies(&self, step: &'m Step) -> Vec<&'m str> {
-        let mut deps: Vec<&'m str> = step.after.iter().map(String::as_str).collect();
-        for g in &step.entry {
-            if let Some(c) = self.model.criterion(&g.criterion)
-                && c.kind == GateKind::Exit
-                && c.step != step.id
-                && !deps.contains(&c.step.as_str())
-            {
-                deps.push(c.step.as_str());
-            }
-        }
-        deps
+        let waits = self.waits.get_or_init(|| {
+            let model = self.model;
+            model
+                .waits()
+                .into_iter()
+                .enumerate()
+                .map(|(b, w)| {
+                    let before = w.into_iter().map(|(a, _)| model.steps[a].id.as_str());
+                    (model.steps[b].id.as_str(), before.collect())
+                })
+                .collect()
+        });
+        waits.get(step.id.as_str()).cloned().unwrap_or_default()
     }
 
     /// Steps in an order where each comes after what it waits for (source

@@ -13,6 +13,30 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     for cycle in a.graph.cycles() {
         let names: Vec<&str> = cycle.iter().map(|s| a.step(*s).id.as_str()).collect();
         let first = a.step(cycle[0]);
+        // Why each step waits for the one before it in the cycle.
+        let why = |from: usize, to: usize| -> Option<crate::ir::Wait> {
+            a.graph
+                .graph
+                .edge_references()
+                .find(|e| {
+                    use petgraph::visit::EdgeRef;
+                    a.graph.graph[e.source()] == from && a.graph.graph[e.target()] == to
+                })
+                .map(|e| e.weight().clone())
+        };
+        let reason = |from: usize, to: usize| -> String {
+            let other = &a.step(from).id;
+            match why(from, to) {
+                Some(crate::ir::Wait::Evidence(c)) => {
+                    format!("waits for `{other}`, which records `{c}`")
+                }
+                Some(crate::ir::Wait::Decision(d)) => {
+                    format!("waits for `{other}`, which asks `{d}`")
+                }
+                _ => format!("comes after `{other}`"),
+            }
+        };
+        let last = cycle[cycle.len() - 2];
         let mut d = Diagnostic::new(
             Code::Cycle,
             first.span,
@@ -21,17 +45,22 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                 names.join(" -> ")
             ),
         )
-        .label(format!("`{}` is part of the cycle", first.id))
-        .help(
-            "remove one `after` (or one reused entry criterion) so that the steps can be ordered",
-        );
-        for s in &cycle[1..cycle.len() - 1] {
-            d = d.with(
-                a.step(*s).span,
-                format!("`{}` is part of the cycle", a.step(*s).id),
-            );
+        .label(reason(last, cycle[0]));
+        for pair in cycle[..cycle.len() - 1].windows(2) {
+            d = d.with(a.step(pair[1]).span, reason(pair[0], pair[1]));
         }
-        out.push(d);
+        let decision = cycle.windows(2).find_map(|p| match why(p[0], p[1]) {
+            Some(crate::ir::Wait::Decision(d)) => Some(d),
+            _ => None,
+        });
+        let help = match decision {
+            Some(d) => format!(
+                "a step waits for the step that asks a decision it reads: ask `{d}` in a step that comes before every step that reads it"
+            ),
+            None => "remove one `after` (or one reused entry criterion) so that the steps can be ordered"
+                .to_string(),
+        };
+        out.push(d.help(help));
     }
     item_cycles(a, out);
 }

@@ -6,10 +6,9 @@
 //! never start at all. A criterion a step declares itself (with its text and
 //! note) is evidence given when the step starts, and is always met.
 
-use super::{Analysis, too_many};
+use super::{Analysis, At, Outcome, all, negate, undecided};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
-use std::collections::BTreeSet;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     for (b, step) in a.model.steps.iter().enumerate() {
@@ -20,33 +19,25 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let producers = a.producers.get(gate.criterion.as_str());
-            let mut vars = BTreeSet::new();
-            a.step_vars(b, &mut vars);
-            if let Some(w) = &gate.when {
-                a.vars_of(w, &mut vars);
-            }
-            for (p, _, when) in producers.into_iter().flatten() {
-                a.step_vars(*p, &mut vars);
-                if let Some(w) = when {
-                    a.vars_of(w, &mut vars);
-                }
-            }
-            let found = a.find(&vars, |sc| {
-                sc.runs(b)
-                    && gate.when.as_ref().is_none_or(|w| sc.holds(w))
-                    && !sc.recorded_before(&gate.criterion, b, false)
-            });
-            let sc = match found {
-                Ok(Some(sc)) => sc,
-                Ok(None) => continue,
-                Err(limit) => {
-                    out.push(too_many(
+            let question = all(&[
+                a.runs_f(b),
+                match &gate.when {
+                    Some(w) => a.yes_f(w, At::Before(b)),
+                    None => all(&[]),
+                },
+                negate(&a.recorded_f(&gate.criterion, b, false)),
+            ]);
+            let sc = match a.decide(&question, true) {
+                Outcome::Found(sc) => sc,
+                Outcome::Never => continue,
+                Outcome::Unknown(reason) => {
+                    out.push(undecided(
                         gate.span,
                         &format!(
                             "whether `{}` is recorded before step `{}`",
                             gate.criterion, step.id
                         ),
-                        limit,
+                        &reason,
                     ));
                     continue;
                 }
@@ -58,11 +49,11 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                     "entry criterion `{}` of step `{}` is not recorded by an earlier step on the path `{}`",
                     gate.criterion,
                     step.id,
-                    sc.witness(Some(b)).describe_steps()
+                    sc.witness(a, Some(b)).describe_steps()
                 ),
             )
             .label("not recorded before this step")
-            .witness(sc.witness(Some(b)));
+            .witness(sc.witness(a, Some(b)));
             let help = match producers {
                 None => {
                     let ids: Vec<&str> = a.model.criteria.iter().map(|c| c.id.as_str()).collect();

@@ -5,12 +5,11 @@
 //! Why: a mandatory task left open blocks the engagement in the tracker; a
 //! task completed only in some branches is left open on the others.
 
-use super::{Analysis, too_many};
+use super::{Analysis, Outcome, all, any, negate, undecided};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Action, Applies, Item};
+use crate::ir::{Action, Item};
 use crate::registry::Code;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeSet;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     // Which items complete each task.
@@ -41,40 +40,22 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let mut vars = BTreeSet::new();
-        for i in &completing {
-            a.item_vars(&a.items[*i], &mut vars);
-        }
-        if let (Applies::Services(_), Some(input)) = (&task.applies, a.services_input) {
-            vars.insert(super::super::analysis::Var::Input(input.to_string()));
-        }
-        let applies =
-            |sc: &super::super::analysis::Scenario| match (&task.applies, a.services_input) {
-                (Applies::Services(services), Some(input)) => match sc.input_value(input) {
-                    Some(crate::eval::Value::Set(chosen)) => {
-                        services.iter().any(|s| chosen.contains(s))
-                    }
-                    _ => true,
-                },
-                _ => true,
-            };
-        let found = a.find(&vars, |sc| {
-            applies(sc) && !completing.iter().any(|i| sc.happens(&a.items[*i], true))
-        });
-        match found {
-            Ok(None) => {}
-            Ok(Some(sc)) => {
+        let completed: Vec<_> = completing.iter().map(|i| a.happens_f(*i, true)).collect();
+        let question = all(&[a.task_applies_f(task), negate(&any(&completed))]);
+        match a.decide(&question, true) {
+            Outcome::Never => {}
+            Outcome::Found(sc) => {
                 let mut d = Diagnostic::new(
                     Code::MandatoryTaskNotOnEveryPath,
                     task.span,
                     format!(
                         "mandatory task {} is not completed when {}",
                         task.number,
-                        describe(&sc.describe())
+                        describe(&sc.values)
                     ),
                 )
                 .label("skipped on some path")
-                .witness(sc.witness(None));
+                .witness(sc.witness(a, None));
                 for i in &completing {
                     if let Item::Do(item) = a.items[*i].item {
                         d = d.with(
@@ -87,10 +68,10 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                     "complete the task on every branch, or move `complete task` out of the condition",
                 ));
             }
-            Err(limit) => out.push(too_many(
+            Outcome::Unknown(reason) => out.push(undecided(
                 task.span,
                 &format!("whether task {} is completed on every path", task.number),
-                limit,
+                &reason,
             )),
         }
     }

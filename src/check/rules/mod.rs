@@ -1,11 +1,13 @@
 //! One file per rule. Each exposes `run(&Analysis, &mut Vec<Diagnostic>)`.
 
-use super::analysis::{Analysis, TooMany};
+use super::analysis::Analysis;
+use super::smt::{At, Outcome, all, any, negate};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 use crate::source::Span;
 
 mod cycle;
+mod decision_not_asked;
 mod empty_step;
 mod gate_unsatisfied;
 mod history_out_of_order;
@@ -34,23 +36,20 @@ pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
         mandatory_tasks::run(a, out);
         gate_unsatisfied::run(a, out);
         ordering_violation::run(a, out);
+        decision_not_asked::run(a, out);
     }
     non_exhaustive_branch::run(a, out);
 }
 
-/// The diagnostic for a question too large to answer.
-fn too_many(span: Span, what: &str, limit: TooMany) -> Diagnostic {
+/// The diagnostic for a question the solver could not decide.
+fn undecided(span: Span, what: &str, reason: &str) -> Diagnostic {
     Diagnostic::new(
         Code::AnalysisLimit,
         span,
-        format!(
-            "{what} depends on {} combinations of inputs and answers; the checks stop at {}",
-            limit.0,
-            super::MAX_SCENARIOS
-        ),
+        format!("the checks could not decide {what}: the solver stopped ({reason})"),
     )
     .label("not proven")
-    .help("split the conditions into smaller definitions, or use fewer inputs in one condition")
+    .help("simplify the condition: compare an input with constants rather than multiply or divide two inputs, or split it into smaller definitions")
 }
 
 pub(super) use super::analysis::all_exprs;

@@ -8,14 +8,13 @@
 //! overlap means the order of the arms silently decides, which readers of
 //! the document cannot see.
 
-use super::{Analysis, all_exprs, too_many};
-use crate::check::analysis::{Var, walk_expr};
+use super::{Analysis, At, Outcome, all, all_exprs, any, negate, undecided};
+use crate::check::analysis::walk_expr;
 use crate::diagnostic::Diagnostic;
 use crate::eval::Value;
 use crate::ir::{Expr, ExprKind, Item, Type};
 use crate::registry::Code;
 use crate::source::Span;
-use std::collections::BTreeSet;
 
 /// A match, expression or statement, reduced to what this rule needs.
 struct Match<'m> {
@@ -150,83 +149,82 @@ fn describe_subject(subject: &Expr) -> String {
 
 fn by_condition(a: &Analysis, m: &Match, out: &mut Vec<Diagnostic>) {
     let conditions: Vec<&Expr> = m.arms.iter().flatten().flat_map(|arm| arm.iter()).collect();
-    let mut vars: BTreeSet<Var> = BTreeSet::new();
-    for c in &conditions {
-        a.vars_of(c, &mut vars);
-    }
+    let holds: Vec<_> = conditions.iter().map(|c| a.yes_f(c, At::Free)).collect();
     let has_else = m.arms.iter().any(Option::is_none);
-    let search = |f: &dyn Fn(&crate::check::analysis::Scenario) -> bool| {
-        if m.in_definition {
-            a.find_anywhere(&vars, f)
-        } else {
-            a.find(&vars, f)
-        }
-    };
+    let applicable = !m.in_definition;
     if !has_else {
-        match search(&|sc| !conditions.iter().any(|c| sc.holds(c))) {
-            Ok(None) => {}
-            Ok(Some(sc)) => {
-                let values = sc.describe();
+        match a.decide(&negate(&any(&holds)), applicable) {
+            Outcome::Never => {}
+            Outcome::Found(sc) => {
                 let witness: Vec<String> =
-                    values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    sc.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                let witness = if witness.is_empty() {
+                    "whatever the inputs".to_string()
+                } else {
+                    witness.join(", ")
+                };
                 out.push(
                     Diagnostic::new(
                         Code::NonExhaustiveBranch,
                         m.span,
-                        format!(
-                            "no condition of this `match` holds when {}",
-                            witness.join(", ")
-                        ),
+                        format!("no condition of this `match` holds when {witness}"),
                     )
-                    .label(format!("gap at {}", witness.join(", ")))
-                    .witness(values_only(&sc))
+                    .label(format!("gap at {witness}"))
+                    .witness(sc.values_only())
                     .help("cover the gap (for example `>=` instead of `>`), or add an `else` arm"),
                 );
             }
-            Err(limit) => out.push(too_many(
+            Outcome::Unknown(reason) => out.push(undecided(
                 m.span,
                 "whether the conditions of this `match` cover every case",
-                limit,
+                &reason,
             )),
         }
     }
     if conditions.len() < 2 {
         return;
     }
-    let found = search(&|sc| conditions.iter().filter(|c| sc.holds(c)).take(2).count() == 2);
-    match found {
-        Ok(None) => {}
-        Ok(Some(sc)) => {
-            let holding: Vec<&&Expr> = conditions.iter().filter(|c| sc.holds(c)).take(2).collect();
-            let values = sc.describe();
-            let witness: Vec<String> = values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let mut pairs = Vec::new();
+    for i in 0..holds.len() {
+        for j in i + 1..holds.len() {
+            pairs.push(all(&[holds[i].clone(), holds[j].clone()]));
+        }
+    }
+    match a.decide_marked(&any(&pairs), applicable, &holds) {
+        Outcome::Never => {}
+        Outcome::Found(sc) => {
+            let holding: Vec<&&Expr> = conditions
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| sc.holds(*i))
+                .map(|(_, c)| c)
+                .take(2)
+                .collect();
+            if holding.len() < 2 {
+                return;
+            }
+            let witness: Vec<String> = sc.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let witness = if witness.is_empty() {
+                "whatever the inputs".to_string()
+            } else {
+                witness.join(", ")
+            };
             out.push(
                 Diagnostic::new(
                     Code::OverlappingBranch,
                     holding[1].span,
-                    format!(
-                        "two conditions of this `match` hold when {}",
-                        witness.join(", ")
-                    ),
+                    format!("two conditions of this `match` hold when {witness}"),
                 )
                 .label("holds too")
                 .with(holding[0].span, "holds first")
-                .witness(values_only(&sc))
+                .witness(sc.values_only())
                 .help("make the conditions exclusive (for example `<` and `>=` on the same bound)"),
             );
         }
-        Err(limit) => out.push(too_many(
+        Outcome::Unknown(reason) => out.push(undecided(
             m.span,
             "whether the conditions of this `match` overlap",
-            limit,
+            &reason,
         )),
-    }
-}
-
-/// A witness of values alone: a gap in a definition is not tied to a path.
-fn values_only(sc: &crate::check::analysis::Scenario) -> crate::diagnostic::Witness {
-    crate::diagnostic::Witness {
-        values: sc.describe(),
-        steps: Vec::new(),
     }
 }

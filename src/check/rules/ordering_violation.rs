@@ -5,43 +5,39 @@
 //! of the process; on a path where the move is never requested or recorded,
 //! the item that waits for it can never be done correctly. The path is shown.
 
-use super::{Analysis, too_many};
+use super::{Analysis, Outcome, all, negate, undecided};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{ExprKind, Item};
 use crate::registry::Code;
-use std::collections::BTreeSet;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
-    for placed in &a.items {
+    for (index, placed) in a.items.iter().enumerate() {
         let Item::Do(d) = placed.item else { continue };
         for before in &d.after {
             let Some(&j) = a.item_index.get(before.as_str()) else {
                 continue;
             };
-            let other = &a.items[j];
-            let mut vars = BTreeSet::new();
-            a.item_vars(placed, &mut vars);
-            a.item_vars(other, &mut vars);
-            match a.find(&vars, |sc| sc.happens(placed, true) && !sc.happens(other, true)) {
-                Ok(None) => {}
-                Ok(Some(sc)) => out.push(
+            let question = all(&[a.happens_f(index, true), negate(&a.happens_f(j, true))]);
+            match a.decide(&question, true) {
+                Outcome::Never => {}
+                Outcome::Found(sc) => out.push(
                     Diagnostic::new(
                         Code::OrderingViolation,
                         d.span,
                         format!(
                             "item `{}` waits for `{before}`, which does not happen when {}",
                             d.id,
-                            super::mandatory_tasks::describe(&sc.describe())
+                            super::mandatory_tasks::describe(&sc.values)
                         ),
                     )
                     .label(format!("waits for `{before}`"))
-                    .witness(sc.witness(Some(placed.step)))
+                    .witness(sc.witness(a, Some(placed.step)))
                     .help(format!(
                         "make `{before}` happen whenever `{}` does, or put `{}` under the same condition",
                         d.id, d.id
                     )),
                 ),
-                Err(limit) => out.push(too_many(d.span, &format!("whether `{before}` happens before `{}`", d.id), limit)),
+                Outcome::Unknown(reason) => out.push(undecided(d.span, &format!("whether `{before}` happens before `{}`", d.id), &reason)),
             }
         }
         let Some(requires) = &d.requires else {
@@ -54,20 +50,13 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
             }
         });
         for criterion in needed {
-            let mut vars = BTreeSet::new();
-            a.item_vars(placed, &mut vars);
-            for (p, _, when) in a.producers.get(criterion).into_iter().flatten() {
-                a.step_vars(*p, &mut vars);
-                if let Some(w) = when {
-                    a.vars_of(w, &mut vars);
-                }
-            }
-            let found = a.find(&vars, |sc| {
-                sc.happens(placed, false) && !sc.recorded_before(criterion, placed.step, true)
-            });
-            match found {
-                Ok(None) => {}
-                Ok(Some(sc)) => {
+            let question = all(&[
+                a.happens_f(index, false),
+                negate(&a.recorded_f(criterion, placed.step, true)),
+            ]);
+            match a.decide(&question, true) {
+                Outcome::Never => {}
+                Outcome::Found(sc) => {
                     let step = a.step(placed.step);
                     let help = if a.producers.contains_key(criterion) {
                         format!(
@@ -95,19 +84,19 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                                 "item `{}` of step `{}` requires `{criterion}` to be recorded first, but it is not on the path `{}`",
                                 d.id,
                                 step.id,
-                                sc.witness(Some(placed.step)).describe_steps()
+                                sc.witness(a, Some(placed.step)).describe_steps()
                             ),
                         )
                         .label(format!("waits for `{criterion}`"))
                         .with(requires.span, "required here")
-                        .witness(sc.witness(Some(placed.step)))
+                        .witness(sc.witness(a, Some(placed.step)))
                         .help(help),
                     );
                 }
-                Err(limit) => out.push(too_many(
+                Outcome::Unknown(reason) => out.push(undecided(
                     d.span,
                     &format!("whether `{criterion}` is recorded before `{}`", d.id),
-                    limit,
+                    &reason,
                 )),
             }
         }

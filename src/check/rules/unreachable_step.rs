@@ -5,19 +5,16 @@
 //! Why: a step nobody can reach is dead process text; usually its guard has
 //! a typo (`<` for `>`) or contradicts itself.
 
-use super::{Analysis, too_many};
+use super::{Analysis, Outcome, undecided};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
-use std::collections::BTreeSet;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     for step in 0..a.model.steps.len() {
         let s = a.step(step);
-        let mut vars = BTreeSet::new();
-        a.step_vars(step, &mut vars);
-        match a.find(&vars, |sc| sc.runs(step)) {
-            Ok(Some(_)) => {}
-            Ok(None) => {
+        match a.decide(&a.runs_f(step), true) {
+            Outcome::Found(_) => {}
+            Outcome::Never => {
                 // Evidence the guard asks for that no step records.
                 let mut missing = Vec::new();
                 if let Some(r) = &s.requires {
@@ -65,10 +62,10 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                     .help(help),
                 );
             }
-            Err(limit) => out.push(too_many(
+            Outcome::Unknown(reason) => out.push(undecided(
                 s.span,
                 &format!("whether step `{}` can run", s.id),
-                limit,
+                &reason,
             )),
         }
     }
