@@ -46,7 +46,84 @@ use z3::{Model, Params, SatResult, Solver};
 
 /// The resource limit of one solver call (Z3's `rlimit`, a count of its
 /// internal steps: the same on every machine, unlike a time-out).
-const RLIMIT: u32 = 20_000_000;
+const RLIMIT: u32 = 5_000_000;
+
+/// The time limit of one solver call: the backstop for the procedures whose
+/// steps Z3 does not count (nonlinear arithmetic). A watchdog interrupts
+/// the call, which then answers unknown.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_000);
+
+/// Why a question with a product or quotient of two varying values is
+/// left undecided.
+pub const NONLINEAR: &str =
+    "it multiplies or divides two values that vary, which the checks do not decide";
+
+/// Whether a formula multiplies or divides two terms that both vary
+/// (nonlinear arithmetic, which Z3 cannot always decide, nor always stop on).
+fn nonlinear(f: &Bool) -> bool {
+    use z3::DeclKind;
+    // Post-order over the DAG: whether each node is free of variables.
+    let mut ground: FxHashMap<Dynamic, bool> = FxHashMap::default();
+    let mut stack: Vec<(Dynamic, bool)> = vec![(Dynamic::from_ast(f), false)];
+    while let Some((node, expanded)) = stack.pop() {
+        if ground.contains_key(&node) {
+            continue;
+        }
+        if !node.is_app() {
+            ground.insert(node, false);
+            continue;
+        }
+        let children = node.children();
+        if !expanded {
+            stack.push((node, true));
+            for c in children {
+                if !ground.contains_key(&c) {
+                    stack.push((c, false));
+                }
+            }
+            continue;
+        }
+        let kind = node.decl().kind();
+        let varying: Vec<bool> = children
+            .iter()
+            .map(|c| !ground.get(c).copied().unwrap_or(false))
+            .collect();
+        match kind {
+            DeclKind::Mul if varying.iter().filter(|v| **v).count() >= 2 => return true,
+            DeclKind::Div | DeclKind::Idiv | DeclKind::Mod | DeclKind::Rem
+                if varying.get(1).copied().unwrap_or(false) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        // A leaf that is not a number or a truth value is a variable (the
+        // kind of an uninterpreted constant differs between Z3 versions).
+        let is_var = children.is_empty()
+            && node.kind() != z3::AstKind::Numeral
+            && !matches!(kind, DeclKind::True | DeclKind::False);
+        ground.insert(node, !is_var && !varying.iter().any(|v| *v));
+    }
+    false
+}
+
+/// Checks the solver's assertions under `assumptions`, within [`TIMEOUT`].
+fn check_within(solver: &Solver, assumptions: &[Bool]) -> SatResult {
+    let ctx = z3::Context::thread_local();
+    std::thread::scope(|scope| {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let handle = ctx.handle();
+        scope.spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(TIMEOUT) {
+                // Interrupts only a call still running.
+                handle.interrupt();
+            }
+        });
+        let result = solver.check_assumptions(assumptions);
+        drop(done);
+        result
+    })
+}
 
 static CALLS: AtomicU64 = AtomicU64::new(0);
 static NANOS: AtomicU64 = AtomicU64::new(0);
@@ -121,57 +198,109 @@ fn zi(n: i64) -> Int {
     Int::from_i64(n)
 }
 
-fn z_leap(y: &Int) -> Bool {
-    or(&[
-        and(&[y.modulo(4).eq(0), y.modulo(100).eq(0).not()]),
-        y.modulo(400).eq(0),
-    ])
+/// The day number of January 1 of year `y` (`days_from_civil(y, 1, 1)`).
+pub fn year_start(y: i64) -> i64 {
+    let p = y - 1;
+    365 * p + p.div_euclid(4) - p.div_euclid(100) + p.div_euclid(400) - 719_162
 }
 
-fn z_days_in_month(y: &Int, m: &Int) -> Int {
-    let feb = z_leap(y).ite(&zi(29), &zi(28));
-    let thirty = or(&[m.eq(4), m.eq(6), m.eq(9), m.eq(11)]);
-    m.eq(2).ite(&feb, &thirty.ite(&zi(30), &zi(31)))
+/// Days before the first of month `m` (1 to 12) in a year, leap or not.
+fn days_before_month(m: i64, leap: bool) -> i64 {
+    const CUM: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    CUM[(m - 1) as usize] + i64::from(leap && m > 2)
 }
 
-fn z_days_from_civil(y: &Int, m: &Int, d: &Int) -> Int {
-    let y = m.le(2).ite(&(y - 1), y);
-    let era = y.div(400);
-    let yoe = &y - &era * 400;
-    let mp = (m + 9).modulo(12);
-    let doy = (&mp * 153 + 2).div(5) + d - 1;
-    let doe = &yoe * 365 + yoe.div(4) - yoe.div(100) + doy;
-    era * 146_097 + doe - 719_468
+/// The calendar as solver terms. Every division is by a constant and
+/// becomes a variable defined by linear bounds (`Analysis::fdiv`,
+/// `Analysis::year_of`), which linear integer arithmetic decides: Z3's own
+/// `div` and `mod` make it give up on questions about dates.
+struct Calendar<'a, 'm> {
+    a: &'a Analysis<'m>,
 }
 
-fn z_civil_from_days(z: &Int) -> (Int, Int, Int) {
-    let z = z + 719_468;
-    let era = z.div(146_097);
-    let doe = &z - &era * 146_097;
-    let yoe = (&doe - doe.div(1460) + doe.div(36_524) - doe.div(146_096)).div(365);
-    let y = &yoe + &era * 400;
-    let doy = &doe - (&yoe * 365 + yoe.div(4) - yoe.div(100));
-    let mp = (&doy * 5 + 2).div(153);
-    let d = &doy - (&mp * 153 + 2).div(5) + 1;
-    let m = mp.lt(10).ite(&(&mp + 3), &(&mp - 9));
-    let y = m.le(2).ite(&(&y + 1), &y);
-    (y, m, d)
+impl Calendar<'_, '_> {
+    /// January 1 of year `y`.
+    fn year_start(&self, y: &Int) -> Int {
+        if let Some(y) = y.as_i64() {
+            return zi(year_start(y));
+        }
+        let p = y - 1;
+        &p * 365 + self.a.fdiv(&p, 4) - self.a.fdiv(&p, 100) + self.a.fdiv(&p, 400) - 719_162
+    }
+
+    /// 1 in a leap year, 0 otherwise.
+    fn leap(&self, y: &Int) -> Int {
+        self.year_start(&(y + 1)) - self.year_start(y) - 365
+    }
+
+    /// Days before the first of month `m` of year `y`.
+    fn before_month(&self, y: &Int, m: &Int) -> Int {
+        let leap = self.leap(y);
+        match m.as_i64() {
+            Some(m) if (1..=12).contains(&m) => {
+                let base = zi(days_before_month(m, false));
+                if m > 2 { base + leap } else { base }
+            }
+            _ => {
+                let mut out = zi(days_before_month(12, false)) + &leap;
+                for month in (1..12).rev() {
+                    let here = zi(days_before_month(month, false));
+                    let here = if month > 2 { here + &leap } else { here };
+                    out = m.eq(month).ite(&here, &out);
+                }
+                out
+            }
+        }
+    }
+
+    fn days_in_month(&self, y: &Int, m: &Int) -> Int {
+        let feb = zi(28) + self.leap(y);
+        if let Some(m) = m.as_i64() {
+            return match m {
+                2 => feb,
+                4 | 6 | 9 | 11 => zi(30),
+                _ => zi(31),
+            };
+        }
+        let thirty = or(&[m.eq(4), m.eq(6), m.eq(9), m.eq(11)]);
+        m.eq(2).ite(&feb, &thirty.ite(&zi(30), &zi(31)))
+    }
+
+    fn days_from_civil(&self, y: &Int, m: &Int, d: &Int) -> Int {
+        self.year_start(y) + self.before_month(y, m) + d - 1
+    }
+
+    /// Year, month and day of a day number.
+    fn civil(&self, z: &Int) -> (Int, Int, Int) {
+        let y = self.a.year_of(z);
+        let doy = z - self.year_start(&y);
+        let leap = self.leap(&y);
+        // The month is the last whose first day is not after the day.
+        let mut m = zi(1);
+        for month in 2..=12 {
+            let first = zi(days_before_month(month, false)) + &leap;
+            let first = if month > 2 { first } else { zi(days_before_month(month, false)) };
+            m = doy.ge(&first).ite(&zi(month), &m);
+        }
+        let d = &doy - self.before_month(&y, &m) + 1;
+        (y, m, d)
+    }
+
+    /// `d` moved by `k` months, a day past the end of the month clamped to
+    /// its last day (as jiff adds months and years).
+    fn add_months(&self, d: &Int, k: &Int) -> (Int, Bool) {
+        let (y, m, day) = self.civil(d);
+        let index = &y * 12 + (&m - 1) + k;
+        let y2 = self.a.fdiv(&index, 12);
+        let m2 = &index - &y2 * 12 + 1;
+        let day2 = z_min(&day, &self.days_in_month(&y2, &m2));
+        let ok = and(&[y2.ge(-9999), y2.le(9999)]);
+        (self.days_from_civil(&y2, &m2, &day2), ok)
+    }
 }
 
 fn z_min(a: &Int, b: &Int) -> Int {
     a.le(b).ite(a, b)
-}
-
-/// `d` moved by `k` months, a day past the end of the month clamped to its
-/// last day (as jiff adds months and years).
-fn z_add_months(d: &Int, k: &Int) -> (Int, Bool) {
-    let (y, m, day) = z_civil_from_days(d);
-    let index = &y * 12 + (&m - 1) + k;
-    let y2 = index.div(12);
-    let m2 = index.modulo(12) + 1;
-    let day2 = z_min(&day, &z_days_in_month(&y2, &m2));
-    let ok = and(&[y2.ge(-9999), y2.le(9999)]);
-    (z_days_from_civil(&y2, &m2, &day2), ok)
 }
 
 // ---------------------------------------------------------------------
@@ -578,6 +707,14 @@ pub struct Smt<'m> {
     today_steps: RefCell<Vec<usize>>,
     answers: RefCell<FxHashMap<(Bool, bool), Outcome>>,
     pre_lit: RefCell<Option<Bool>>,
+    /// Quotients defined so far (`Analysis::fdiv`).
+    quotients: RefCell<FxHashMap<(Int, i64), Int>>,
+    /// The term each quotient and year variable is defined from.
+    defined_by: RefCell<FxHashMap<Dynamic, Dynamic>>,
+    /// Years of day numbers defined so far (`Analysis::year_of`).
+    years: RefCell<FxHashMap<Int, Int>>,
+    /// The playbook's `requires` is beyond what the solver decides.
+    precondition_undecided: Cell<bool>,
     prepared: Cell<bool>,
 }
 
@@ -663,6 +800,10 @@ impl<'m> Smt<'m> {
             today_steps: RefCell::new(Vec::new()),
             answers: RefCell::new(FxHashMap::default()),
             pre_lit: RefCell::new(None),
+            quotients: RefCell::new(FxHashMap::default()),
+            years: RefCell::new(FxHashMap::default()),
+            defined_by: RefCell::new(FxHashMap::default()),
+            precondition_undecided: Cell::new(false),
             prepared: Cell::new(false),
         }
     }
@@ -800,7 +941,9 @@ impl<'m> Analysis<'m> {
             }
             Type::Percent => {
                 let h = int("");
-                solver.assert(and(&[h.ge(i64::MIN), h.le(i64::MAX)]));
+                // `parse_percent` in runs multiplies the whole part by 100.
+                let limit = i64::MAX / 100 * 100;
+                solver.assert(and(&[h.ge(-limit), h.le(limit)]));
                 (
                     Term::Num(h.to_real() / rat(10_000, 1), true),
                     Raw::Percent(h),
@@ -891,6 +1034,54 @@ impl<'m> Analysis<'m> {
             }
         }
         smt.today_steps.borrow_mut().push(step);
+    }
+
+    /// `x` divided by `c > 0`, rounded down: a constant when `x` is one,
+    /// otherwise a variable `q` with `c·q <= x <= c·q + c - 1`, asserted once
+    /// for each `x` and `c` (a definition: it constrains nothing else).
+    fn fdiv(&self, x: &Int, c: i64) -> Int {
+        let x = x.simplify();
+        if let Some(n) = x.as_i64() {
+            return zi(n.div_euclid(c));
+        }
+        let smt = self.smt();
+        let key = (x.clone(), c);
+        if let Some(q) = smt.quotients.borrow().get(&key) {
+            return q.clone();
+        }
+        let q = Int::fresh_const("quotient");
+        smt.defined_by
+            .borrow_mut()
+            .insert(Dynamic::from_ast(&q), Dynamic::from_ast(&x));
+        let low = &q * c;
+        smt.solver()
+            .assert(and(&[low.le(&x), x.le(&(&low + (c - 1)))]));
+        smt.quotients.borrow_mut().insert(key, q.clone());
+        q
+    }
+
+    /// The year of day number `z`: a constant when `z` is one, otherwise a
+    /// variable `y` with January 1 of `y` <= `z` < January 1 of `y + 1`,
+    /// asserted once for each `z`.
+    fn year_of(&self, z: &Int) -> Int {
+        let z = z.simplify();
+        if let Some(n) = z.as_i64() {
+            return zi(civil_from_days(n).0);
+        }
+        let smt = self.smt();
+        if let Some(y) = smt.years.borrow().get(&z) {
+            return y.clone();
+        }
+        let y = Int::fresh_const("year");
+        smt.defined_by
+            .borrow_mut()
+            .insert(Dynamic::from_ast(&y), Dynamic::from_ast(&z));
+        let cal = Calendar { a: self };
+        let start = cal.year_start(&y);
+        let next = cal.year_start(&(&y + 1));
+        smt.solver().assert(and(&[start.le(&z), z.lt(&next)]));
+        smt.years.borrow_mut().insert(z, y.clone());
+        y
     }
 
     fn default_term(&self, ty: &Type) -> Term {
@@ -999,7 +1190,7 @@ impl<'m> Analysis<'m> {
                 let v = self.enc(operand, at, b);
                 match &v.t {
                     Term::Date(d) => {
-                        let (y, _, _) = z_civil_from_days(d);
+                        let y = self.year_of(d);
                         Val {
                             t: Term::Num(y.to_real(), false),
                             ..v
@@ -1039,8 +1230,9 @@ impl<'m> Analysis<'m> {
                 ]);
                 let yi = y.to_int();
                 let m = zi(*month as i64);
-                let d = z_min(&zi(*day as i64), &z_days_in_month(&yi, &m));
-                let days = z_days_from_civil(&yi, &m, &d).simplify();
+                let cal = Calendar { a: self };
+                let d = z_min(&zi(*day as i64), &cal.days_in_month(&yi, &m));
+                let days = cal.days_from_civil(&yi, &m, &d).simplify();
                 let ok = and(&[v.ok.clone(), in_range]);
                 Val {
                     t: Term::Date(days),
@@ -1231,21 +1423,34 @@ impl<'m> Analysis<'m> {
     /// A date moved by a duration, and whether the result is a date.
     fn shift(&self, d: &Int, n: &Int, unit: &Int) -> (Int, Bool) {
         let (lo, hi) = date_range();
-        let days = d + n;
-        let weeks = d + n * 7;
-        let (months, months_ok) = z_add_months(d, n);
-        let (years, years_ok) = z_add_months(d, &(n * 12));
+        let cal = Calendar { a: self };
+        let in_range = |day: &Int, ok: Bool| and(&[ok, day.ge(lo), day.le(hi)]);
+        let by = |code: i64| -> (Int, Bool) {
+            match code {
+                0 => (d + n, tt()),
+                1 => (d + n * 7, tt()),
+                2 => cal.add_months(d, n),
+                _ => cal.add_months(d, &(n * 12)),
+            }
+        };
+        if let Some(code) = unit.as_i64() {
+            let (day, ok) = by(code);
+            let ok = in_range(&day, ok);
+            return (day, ok);
+        }
+        let (days, _) = by(0);
+        let (weeks, _) = by(1);
+        let (months, months_ok) = by(2);
+        let (years, years_ok) = by(3);
         let result = unit.eq(0).ite(
             &days,
-            &unit
-                .eq(1)
-                .ite(&weeks, &unit.eq(2).ite(&months, &years)),
+            &unit.eq(1).ite(&weeks, &unit.eq(2).ite(&months, &years)),
         );
         let shape_ok = unit
             .eq(2)
             .ite(&months_ok, &unit.eq(3).ite(&years_ok, &tt()));
-        let ok = and(&[shape_ok, result.ge(lo), result.le(hi)]);
-        (result.simplify(), ok.simplify())
+        let ok = in_range(&result, shape_ok);
+        (result, ok)
     }
 
     fn decision_val(&self, id: &str, ty: &Type, at: At, b: &[(String, String)]) -> Val {
@@ -1408,7 +1613,13 @@ impl<'m> Analysis<'m> {
             None => tt(),
         };
         let lit = Bool::new_const("precondition");
-        smt.solver().assert(lit.implies(&pre));
+        if nonlinear(&pre) {
+            // Not a theory the solver decides: questions consider every
+            // input instead, and the playbook says so.
+            smt.precondition_undecided.set(true);
+        } else {
+            smt.solver().assert(lit.implies(&pre));
+        }
         *smt.pre_lit.borrow_mut() = Some(lit);
         for &s in self.graph.order() {
             self.runs_f(s);
@@ -1713,6 +1924,13 @@ impl<'m> Analysis<'m> {
     // -----------------------------------------------------------------
     // Deciding.
 
+    /// Whether the playbook's own `requires` is beyond what the solver
+    /// decides (questions then consider every input).
+    pub fn precondition_undecided(&self) -> bool {
+        self.prepare();
+        self.smt().precondition_undecided.get()
+    }
+
     /// Whether some run satisfies `f` (with `applicable`, only runs the
     /// playbook's own `requires` lets start).
     pub fn decide(&self, f: &Bool, applicable: bool) -> Outcome {
@@ -1733,6 +1951,11 @@ impl<'m> Analysis<'m> {
         if f.as_bool() == Some(false) {
             return Outcome::Never;
         }
+        if nonlinear(f) {
+            let outcome = Outcome::Unknown(NONLINEAR.to_string());
+            smt.answers.borrow_mut().insert(key, outcome.clone());
+            return outcome;
+        }
         let solver = smt.solver();
         let assumptions: Vec<Bool> = if applicable {
             smt.pre_lit.borrow().iter().cloned().collect()
@@ -1742,7 +1965,7 @@ impl<'m> Analysis<'m> {
         let started = std::time::Instant::now();
         solver.push();
         solver.assert(f);
-        let result = solver.check_assumptions(&assumptions);
+        let result = check_within(solver, &assumptions);
         CALLS.fetch_add(1, Ordering::Relaxed);
         let model = match result {
             SatResult::Sat => solver.get_model(),
@@ -1752,7 +1975,10 @@ impl<'m> Analysis<'m> {
         solver.pop(1);
         let outcome = match result {
             SatResult::Unsat => Outcome::Never,
-            SatResult::Unknown => Outcome::Unknown(reason.unwrap_or_else(|| "unknown".to_string())),
+            SatResult::Unknown => Outcome::Unknown(format!(
+                "the solver gave up ({})",
+                reason.unwrap_or_else(|| "unknown".to_string())
+            )),
             SatResult::Sat => match model {
                 Some(model) => Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks))),
                 None => Outcome::Unknown("the solver gave no model".to_string()),
@@ -1787,6 +2013,8 @@ impl<'m> Analysis<'m> {
                 if node.num_children() == 0 {
                     if let Some(v) = owner.get(&node) {
                         relevant.insert(v.clone());
+                    } else if let Some(term) = smt.defined_by.borrow().get(&node) {
+                        roots.push(term.clone());
                     }
                 } else {
                     roots.extend(node.children());
@@ -1815,7 +2043,7 @@ impl<'m> Analysis<'m> {
                 solver.push();
                 solver.assert(not(f));
                 solver.assert(and(&others));
-                let result = solver.check_assumptions(assumptions);
+                let result = check_within(solver, assumptions);
                 solver.pop(1);
                 if result == SatResult::Unsat {
                     kept.retain(|w| w != v);
@@ -1946,5 +2174,20 @@ mod tests {
             assert_eq!(days_date(date_days(date)), Some(date));
         }
         assert_eq!(date_days(jiff::civil::date(1970, 1, 1)), 0);
+    }
+
+    #[test]
+    fn the_first_day_of_each_year_agrees_with_the_calendar() {
+        for y in -9999..=9999 {
+            assert_eq!(year_start(y), days_from_civil(y, 1, 1), "{y}");
+            let leap = jiff::civil::date(y as i16, 1, 1).in_leap_year();
+            for m in 1..=12 {
+                assert_eq!(
+                    year_start(y) + days_before_month(m, leap),
+                    days_from_civil(y, m, 1),
+                    "{y}-{m}"
+                );
+            }
+        }
     }
 }

@@ -37,6 +37,22 @@ pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
         gate_unsatisfied::run(a, out);
         ordering_violation::run(a, out);
         decision_not_asked::run(a, out);
+        if let Some(r) = &a.model.requires
+            && a.precondition_undecided()
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::AnalysisLimit,
+                    r.span,
+                    format!(
+                        "the checks could not use the playbook's `requires`: {}; they consider every input instead",
+                        super::smt::NONLINEAR
+                    ),
+                )
+                .label("not used by the checks")
+                .help("compare inputs with constants or with each other; a percentage of an input (`10% of seats`) is fine, a product of two inputs is not"),
+            );
+        }
     }
     non_exhaustive_branch::run(a, out);
 }
@@ -46,7 +62,7 @@ fn undecided(span: Span, what: &str, reason: &str) -> Diagnostic {
     Diagnostic::new(
         Code::AnalysisLimit,
         span,
-        format!("the checks could not decide {what}: the solver stopped ({reason})"),
+        format!("the checks could not decide {what}: {reason}"),
     )
     .label("not proven")
     .help("simplify the condition: compare an input with constants rather than multiply or divide two inputs, or split it into smaller definitions")
