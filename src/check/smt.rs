@@ -184,16 +184,6 @@ fn date_range() -> (i64, i64) {
     (days_from_civil(-9999, 1, 1), days_from_civil(9999, 12, 31))
 }
 
-/// The rational `num / den`.
-fn rat(num: i64, den: i64) -> Real {
-    let n = Int::from_i64(num).to_real();
-    if den == 1 {
-        n
-    } else {
-        (n / Int::from_i64(den).to_real()).simplify()
-    }
-}
-
 fn zi(n: i64) -> Int {
     Int::from_i64(n)
 }
@@ -384,12 +374,131 @@ fn ite_b(c: &Bool, a: &Bool, b: &Bool) -> Bool {
 // ---------------------------------------------------------------------
 // Values as terms.
 
+/// A number as solver terms: an integer over a constant positive scale
+/// (`seats` is `seats / 1`, `10% of seats` is `10·seats / 100`), so that
+/// questions stay in linear integer arithmetic, which Z3 decides quickly;
+/// a real only for a division by a value that varies (which is nonlinear,
+/// and so left undecided anyway).
+#[derive(Clone, Debug)]
+enum Number {
+    Scaled(Int, i64),
+    Real(Real),
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a.abs() } else { gcd(b, a % b) }
+}
+
+impl Number {
+    fn int(n: i64) -> Number {
+        Number::Scaled(zi(n), 1)
+    }
+
+    fn frac(n: i64, scale: i64) -> Number {
+        let g = gcd(n, scale).max(1);
+        Number::Scaled(zi(n / g), scale / g)
+    }
+
+    fn real(&self) -> Real {
+        match self {
+            Number::Scaled(n, 1) => n.to_real(),
+            Number::Scaled(n, s) => n.to_real() / zi(*s).to_real(),
+            Number::Real(r) => r.clone(),
+        }
+    }
+
+    /// Both over one scale, when both are scaled integers.
+    fn common(a: &Number, b: &Number) -> Option<(Int, Int, i64)> {
+        let (Number::Scaled(x, s), Number::Scaled(y, t)) = (a, b) else {
+            return None;
+        };
+        let l = (s / gcd(*s, *t)).checked_mul(*t)?;
+        let up = |n: &Int, from: i64| if from == l { n.clone() } else { n * (l / from) };
+        Some((up(x, *s), up(y, *t), l))
+    }
+
+    fn add(a: &Number, b: &Number, sub: bool) -> Number {
+        match Number::common(a, b) {
+            Some((x, y, l)) => Number::Scaled(if sub { x - y } else { x + y }, l),
+            None => {
+                let (x, y) = (a.real(), b.real());
+                Number::Real(if sub { x - y } else { x + y })
+            }
+        }
+    }
+
+    fn neg(&self) -> Number {
+        match self {
+            Number::Scaled(n, s) => Number::Scaled(n.unary_minus(), *s),
+            Number::Real(r) => Number::Real(r.unary_minus()),
+        }
+    }
+
+    fn mul(a: &Number, b: &Number) -> Number {
+        if let (Number::Scaled(x, s), Number::Scaled(y, t)) = (a, b)
+            && let Some(l) = s.checked_mul(*t)
+        {
+            return Number::Scaled(x * y, l);
+        }
+        Number::Real(a.real() * b.real())
+    }
+
+    /// The quotient, and whether the divisor is not zero.
+    fn div(a: &Number, b: &Number) -> (Number, Bool) {
+        if let (Number::Scaled(x, s), Number::Scaled(y, t)) = (a, b)
+            && let Some(c) = y.as_i64()
+        {
+            if c == 0 {
+                return (Number::int(0), ff());
+            }
+            // (x/s) / (c/t) = x·t / (s·c)
+            let sign = c.signum();
+            if let Some(scale) = s.checked_mul(c.abs()) {
+                return (Number::Scaled(x * (t * sign), scale), tt());
+            }
+        }
+        let q = b.real();
+        let nonzero = not(&q.eq(Number::int(0).real()).simplify());
+        (Number::Real(a.real() / q), nonzero)
+    }
+
+    fn compare(a: &Number, b: &Number, op: BinaryOp) -> Bool {
+        let f = match Number::common(a, b) {
+            Some((x, y, _)) => match op {
+                BinaryOp::Lt => x.lt(&y),
+                BinaryOp::Le => x.le(&y),
+                BinaryOp::Gt => x.gt(&y),
+                BinaryOp::Ge => x.ge(&y),
+                _ => x.eq(&y),
+            },
+            None => {
+                let (x, y) = (a.real(), b.real());
+                match op {
+                    BinaryOp::Lt => x.lt(&y),
+                    BinaryOp::Le => x.le(&y),
+                    BinaryOp::Gt => x.gt(&y),
+                    BinaryOp::Ge => x.ge(&y),
+                    _ => x.eq(&y),
+                }
+            }
+        };
+        f.simplify()
+    }
+
+    fn ite(c: &Bool, a: &Number, b: &Number) -> Number {
+        match Number::common(a, b) {
+            Some((x, y, l)) => Number::Scaled(c.ite(&x, &y), l),
+            None => Number::Real(c.ite(&a.real(), &b.real())),
+        }
+    }
+}
+
 /// A value of the language as solver terms.
 #[derive(Clone, Debug)]
 enum Term {
     Bool(Bool),
     /// A number; `true` for a percentage (kept apart for `==`).
-    Num(Real, bool),
+    Num(Number, bool),
     /// A day number.
     Date(Int),
     /// An amount and a unit: 0 days, 1 weeks, 2 months, 3 years.
@@ -404,10 +513,10 @@ enum Term {
 }
 
 impl Term {
-    fn number(&self) -> Real {
+    fn number(&self) -> Number {
         match self {
-            Term::Num(r, _) => r.clone(),
-            _ => rat(0, 1),
+            Term::Num(n, _) => n.clone(),
+            _ => Number::int(0),
         }
     }
 
@@ -430,7 +539,7 @@ impl Term {
         }
         match (a, b) {
             (Term::Bool(x), Term::Bool(y)) => Term::Bool(ite_b(c, x, y)),
-            (Term::Num(x, p), Term::Num(y, _)) => Term::Num(c.ite(x, y), *p),
+            (Term::Num(x, p), Term::Num(y, _)) => Term::Num(Number::ite(c, x, y), *p),
             (Term::Date(x), Term::Date(y)) => Term::Date(c.ite(x, y)),
             (Term::Duration(x, u), Term::Duration(y, v)) => {
                 Term::Duration(c.ite(x, y), c.ite(u, v))
@@ -456,7 +565,7 @@ impl Term {
             },
             (Term::Num(x, p), Term::Num(y, q)) => {
                 if p == q {
-                    x.eq(y)
+                    Number::compare(x, y, BinaryOp::Eq)
                 } else {
                     ff()
                 }
@@ -937,7 +1046,7 @@ impl<'m> Analysis<'m> {
             Type::Int => {
                 let i = int("");
                 solver.assert(and(&[i.ge(i64::MIN), i.le(i64::MAX)]));
-                (Term::Num(i.to_real(), false), Raw::Int(i))
+                (Term::Num(Number::Scaled(i.clone(), 1), false), Raw::Int(i))
             }
             Type::Percent => {
                 let h = int("");
@@ -945,7 +1054,7 @@ impl<'m> Analysis<'m> {
                 let limit = i64::MAX / 100 * 100;
                 solver.assert(and(&[h.ge(-limit), h.le(limit)]));
                 (
-                    Term::Num(h.to_real() / rat(10_000, 1), true),
+                    Term::Num(Number::Scaled(h.clone(), 10_000), true),
                     Raw::Percent(h),
                 )
             }
@@ -1087,8 +1196,8 @@ impl<'m> Analysis<'m> {
     fn default_term(&self, ty: &Type) -> Term {
         match ty {
             Type::Bool => Term::Bool(ff()),
-            Type::Int => Term::Num(rat(0, 1), false),
-            Type::Percent => Term::Num(rat(0, 1), true),
+            Type::Int => Term::Num(Number::int(0), false),
+            Type::Percent => Term::Num(Number::int(0), true),
             Type::Date => Term::Date(zi(0)),
             Type::Duration => Term::Duration(zi(0), zi(0)),
             Type::Text => Term::Text(zi(0)),
@@ -1119,11 +1228,10 @@ impl<'m> Analysis<'m> {
     fn enc(&self, e: &Expr, at: At, b: &[(String, String)]) -> Val {
         match &e.kind {
             ExprKind::Bool { value } => Val::ok(Term::Bool(Bool::from_bool(*value))),
-            ExprKind::Int { value } => Val::ok(Term::Num(rat(*value, 1), false)),
-            ExprKind::Percent { hundredths } => Val::ok(Term::Num(
-                rat(*hundredths, 10_000),
-                true,
-            )),
+            ExprKind::Int { value } => Val::ok(Term::Num(Number::int(*value), false)),
+            ExprKind::Percent { hundredths } => {
+                Val::ok(Term::Num(Number::frac(*hundredths, 10_000), true))
+            }
             ExprKind::Date { value } => Val::ok(Term::Date(zi(date_days(*value)))),
             ExprKind::Duration { amount, unit } => {
                 Val::ok(Term::Duration(zi(*amount), zi(unit_code(*unit))))
@@ -1172,7 +1280,7 @@ impl<'m> Analysis<'m> {
             ExprKind::Neg { operand } => {
                 let v = self.enc(operand, at, b);
                 let t = match &v.t {
-                    Term::Num(r, p) => Term::Num(r.unary_minus(), *p),
+                    Term::Num(r, p) => Term::Num(r.neg(), *p),
                     other => other.clone(),
                 };
                 Val { t, ..v }
@@ -1182,8 +1290,8 @@ impl<'m> Analysis<'m> {
                 operand,
             } => {
                 let v = self.enc(operand, at, b);
-                let share = rat(*hundredths, 10_000);
-                let t = Term::Num(&share * &v.t.number(), false);
+                let share = Number::frac(*hundredths, 10_000);
+                let t = Term::Num(Number::mul(&share, &v.t.number()), false);
                 Val { t, ..v }
             }
             ExprKind::YearOf { operand } => {
@@ -1192,7 +1300,7 @@ impl<'m> Analysis<'m> {
                     Term::Date(d) => {
                         let y = self.year_of(d);
                         Val {
-                            t: Term::Num(y.to_real(), false),
+                            t: Term::Num(Number::Scaled(y, 1), false),
                             ..v
                         }
                     }
@@ -1213,7 +1321,7 @@ impl<'m> Analysis<'m> {
                             Int::add(&ones)
                         };
                         Val {
-                            t: Term::Num(count.to_real(), false),
+                            t: Term::Num(Number::Scaled(count, 1), false),
                             ..v
                         }
                     }
@@ -1222,13 +1330,17 @@ impl<'m> Analysis<'m> {
             }
             ExprKind::DayOf { month, day, year } => {
                 let v = self.enc(year, at, b);
-                let y = v.t.number();
-                let in_range = and(&[
-                    y.is_int(),
-                    y.ge(rat(-9999, 1)),
-                    y.le(rat(9999, 1)),
-                ]);
-                let yi = y.to_int();
+                // The year must be a whole number in jiff's range.
+                let (yi, whole) = match v.t.number() {
+                    Number::Scaled(n, 1) => (n, tt()),
+                    Number::Scaled(n, scale) => {
+                        let q = self.fdiv(&n, scale);
+                        let whole = (&q * scale).eq(&n);
+                        (q, whole)
+                    }
+                    Number::Real(r) => (r.to_int(), r.is_int()),
+                };
+                let in_range = and(&[whole, yi.ge(-9999), yi.le(9999)]);
                 let m = zi(*month as i64);
                 let cal = Calendar { a: self };
                 let d = z_min(&zi(*day as i64), &cal.days_in_month(&yi, &m));
@@ -1343,15 +1455,7 @@ impl<'m> Analysis<'m> {
                         BinaryOp::Gt => p.gt(q),
                         _ => p.ge(q),
                     },
-                    _ => {
-                        let (p, q) = (x.t.number(), y.t.number());
-                        match op {
-                            BinaryOp::Lt => p.lt(&q),
-                            BinaryOp::Le => p.le(&q),
-                            BinaryOp::Gt => p.gt(&q),
-                            _ => p.ge(&q),
-                        }
-                    }
+                    _ => Number::compare(&x.t.number(), &y.t.number(), op),
                 };
                 Val::strict(&x, &y, bool_term(f.simplify()))
             }
@@ -1383,27 +1487,23 @@ impl<'m> Analysis<'m> {
                         Val::strict(&x, &y, Term::Date(day)).defined_if(ok)
                     }
                     (Term::Date(p), Term::Date(q)) => {
-                        Val::strict(&x, &y, Term::Num((p - q).to_real(), false))
+                        Val::strict(&x, &y, Term::Num(Number::Scaled(p - q, 1), false))
                     }
                     (Term::Num(p, true), Term::Num(q, true)) => {
-                        let r = if sub { p - q } else { p + q };
-                        Val::strict(&x, &y, Term::Num(r, true))
+                        Val::strict(&x, &y, Term::Num(Number::add(p, q, sub), true))
                     }
                     _ => {
-                        let (p, q) = (x.t.number(), y.t.number());
-                        let r = if sub { &p - &q } else { &p + &q };
+                        let r = Number::add(&x.t.number(), &y.t.number(), sub);
                         Val::strict(&x, &y, Term::Num(r, false))
                     }
                 }
             }
             BinaryOp::Mul => {
-                let r = &x.t.number() * &y.t.number();
+                let r = Number::mul(&x.t.number(), &y.t.number());
                 Val::strict(&x, &y, Term::Num(r, false))
             }
             BinaryOp::Div => {
-                let q = y.t.number();
-                let nonzero = not(&q.eq(rat(0, 1)).simplify());
-                let r = &x.t.number() / &q;
+                let (r, nonzero) = Number::div(&x.t.number(), &y.t.number());
                 Val::strict(&x, &y, Term::Num(r, false)).defined_if(nonzero)
             }
             BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
