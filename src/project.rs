@@ -1,14 +1,21 @@
-//! Which files a command works on, and the `Playbook.toml` that governs them.
+//! The one entry to a project for every front end (`check`, `export`, `fmt`,
+//! `run`, `import` and the language server): which files a command works on,
+//! the `Playbook.toml` that governs them, and the loader that reads nothing
+//! outside the project folder. A command cannot forget the confinement or
+//! the configured levels: it compiles through [`Project::compile`].
 //!
 //! The configuration is found by walking up from the first path given (or
 //! the current folder). Folders are expanded into the `*.playbook` files
 //! below them, honouring `.gitignore` and the configuration's `include` and
-//! `exclude` globs.
+//! `exclude` globs. Like `fs.rs`, this touches the disk; the core does not.
 
+use crate::Loader;
 use crate::config::{Config, FILE_NAME};
+use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Sources};
 use std::path::{Path, PathBuf};
 
+#[derive(Debug)]
 pub struct Project {
     pub config: Config,
     pub files: Vec<PathBuf>,
@@ -17,11 +24,27 @@ pub struct Project {
     pub root: PathBuf,
 }
 
+#[derive(Debug)]
 pub enum OpenError {
     /// A path that does not exist or cannot be read.
     Usage(String),
-    /// A malformed `Playbook.toml`, rendered.
-    Config(String),
+    /// A malformed `Playbook.toml`: the file and its diagnostics.
+    Config(Sources, Vec<Diagnostic>),
+}
+
+impl OpenError {
+    /// The error as text: a message, or the configuration's diagnostics
+    /// rendered.
+    pub fn render(&self, color: bool, width: usize) -> String {
+        match self {
+            OpenError::Usage(message) => format!("error: {message}\n"),
+            OpenError::Config(sources, diagnostics) => diagnostics
+                .iter()
+                .map(|d| d.render(sources, color, width))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
 }
 
 impl Project {
@@ -48,6 +71,11 @@ impl Project {
         })
     }
 
+    /// The project of one file: its `Playbook.toml` and folder.
+    pub fn of_file(path: &Path) -> Result<Project, OpenError> {
+        Project::open(std::slice::from_ref(&path.to_path_buf()))
+    }
+
     /// A loader for this project's files: its size limit, confined to its
     /// root folder.
     pub fn loader(&self) -> Result<crate::fs::FsLoader, OpenError> {
@@ -56,6 +84,27 @@ impl Project {
                 "cannot open the project folder `{}`: {e}",
                 self.root.display()
             ))
+        })
+    }
+
+    /// Compiles `path` as `check` does: through the confined loader, with
+    /// the configuration's locales and levels.
+    pub fn compile(&self, path: &Path) -> Result<crate::Compilation, OpenError> {
+        let loader = self.loader()?;
+        self.compile_with(path, &loader)
+    }
+
+    /// Compiles `path` with this project's configuration through another
+    /// loader (the language server's, which serves open documents first;
+    /// it must confine reads to [`Project::root`] as [`Project::loader`]
+    /// does).
+    pub fn compile_with(
+        &self,
+        path: &Path,
+        loader: &dyn Loader,
+    ) -> Result<crate::Compilation, OpenError> {
+        crate::compile_with(path, loader, &self.config).map_err(|reason| {
+            OpenError::Usage(format!("cannot read `{}`: {reason}", path.display()))
         })
     }
 }
@@ -102,21 +151,22 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     None
 }
 
-fn load_config(file: &Path) -> Result<Config, OpenError> {
+/// Reads and parses a `Playbook.toml`.
+pub fn load_config(file: &Path) -> Result<Config, OpenError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {}", file.display(), e.kind())))?;
+    parse_config(file, text)
+}
+
+/// Parses the text of a `Playbook.toml` (the language server's, which may
+/// be an open document).
+pub fn parse_config(file: &Path, text: String) -> Result<Config, OpenError> {
     let mut sources = Sources::new();
     let id = sources.add(SourceFile::new(file.display().to_string(), text));
-    Config::parse(id, &sources.get(id).text).map_err(|diagnostics| {
-        let color = super::use_color(super::ColorChoice::Auto);
-        OpenError::Config(
-            diagnostics
-                .iter()
-                .map(|d| d.render(&sources, color, super::width()))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
+    match Config::parse(id, &sources.get(id).text) {
+        Ok(config) => Ok(config),
+        Err(diagnostics) => Err(OpenError::Config(sources, diagnostics)),
+    }
 }
 
 /// Expands folders into the `*.playbook` files below them, sorted.
