@@ -315,17 +315,7 @@ fn non_empty(s: &str) -> Option<String> {
 /// A message safe to print on a terminal: control and invisible characters
 /// are written as `\u{..}` escapes.
 fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let invisible = (c.is_control() && c != '\n' && c != '\t')
-                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}');
-            if invisible {
-                format!("\\u{{{:X}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::escape::terminal(s).into_owned()
 }
 
 /// The part of a file miette shows: found through the line index, so that

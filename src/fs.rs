@@ -44,19 +44,60 @@ impl FsLoader {
     pub fn root(&self) -> Option<&Path> {
         self.root.as_deref()
     }
+
+    /// Refuses a path outside the folder this loader is confined to, the
+    /// same way whether or not the file exists.
+    pub fn admits(&self, path: &Path) -> Result<(), String> {
+        if let Some(root) = &self.root
+            && !real_path(path).starts_with(root)
+        {
+            return Err(format!(
+                "it lies outside the project folder `{}`",
+                root.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where `path` leads: its canonical form, or for a path that does not
+/// exist, the canonical form of its deepest existing folder with the rest
+/// appended (`..` taken lexically), so that a missing file outside the
+/// project is told apart from a missing file inside it.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    c => out.push(c),
+                }
+            }
+            return out;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }
 
 impl Loader for FsLoader {
     fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
-        if let Some(root) = &self.root {
-            let real = std::fs::canonicalize(path).map_err(|e| describe(&e))?;
-            if !real.starts_with(root) {
-                return Err(format!(
-                    "it lies outside the project folder `{}`",
-                    root.display()
-                ));
-            }
-        }
+        self.admits(path)?;
         let meta = std::fs::metadata(path).map_err(|e| describe(&e))?;
         if !meta.is_file() {
             return Err("not a regular file".to_string());

@@ -10,9 +10,18 @@
 //!   gets [`StoreError::Locked`] naming the holder. The kernel releases the
 //!   lock when its holder exits, even when it is killed.
 //! - A new run never replaces an existing file (`persist_noclobber`).
+//! - **Links are followed for the state file, never for the lock.** A state
+//!   path that is a symbolic link is written through to its target (as
+//!   `fmt` does), so the link stays a link; an existing file keeps its mode,
+//!   and a new one gets the mode the umask allows. The lock file is opened
+//!   with `O_NOFOLLOW`, must be a regular file with one link, and is removed
+//!   by its holder when it is done: a lock path that is a link, a folder or
+//!   a second name of another file is refused and left untouched.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
+#[cfg(unix)]
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Why a state file could not be read, locked or written.
@@ -22,6 +31,9 @@ pub enum StoreError {
     Locked { lock: PathBuf, holder: String },
     /// A new run's file exists already.
     Exists(PathBuf),
+    /// The lock path is not a regular file of its own (a link, a folder, a
+    /// second name of another file): it is left untouched.
+    UnsafeLock(PathBuf),
     Io {
         path: PathBuf,
         error: std::io::Error,
@@ -42,6 +54,12 @@ impl std::fmt::Display for StoreError {
                 "`{}` exists already: a new run never overwrites a state file",
                 path.display()
             ),
+            StoreError::UnsafeLock(path) => write!(
+                f,
+                "the lock file `{}` is a symbolic link, a folder or a second name of another file; \
+                 a lock is never followed: remove it if no run is being changed",
+                path.display()
+            ),
             StoreError::Io { path, error } => {
                 write!(f, "cannot use `{}`: {error}", path.display())
             }
@@ -56,11 +74,85 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-/// The lock file of a state file: `contoso.run.toml.lock`.
+/// The file a state path stands for: the path itself, or for a symbolic
+/// link, the file it points to (followed to the end, even when that file
+/// does not exist yet).
+pub fn target(state: &Path) -> PathBuf {
+    let mut path = state.to_path_buf();
+    // A bounded walk, so that a loop of links ends.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&path) {
+                Ok(to) => path = folder(&path).join(to),
+                Err(_) => return path,
+            },
+            _ => return path,
+        }
+    }
+    path
+}
+
+/// The lock file of a state file: `contoso.run.toml.lock`, beside the file
+/// the state path stands for.
 pub fn lock_path(state: &Path) -> PathBuf {
+    let state = target(state);
     let mut name = state.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     state.with_file_name(name)
+}
+
+/// Opens the lock file without following a link, and checks that it is a
+/// regular file with no other name.
+fn open_lock(path: &Path) -> Result<File, StoreError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    options
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .mode(0o666);
+    let file = match options.open(path) {
+        Ok(file) => file,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(StoreError::UnsafeLock(path.to_path_buf()));
+        }
+        Err(e) if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) => {
+            let _ = e;
+            return Err(StoreError::UnsafeLock(path.to_path_buf()));
+        }
+        Err(error) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
+    };
+    let meta = file.metadata().map_err(io(path))?;
+    #[cfg(unix)]
+    let shared = meta.nlink() != 1;
+    #[cfg(not(unix))]
+    let shared = false;
+    if !meta.is_file() || shared {
+        return Err(StoreError::UnsafeLock(path.to_path_buf()));
+    }
+    Ok(file)
+}
+
+/// Whether `file` is still the file at `path` (its holder may have removed
+/// it between our open and our lock).
+fn still_there(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        match (file.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
 }
 
 /// The exclusive right to change a state file, until dropped.
@@ -74,25 +166,33 @@ impl Lock {
     /// Takes the lock of `state`, or says who holds it. Never waits.
     pub fn acquire(state: &Path, actor: &str, since: jiff::Timestamp) -> Result<Lock, StoreError> {
         let path = lock_path(state);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io(&path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                return Err(StoreError::Locked {
-                    holder: describe_holder(&holder),
-                    lock: path,
-                });
+        let mut attempts = 0;
+        let mut file = loop {
+            let mut file = open_lock(&path)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    return Err(StoreError::Locked {
+                        holder: describe_holder(&holder),
+                        lock: path,
+                    });
+                }
+                Err(std::fs::TryLockError::Error(error)) => {
+                    return Err(StoreError::Io { path, error });
+                }
             }
-            Err(std::fs::TryLockError::Error(error)) => return Err(StoreError::Io { path, error }),
-        }
+            // The previous holder removes the lock file before it lets go:
+            // a lock taken on a removed file is no lock; open it again.
+            if still_there(&file, &path) {
+                break file;
+            }
+            attempts += 1;
+            if attempts > 100 {
+                return Err(StoreError::UnsafeLock(path));
+            }
+        };
         let record = format!(
             "holder = {:?}\npid = {}\nsince = \"{since}\"\n",
             actor,
@@ -101,7 +201,7 @@ impl Lock {
         file.set_len(0).map_err(io(&path))?;
         file.rewind().map_err(io(&path))?;
         file.write_all(record.as_bytes()).map_err(io(&path))?;
-        remove_stale_temporaries(state);
+        remove_stale_temporaries(&target(state));
         Ok(Lock { file, path })
     }
 
@@ -111,8 +211,14 @@ impl Lock {
 }
 
 impl Drop for Lock {
+    /// Removes the lock file while still holding it, so that no stale
+    /// `.lock` stays behind; a writer that opened it meanwhile sees that it
+    /// was removed and opens a new one (`still_there`).
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
+        if still_there(&self.file, &self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
         let _ = self.file.unlock();
     }
 }
@@ -166,14 +272,22 @@ pub fn read(state: &Path) -> Result<String, StoreError> {
     std::fs::read_to_string(state).map_err(io(state))
 }
 
-/// Writes a temporary file beside `state`, flushed to disk.
+/// Writes a temporary file beside `state`, flushed to disk: with the mode
+/// of the file it replaces, or for a new file, the mode the umask allows.
 fn temporary(state: &Path, text: &str) -> Result<tempfile::NamedTempFile, StoreError> {
     let dir = folder(state);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&temp_prefix(state))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io(dir))?;
+    let existing = std::fs::metadata(state).ok().map(|m| m.permissions());
+    let prefix = temp_prefix(state);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::fs::Permissions::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(io(dir))?;
+    if let Some(permissions) = existing {
+        tmp.as_file()
+            .set_permissions(permissions)
+            .map_err(io(state))?;
+    }
     tmp.write_all(text.as_bytes()).map_err(io(tmp.path()))?;
     tmp.as_file().sync_all().map_err(io(state))?;
     Ok(tmp)
@@ -186,6 +300,7 @@ fn sync_folder(state: &Path) -> Result<(), StoreError> {
 
 /// Replaces the state file with `text`, atomically. The caller holds the lock.
 pub fn replace(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+    let state = &target(state);
     let tmp = temporary(state, text)?;
     tmp.persist(state).map_err(|e| StoreError::Io {
         path: state.to_path_buf(),
@@ -196,7 +311,7 @@ pub fn replace(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError>
 
 /// Creates a new state file; fails if one exists. The caller holds the lock.
 pub fn create(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
-    if state.exists() {
+    if std::fs::symlink_metadata(state).is_ok() {
         return Err(StoreError::Exists(state.to_path_buf()));
     }
     let tmp = temporary(state, text)?;

@@ -14,7 +14,11 @@
 //! - loading any state file against the shipped enablement playbook ends in
 //!   a run or a fault inside the file; a run it loads is written back and
 //!   read again to the same log, and the fast scanner of the log reads what
-//!   the TOML parser reads.
+//!   the TOML parser reads;
+//! - reading any bytes as the language server's input (`lsp::framing`)
+//!   ends at the end of the bytes, one frame per byte at most, each frame a
+//!   message or an error whose answer is well-formed JSON-RPC; no body kept
+//!   is larger than the limit.
 //!
 //! Pure: the root file comes from the fuzzer's bytes, the shipped playbooks
 //! and catalogues from the binary itself.
@@ -514,4 +518,35 @@ fn answer(run: &mut Run<'_>, key: &str, at: Now) -> bool {
         _ => "1".to_string(),
     };
     run.answer(key, &text, at, "ana").is_ok()
+}
+
+/// The language server's framing on any bytes: how many frames were read.
+pub fn lsp_framing(bytes: &[u8]) -> usize {
+    use playbook::lsp::framing::{Frame, MAX_MESSAGE, error_response, read};
+    let mut reader = std::io::BufReader::new(bytes);
+    let mut frames = 0;
+    while let Some(frame) = read(&mut reader).expect("reading from memory cannot fail") {
+        frames += 1;
+        assert!(
+            frames <= bytes.len(),
+            "more frames than bytes: {frames} from {}",
+            bytes.len()
+        );
+        match frame {
+            Frame::Message(message) => {
+                let mut out = Vec::new();
+                message.write(&mut out).expect("writing to memory");
+                assert!(out.len() as u64 <= 2 * MAX_MESSAGE + 64);
+            }
+            Frame::Invalid { id, code, reason } => {
+                let answer = error_response(&id, code, &reason);
+                let text = String::from_utf8(answer).expect("an answer is UTF-8");
+                let (head, body) = text.split_once("\r\n\r\n").expect("a header");
+                assert_eq!(head, format!("Content-Length: {}", body.len()));
+                let json: serde_json::Value = serde_json::from_str(body).expect("JSON");
+                assert_eq!(json["error"]["code"], serde_json::json!(code));
+            }
+        }
+    }
+    frames
 }

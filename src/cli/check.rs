@@ -126,7 +126,7 @@ pub fn run(args: &Args) -> i32 {
     let errors = json.iter().filter(|d| d.severity == "error").count();
     let warnings = json.len() - errors;
     let files = project.files.len();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::out::stdout();
     match args.format {
         Format::Human => {
             let mut stderr = std::io::stderr().lock();

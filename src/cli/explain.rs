@@ -18,13 +18,13 @@ pub struct Args {
 
 pub fn run(args: &Args) -> i32 {
     if args.list {
-        print!("{}", list());
+        super::out::out!("{}", list());
         return EXIT_OK;
     }
     let name = args.code.as_deref().unwrap_or_default();
     match Code::from_name(name) {
         Some(code) => {
-            print!("{}", code.page());
+            super::out::out!("{}", code.page());
             EXIT_OK
         }
         None => {

@@ -134,6 +134,11 @@ pub fn run(args: &Args) -> i32 {
     match args.output.as_deref() {
         None => write_stdout(&text),
         Some(p) if p == Path::new("-") => write_stdout(&text),
+        Some(path) if is_input(path, &args.file, &compilation.sources) => usage(format_args!(
+            "`{}` is a file this export reads; writing to it would overwrite the playbook: \
+             choose another path with -o, or -o - for standard output",
+            path.display()
+        )),
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => EXIT_OK,
             Err(e) => usage(format_args!(
@@ -143,6 +148,17 @@ pub fn run(args: &Args) -> i32 {
             )),
         },
     }
+}
+
+/// Whether `output` is (a name of) the playbook or a file it reads.
+fn is_input(output: &Path, file: &Path, sources: &crate::source::Sources) -> bool {
+    let Ok(output) = std::fs::canonicalize(output) else {
+        return false;
+    };
+    std::iter::once(file.to_path_buf())
+        .chain(sources.iter().map(|(_, s)| PathBuf::from(&s.name)))
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .any(|p| p == output)
 }
 
 fn write_stdout(text: &str) -> i32 {

@@ -111,7 +111,7 @@ fn one(path: &Path, check: bool, limit: usize, color: bool) -> Outcome {
         Ok(formatted) if formatted == *text => Outcome::Formatted,
         Ok(formatted) if check => {
             let diff = similar::TextDiff::from_lines(text.as_str(), formatted.as_str());
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = super::out::stdout();
             let _ = write!(
                 stdout,
                 "{}",

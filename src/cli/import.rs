@@ -24,6 +24,10 @@ pub struct Args {
     /// report where the languages drift apart.
     #[arg(long, value_name = "INTO.playbook")]
     pub merge: Option<PathBuf>,
+    /// Replace `NAME.playbook` files that exist already (without it, an
+    /// import never overwrites a file).
+    #[arg(long)]
+    pub force: bool,
     /// When to use colour in diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -80,6 +84,15 @@ fn import_one(path: &Path, args: &Args, color: bool) -> i32 {
         .clone()
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let target = dir.join(format!("{name}.playbook"));
+    if !args.force && std::fs::symlink_metadata(&target).is_ok() {
+        eprintln!(
+            "error: `{}` exists already; importing `{}` would overwrite it\n\
+             help: pass --force to replace it, or choose another folder with -o",
+            target.display(),
+            path.display()
+        );
+        return EXIT_USAGE;
+    }
     if let Err(e) =
         std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&target, &imported.source))
     {
@@ -97,7 +110,17 @@ fn import_one(path: &Path, args: &Args, color: bool) -> i32 {
         c.history,
         imported.diagnostics.len()
     );
-    let compiled = crate::compile(&target, &FsLoader::default());
+    report(compile(&target), color)
+}
+
+/// Compiles `path` through its project, as `check` does: confined to the
+/// project folder, with `Playbook.toml`'s levels.
+fn compile(path: &Path) -> Result<crate::Compilation, crate::project::OpenError> {
+    crate::project::Project::of_file(path)?.compile(path)
+}
+
+/// The exit code of a compilation after the import, its errors printed.
+fn report(compiled: Result<crate::Compilation, crate::project::OpenError>, color: bool) -> i32 {
     match compiled {
         Ok(c) if c.errors() == 0 => EXIT_OK,
         Ok(c) => {
@@ -107,7 +130,7 @@ fn import_one(path: &Path, args: &Args, color: bool) -> i32 {
             EXIT_PROBLEMS
         }
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", target.display());
+            eprint!("{}", e.render(color, super::width()));
             EXIT_USAGE
         }
     }
@@ -130,8 +153,7 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
     for d in &imported.diagnostics {
         eprintln!("{}", d.render(&sources, color, super::width()));
     }
-    let loader = FsLoader::default();
-    let model = match crate::compile(into, &loader) {
+    let model = match compile(into) {
         Ok(c) => match c.model {
             Some(m) => m,
             None => {
@@ -146,7 +168,7 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
             }
         },
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", into.display());
+            eprint!("{}", e.render(color, super::width()));
             return EXIT_USAGE;
         }
     };
@@ -198,14 +220,5 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
         model.source_locale,
         merged.drift.len()
     );
-    match crate::compile(into, &loader) {
-        Ok(c) if c.errors() == 0 => EXIT_OK,
-        Ok(c) => {
-            for d in c.diagnostics.iter().filter(|d| d.is_error()) {
-                eprintln!("{}", d.render(&c.sources, color, super::width()));
-            }
-            EXIT_PROBLEMS
-        }
-        Err(_) => EXIT_USAGE,
-    }
+    report(compile(into), color)
 }

@@ -11,6 +11,7 @@ mod import;
 mod lsp;
 mod man;
 mod new;
+mod out;
 mod project;
 mod run;
 mod run_interactive;
@@ -18,6 +19,7 @@ mod sarif;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
+use std::io::Write;
 
 /// Exit code: nothing wrong.
 pub const EXIT_OK: i32 = 0;
@@ -125,7 +127,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    match cli.command {
+    let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Export(args) => export::run(&args),
@@ -137,10 +139,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Run(args) => run::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "playbook", &mut std::io::stdout());
+            // The generators panic on a write error: generate in memory.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "playbook", &mut script);
+            let _ = out::stdout().write_all(&script);
             EXIT_OK
         }
-    }
+    };
+    out::finish(code)
 }
 
 /// Whether to colour output written to stderr.

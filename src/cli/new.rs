@@ -169,7 +169,7 @@ pub fn run(args: &Args) -> i32 {
             eprintln!("error: cannot write `{}`: {}", path.display(), e.kind());
             return EXIT_USAGE;
         }
-        println!("created {}", path.to_string_lossy().replace('\\', "/"));
+        super::out::outln!("created {}", path.to_string_lossy().replace('\\', "/"));
     }
     EXIT_OK
 }

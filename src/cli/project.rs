@@ -1,20 +1,15 @@
-//! Which files a command works on, and the `Playbook.toml` that governs them.
-//!
-//! The configuration is found by walking up from the first path given (or
-//! the current folder). Folders are expanded into the `*.playbook` files
-//! below them, honouring `.gitignore` and the configuration's `include` and
-//! `exclude` globs.
+//! The command line's view of [`crate::project::Project`]: the same
+//! project, with its errors rendered for the terminal.
 
-use crate::config::{Config, FILE_NAME};
-use crate::source::{SourceFile, Sources};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-pub struct Project {
-    pub config: Config,
-    pub files: Vec<PathBuf>,
-    /// The folder nothing is read outside of: the one holding
-    /// `Playbook.toml`, or else the nearest folder holding every path given.
-    pub root: PathBuf,
+pub struct Project(crate::project::Project);
+
+impl std::ops::Deref for Project {
+    type Target = crate::project::Project;
+    fn deref(&self) -> &crate::project::Project {
+        &self.0
+    }
 }
 
 pub enum OpenError {
@@ -24,158 +19,23 @@ pub enum OpenError {
     Config(String),
 }
 
+impl From<crate::project::OpenError> for OpenError {
+    fn from(e: crate::project::OpenError) -> OpenError {
+        match e {
+            crate::project::OpenError::Usage(message) => OpenError::Usage(message),
+            e => OpenError::Config(
+                e.render(super::use_color(super::ColorChoice::Auto), super::width()),
+            ),
+        }
+    }
+}
+
 impl Project {
     pub fn open(paths: &[PathBuf]) -> Result<Project, OpenError> {
-        let defaults = [PathBuf::from(".")];
-        let paths = if paths.is_empty() {
-            &defaults[..]
-        } else {
-            paths
-        };
-        let (config, root) = match find_config(&paths[0]) {
-            Some(file) => (load_config(&file)?, file.parent().map(Path::to_path_buf)),
-            None => (Config::default(), None),
-        };
-        let files = collect(paths, &config, root.as_deref())?;
-        let root = match root {
-            Some(root) => root,
-            None => common_folder(paths)?,
-        };
-        Ok(Project {
-            config,
-            files,
-            root,
-        })
+        Ok(Project(crate::project::Project::open(paths)?))
     }
 
-    /// A loader for this project's files: its size limit, confined to its
-    /// root folder.
     pub fn loader(&self) -> Result<crate::fs::FsLoader, OpenError> {
-        crate::fs::FsLoader::confined(self.config.max_file_size(), &self.root).map_err(|e| {
-            OpenError::Usage(format!(
-                "cannot open the project folder `{}`: {e}",
-                self.root.display()
-            ))
-        })
+        Ok(self.0.loader()?)
     }
-}
-
-/// The deepest folder that holds every path given (a folder holds itself).
-fn common_folder(paths: &[PathBuf]) -> Result<PathBuf, OpenError> {
-    let mut common: Option<PathBuf> = None;
-    for path in paths {
-        let absolute = std::path::absolute(path)
-            .map_err(|e| OpenError::Usage(format!("cannot resolve `{}`: {e}", path.display())))?;
-        let folder = if absolute.is_dir() {
-            absolute
-        } else {
-            absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
-        };
-        common = Some(match common {
-            None => folder,
-            Some(c) => c
-                .components()
-                .zip(folder.components())
-                .take_while(|(a, b)| a == b)
-                .map(|(a, _)| a)
-                .collect(),
-        });
-    }
-    Ok(common.unwrap_or_else(|| PathBuf::from(".")))
-}
-
-/// The nearest `Playbook.toml` in `start`'s folder or above it.
-pub fn find_config(start: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(start).ok()?;
-    let mut dir = if absolute.is_dir() {
-        Some(absolute.as_path())
-    } else {
-        absolute.parent()
-    };
-    while let Some(d) = dir {
-        let candidate = d.join(FILE_NAME);
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
-}
-
-fn load_config(file: &Path) -> Result<Config, OpenError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {}", file.display(), e.kind())))?;
-    let mut sources = Sources::new();
-    let id = sources.add(SourceFile::new(file.display().to_string(), text));
-    Config::parse(id, &sources.get(id).text).map_err(|diagnostics| {
-        let color = super::use_color(super::ColorChoice::Auto);
-        OpenError::Config(
-            diagnostics
-                .iter()
-                .map(|d| d.render(&sources, color, super::width()))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
-}
-
-/// Expands folders into the `*.playbook` files below them, sorted.
-fn collect(
-    paths: &[PathBuf],
-    config: &Config,
-    root: Option<&Path>,
-) -> Result<Vec<PathBuf>, OpenError> {
-    let overrides = match root {
-        Some(root) if !config.include.is_empty() || !config.exclude.is_empty() => {
-            let mut builder = ignore::overrides::OverrideBuilder::new(root);
-            for glob in &config.include {
-                builder
-                    .add(glob)
-                    .map_err(|e| OpenError::Usage(format!("`include` glob `{glob}`: {e}")))?;
-            }
-            for glob in &config.exclude {
-                builder
-                    .add(&format!("!{glob}"))
-                    .map_err(|e| OpenError::Usage(format!("`exclude` glob `{glob}`: {e}")))?;
-            }
-            Some(
-                builder
-                    .build()
-                    .map_err(|e| OpenError::Usage(format!("`{FILE_NAME}` globs: {e}")))?,
-            )
-        }
-        _ => None,
-    };
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            OpenError::Usage(format!("cannot read `{}`: {}", path.display(), e.kind()))
-        })?;
-        if !meta.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let mut found = Vec::new();
-        // Globs are relative to the configuration's folder, so walk from an
-        // absolute path and show the files relative to the current folder.
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let mut walk = ignore::WalkBuilder::new(&absolute);
-        if let Some(o) = &overrides {
-            walk.overrides(o.clone());
-        }
-        for entry in walk.build() {
-            let entry = entry
-                .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
-            let p = entry.path();
-            if p.extension().is_some_and(|e| e == "playbook")
-                && entry.file_type().is_some_and(|t| t.is_file())
-            {
-                found.push(p.strip_prefix(&cwd).unwrap_or(p).to_path_buf());
-            }
-        }
-        found.sort();
-        files.extend(found);
-    }
-    Ok(files)
 }

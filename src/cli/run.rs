@@ -12,7 +12,6 @@
 
 use super::EXIT_USAGE;
 use crate::eval::Value;
-use crate::fs::FsLoader;
 use crate::ir::Playbook;
 use crate::run::engine::{
     Applicability, Blocker, ItemKind, ItemStatus, Now, Run, RunError, StepStatus, View,
@@ -277,9 +276,12 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             let run = opened.run()?;
             let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
             let view = run.view(now.today);
-            let mut out = std::io::stdout().lock();
+            let mut out = super::out::stdout();
             let text = match format {
-                Format::Human => status_human(&opened.file, state, &run, &view, locale),
+                Format::Human => {
+                    crate::escape::terminal(&status_human(&opened.file, state, &run, &view, locale))
+                        .into_owned()
+                }
                 Format::Json => {
                     let mut s = serde_json::to_string_pretty(&status_json(
                         &opened.file,
@@ -338,7 +340,7 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
                 ReportFormat::Markdown => report.markdown(),
                 ReportFormat::Html => report.html(),
             };
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            let _ = super::out::stdout().write_all(text.as_bytes());
             Ok(())
         }
         RunCommand::List { dir, format } => list(dir, *format, now),
@@ -504,8 +506,10 @@ fn invalid(state: &Path, text: &str, fault: &crate::run::state::Fault) -> Failur
 
 /// Compiles a playbook; errors refuse.
 pub fn compile(path: &Path) -> Result<Playbook, Failure> {
-    let compilation = crate::compile(path, &FsLoader::default())
-        .map_err(|reason| Failure::usage(format!("cannot read `{}`: {reason}", path.display())))?;
+    // Through the project, as `check` compiles: `use` and `translation`
+    // confined to its folder, `Playbook.toml`'s levels applied.
+    let project = crate::project::Project::of_file(path).map_err(project_failure)?;
+    let compilation = project.compile(path).map_err(project_failure)?;
     match compilation.model {
         Some(model) if model.kind == crate::ir::UnitKind::Playbook => Ok(model),
         Some(_) => Err(Failure::usage(format!(
@@ -528,6 +532,20 @@ pub fn compile(path: &Path) -> Result<Playbook, Failure> {
                 text,
             })
         }
+    }
+}
+
+fn project_failure(e: crate::project::OpenError) -> Failure {
+    let text = match e {
+        crate::project::OpenError::Usage(message) => format!("error: {message}\n"),
+        e => format!(
+            "{}\n",
+            e.render(super::use_color(super::ColorChoice::Auto), super::width())
+        ),
+    };
+    Failure {
+        code: EXIT_USAGE,
+        text,
     }
 }
 
@@ -574,12 +592,13 @@ fn start(
         }
     })?;
     start_with(&model, file, state, values, name, now, actor)?;
-    println!(
+    let line = format!(
         "started `{}` in `{}`; `playbook run status --state {}` shows what to do",
         model.id,
         state.display(),
         state.display()
     );
+    super::out::outln!("{}", crate::escape::terminal(&line));
     Ok(())
 }
 
@@ -687,16 +706,17 @@ fn change_reading(
     let text = file.to_text().map_err(Failure::usage)?;
     run_store::replace(&lock, state, &text)?;
     let event = run.events.last().expect("a run has events");
-    println!(
+    let line = format!(
         "{} (event {}, by {} at {})",
         describe(&run, event),
         event.seq,
         event.actor,
         event.time
     );
+    super::out::outln!("{}", crate::escape::terminal(&line));
     let view = run.view(now.today);
     if view.complete {
-        println!("the run is complete");
+        super::out::outln!("the run is complete");
     }
     Ok(())
 }
@@ -1185,7 +1205,7 @@ fn list(dir: &Path, format: Format, now: Now) -> Result<(), Failure> {
         }
         lines.push(line);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     match format {
         Format::Json => {
             let _ = serde_json::to_writer_pretty(&mut out, &lines);
@@ -1211,7 +1231,7 @@ fn list(dir: &Path, format: Format, now: Now) -> Result<(), Failure> {
                         if l.overdue { "  OVERDUE" } else { "" },
                     ),
                 };
-                let _ = writeln!(out, "{text}");
+                let _ = writeln!(out, "{}", crate::escape::terminal(&text));
             }
         }
     }
@@ -1240,12 +1260,12 @@ fn migrate(
     let given = split_inputs(inputs)?;
     let plan = crate::run::migrate::plan(&stored, &text, &model, &given)
         .map_err(|f| invalid(state, &text, &f))?;
-    print!("{}", plan.describe());
+    super::out::out!("{}", crate::escape::terminal(&plan.describe()));
     if !apply {
         if plan.is_empty() {
-            println!("nothing to migrate");
+            super::out::outln!("nothing to migrate");
         } else {
-            println!(
+            super::out::outln!(
                 "this is a plan: nothing was changed; run again with `--apply` to migrate the run"
             );
         }
@@ -1259,7 +1279,7 @@ fn migrate(
         });
     }
     if plan.is_empty() {
-        println!("nothing to migrate");
+        super::out::outln!("nothing to migrate");
         return Ok(());
     }
     let mut run = stored
@@ -1276,7 +1296,7 @@ fn migrate(
     let text = stored.to_text().map_err(Failure::usage)?;
     let lock = lock.expect("held for --apply");
     run_store::replace(&lock, state, &text)?;
-    println!("migrated: the run now follows `{}`", file.display());
+    super::out::outln!("migrated: the run now follows `{}`", file.display());
     Ok(())
 }
 
@@ -1325,7 +1345,7 @@ fn stress(
         let text = file.to_text().map_err(Failure::usage)?;
         run_store::replace(&lock, state, &text)?;
         drop(lock);
-        println!("{}", file.serial);
+        super::out::outln!("{}", file.serial);
     }
     Ok(())
 }

@@ -92,7 +92,7 @@ pub fn run(
         println!();
         println!(
             "== {}: {}/{} done{}",
-            opened.file.name,
+            crate::escape::terminal(&opened.file.name),
             view.done,
             view.total,
             if view.complete { ", complete" } else { "" }
@@ -106,10 +106,10 @@ pub fn run(
                 "Step {} [{}]: {}",
                 step.step.id,
                 step.status.as_str(),
-                text::render(&run, &step.step.title, &locale, &[])
+                crate::escape::terminal(&text::render(&run, &step.step.title, &locale, &[]))
             );
             for b in &step.blockers {
-                println!("  waits: {b}");
+                println!("  waits: {}", crate::escape::terminal(&b.to_string()));
             }
             if step.status != StepStatus::Blocked
                 || step
@@ -130,7 +130,12 @@ pub fn run(
                         .text
                         .map(|t| text::render(&run, t, &locale, &i.bindings))
                         .unwrap_or_default();
-                    println!("{}{mark} {}", "  ".repeat(i.depth + 1), t);
+                    println!(
+                        "{}{} {}",
+                        "  ".repeat(i.depth + 1),
+                        crate::escape::terminal(&mark),
+                        crate::escape::terminal(&t)
+                    );
                 }
             }
         }
@@ -167,7 +172,7 @@ pub fn run(
                 }
                 Next::Complete { step } => format!("complete step `{step}`"),
             };
-            println!("  {}) {what}", n + 1);
+            println!("  {}) {}", n + 1, crate::escape::terminal(&what));
         }
         println!(
             "  u) undo the latest change   s N) skip optional item N   q) quit (the run is saved)"

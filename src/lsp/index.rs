@@ -156,6 +156,16 @@ impl Index {
     }
 
     fn criterion(&mut self, c: &Criterion, kind: &'static str, out: &mut Vec<Outline>, s: &Stmt) {
+        // A criterion without its text reuses one declared before: a
+        // reference to it, so that rename and references reach it.
+        if c.declared.is_none() {
+            self.reference(&c.id, "criterion");
+            if let Some(w) = &c.when {
+                self.expr(w);
+            }
+            out.push(leaf(&c.id, kind, None, s));
+            return;
+        }
         self.decl(
             &c.id.name,
             c.id.span,
@@ -417,6 +427,7 @@ pub fn expected_kinds(context: &str) -> &'static [&'static str] {
         "complete task" => &["task"],
         "set" => &["field"],
         "type" => &["enum"],
+        "criterion" => &["entry criterion", "exit criterion"],
         _ => &[],
     }
 }

@@ -10,11 +10,13 @@
 // mutable hash key; the protocol's `WorkspaceEdit` is keyed by it anyway.
 #![allow(clippy::mutable_key_type)]
 
+pub mod framing;
 pub mod index;
 pub mod text;
 
 use crate::Loader;
 use crate::registry::{Code, Severity};
+use crate::syntax::MAX_FILE_SIZE;
 use index::{Index, Outline, Symbol};
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
@@ -89,10 +91,13 @@ const EXPRESSION_KEYWORDS: &[&str] = &[
 
 /// Serves on standard input and output until the client says `exit`.
 pub fn serve_stdio() -> Result<(), String> {
-    let (connection, threads) = Connection::stdio();
+    let (connection, writer) = framing::stdio();
     serve(&connection)?;
     drop(connection);
-    threads.join().map_err(|e| e.to_string())
+    match writer.join() {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("the writer thread failed".to_string()),
+    }
 }
 
 /// Serves one client on `connection`.
@@ -262,6 +267,7 @@ struct Overlay<'a> {
 
 impl Loader for Overlay<'_> {
     fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+        self.disk.admits(path)?;
         match self.open.get(path) {
             Some(text) => Ok(text.as_bytes().to_vec()),
             None => self.disk.read(path),
@@ -291,16 +297,56 @@ fn params<T: serde::de::DeserializeOwned>(value: Value) -> Option<T> {
 }
 
 impl Server {
-    fn loader(&self) -> Overlay<'_> {
+    /// The loader of a project: open documents first, then the disk, and
+    /// nothing outside the project folder, as `check` reads.
+    fn loader(&self, project: &crate::project::Project) -> Overlay<'_> {
+        let disk = project.loader().unwrap_or_default();
         Overlay {
             open: &self.open,
-            disk: crate::fs::FsLoader::default(),
+            disk,
         }
     }
 
+    /// The project of `path`, as `check` would open it: the nearest
+    /// `Playbook.toml` (an open document's text first) and its folder, else
+    /// the workspace folder when it holds the file, else the file's folder.
+    /// A malformed `Playbook.toml` gives its diagnostics and the defaults.
+    fn project(
+        &self,
+        path: &Path,
+        config: Option<&(PathBuf, String)>,
+    ) -> (crate::project::Project, Option<crate::project::OpenError>) {
+        let (parsed, error) = match config {
+            None => (crate::config::Config::default(), None),
+            Some((file, text)) => match crate::project::parse_config(file, text.clone()) {
+                Ok(c) => (c, None),
+                Err(e) => (crate::config::Config::default(), Some(e)),
+            },
+        };
+        let root = match (config, &self.root) {
+            (Some((file, _)), _) => file.parent().map(Path::to_path_buf),
+            (None, Some(root)) if path.starts_with(root) => Some(root.clone()),
+            _ => None,
+        }
+        .or_else(|| path.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+        (
+            crate::project::Project {
+                config: parsed,
+                files: vec![path.to_path_buf()],
+                root,
+            },
+            error,
+        )
+    }
+
+    /// The text of an open document or a file, unless it is larger than
+    /// the compiler reads (`file-too-large` says so in the diagnostics).
     fn text(&self, path: &Path) -> Option<String> {
         match self.open.get(path) {
-            Some(t) => Some(t.clone()),
+            Some(t) if t.len() <= MAX_FILE_SIZE => Some(t.clone()),
+            Some(_) => None,
+            None if std::fs::metadata(path).ok()?.len() > MAX_FILE_SIZE as u64 => None,
             None => std::fs::read_to_string(path).ok(),
         }
     }
@@ -316,6 +362,7 @@ impl Server {
             .get(path)
             .map(|c| (c.parsed.clone(), c.stamp));
         let (text, stamp) = match self.open.get(path) {
+            Some(text) if text.len() > MAX_FILE_SIZE => return None,
             Some(text) => {
                 if let Some((parsed, _)) = &cached
                     && parsed.text == *text
@@ -326,6 +373,9 @@ impl Server {
             }
             None => {
                 let meta = std::fs::metadata(path).ok()?;
+                if meta.len() > MAX_FILE_SIZE as u64 {
+                    return None;
+                }
                 let stamp = Some((meta.len(), meta.modified().ok()));
                 if let Some((parsed, Some(old))) = &cached
                     && Some(*old) == stamp
@@ -367,22 +417,48 @@ impl Server {
     /// file it read (and the `Playbook.toml` that applies) reads the same.
     fn compile(&self, path: &Path) -> Option<Rc<crate::Compilation>> {
         let config = self.config_file(path);
-        let loader = self.loader();
+        let (project, config_error) = self.project(path, config.as_ref());
+        let loader = self.loader(&project);
         if let Some(c) = self.compiled.borrow().get(path)
             && c.config == config
             && c.reads.iter().all(|(p, read)| loader.read(p) == *read)
         {
             return Some(c.compilation.clone());
         }
-        let parsed_config = config.as_ref().map_or_else(Default::default, |(_, text)| {
-            crate::config::Config::parse(crate::source::FileId(0), text).unwrap_or_default()
-        });
         let recording = Recording {
             inner: loader,
             reads: RefCell::new(Vec::new()),
         };
         self.compilations.set(self.compilations.get() + 1);
-        let compilation = Rc::new(crate::compile_with(path, &recording, &parsed_config).ok()?);
+        let mut compilation = project.compile_with(path, &recording).ok()?;
+        // A malformed `Playbook.toml` is never ignored in silence: its
+        // first problem is shown at the top of every file it governs.
+        if let Some(crate::project::OpenError::Config(sources, diagnostics)) = &config_error
+            && let Some(first) = diagnostics.first()
+            && let Some((id, _)) = compilation
+                .sources
+                .iter()
+                .find(|(_, f)| Path::new(&f.name) == path)
+        {
+            let at = sources.get(first.primary.span.file);
+            let position = at.line_col(first.primary.span.start as usize);
+            compilation.diagnostics.insert(
+                0,
+                crate::diagnostic::Diagnostic::new(
+                    first.code,
+                    crate::source::Span::new(id, 0, 0),
+                    format!(
+                        "`{}` is malformed (line {}): {}; its settings do not apply",
+                        at.name, position.0, first.message
+                    ),
+                )
+                .label("governed by it")
+                .help(first.help.clone().unwrap_or_else(|| {
+                    "fix the configuration file; `playbook check` shows every problem".to_string()
+                })),
+            );
+        }
+        let compilation = Rc::new(compilation);
         self.compiled.borrow_mut().insert(
             path.to_path_buf(),
             Compiled {
@@ -619,6 +695,9 @@ impl Server {
         let mut dir = path.parent();
         while let Some(d) = dir {
             let candidate = d.join("Playbook.toml");
+            if let Some(text) = self.open.get(&candidate) {
+                return Some((candidate, text.clone()));
+            }
             if let Ok(text) = std::fs::read_to_string(&candidate) {
                 return Some((candidate, text));
             }
@@ -778,6 +857,29 @@ impl Server {
         serde_json::to_value(locations).ok()
     }
 
+    /// The kind of a declaration named `name` in the namespace of `decl`,
+    /// in its file, the files it uses, or a file that uses it.
+    fn declared_beside(&self, decl_file: &Path, decl: &Symbol, name: &str) -> Option<&'static str> {
+        let criterion = |k: &str| k.ends_with("criterion");
+        let same =
+            |k: &str| decl.kind == Some(k) || (decl.kind.is_some_and(criterion) && criterion(k));
+        let mut files = self.units(decl_file);
+        for file in self.files() {
+            if self.units(&file).iter().any(|u| u == decl_file) {
+                files.push(file);
+            }
+        }
+        files.iter().find_map(|f| {
+            let parsed = self.parse(f)?;
+            parsed
+                .index
+                .symbols
+                .iter()
+                .find(|s| s.name == name && s.kind.is_some_and(same))
+                .and_then(|s| s.kind)
+        })
+    }
+
     fn rename(&self, value: Value) -> Result<Option<Value>, String> {
         let Some(p) = params::<lsp::RenameParams>(value) else {
             return Ok(None);
@@ -796,6 +898,14 @@ impl Server {
         let Some((file, decl)) = self.target(&p.text_document_position) else {
             return Err("there is nothing to rename here".to_string());
         };
+        if new != decl.name
+            && let Some(kind) = self.declared_beside(&file, &decl, &new)
+        {
+            return Err(format!(
+                "`{new}` is the id of a {kind} already: renaming `{}` to it would declare it twice",
+                decl.name
+            ));
+        }
         let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
         for (f, s, e) in self.mentions(&file, &decl) {
             if let Some(location) = self.location(&f, s, e) {
@@ -874,9 +984,12 @@ impl Server {
         let offset = Lines::new(&text).offset(doc.position);
         let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let before = &text[line_start..offset];
+        // The word starts after the last character that is not part of an
+        // id, which may be wider than one byte.
         let word_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let prefix = &before[word_start..];
         let previous: Vec<&str> = before[..word_start].split_whitespace().collect();
         let mut items: Vec<lsp::CompletionItem> = Vec::new();

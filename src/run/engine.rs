@@ -696,24 +696,88 @@ impl<'m> Run<'m> {
                     _ => {}
                 }
                 let undone = target.clone();
+                let part = self.mapped_part(&undone);
+                let s = &mut self.state;
                 s.effective.pop();
                 if !s.unmapped.contains(&undone.seq) {
                     Self::retract(s, &undone);
                 } else {
                     s.unmapped.retain(|&u| u != undone.seq);
+                    if let Some(part) = part {
+                        Self::retract(s, &part);
+                    }
                 }
             }
             _ => {
                 s.effective.push(index);
+                // Of an event that names what the playbook lacks (after a
+                // migration), what still maps counts: one removed item
+                // does not take the others done with it along.
                 if self.maps(&event) {
                     Self::add(&mut self.state, &event);
                 } else {
+                    if let Some(part) = self.mapped_part(&event) {
+                        Self::add(&mut self.state, &part);
+                    }
                     self.state.unmapped.push(seq);
                 }
             }
         }
         self.events.push(event);
         Ok(())
+    }
+
+    /// The part of a `done` event that maps to the model: the items it
+    /// still has and the effects that still fit; `None` when nothing does,
+    /// or for another kind of event that does not map.
+    fn mapped_part(&self, event: &Event) -> Option<Event> {
+        if self.maps(event) {
+            return Some(event.clone());
+        }
+        let EventKind::Done {
+            items,
+            effects,
+            note,
+        } = &event.kind
+        else {
+            return None;
+        };
+        let probe = |kind: EventKind| {
+            self.maps(&Event {
+                kind,
+                ..event.clone()
+            })
+        };
+        let items: Vec<String> = items
+            .iter()
+            .filter(|i| {
+                probe(EventKind::Done {
+                    items: vec![(*i).clone()],
+                    effects: Vec::new(),
+                    note: None,
+                })
+            })
+            .cloned()
+            .collect();
+        let effects: Vec<Effect> = effects
+            .iter()
+            .filter(|e| {
+                probe(EventKind::Done {
+                    items: Vec::new(),
+                    effects: vec![(*e).clone()],
+                    note: None,
+                })
+            })
+            .cloned()
+            .collect();
+        (!items.is_empty() || !effects.is_empty()).then(|| Event {
+            kind: EventKind::Done {
+                items,
+                effects,
+                note: note.clone(),
+            },
+            ..event.clone()
+        })
     }
 
     /// Whether every id the event names exists in the model.

@@ -409,7 +409,7 @@ pub fn md(s: &str) -> String {
                     out.push('\\');
                     out.push(c);
                 }
-                c if c.is_control() => out.push(' '),
+                c if c.is_control() || crate::escape::is_hidden(c) => out.push(' '),
                 c => out.push(c),
             }
         }
@@ -428,7 +428,7 @@ pub fn html(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' => out.push_str("<br>"),
-            c if c.is_control() => out.push(' '),
+            c if c.is_control() || crate::escape::is_hidden(c) => out.push(' '),
             c => out.push(c),
         }
     }

@@ -678,7 +678,7 @@ impl StateFile {
             .find(|e| e.get_ref().event == "migrate")
             .map_or(0, |e| e.get_ref().seq);
         let events = self.typed_events(model, migrated)?;
-        Run::replay(model, inputs, events).map_err(|(index, message)| {
+        let run = Run::replay(model, inputs, events).map_err(|(index, message)| {
             let span = self.events.get(index).map(|e| e.span()).unwrap_or(0..1);
             let span = if message.starts_with("undo") {
                 key_span(&self.text, span, "undoes")
@@ -690,7 +690,27 @@ impl StateFile {
                 format!("event {}: {message}", index + 1),
                 "this event",
             )
-        })
+        })?;
+        // Only a migration may leave events of an older playbook unmapped:
+        // an event after it that does not fit the playbook is never ignored.
+        if let Some(&seq) = run.state.unmapped.iter().find(|&&seq| seq > migrated) {
+            let (span, kind) = self
+                .events
+                .iter()
+                .find(|e| e.get_ref().seq == seq)
+                .map(|e| (e.span(), e.get_ref().event.clone()))
+                .unwrap_or((0..1, String::new()));
+            return Err(Fault::new(
+                span,
+                format!(
+                    "event {seq} (`{kind}`) names an item, decision, criterion, step or field \
+                     that playbook `{}` does not have",
+                    model.id
+                ),
+                "this event",
+            ));
+        }
+        Ok(run)
     }
 
     /// Readies a run resumed from this file's snapshot for an undo: reads

@@ -1,5 +1,5 @@
 //! The importer on the real corpus: every process playbook (a document
-//! with a primary-role line) of `../shared/corpus/fasttrack/{en,zh}`
+//! with a primary-role line) of `tests/fixtures/shared/corpus/fasttrack/{en,zh}`
 //! imports and compiles with zero errors; what it recognises is compared
 //! with a plain count of the Markdown; each zh document merged into its en
 //! counterpart compiles and reports its drift. And the seed merged with its
@@ -7,9 +7,10 @@
 //! printed (`cargo test --test it import_corpus -- --nocapture`) and
 //! written down in docs/import.md.
 //!
-//! The corpus is found through `PLAYBOOK_SHARED` (the `shared` folder) or
-//! beside the repository at `../shared`. When it is absent the tests say
-//! so and pass, except under CI (`CI` set), where they fail.
+//! The corpus is the copy in `tests/fixtures/shared/` (the process
+//! playbooks of `../shared/corpus/fasttrack/{en,zh}` and the seed; see its
+//! `NOTICE.md`), so that a clone passes without `../shared`.
+//! `PLAYBOOK_SHARED` points the tests at another copy of the shared folder.
 
 use playbook::Loader;
 use playbook::import::{self, Counts, merge};
@@ -18,22 +19,17 @@ use playbook::source::FileId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The shared folder, or `None` (after saying why) when it is absent
-/// outside CI.
-fn shared() -> Option<PathBuf> {
+/// The folder that holds `corpus/fasttrack/{en,zh}` and `seed/`.
+fn shared() -> PathBuf {
     let dir = std::env::var_os("PLAYBOOK_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if dir.join("corpus/fasttrack/en").is_dir() {
-        return Some(dir);
-    }
-    let why = format!(
-        "the corpus is absent: no {}/corpus/fasttrack/en (set PLAYBOOK_SHARED to the shared folder)",
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared"));
+    assert!(
+        dir.join("corpus/fasttrack/en").is_dir(),
+        "the corpus is missing: no {}/corpus/fasttrack/en",
         dir.display()
     );
-    assert!(std::env::var_os("CI").is_none(), "{why}");
-    eprintln!("skipped: {why}");
-    None
+    dir
 }
 
 /// Whether a document is a process playbook: a line that starts with a
@@ -95,7 +91,7 @@ fn errors(c: &playbook::Compilation) -> Vec<String> {
 
 #[test]
 fn every_process_playbook_imports_and_compiles() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let mut report = Vec::new();
     let mut total = 0;
     let mut steps_and_tasks_equal = 0;
@@ -219,7 +215,7 @@ fn counterpart(zh: &str) -> String {
 
 #[test]
 fn each_zh_document_merges_into_its_en_counterpart() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let corpus = shared.join("corpus/fasttrack");
     let en: BTreeMap<String, String> = documents(&corpus.join("en")).into_iter().collect();
     let mut merged = 0;
@@ -271,7 +267,7 @@ fn each_zh_document_merges_into_its_en_counterpart() {
 
 #[test]
 fn the_seed_and_its_english_original_merge_into_the_shipped_structure() {
-    let Some(shared) = shared() else { return };
+    let shared = shared();
     let seed = std::fs::read_to_string(shared.join("seed/000_2f694c8ad249cbd1.txt")).unwrap();
     let english = std::fs::read_to_string(
         shared

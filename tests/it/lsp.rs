@@ -116,6 +116,34 @@ impl Client {
         self.stdin.flush().unwrap();
     }
 
+    /// Writes bytes to the server as they are, framing and all.
+    pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Sends a request and returns the whole response, error or result.
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next += 1;
+        let id = self.next;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        loop {
+            let message = self.receive();
+            if message["id"] == json!(id) {
+                return message;
+            }
+        }
+    }
+
+    /// Closes the server's input and waits for it to exit.
+    pub(crate) fn close(self) -> std::process::ExitStatus {
+        let Client {
+            mut child, stdin, ..
+        } = self;
+        drop(stdin);
+        child.wait().unwrap()
+    }
+
     pub(crate) fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }

@@ -26,6 +26,7 @@ mod md_lines;
 mod randomised;
 mod rules_doc;
 mod run;
+mod safety;
 mod scaffold;
 mod seed;
 mod tutorial;

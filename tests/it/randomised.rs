@@ -263,6 +263,73 @@ static STATES: LazyLock<Corpus> = LazyLock::new(|| {
     }
 });
 
+/// The language server's input: a session of framed messages (initialize,
+/// open, change, completion, rename, shutdown) in one piece and message by
+/// message, with the framing's pieces as tokens.
+static LSP: LazyLock<Corpus> = LazyLock::new(|| {
+    let text = std::fs::read_to_string("playbooks/engagement-completion-enablement.playbook")
+        .expect("read the shipped playbook");
+    let uri = "file:///w/engagement-completion-enablement.playbook";
+    let messages = [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "playbook", "version": 1, "text": text.chars().take(2000).collect::<String>()}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/completion", "params": {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 3}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/rename", "params": {"textDocument": {"uri": uri}, "position": {"line": 9, "character": 6}, "newName": "中文"}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "exit"}),
+    ];
+    let framed: Vec<Vec<u8>> = messages
+        .iter()
+        .map(|m| {
+            let body = m.to_string();
+            format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+        })
+        .collect();
+    let mut seeds = framed.clone();
+    seeds.push(framed.concat());
+    Corpus {
+        seeds,
+        tokens: LSP_TOKENS,
+        budget: BUDGET,
+    }
+});
+
+const LSP_TOKENS: &[&str] = &[
+    "Content-Length: ",
+    "content-length:",
+    "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n",
+    "\r\n",
+    "\n",
+    "\r\n\r\n",
+    "0",
+    "9",
+    "60",
+    "9223372036854775807",
+    "18446744073709551616",
+    "1000000000000",
+    "-1",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"jsonrpc\":\"2.0\"",
+    "\"id\":",
+    "\"id\":null",
+    "\"method\":\"",
+    "\"params\":",
+    "\"result\":",
+    "\"error\":",
+    ",",
+    ":",
+    "\"",
+    "\\u0000",
+    "\u{0}",
+    "\u{FEFF}",
+    "中",
+    "😀",
+];
+
 /// TOML, the state file's keys and values, and hostile characters.
 const STATE_TOKENS: &[&str] = &[
     "[[event]]\n",
@@ -333,6 +400,7 @@ fn extension(name: &str) -> &'static str {
     match name {
         "import" => "md",
         "run-state" => "toml",
+        "lsp-framing" => "lsp",
         _ => "playbook",
     }
 }
@@ -654,5 +722,18 @@ fn every_markdown_and_state_seed_keeps_the_promises() {
             "{}",
             String::from_utf8_lossy(seed)
         );
+    }
+}
+
+#[test]
+fn reading_mutated_language_server_input_ends_in_messages_and_answers() {
+    let frames = AtomicUsize::new(0);
+    let ran = run("lsp-framing", &LSP, |bytes| {
+        frames.fetch_add(oracle::lsp_framing(bytes), Ordering::Relaxed);
+    });
+    eprintln!("lsp-framing: {} frames", frames.into_inner());
+    assert!(ran >= AT_LEAST, "only {ran} cases within {BUDGET:?}");
+    for seed in &LSP.seeds {
+        assert!(oracle::lsp_framing(seed) >= 1);
     }
 }

@@ -1,8 +1,9 @@
 //! The shipped playbook holds the seed document, fact by fact.
 //!
-//! The seed is `../shared/seed/000_2f694c8ad249cbd1.txt` (Simplified Chinese;
+//! The seed is `tests/fixtures/shared/seed/000_2f694c8ad249cbd1.txt` (a copy of
+//! `../shared/seed/`, see `tests/fixtures/shared/NOTICE.md`) (Simplified Chinese;
 //! its English original is `enable-conduct-engagement-completion-discussion-partner.md`
-//! in `../shared/corpus/fasttrack/en/`). Each test below checks one fact of the
+//! in `tests/fixtures/shared/corpus/fasttrack/en/`). Each test below checks one fact of the
 //! seed against the compiled model of
 //! `playbooks/engagement-completion-enablement.playbook`. The expected Chinese
 //! texts are quotations of the seed, and `expectations_quote_the_seed` checks
@@ -19,7 +20,7 @@ use std::sync::OnceLock;
 
 const ZH: &str = "zh";
 const PLAYBOOK: &str = "playbooks/engagement-completion-enablement.playbook";
-pub(crate) const SEED: &str = "../shared/seed/000_2f694c8ad249cbd1.txt";
+pub(crate) const SEED: &str = "tests/fixtures/shared/seed/000_2f694c8ad249cbd1.txt";
 
 // ---------------------------------------------------------------------------
 // What the seed says, quoted.

@@ -1,0 +1,293 @@
+//! The protocol's message framing on standard input and output, in place
+//! of `lsp-server`'s, which allocates whatever `Content-Length` says (a
+//! length of 2⁶³ aborts the process) and stops serving at the first body
+//! that is not JSON.
+//!
+//! Here a message larger than [`MAX_MESSAGE`] is read past without being
+//! kept, a body that is not JSON or not a message is answered with a
+//! JSON-RPC `ParseError` or `InvalidRequest`, and header lines that make no
+//! sense are skipped until the next `Content-Length`: the server keeps
+//! serving whatever the client sends.
+
+use lsp_server::{Connection, Message};
+use serde_json::{Value, json};
+use std::io::{self, BufRead, Read, Write};
+use std::sync::{Arc, Mutex};
+
+/// The largest message kept: a document at the 16 MiB file limit, with
+/// room for JSON escapes.
+pub const MAX_MESSAGE: u64 = 64 * 1024 * 1024;
+
+/// The longest header line read; a longer one is skipped.
+const MAX_HEADER_LINE: u64 = 8 * 1024;
+
+/// JSON-RPC error codes.
+pub const PARSE_ERROR: i64 = -32700;
+pub const INVALID_REQUEST: i64 = -32600;
+
+/// What one frame of the input holds.
+#[derive(Debug)]
+pub enum Frame {
+    Message(Message),
+    /// A frame that is not a message: the error to answer with, and the
+    /// request id when the body had one.
+    Invalid {
+        id: Value,
+        code: i64,
+        reason: String,
+    },
+}
+
+fn invalid(code: i64, reason: impl Into<String>) -> Frame {
+    Frame::Invalid {
+        id: Value::Null,
+        code,
+        reason: reason.into(),
+    }
+}
+
+/// Reads the next frame; `None` at the end of the input.
+pub fn read(r: &mut impl BufRead) -> io::Result<Option<Frame>> {
+    let mut length: Option<Result<u64, String>> = None;
+    loop {
+        let mut line = Vec::new();
+        let n = r
+            .by_ref()
+            .take(MAX_HEADER_LINE)
+            .read_until(b'\n', &mut line)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if !line.ends_with(b"\n") && n as u64 == MAX_HEADER_LINE {
+            // Skip the rest of an overlong line.
+            skip_line(r)?;
+            continue;
+        }
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            match length.take() {
+                Some(found) => match found {
+                    Ok(size) => return body(r, size).map(Some),
+                    Err(reason) => return Ok(Some(invalid(PARSE_ERROR, reason))),
+                },
+                None => continue,
+            }
+        }
+        // The last `Content-Length:` of the line: after a body shorter than
+        // its header said, the next message's header may follow the rest
+        // of the previous one on the same line.
+        let lower = line.to_ascii_lowercase();
+        if let Some(at) = lower.rfind("content-length:") {
+            let value = line[at + "content-length:".len()..].trim();
+            length = Some(
+                value
+                    .parse::<u64>()
+                    .map_err(|_| format!("`Content-Length: {value}` is not a length in bytes")),
+            );
+        }
+    }
+}
+
+fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let len = buf.len();
+                r.consume(len);
+            }
+        }
+    }
+}
+
+fn body(r: &mut impl BufRead, size: u64) -> io::Result<Frame> {
+    if size > MAX_MESSAGE {
+        io::copy(&mut r.by_ref().take(size), &mut io::sink())?;
+        return Ok(invalid(
+            PARSE_ERROR,
+            format!(
+                "a message of {size} bytes is larger than the {MAX_MESSAGE} bytes the server reads"
+            ),
+        ));
+    }
+    let mut bytes = Vec::new();
+    r.by_ref().take(size).read_to_end(&mut bytes)?;
+    if (bytes.len() as u64) < size {
+        return Ok(invalid(
+            PARSE_ERROR,
+            format!(
+                "the input ended {} bytes into a message of {size}",
+                bytes.len()
+            ),
+        ));
+    }
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(invalid(
+                PARSE_ERROR,
+                format!("the message is not JSON: {e}"),
+            ));
+        }
+    };
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    match serde_json::from_value::<Message>(value) {
+        Ok(message) => Ok(Frame::Message(message)),
+        Err(e) => Ok(Frame::Invalid {
+            id,
+            code: INVALID_REQUEST,
+            reason: format!("the message is not a request, response or notification: {e}"),
+        }),
+    }
+}
+
+/// The error response to an invalid frame, framed.
+pub fn error_response(id: &Value, code: i64, reason: &str) -> Vec<u8> {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": code, "message": reason },
+    })
+    .to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+/// A connection on standard input and output with this framing, and the
+/// thread that writes the answers (join it after dropping the connection).
+pub fn stdio() -> (Connection, std::thread::JoinHandle<io::Result<()>>) {
+    let stdout = Arc::new(Mutex::new(io::stdout()));
+    let (writer_sender, writer_receiver) = crossbeam_channel::bounded::<Message>(0);
+    let out = Arc::clone(&stdout);
+    let writer = std::thread::spawn(move || {
+        for message in writer_receiver {
+            let mut stdout = out.lock().unwrap_or_else(|e| e.into_inner());
+            message.write(&mut *stdout)?;
+        }
+        Ok(())
+    });
+    let (reader_sender, reader_receiver) = crossbeam_channel::bounded::<Message>(0);
+    std::thread::spawn(move || {
+        let stdin = io::stdin();
+        let mut stdin = stdin.lock();
+        while let Ok(Some(frame)) = read(&mut stdin) {
+            match frame {
+                Frame::Message(message) => {
+                    let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
+                    if reader_sender.send(message).is_err() || exit {
+                        return;
+                    }
+                }
+                Frame::Invalid { id, code, reason } => {
+                    let mut stdout = stdout.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = stdout.write_all(&error_response(&id, code, &reason));
+                    let _ = stdout.flush();
+                }
+            }
+        }
+    });
+    (
+        Connection {
+            sender: writer_sender,
+            receiver: reader_receiver,
+        },
+        writer,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &[u8]) -> Vec<Frame> {
+        let mut r = io::BufReader::new(input);
+        let mut out = Vec::new();
+        while let Some(f) = read(&mut r).expect("reads from memory") {
+            out.push(f);
+        }
+        out
+    }
+
+    fn framed(body: &str) -> String {
+        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+    }
+
+    const PING: &str = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+
+    #[test]
+    fn a_huge_length_is_read_past_without_being_kept() {
+        let input = format!("Content-Length: 9223372036854775807\r\n\r\n{PING}");
+        let f = frames(input.as_bytes());
+        assert!(
+            matches!(
+                &f[..],
+                [Frame::Invalid {
+                    code: PARSE_ERROR,
+                    ..
+                }]
+            ),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_answered_and_the_next_message_read() {
+        let input = format!("{}{}", framed("{not json"), framed(PING));
+        let f = frames(input.as_bytes());
+        assert!(
+            matches!(
+                &f[..],
+                [
+                    Frame::Invalid {
+                        code: PARSE_ERROR,
+                        ..
+                    },
+                    Frame::Message(_)
+                ]
+            ),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_short_body_resynchronises_on_the_next_header() {
+        let input = format!(
+            "Content-Length: 60\r\n\r\n{{\"a\":1}}{}{}",
+            framed(PING),
+            framed(PING)
+        );
+        let f = frames(input.as_bytes());
+        assert!(matches!(f.last(), Some(Frame::Message(_))), "{f:?}");
+        assert!(
+            f.iter().any(|f| matches!(f, Frame::Invalid { .. })),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn json_that_is_not_a_message_keeps_its_id() {
+        let f = frames(framed(r#"{"id":7,"params":1}"#).as_bytes());
+        match &f[..] {
+            [Frame::Invalid { id, code, .. }] => {
+                assert_eq!(id, &json!(7));
+                assert_eq!(*code, INVALID_REQUEST);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_and_overlong_headers_are_skipped() {
+        let long = "x".repeat(20_000);
+        let input = format!("Content-Length: abc\r\n\r\n{long}\r\n{}", framed(PING));
+        let f = frames(input.as_bytes());
+        assert!(matches!(f.last(), Some(Frame::Message(_))), "{f:?}");
+    }
+}

@@ -1,0 +1,231 @@
+//! The one entry to a project for every front end (`check`, `export`, `fmt`,
+//! `run`, `import` and the language server): which files a command works on,
+//! the `Playbook.toml` that governs them, and the loader that reads nothing
+//! outside the project folder. A command cannot forget the confinement or
+//! the configured levels: it compiles through [`Project::compile`].
+//!
+//! The configuration is found by walking up from the first path given (or
+//! the current folder). Folders are expanded into the `*.playbook` files
+//! below them, honouring `.gitignore` and the configuration's `include` and
+//! `exclude` globs. Like `fs.rs`, this touches the disk; the core does not.
+
+use crate::Loader;
+use crate::config::{Config, FILE_NAME};
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceFile, Sources};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub struct Project {
+    pub config: Config,
+    pub files: Vec<PathBuf>,
+    /// The folder nothing is read outside of: the one holding
+    /// `Playbook.toml`, or else the nearest folder holding every path given.
+    pub root: PathBuf,
+}
+
+#[derive(Debug)]
+pub enum OpenError {
+    /// A path that does not exist or cannot be read.
+    Usage(String),
+    /// A malformed `Playbook.toml`: the file and its diagnostics.
+    Config(Sources, Vec<Diagnostic>),
+}
+
+impl OpenError {
+    /// The error as text: a message, or the configuration's diagnostics
+    /// rendered.
+    pub fn render(&self, color: bool, width: usize) -> String {
+        match self {
+            OpenError::Usage(message) => format!("error: {message}\n"),
+            OpenError::Config(sources, diagnostics) => diagnostics
+                .iter()
+                .map(|d| d.render(sources, color, width))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+impl Project {
+    pub fn open(paths: &[PathBuf]) -> Result<Project, OpenError> {
+        let defaults = [PathBuf::from(".")];
+        let paths = if paths.is_empty() {
+            &defaults[..]
+        } else {
+            paths
+        };
+        let (config, root) = match find_config(&paths[0]) {
+            Some(file) => (load_config(&file)?, file.parent().map(Path::to_path_buf)),
+            None => (Config::default(), None),
+        };
+        let files = collect(paths, &config, root.as_deref())?;
+        let root = match root {
+            Some(root) => root,
+            None => common_folder(paths)?,
+        };
+        Ok(Project {
+            config,
+            files,
+            root,
+        })
+    }
+
+    /// The project of one file: its `Playbook.toml` and folder.
+    pub fn of_file(path: &Path) -> Result<Project, OpenError> {
+        Project::open(std::slice::from_ref(&path.to_path_buf()))
+    }
+
+    /// A loader for this project's files: its size limit, confined to its
+    /// root folder.
+    pub fn loader(&self) -> Result<crate::fs::FsLoader, OpenError> {
+        crate::fs::FsLoader::confined(self.config.max_file_size(), &self.root).map_err(|e| {
+            OpenError::Usage(format!(
+                "cannot open the project folder `{}`: {e}",
+                self.root.display()
+            ))
+        })
+    }
+
+    /// Compiles `path` as `check` does: through the confined loader, with
+    /// the configuration's locales and levels.
+    pub fn compile(&self, path: &Path) -> Result<crate::Compilation, OpenError> {
+        let loader = self.loader()?;
+        self.compile_with(path, &loader)
+    }
+
+    /// Compiles `path` with this project's configuration through another
+    /// loader (the language server's, which serves open documents first;
+    /// it must confine reads to [`Project::root`] as [`Project::loader`]
+    /// does).
+    pub fn compile_with(
+        &self,
+        path: &Path,
+        loader: &dyn Loader,
+    ) -> Result<crate::Compilation, OpenError> {
+        crate::compile_with(path, loader, &self.config).map_err(|reason| {
+            OpenError::Usage(format!("cannot read `{}`: {reason}", path.display()))
+        })
+    }
+}
+
+/// The deepest folder that holds every path given (a folder holds itself).
+fn common_folder(paths: &[PathBuf]) -> Result<PathBuf, OpenError> {
+    let mut common: Option<PathBuf> = None;
+    for path in paths {
+        let absolute = std::path::absolute(path)
+            .map_err(|e| OpenError::Usage(format!("cannot resolve `{}`: {e}", path.display())))?;
+        let folder = if absolute.is_dir() {
+            absolute
+        } else {
+            absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
+        };
+        common = Some(match common {
+            None => folder,
+            Some(c) => c
+                .components()
+                .zip(folder.components())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    Ok(common.unwrap_or_else(|| PathBuf::from(".")))
+}
+
+/// The nearest `Playbook.toml` in `start`'s folder or above it.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(start).ok()?;
+    let mut dir = if absolute.is_dir() {
+        Some(absolute.as_path())
+    } else {
+        absolute.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads and parses a `Playbook.toml`.
+pub fn load_config(file: &Path) -> Result<Config, OpenError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {}", file.display(), e.kind())))?;
+    parse_config(file, text)
+}
+
+/// Parses the text of a `Playbook.toml` (the language server's, which may
+/// be an open document).
+pub fn parse_config(file: &Path, text: String) -> Result<Config, OpenError> {
+    let mut sources = Sources::new();
+    let id = sources.add(SourceFile::new(file.display().to_string(), text));
+    match Config::parse(id, &sources.get(id).text) {
+        Ok(config) => Ok(config),
+        Err(diagnostics) => Err(OpenError::Config(sources, diagnostics)),
+    }
+}
+
+/// Expands folders into the `*.playbook` files below them, sorted.
+fn collect(
+    paths: &[PathBuf],
+    config: &Config,
+    root: Option<&Path>,
+) -> Result<Vec<PathBuf>, OpenError> {
+    let overrides = match root {
+        Some(root) if !config.include.is_empty() || !config.exclude.is_empty() => {
+            let mut builder = ignore::overrides::OverrideBuilder::new(root);
+            for glob in &config.include {
+                builder
+                    .add(glob)
+                    .map_err(|e| OpenError::Usage(format!("`include` glob `{glob}`: {e}")))?;
+            }
+            for glob in &config.exclude {
+                builder
+                    .add(&format!("!{glob}"))
+                    .map_err(|e| OpenError::Usage(format!("`exclude` glob `{glob}`: {e}")))?;
+            }
+            Some(
+                builder
+                    .build()
+                    .map_err(|e| OpenError::Usage(format!("`{FILE_NAME}` globs: {e}")))?,
+            )
+        }
+        _ => None,
+    };
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| {
+            OpenError::Usage(format!("cannot read `{}`: {}", path.display(), e.kind()))
+        })?;
+        if !meta.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        // Globs are relative to the configuration's folder, so walk from an
+        // absolute path and show the files relative to the current folder.
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut walk = ignore::WalkBuilder::new(&absolute);
+        if let Some(o) = &overrides {
+            walk.overrides(o.clone());
+        }
+        for entry in walk.build() {
+            let entry = entry
+                .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {e}", path.display())))?;
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "playbook")
+                && entry.file_type().is_some_and(|t| t.is_file())
+            {
+                found.push(p.strip_prefix(&cwd).unwrap_or(p).to_path_buf());
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
