@@ -176,7 +176,19 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
         }
         x.close("bpmn:laneSet");
     }
-    elements(&mut x, p, None, target);
+    // The nodes and flows of the process and of each sub-process, found in
+    // one pass (a search per sub-process made large playbooks quadratic).
+    let mut contents = Contents {
+        nodes: vec![Vec::new(); p.nodes.len() + 1],
+        flows: vec![Vec::new(); p.nodes.len() + 1],
+    };
+    for (i, node) in p.nodes.iter().enumerate() {
+        contents.nodes[node.parent.map_or(0, |x| x + 1)].push(i);
+    }
+    for (i, f) in p.flows.iter().enumerate() {
+        contents.flows[p.nodes[f.source].parent.map_or(0, |x| x + 1)].push(i);
+    }
+    elements(&mut x, p, None, target, &contents);
     x.close("bpmn:process");
 
     // The diagram.
@@ -239,17 +251,19 @@ fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
 }
 
 /// The nodes and flows of the process (`parent` none) or of a sub-process.
-fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target) {
-    for (i, node) in p.nodes.iter().enumerate() {
-        if node.parent == parent {
-            flow_node(x, p, i, node, target);
-        }
+/// The nodes and flows directly in the process (index 0) and in each
+/// sub-process (its index + 1).
+struct Contents {
+    nodes: Vec<Vec<usize>>,
+    flows: Vec<Vec<usize>>,
+}
+
+fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: &Contents) {
+    let slot = parent.map_or(0, |x| x + 1);
+    for &i in &c.nodes[slot] {
+        flow_node(x, p, i, &p.nodes[i], target, c);
     }
-    for f in p
-        .flows
-        .iter()
-        .filter(|f| p.nodes[f.source].parent == parent)
-    {
+    for f in c.flows[slot].iter().map(|&f| &p.flows[f]) {
         let mut attrs = vec![("id", f.id.as_str())];
         let name = f.name.as_deref().map(one_line);
         if let Some(name) = &name {
@@ -275,7 +289,7 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target) {
     }
 }
 
-fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target) {
+fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target, c: &Contents) {
     let camunda8 = target == Target::Camunda8;
     let tag = match node.kind {
         Kind::Start { .. } => "bpmn:startEvent",
@@ -382,7 +396,7 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
         x.text("bpmn:script", &[], script);
     }
     if let Kind::SubProcess = node.kind {
-        elements(x, p, Some(index), target);
+        elements(x, p, Some(index), target, c);
     }
     x.close(tag);
 }
