@@ -757,6 +757,21 @@ fn camunda8_export_passes_camunda_compat_zeebe_moddle_and_feel_lint() {
         .map(|n| (n.to_string(), shipped(n)))
         .collect();
     models.extend(FIXTURES.iter().map(|n| (n.to_string(), fixture(n))));
+    // And every valid fixture of the language.
+    let mut valid: Vec<std::path::PathBuf> = std::fs::read_dir(root("tests/fixtures/valid"))
+        .expect("tests/fixtures/valid")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "playbook"))
+        .collect();
+    valid.sort();
+    for path in valid {
+        let name = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .to_string();
+        models.push((format!("valid-{name}"), compile(&path)));
+    }
     for (name, model) in &models {
         for locale in &model.locales {
             let file = dir.path().join(format!("{name}.{locale}.bpmn"));
