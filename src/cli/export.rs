@@ -14,6 +14,11 @@ pub struct Args {
     /// The format to write.
     #[arg(long = "to", value_enum, value_name = "FORMAT")]
     pub to: Format,
+    /// The engine a BPMN export is written for (`--to bpmn` only):
+    /// `bpmn-engine` (JavaScript) or `camunda8` (FEEL, Camunda user tasks;
+    /// with -o, the forms are written beside the file as `<id>.form`).
+    #[arg(long, value_enum, value_name = "ENGINE", default_value_t = crate::export::bpmn::Target::BpmnEngine)]
+    pub target: crate::export::bpmn::Target,
     /// The locale of the texts (default: the playbook's source locale).
     #[arg(long, value_name = "LOCALE")]
     pub locale: Option<String>,
@@ -130,7 +135,12 @@ pub fn run(args: &Args) -> i32 {
             Err(e) => return usage(format_args!("{e}; nothing to export")),
         }
     };
-    let text = export(&model, args.to, locale);
+    let camunda8 = args.to == Format::Bpmn && args.target == crate::export::bpmn::Target::Camunda8;
+    let text = if camunda8 {
+        crate::export::bpmn::render_for(&model, locale, args.target)
+    } else {
+        export(&model, args.to, locale)
+    };
     match args.output.as_deref() {
         None => write_stdout(&text),
         Some(p) if p == Path::new("-") => write_stdout(&text),
@@ -139,7 +149,18 @@ pub fn run(args: &Args) -> i32 {
              choose another path with -o, or -o - for standard output",
             path.display()
         )),
-        Some(path) => match std::fs::write(path, text) {
+        Some(path) => match std::fs::write(path, text).and_then(|()| {
+            // Camunda 8 deploys the forms of the user tasks with the
+            // process: one `.form` file each, beside the BPMN.
+            if !camunda8 {
+                return Ok(());
+            }
+            let dir = path.parent().unwrap_or(Path::new(""));
+            for (id, json) in crate::export::bpmn::forms(&model, locale) {
+                std::fs::write(dir.join(format!("{id}.form")), json)?;
+            }
+            Ok(())
+        }) {
             Ok(()) => EXIT_OK,
             Err(e) => usage(format_args!(
                 "cannot write `{}`: {}; choose a writable path with -o, or -o - for standard output",

@@ -5,7 +5,7 @@
 //! entities Graphviz decodes, so the file holds no markup of the playbook's
 //! own and no escape sequence (`\l`, `\N`) the playbook did not mean.
 
-use super::flow::{EdgeKind, Flow, Shape, flow};
+use super::flow::{Flow, Shape, flow};
 use crate::ir::Playbook;
 use std::fmt::Write;
 
@@ -46,10 +46,6 @@ pub fn render(model: &Playbook, locale: &str) -> String {
         if !e.label.is_empty() {
             // The lines of an edge label are a list: left-justified (`\l`).
             attrs.push(format!("label={}", quote_lines(&e.label, "\\l")));
-        }
-        if e.kind == EdgeKind::Asks {
-            attrs.push("style=dotted".to_string());
-            attrs.push("arrowhead=none".to_string());
         }
         let _ = write!(
             out,

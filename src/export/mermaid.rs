@@ -7,7 +7,7 @@
 //! (`"`, `<`, `>`, `&`, `#`, `` ` ``, `|`, `;`, `%`) are written as entity
 //! codes; line breaks are `<br/>`, the only markup in a label.
 
-use super::flow::{EdgeKind, Flow, Shape, flow};
+use super::flow::{Flow, Shape, flow};
 use crate::ir::Playbook;
 use std::fmt::Write;
 
@@ -30,10 +30,7 @@ pub fn render(model: &Playbook, locale: &str) -> String {
         out.push_str("    end\n");
     }
     for e in &f.edges {
-        let arrow = match e.kind {
-            EdgeKind::Flow => "-->",
-            EdgeKind::Asks => "-.-",
-        };
+        let arrow = "-->";
         let from = &f.nodes[e.from].key;
         let to = &f.nodes[e.to].key;
         if e.label.is_empty() {

@@ -9,7 +9,7 @@
 use crate::formats::root;
 use playbook::check::{Analysis, Guard, Var};
 use playbook::eval::{self, Env, EvalError, Value};
-use playbook::export::bpmn::{render, variable_name};
+use playbook::export::bpmn::{Target, forms, render, render_for, variable_name};
 use playbook::ir::{self, GateKind, Item, Playbook};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
@@ -177,7 +177,7 @@ fn lint_script_reports_a_broken_file() {
     // `incoming`, an unknown attribute and a task without a name.
     let xml = render(&shipped("engagement-completion-migration"), "en")
         .replacen(
-            "<bpmn:incoming>Flow_Step_prepare__Step_conduct</bpmn:incoming>",
+            "<bpmn:incoming>Flow_SubProcess_prepare__SubProcess_conduct</bpmn:incoming>",
             "",
             1,
         )
@@ -614,6 +614,25 @@ fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
     );
     let observed: Vec<Json> = serde_json::from_slice(&output.stdout).expect("JSON from run-bpmn");
     assert_eq!(observed.len(), scenarios.len());
+    // The same scenarios through the `camunda8` export, its FEEL evaluated
+    // by feelin: the same path, tasks, ends and values.
+    let camunda = run_camunda8(model, &input);
+    assert_eq!(camunda.len(), scenarios.len());
+    for ((values, js), feel) in scenarios.iter().zip(&observed).zip(&camunda) {
+        let describe: Vec<String> = values
+            .iter()
+            .map(|(v, x)| format!("{} = {x}", v.name()))
+            .collect();
+        assert_eq!(feel["error"], Json::Null, "{}: {feel}", describe.join(", "));
+        for key in ["ends", "tasks", "path", "variables"] {
+            assert_eq!(
+                js[key],
+                feel[key],
+                "bpmn-engine and camunda8 (feelin) differ in {key} for {}",
+                describe.join(", ")
+            );
+        }
+    }
 
     let mut ends: BTreeMap<String, usize> = BTreeMap::new();
     for ((values, (end, steps, loop_tasks)), run) in
@@ -661,6 +680,12 @@ fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
         );
         *ends.entry(end.clone()).or_default() += 1;
     }
+    // The figure docs/export-bpmn.md reports (`--nocapture` shows it).
+    eprintln!(
+        "{}: {} scenarios agree in bpmn-engine and camunda8",
+        model.id,
+        scenarios.len()
+    );
     (scenarios.len(), ends)
 }
 
@@ -696,4 +721,314 @@ fn every_path_of_branching_steps_and_guarded_loops_runs_in_bpmn_engine() {
         ends["End"] > 0 && ends["End_not_applicable"] > 0,
         "{ends:?}"
     );
+}
+
+/// Runs the `camunda8` export of `model` (with its forms beside it) in
+/// `tests/node/run-camunda8.mjs`, once per scenario.
+fn run_camunda8(model: &Playbook, scenarios: &[Json]) -> Vec<Json> {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bpmn = dir.path().join("process.bpmn");
+    let runs = dir.path().join("runs.json");
+    std::fs::write(&bpmn, render_for(model, "en", Target::Camunda8)).expect("write BPMN");
+    for (id, json) in forms(model, "en") {
+        std::fs::write(dir.path().join(format!("{id}.form")), json).expect("write a form");
+    }
+    std::fs::write(&runs, serde_json::to_string(scenarios).expect("JSON")).expect("write runs");
+    let output = node("run-camunda8.mjs", &[&bpmn, &runs]);
+    assert!(
+        output.status.success(),
+        "run-camunda8 failed (exit {:?}); if packages are missing, {INSTALL}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON from run-camunda8")
+}
+
+// ---------------------------------------------------------------------------
+// Camunda 8 conformance
+// ---------------------------------------------------------------------------
+
+#[test]
+fn camunda8_export_passes_camunda_compat_zeebe_moddle_and_feel_lint() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut files = Vec::new();
+    let mut models: Vec<(String, Playbook)> = SHIPPED
+        .iter()
+        .map(|n| (n.to_string(), shipped(n)))
+        .collect();
+    models.extend(FIXTURES.iter().map(|n| (n.to_string(), fixture(n))));
+    // And every valid fixture of the language.
+    let mut valid: Vec<std::path::PathBuf> = std::fs::read_dir(root("tests/fixtures/valid"))
+        .expect("tests/fixtures/valid")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "playbook"))
+        .collect();
+    valid.sort();
+    for path in valid {
+        let name = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .to_string();
+        models.push((format!("valid-{name}"), compile(&path)));
+    }
+    for (name, model) in &models {
+        for locale in &model.locales {
+            let file = dir.path().join(format!("{name}.{locale}.bpmn"));
+            std::fs::write(&file, render_for(model, locale, Target::Camunda8)).expect("write");
+            files.push(file);
+        }
+    }
+    let args: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+    let output = node("lint-camunda8.mjs", &args);
+    assert!(
+        output.status.success(),
+        "lint-camunda8 found problems (exit {:?}):\n{}{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn camunda8_lint_reports_a_javascript_condition() {
+    // The bpmn-engine export is no Camunda 8 process: the check can fail.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("js.bpmn");
+    std::fs::write(&file, render(&shipped(SHIPPED[0]), "en")).expect("write");
+    let output = node("lint-camunda8.mjs", &[&file]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+}
+
+#[test]
+fn camunda8_conditions_are_feel_and_steps_are_camunda_user_tasks() {
+    let xml = render_for(&shipped(SHIPPED[0]), "en", Target::Camunda8);
+    assert!(xml.contains(r#"modeler:executionPlatform="Camunda Cloud""#));
+    assert!(!xml.contains("next(null"), "no JavaScript");
+    assert!(!xml.contains("camunda:"), "no Camunda 7 extensions");
+    assert!(xml.contains("<zeebe:userTask/>"));
+    assert!(xml.contains(r#"<zeebe:assignmentDefinition candidateGroups="fm"/>"#));
+    assert!(xml.contains(
+        r#"inputCollection="=if services = null then [] else services" inputElement="workload""#
+    ));
+    assert!(xml.contains(r#"resultVariable="tenant_queue""#));
+    assert!(xml.contains(r#"resultVariable="next_action_date""#));
+}
+
+// ---------------------------------------------------------------------------
+// Differential: `playbook run`, bpmn-engine and the camunda8 FEEL agree
+// ---------------------------------------------------------------------------
+
+/// What a run comes to: the steps completed, the queue and the next action
+/// date.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    steps: BTreeSet<String>,
+    queue: Option<String>,
+    next_action_date: Option<String>,
+}
+
+/// Drives `playbook run` through a whole run as a diligent person would:
+/// records every applicable criterion, answers every question from
+/// `answers`, does every open item and completes each step in turn.
+fn playbook_run(
+    path: &Path,
+    inputs: &[(&str, String)],
+    answers: &BTreeMap<String, String>,
+) -> Outcome {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let state = dir.path().join("run.toml");
+    let bin = env!("CARGO_BIN_EXE_playbook");
+    let cmd = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .arg("--state")
+            .arg(&state)
+            .output()
+            .expect("run playbook")
+    };
+    let mut start: Vec<String> = vec!["run".into(), "start".into(), path.display().to_string()];
+    for (k, v) in inputs {
+        start.push("--input".into());
+        start.push(format!("{k}={v}"));
+    }
+    let out = cmd(&start.iter().map(String::as_str).collect::<Vec<_>>());
+    if !out.status.success() {
+        // The playbook does not apply to this customer.
+        return Outcome {
+            steps: BTreeSet::new(),
+            queue: None,
+            next_action_date: None,
+        };
+    }
+    let status = || -> Json {
+        let out = cmd(&["run", "status", "--format", "json"]);
+        serde_json::from_slice(&out.stdout).expect("status JSON")
+    };
+    for _ in 0..64 {
+        let s = status();
+        let Some(current) = s["current_step"].as_str().map(str::to_string) else {
+            break;
+        };
+        let step = s["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|x| x["id"] == current.as_str())
+            .expect("the current step")
+            .clone();
+        for gate in ["entry", "exit"] {
+            for c in step[gate].as_array().into_iter().flatten() {
+                if c["applies"] == "yes" && c["recorded"] == false {
+                    let id = c["criterion"].as_str().expect("criterion");
+                    cmd(&["run", "record", id, "--evidence", "noted"]);
+                }
+            }
+        }
+        // Items may open as others are done: a few passes.
+        for _ in 0..4 {
+            let s = status();
+            let step = s["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .find(|x| x["id"] == current.as_str())
+                .expect("the current step")
+                .clone();
+            for item in step["items"].as_array().into_iter().flatten() {
+                if item["status"] != "open" {
+                    continue;
+                }
+                let key = item["key"].as_str().expect("key");
+                if item["kind"] == "ask" {
+                    let value = answers.get(key).map(String::as_str).unwrap_or("false");
+                    cmd(&["run", "answer", key, value]);
+                } else {
+                    cmd(&["run", "done", key]);
+                }
+            }
+            // Exit criteria whose condition reads an answer apply now.
+            for c in step["exit"].as_array().into_iter().flatten() {
+                if c["applies"] == "yes" && c["recorded"] == false {
+                    let id = c["criterion"].as_str().expect("criterion");
+                    cmd(&["run", "record", id, "--evidence", "noted"]);
+                }
+            }
+        }
+        cmd(&["run", "complete", &current]);
+    }
+    let s = status();
+    let steps = s["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|x| x["status"] == "done")
+        .map(|x| format!("Step_{}", x["id"].as_str().expect("id")))
+        .collect();
+    Outcome {
+        steps,
+        queue: s["fields"]["tenant-queue"].as_str().map(str::to_string),
+        next_action_date: s["next_action_date"].as_str().map(str::to_string),
+    }
+}
+
+/// The outcome of an engine's run (bpmn-engine or the camunda8 walk).
+fn engine_outcome(run: &Json) -> Outcome {
+    Outcome {
+        steps: run["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .filter(|t| t["element"].is_null())
+            .map(|t| t["id"].as_str().expect("id").to_string())
+            .collect(),
+        queue: run["variables"]["tenant_queue"]
+            .as_str()
+            .map(str::to_string),
+        next_action_date: run["variables"]["next_action_date"]
+            .as_str()
+            .map(str::to_string),
+    }
+}
+
+/// A customer: inputs as `playbook run` takes them, and the same as process
+/// variables; the answer to `ready-for-more`.
+fn customer(
+    seats: i64,
+    users: i64,
+    region: &str,
+    team_known: bool,
+    ready: bool,
+) -> (Vec<(&'static str, String)>, Json, BTreeMap<String, String>) {
+    let inputs = vec![
+        ("seats", seats.to_string()),
+        ("active-users", users.to_string()),
+        ("account-team-known", team_known.to_string()),
+        ("region", region.to_string()),
+        ("services", "exchange,teams".to_string()),
+    ];
+    let variables = json!({
+        "seats": seats, "active_users": users, "account_team_known": team_known,
+        "region": region, "services": ["exchange", "teams"],
+    });
+    let answers = BTreeMap::from([("ready-for-more".to_string(), ready.to_string())]);
+    (inputs, variables, answers)
+}
+
+#[test]
+fn customers_take_the_same_path_in_playbook_run_bpmn_engine_and_camunda8() {
+    let name = "engagement-completion-enablement";
+    let model = shipped(name);
+    let path = root(&format!("playbooks/{name}.playbook"));
+    let customers = [
+        customer(5000, 150, "emea", true, false),
+        customer(500, 60, "apj", false, true),
+        customer(5000, 150, "americas", false, true),
+        customer(500, 60, "emea", true, false),
+        // Below the usage milestone: the playbook does not apply.
+        customer(500, 20, "apj", true, true),
+    ];
+    let scenarios: Vec<Json> = customers
+        .iter()
+        .map(|(_, variables, answers)| {
+            json!({
+                "variables": variables,
+                "answers": { "ready_for_more": answers["ready-for-more"] == "true" },
+            })
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bpmn = dir.path().join("process.bpmn");
+    let runs = dir.path().join("runs.json");
+    std::fs::write(&bpmn, render(&model, "en")).expect("write BPMN");
+    std::fs::write(&runs, serde_json::to_string(&scenarios).expect("JSON")).expect("write");
+    let output = node("run-bpmn.mjs", &[&bpmn, &runs]);
+    assert!(output.status.success(), "{output:?}");
+    let js: Vec<Json> = serde_json::from_slice(&output.stdout).expect("JSON");
+    let feel = run_camunda8(&model, &scenarios);
+    let mut paths = BTreeSet::new();
+    for (i, (inputs, _, answers)) in customers.iter().enumerate() {
+        let ours = playbook_run(&path, inputs, answers);
+        let context = format!("customer {inputs:?}, {answers:?}");
+        assert_eq!(
+            engine_outcome(&js[i]),
+            ours,
+            "bpmn-engine vs playbook run, {context}"
+        );
+        assert_eq!(
+            engine_outcome(&feel[i]),
+            ours,
+            "camunda8 vs playbook run, {context}"
+        );
+        assert_eq!(js[i]["path"], feel[i]["path"], "{context}");
+        paths.insert(js[i]["path"].to_string());
+    }
+    // Opposite customers take different paths: the account team and the
+    // answer to `ready-for-more` choose.
+    assert_ne!(js[0]["path"], js[1]["path"]);
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    let queues: Vec<Option<String>> = js.iter().map(|r| engine_outcome(r).queue).collect();
+    assert_eq!(queues[0].as_deref(), Some("ftcq-inactive-emea"));
+    assert_eq!(queues[1].as_deref(), Some("ftcq-inactive-apj"));
+    assert_eq!(queues[4], None);
 }

@@ -1011,7 +1011,14 @@ fn hostile_text_is_escaped_in_every_format() {
         let wanted = if format == "json" {
             &json_shown
         } else {
-            &HOSTILE_SHOWN.iter().map(|s| s.to_string()).collect()
+            // The diagrams draw the process of the BPMN export: evidence is
+            // a form field of the step's task there, not an arrow's label.
+            let diagram = matches!(format, "dot" | "mermaid");
+            &HOSTILE_SHOWN
+                .iter()
+                .filter(|s| !(diagram && s.starts_with("Criterion")))
+                .map(|s| s.to_string())
+                .collect()
         };
         for want in wanted {
             let want = normalise(want);

@@ -10,9 +10,11 @@
 // questions) from `answers`, as a person filling in the form would.
 //
 // Prints a JSON list with one entry per scenario, in order:
-// `{ "ends": [end event ids], "tasks": [{ "id", "element" }], "error" }`,
-// where `tasks` lists the user tasks completed in order (with the element of
-// a multi-instance task's iteration). Exits 2 when the files cannot be read
+// `{ "ends": [end event ids], "tasks": [{ "id", "element" }], "path",
+// "variables", "error" }`, where `tasks` lists the user tasks completed in
+// order (with the element of a multi-instance task's iteration), `path` the
+// flows taken out of exclusive gateways that choose, and `variables` the
+// values the script tasks of `set` actions wrote. Exits 2 when the files cannot be read
 // or the packages are missing.
 
 import { readFileSync } from "node:fs";
@@ -63,7 +65,7 @@ function questions(activity) {
 /** One run: resolves with what happened. */
 function run({ variables, answers }) {
   return new Promise((resolve) => {
-    const observed = { ends: [], tasks: [], error: null };
+    const observed = { ends: [], tasks: [], path: [], variables: {}, error: null };
     const engine = new Engine({ name: "playbook", moddleContext });
     const timer = setTimeout(() => {
       observed.error = "the run did not end in time";
@@ -96,7 +98,20 @@ function run({ variables, answers }) {
       observed.tasks.push({ id: api.id, element: element ?? null });
       api.signal();
     });
+    listener.on("flow.take", (api) => {
+      const flow = api.content;
+      const source = moddleContext.elementsById[flow.sourceId];
+      if (source?.$type === "bpmn:ExclusiveGateway" && (source.outgoing?.length > 1 || source.default)) {
+        observed.path.push(flow.id);
+      }
+    });
     listener.on("activity.end", (api) => {
+      // A `set` writes its variable: `Set_<item>_<field>`.
+      if (api.type === "bpmn:ScriptTask" && api.id.startsWith("Set_")) {
+        const script = moddleContext.elementsById[api.id]?.script ?? "";
+        const target = /environment\.variables\.([A-Za-z0-9_]+) = [^\n]*\nnext\(\);$/.exec(script)?.[1];
+        if (target) observed.variables[target] = api.environment.variables[target];
+      }
       // End events of the process, not of the sub-processes of steps.
       if (api.type === "bpmn:EndEvent" && api.content.parent?.type !== "bpmn:SubProcess") {
         observed.ends.push(api.id);

@@ -207,12 +207,15 @@ pub fn layout(p: &Process) -> Diagram {
             continue;
         };
         let right = children.iter().map(|b| b.x + b.width).max().unwrap_or(x);
-        let center = children[0].center_y();
+        // Over every row its nodes use (branches of a gateway take rows
+        // of their own).
+        let top = children.iter().map(|b| b.center_y()).min().unwrap_or(0) - ROW / 2 + 10;
+        let bottom = children.iter().map(|b| b.center_y()).max().unwrap_or(0) + ROW / 2 - 10;
         nodes[i] = Bounds {
             x: x - PADDING,
-            y: center - ROW / 2 + 10,
+            y: top,
             width: right - x + 2 * PADDING,
-            height: ROW - 20,
+            height: bottom - top,
         };
     }
 

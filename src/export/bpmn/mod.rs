@@ -24,24 +24,75 @@ mod script;
 mod text;
 mod write;
 
-use crate::check::{Analysis, Guard};
-use crate::ir::{Expr, ExprKind, Item, Playbook, Type};
-use script::{Translator, variable};
-// Expressions in labels and documentation, as the author writes them.
-use crate::export::expr::show as source;
+use crate::check::Analysis;
+use crate::ir::{Action, Expr, ExprKind, Item, Playbook, Type};
+use script::{Dialect, Translator, variable};
 use std::collections::BTreeMap;
 use text::{Texts, fill};
 
 pub use script::variable as variable_name;
 
-/// The playbook as a BPMN 2.0 document (XML with its diagram), texts in
-/// `locale` (or the source locale where a text has no translation).
+/// The engine a BPMN export is written for. The process is the same for
+/// every target; only expressions and extension elements differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// bpmn-engine (Node.js): JavaScript conditions and scripts, Camunda 7
+    /// extension attributes (form fields, collection, candidate groups).
+    #[default]
+    BpmnEngine,
+    /// Camunda 8 (Zeebe): FEEL expressions, Camunda user tasks with forms,
+    /// `zeebe:*` extension elements.
+    Camunda8,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::BpmnEngine => "bpmn-engine",
+            Target::Camunda8 => "camunda8",
+        }
+    }
+
+    fn dialect(self) -> Dialect {
+        match self {
+            Target::BpmnEngine => Dialect::JavaScript,
+            Target::Camunda8 => Dialect::Feel,
+        }
+    }
+}
+
+/// The playbook as a BPMN 2.0 document for bpmn-engine (XML with its
+/// diagram), texts in `locale` (or the source locale where a text has no
+/// translation).
 pub fn render(model: &Playbook, locale: &str) -> String {
+    render_for(model, locale, Target::BpmnEngine)
+}
+
+/// The playbook as a BPMN 2.0 document for `target`.
+pub fn render_for(model: &Playbook, locale: &str, target: Target) -> String {
     let analysis = Analysis::new(model);
     let texts = Texts::new(model, locale);
-    let process = build(model, &analysis, &texts);
+    let process = build(model, &analysis, &texts, target);
     let diagram = layout::layout(&process);
-    write::write(model, &texts, &process, &diagram)
+    write::write(model, &texts, &process, &diagram, target)
+}
+
+/// The process of the BPMN export before layout: what the DOT and Mermaid
+/// flowcharts draw (see [`crate::export::flow`]).
+pub(crate) fn process(model: &Playbook, locale: &str) -> Process {
+    let analysis = Analysis::new(model);
+    let texts = Texts::new(model, locale);
+    build(model, &analysis, &texts, Target::BpmnEngine)
+}
+
+/// The Camunda forms (JSON) of the user tasks of the `camunda8` export, one
+/// per task that asks something: the form id (`Form_<task id>`, the
+/// `formId` of the task's `zeebe:formDefinition`) and its JSON.
+pub fn forms(model: &Playbook, locale: &str) -> Vec<(String, String)> {
+    let analysis = Analysis::new(model);
+    let texts = Texts::new(model, locale);
+    let process = build(model, &analysis, &texts, Target::Camunda8);
+    write::forms(&process)
 }
 
 /// A form field: a value a person enters at the start or in a task.
@@ -68,8 +119,11 @@ pub(crate) enum Kind {
         /// variable.
         each: Option<(String, String)>,
     },
+    /// A script: JavaScript that sets its variable itself, or a FEEL
+    /// expression whose value goes to `result`.
     ScriptTask {
         script: String,
+        result: Option<String>,
     },
     Exclusive,
     Parallel,
@@ -119,9 +173,19 @@ pub(crate) struct Process {
     pub flows: Vec<Flow>,
     /// The sub-process new nodes go in.
     parent: Option<usize>,
+    /// Flow ids taken, so that two flows between the same nodes differ.
+    flow_ids: rustc_hash::FxHashSet<String>,
+    /// The last row block handed out by [`Process::fresh_block`].
+    blocks: usize,
 }
 
 impl Process {
+    /// A block of its own (a row) for a branch of a gateway.
+    fn fresh_block(&mut self) -> usize {
+        self.blocks += 1;
+        self.blocks
+    }
+
     fn node(
         &mut self,
         id: String,
@@ -152,7 +216,13 @@ impl Process {
         name: Option<String>,
         condition: Option<String>,
     ) -> usize {
-        let id = format!("Flow_{}__{}", self.nodes[source].id, self.nodes[target].id);
+        let base = format!("Flow_{}__{}", self.nodes[source].id, self.nodes[target].id);
+        let mut id = base.clone();
+        let mut n = 2;
+        while !self.flow_ids.insert(id.clone()) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
         self.flows.push(Flow {
             id,
             name,
@@ -167,20 +237,10 @@ impl Process {
     }
 }
 
-/// A `for each` directly in a step (not inside another loop), with the
-/// conditions on the way to it.
-struct Loop<'m> {
-    id: String,
-    var: &'m str,
-    over: &'m Expr,
-    items: &'m [Item],
-    guards: Vec<Guard<'m>>,
-    decisions: Vec<&'m str>,
-}
-
-fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
+fn build<'m>(model: &'m Playbook, analysis: &Analysis<'m>, texts: &Texts, target: Target) -> Process {
     let words = texts.words;
-    let translator = Translator::new(analysis);
+    let translator = Translator::new(analysis, target.dialect());
+    let exhaustive = exhaustive_matches(model);
     let mut p = Process::default();
 
     // Lanes: roles that own a step, in declaration order, then one for
@@ -257,11 +317,15 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
     let first_lane = order.first().map(|s| step_lane[*s]).unwrap_or(0);
     let last_lane = order.last().map(|s| step_lane[*s]).unwrap_or(0);
     let start_block = 0;
-    let fields = model
-        .inputs
-        .iter()
-        .map(|i| input_field(model, texts, i))
-        .collect();
+    // Camunda 8 receives the inputs as the variables of the new instance.
+    let fields = match target {
+        Target::BpmnEngine => model
+            .inputs
+            .iter()
+            .map(|i| input_field(model, texts, i))
+            .collect(),
+        Target::Camunda8 => Vec::new(),
+    };
     let start = p.node(
         "Start".to_string(),
         Some(words.start.to_string()),
@@ -273,6 +337,7 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
     // Flow label and condition for the flow out of `entry`, if any.
     let mut pending: Option<(String, String)> = None;
     let end_block = model.steps.len() + 1;
+    p.blocks = end_block + 1;
     if let Some(r) = &model.requires {
         let g = p.node(
             "Gateway_applies".to_string(),
@@ -292,10 +357,10 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         let mut s = translator.script();
         let condition = s.holds(r, (usize::MAX, false));
         let condition = s.finish(&condition);
-        let d = p.flow(g, na, Some(words.otherwise.to_string()), None);
+        let d = p.flow(g, na, Some(words.no.to_string()), None);
         p.nodes[g].default = Some(d);
         entry = g;
-        pending = Some((source(r), condition));
+        pending = Some((words.yes.to_string(), condition));
     }
     let sources: Vec<usize> = order
         .iter()
@@ -313,12 +378,6 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         connect(&mut p, entry, fork, pending.take());
         entry = fork;
     }
-
-    let placed: PlacedBy<'_, '_> = analysis
-        .items
-        .iter()
-        .map(|p| (std::ptr::from_ref(p.item), p))
-        .collect();
 
     // The steps, each one block: join, choice, task, loops, merge, fork.
     let mut exit_of: Vec<usize> = vec![usize::MAX; model.steps.len()];
@@ -344,15 +403,12 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         };
         let mut s = translator.script();
         let runs = s.runs(si);
-        let loops = loops_of(model, &placed, si);
-        // bpmn-engine (bpmn-elements 17) passes on both the taken and the
-        // discarded branch of an exclusive merge, which a later parallel
-        // join counts twice and then waits for forever. A step whose flow
-        // chooses is therefore an embedded sub-process: it ends once.
-        let chooses = runs != "true"
-            || loops
-                .iter()
-                .any(|l| translator.script().guards(&l.guards, (si, true)) != "true");
+        // A step whose flow chooses is an embedded sub-process: bpmn-engine
+        // (bpmn-elements 17) passes on both the taken and the discarded
+        // branch of an exclusive merge, which a later parallel join counts
+        // twice and then waits for forever; inside a sub-process it ends
+        // once.
+        let chooses = runs != "true" || has_gateway(&step.items);
         let container = if chooses {
             let sub = p.node(
                 format!("SubProcess_{}", step.id),
@@ -381,29 +437,19 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
                 lane,
                 block,
             );
-            let mut label = Vec::new();
-            if let crate::ir::Applies::Services(list) = &step.applies
-                && analysis.services_input.is_some()
-            {
-                label.push(format!("applies to {}", list.join(", ")));
-            }
-            if let Some(r) = &step.requires {
-                label.push(source(r));
-            }
-            Some((g, label.join("; "), s.finish(&runs)))
+            Some((g, words.yes.to_string(), s.finish(&runs)))
         } else {
             None
         };
-        let asked_in_loops: Vec<&str> = loops
-            .iter()
-            .flat_map(|l| l.decisions.iter().copied())
-            .collect();
-        let fields = model
-            .decisions
-            .iter()
-            .filter(|d| d.step == step.id && !asked_in_loops.contains(&d.id.as_str()))
-            .map(|d| decision_field(model, texts, d))
-            .collect();
+        let asked_in_loops = asked_in_loops(&step.items);
+        let mut fields: Vec<FormField> = evidence_fields(model, texts, step);
+        fields.extend(
+            model
+                .decisions
+                .iter()
+                .filter(|d| d.step == step.id && !asked_in_loops.contains(&d.id.as_str()))
+                .map(|d| decision_field(model, texts, d)),
+        );
         let task = p.node(
             format!("Step_{}", step.id),
             Some(title.clone()),
@@ -429,10 +475,21 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
         } else {
             connect(&mut p, entry, first, pending.clone());
         }
-        let mut last = task;
-        for l in &loops {
-            last = add_loop(&mut p, &translator, texts, model, si, l, last, lane, block);
-        }
+        let mut lower = Lower {
+            translator: &translator,
+            texts,
+            model,
+            target,
+            exhaustive: &exhaustive,
+            step: si,
+            lane,
+            block,
+            loop_ids: Vec::new(),
+            gateways: 0,
+            pending: None,
+            no: false,
+        };
+        let mut last = lower.items(&mut p, &step.items, task);
         if let Some((g, label, condition)) = choice {
             let merge = p.node(
                 format!("Gateway_{}_done", step.id),
@@ -442,7 +499,7 @@ fn build(model: &Playbook, analysis: &Analysis, texts: &Texts) -> Process {
                 block,
             );
             p.flow(g, task, Some(label), Some(condition));
-            let d = p.flow(g, merge, Some(words.otherwise.to_string()), None);
+            let d = p.flow(g, merge, Some(words.no.to_string()), None);
             p.nodes[g].default = Some(d);
             p.flow(last, merge, None, None);
             last = merge;
@@ -522,215 +579,497 @@ fn connect(p: &mut Process, from: usize, to: usize, pending: Option<(String, Str
     }
 }
 
-/// The loops directly in a step, in checklist order.
-/// Where each item stands, by its address in the model.
-type PlacedBy<'a, 'm> = rustc_hash::FxHashMap<*const Item, &'a crate::check::Placed<'m>>;
-
-fn loops_of<'m>(model: &'m Playbook, placed: &PlacedBy<'_, 'm>, step: usize) -> Vec<Loop<'m>> {
-    let s = &model.steps[step];
-    let mut out = Vec::new();
-    // Items that are not inside a loop, depth first.
-    let mut stack: Vec<&'m Item> = s.items.iter().rev().collect();
-    let mut seen_ids: Vec<String> = Vec::new();
-    while let Some(item) = stack.pop() {
-        if let Item::ForEach {
-            var, over, items, ..
-        } = item
-        {
-            let guards = placed
-                .get(&std::ptr::from_ref(item))
-                .map(|p| p.guards.clone())
-                .unwrap_or_default();
-            let mut first_do = None;
-            let mut decisions = Vec::new();
-            crate::ir::walk_items(items, &mut |i| match i {
-                Item::Do(d) if first_do.is_none() => first_do = Some(d.id.as_str()),
-                Item::Ask { decision } => decisions.push(decision.as_str()),
-                _ => {}
-            });
-            let mut id = match first_do {
-                Some(d) => d.to_string(),
-                None => format!("{}_{}", s.id, var),
-            };
-            if seen_ids.contains(&id) {
-                let mut n = 2;
-                while seen_ids.contains(&format!("{id}_{n}")) {
-                    n += 1;
-                }
-                id = format!("{id}_{n}");
+/// The spans of the `match` statements without `else` that the checks prove
+/// exhaustive (no `non-exhaustive-branch` finding): their last arm is the
+/// default flow. The checks run only when there is such a match.
+fn exhaustive_matches(model: &Playbook) -> Vec<crate::source::Span> {
+    let mut open = Vec::new();
+    for s in &model.steps {
+        crate::ir::walk_items(&s.items, &mut |i| {
+            if let Item::Match { arms, span, .. } = i
+                && arms.iter().all(|a| a.patterns.is_some())
+            {
+                open.push(*span);
             }
-            seen_ids.push(id.clone());
-            out.push(Loop {
-                id,
-                var,
-                over,
-                items,
-                guards,
-                decisions,
-            });
-            continue;
-        }
-        stack.extend(item.children().into_iter().rev());
+        });
     }
+    if open.is_empty() {
+        return open;
+    }
+    let gaps: Vec<crate::source::Span> = crate::check::check(model)
+        .into_iter()
+        .filter(|d| d.code == crate::registry::Code::NonExhaustiveBranch)
+        .map(|d| d.primary.span)
+        .collect();
+    open.retain(|s| !gaps.contains(s));
+    open
+}
+
+/// Whether the items (outside loops) hold an `if` or a `match`: the step's
+/// flow chooses.
+fn has_gateway(items: &[Item]) -> bool {
+    items.iter().any(|i| match i {
+        Item::If { .. } | Item::Match { .. } => true,
+        Item::Do(d) => {
+            (d.requires.is_some() && has_work(&d.items, &d.actions)) || has_gateway(&d.items)
+        }
+        _ => false,
+    })
+}
+
+/// Whether the process does something for these items: a gateway, a loop,
+/// or a value it sets.
+fn has_work(items: &[Item], actions: &[Action]) -> bool {
+    actions.iter().any(|a| assignment(a).is_some())
+        || items.iter().any(|i| match i {
+            Item::If { .. } | Item::Match { .. } | Item::ForEach { .. } => true,
+            Item::Do(d) => has_work(&d.items, &d.actions),
+            _ => false,
+        })
+}
+
+/// The field and value an action stores in the process: `set`, and
+/// `request ... to set`.
+fn assignment(a: &Action) -> Option<(&str, &Expr)> {
+    match a {
+        Action::Set { field, value } => Some((field, value)),
+        Action::Request { set: Some(fv), .. } => Some((&fv.field, &fv.value)),
+        _ => None,
+    }
+}
+
+/// The decisions asked inside loops: the loop's task asks them.
+fn asked_in_loops(items: &[Item]) -> Vec<&str> {
+    let mut out = Vec::new();
+    crate::ir::walk_items(items, &mut |i| {
+        if let Item::ForEach { items, .. } = i {
+            crate::ir::walk_items(items, &mut |j| {
+                if let Item::Ask { decision } = j {
+                    out.push(decision.as_str());
+                }
+            });
+        }
+    });
     out
 }
 
-/// Adds a loop after `last`: a choice when it has conditions, the values
-/// when they are computed, and the multi-instance task. Returns the last
-/// node.
-#[allow(clippy::too_many_arguments)]
-fn add_loop(
-    p: &mut Process,
-    translator: &Translator,
-    texts: &Texts,
-    model: &Playbook,
+/// The flow the next node is linked with: its label, its condition, and the
+/// gateway it is the default flow of.
+struct Pending {
+    label: String,
+    condition: Option<String>,
+    default_of: Option<usize>,
+}
+
+/// Lowers a step's checklist into the process, in document order: `if` and
+/// `match` as exclusive gateways with a conditioned flow per branch (the
+/// `else`, or the last arm of an exhaustive `match`, as the default flow),
+/// a `requires` around work as a gateway, `set` and `request ... to set` as
+/// script tasks that write the variable, `for each` as a multi-instance
+/// user task.
+struct Lower<'l, 't, 'a, 'm> {
+    translator: &'l Translator<'a, 'm>,
+    texts: &'l Texts<'t>,
+    model: &'m Playbook,
+    target: Target,
+    exhaustive: &'l [crate::source::Span],
     step: usize,
-    l: &Loop,
-    last: usize,
     lane: usize,
     block: usize,
-) -> usize {
-    let words = texts.words;
-    let name = l
-        .items
-        .iter()
-        .find_map(|i| match i {
-            Item::Do(d) => Some(texts.text(&d.text)),
-            _ => None,
-        })
-        .unwrap_or_else(|| {
-            format!(
-                "{}: {}",
-                texts.text(&model.steps[step].title),
-                fill(words.for_each, &[l.var, &source(l.over)])
-            )
-        });
-    let mut s = translator.script();
-    let condition = s.guards(&l.guards, (step, true));
-    let mut prev = last;
-    // The label and condition of the next flow, out of the choice.
-    let mut branch = None;
-    let choice = if condition != "true" {
-        let g = p.node(
-            format!("Gateway_{}_applies", l.id),
-            Some(fill(words.applies, &[&name])),
+    loop_ids: Vec<String>,
+    gateways: usize,
+    pending: Option<Pending>,
+    /// The gateway being built has one condition: its other flow is "no".
+    no: bool,
+}
+
+impl Lower<'_, '_, '_, '_> {
+    fn at(&self) -> script::At {
+        (self.step, true)
+    }
+
+    /// A flow from `from` to `to`, carrying what is pending.
+    fn link(&mut self, p: &mut Process, from: usize, to: usize) {
+        match self.pending.take() {
+            Some(Pending {
+                label,
+                condition,
+                default_of,
+            }) => {
+                let f = p.flow(from, to, Some(label), condition);
+                if let Some(g) = default_of {
+                    p.nodes[g].default = Some(f);
+                }
+            }
+            None => {
+                p.flow(from, to, None, None);
+            }
+        }
+    }
+
+    fn node(
+        &mut self,
+        p: &mut Process,
+        id: String,
+        name: String,
+        kind: Kind,
+        last: usize,
+    ) -> usize {
+        let n = p.node(id, Some(name), kind, self.lane, self.block);
+        self.link(p, last, n);
+        n
+    }
+
+    fn items(&mut self, p: &mut Process, items: &[Item], mut last: usize) -> usize {
+        for item in items {
+            last = self.item(p, item, last);
+        }
+        last
+    }
+
+    fn item(&mut self, p: &mut Process, item: &Item, last: usize) -> usize {
+        match item {
+            Item::Do(d) => {
+                if !has_work(&d.items, &d.actions) {
+                    return last;
+                }
+                match &d.requires {
+                    Some(r) => {
+                        let mut s = self.translator.script();
+                        let condition = s.holds(r, self.at());
+                        let condition = s.finish(&condition);
+                        let name = fill(self.texts.words.applies, &[&self.texts.text(&d.text)]);
+                        let yes = self.texts.words.yes.to_string();
+                        let branches = vec![(yes, Some(condition), DoBody(d))];
+                        self.no = true;
+                        self.gateway(
+                            p,
+                            format!("Gateway_{}_requires", d.id),
+                            name,
+                            branches,
+                            None::<Items>,
+                            last,
+                        )
+                    }
+                    None => self.do_body(p, d, last),
+                }
+            }
+            Item::If {
+                branches,
+                otherwise,
+            } => {
+                let first = branches
+                    .first()
+                    .map(|b| said(self.texts, &b.when))
+                    .unwrap_or_default();
+                // One condition: yes and no; a chain: each condition, then
+                // otherwise.
+                let single = branches.len() == 1;
+                let mut arms = Vec::new();
+                for b in branches {
+                    let mut s = self.translator.script();
+                    let condition = s.holds(&b.when, self.at());
+                    let label = if single {
+                        self.texts.words.yes.to_string()
+                    } else {
+                        said(self.texts, &b.when)
+                    };
+                    arms.push((label, Some(s.finish(&condition)), Items(&b.items)));
+                }
+                self.no = single;
+                self.gateways += 1;
+                let id = format!(
+                    "Gateway_{}_if{}",
+                    self.model.steps[self.step].id, self.gateways
+                );
+                let name = first;
+                let default = otherwise.as_deref().map(Items);
+                self.gateway(p, id, name, arms, default, last)
+            }
+            Item::Match {
+                subject,
+                arms,
+                span,
+            } => {
+                let exhaustive = self.exhaustive.contains(span);
+                let mut branches = Vec::new();
+                let mut default = None;
+                for (i, arm) in arms.iter().enumerate() {
+                    let Some(patterns) = &arm.patterns else {
+                        default = Some(Items(&arm.items));
+                        continue;
+                    };
+                    let ctx = crate::export::phrase::Ctx::new(self.texts.model, self.texts.locale);
+                    let label = crate::export::phrase::to_plain(&ctx.patterns(
+                        subject.is_some(),
+                        Some(patterns),
+                        &[],
+                    ));
+                    if exhaustive && i + 1 == arms.len() {
+                        // The checks proved the arms cover every value: the
+                        // last is taken when no other is.
+                        branches.push((label, None, Items(&arm.items)));
+                        continue;
+                    }
+                    let mut s = self.translator.script();
+                    let condition = s.arm_matches(subject.as_ref(), arm, self.at());
+                    branches.push((label, Some(s.finish(&condition)), Items(&arm.items)));
+                }
+                self.gateways += 1;
+                let id = format!(
+                    "Gateway_{}_match{}",
+                    self.model.steps[self.step].id, self.gateways
+                );
+                let name = match subject {
+                    Some(e) => {
+                        let ctx =
+                            crate::export::phrase::Ctx::new(self.texts.model, self.texts.locale);
+                        let subject = crate::export::phrase::to_plain(&ctx.value(e, &[]));
+                        format!("{} {subject}", self.texts.words.match_)
+                    }
+                    None => self.texts.words.match_.to_string(),
+                };
+                self.gateway(p, id, name, branches, default, last)
+            }
+            Item::ForEach {
+                var, over, items, ..
+            } => self.for_each(p, var, over, items, last),
+            _ => last,
+        }
+    }
+
+    fn do_body(&mut self, p: &mut Process, d: &crate::ir::DoItem, mut last: usize) -> usize {
+        for a in &d.actions {
+            let Some((field, value)) = assignment(a) else {
+                continue;
+            };
+            let name = {
+                let ctx = crate::export::phrase::Ctx::new(self.texts.model, self.texts.locale);
+                crate::export::phrase::to_plain(&ctx.action(a, &[]))
+            };
+
+            let var = variable(field);
+            let mut s = self.translator.script();
+            let code = s.stored(value, self.at());
+            let script = s.finish_assign(&var, &code);
+            let result = (self.target == Target::Camunda8).then(|| var.clone());
+            last = self.node(
+                p,
+                format!("Set_{}_{}", d.id, field),
+                name,
+                Kind::ScriptTask { script, result },
+                last,
+            );
+        }
+        self.items(p, &d.items, last)
+    }
+
+    /// An exclusive gateway with a flow per branch (label, condition, body),
+    /// the default branch (or a default flow that goes straight on), and the
+    /// gateway that merges them.
+    fn gateway(
+        &mut self,
+        p: &mut Process,
+        id: String,
+        name: String,
+        branches: Vec<(String, Option<String>, impl Body)>,
+        default: Option<impl Body>,
+        last: usize,
+    ) -> usize {
+        let split = self.node(p, id.clone(), name, Kind::Exclusive, last);
+        let merge = p.node(
+            format!("{id}_done"),
+            None,
             Kind::Exclusive,
-            lane,
-            block,
+            self.lane,
+            self.block,
         );
-        p.flow(prev, g, None, None);
-        branch = Some((guard_label(&l.guards), s.finish(&condition)));
-        prev = g;
-        Some(g)
-    } else {
-        None
-    };
-    let collection = match &l.over.kind {
-        ExprKind::Input { id } => format!("${{environment.variables.{}}}", variable(id)),
-        _ => {
-            // A computed set: a script task works it out first.
-            let values = format!("{}_values", variable(&l.id));
-            let mut s = translator.script();
-            let js = s.collection(l.over, (step, true));
-            let script = s.finish("undefined").replace(
-                "next(null, undefined);",
-                &format!("environment.variables.{values} = {js};\nnext();"),
-            );
-            let v = p.node(
-                format!("Values_{}", l.id),
-                Some(fill(words.values, &[l.var])),
-                Kind::ScriptTask { script },
-                lane,
-                block,
-            );
-            let (label, condition) = branch.take().unzip();
-            p.flow(prev, v, label, condition);
-            prev = v;
-            format!("${{environment.variables.{values}}}")
+        let has_default = default.is_some() || branches.iter().any(|b| b.1.is_none());
+        let row = self.block;
+        for (i, (label, condition, body)) in branches.into_iter().enumerate() {
+            self.pending = Some(Pending {
+                default_of: condition.is_none().then_some(split),
+                label,
+                condition,
+            });
+            // Each branch after the first takes a row of its own.
+            if i > 0 {
+                self.block = p.fresh_block();
+            }
+            let end = body.lower(self, p, split);
+            self.link(p, end, merge);
         }
-    };
-    let fields = model
-        .decisions
-        .iter()
-        .filter(|d| l.decisions.contains(&d.id.as_str()))
-        .map(|d| decision_field(model, texts, d))
-        .collect();
-    let task = p.node(
-        format!("Loop_{}", l.id),
-        Some(name),
-        Kind::UserTask {
-            role: model.steps[step].owner.clone(),
-            fields,
-            each: Some((collection, variable(l.var))),
-        },
-        lane,
-        block,
-    );
-    p.nodes[task].documentation = Some(texts.loop_documentation(l.var, l.over, l.items));
-    let (label, condition) = branch.take().unzip();
-    p.flow(prev, task, label, condition);
-    match choice {
-        Some(g) => {
-            let merge = p.node(
-                format!("Gateway_{}_done", l.id),
-                None,
-                Kind::Exclusive,
-                lane,
-                block,
-            );
-            let d = p.flow(g, merge, Some(words.otherwise.to_string()), None);
-            p.nodes[g].default = Some(d);
-            p.flow(task, merge, None, None);
-            merge
+        let otherwise = if std::mem::take(&mut self.no) {
+            self.texts.words.no.to_string()
+        } else {
+            self.texts.words.otherwise.to_string()
+        };
+        if default.is_some() || !has_default {
+            self.pending = Some(Pending {
+                label: otherwise,
+                condition: None,
+                default_of: Some(split),
+            });
+            let end = match default {
+                Some(body) => {
+                    self.block = p.fresh_block();
+                    body.lower(self, p, split)
+                }
+                None => split,
+            };
+            self.link(p, end, merge);
         }
-        None => task,
+        self.block = row;
+        merge
+    }
+
+    fn for_each(
+        &mut self,
+        p: &mut Process,
+        var: &str,
+        over: &Expr,
+        items: &[Item],
+        mut last: usize,
+    ) -> usize {
+        let words = self.texts.words;
+        let step = &self.model.steps[self.step];
+        let mut first_do = None;
+        let mut decisions = Vec::new();
+        crate::ir::walk_items(items, &mut |i| match i {
+            Item::Do(d) if first_do.is_none() => first_do = Some(d),
+            Item::Ask { decision } => decisions.push(decision.as_str()),
+            _ => {}
+        });
+        let mut id = match first_do {
+            Some(d) => d.id.clone(),
+            None => format!("{}_{}", step.id, var),
+        };
+        if self.loop_ids.contains(&id) {
+            let mut n = 2;
+            while self.loop_ids.contains(&format!("{id}_{n}")) {
+                n += 1;
+            }
+            id = format!("{id}_{n}");
+        }
+        self.loop_ids.push(id.clone());
+        // The name shows what the loop walks in words where the text
+        // names the loop variable (`{workload}`).
+        let over_said = {
+            let ctx = crate::export::phrase::Ctx::new(self.texts.model, self.texts.locale);
+            crate::export::phrase::to_plain(&ctx.value(over, &[]))
+        };
+        let name = match first_do {
+            Some(d) => self
+                .texts
+                .text(&d.text)
+                .replace(&format!("{{{var}}}"), &over_said),
+            None => format!(
+                "{}: {}",
+                self.texts.text(&step.title),
+                fill(words.for_each, &[var, &over_said])
+            ),
+        };
+        let camunda8 = self.target == Target::Camunda8;
+        let collection = match &over.kind {
+            ExprKind::Input { id } if camunda8 => {
+                let v = variable(id);
+                format!("=if {v} = null then [] else {v}")
+            }
+            ExprKind::Input { id } => format!("${{environment.variables.{}}}", variable(id)),
+            _ => {
+                // A computed set: a script task works it out first.
+                let values = format!("{}_values", variable(&id));
+                let mut s = self.translator.script();
+                let code = s.collection(over, self.at());
+                let script = s.finish_assign(&values, &code);
+                let result = camunda8.then(|| values.clone());
+                last = self.node(
+                    p,
+                    format!("Values_{id}"),
+                    fill(words.values, &[var]),
+                    Kind::ScriptTask { script, result },
+                    last,
+                );
+                if camunda8 {
+                    format!("={values}")
+                } else {
+                    format!("${{environment.variables.{values}}}")
+                }
+            }
+        };
+        let fields = self
+            .model
+            .decisions
+            .iter()
+            .filter(|d| decisions.contains(&d.id.as_str()))
+            .map(|d| decision_field(self.model, self.texts, d))
+            .collect();
+        let task = self.node(
+            p,
+            format!("Loop_{id}"),
+            name,
+            Kind::UserTask {
+                role: step.owner.clone(),
+                fields,
+                each: Some((collection, variable(var))),
+            },
+            last,
+        );
+        p.nodes[task].documentation = Some(self.texts.loop_documentation(var, over, items));
+        task
     }
 }
 
-/// The conditions on the way to a loop, in playbook syntax.
-fn guard_label(guards: &[Guard]) -> String {
-    let mut parts = Vec::new();
-    for g in guards {
-        match *g {
-            Guard::Holds(e) => parts.push(source(e)),
-            Guard::NonEmpty(e) => parts.push(format!("count of {} > 0", source(e))),
-            Guard::Branch { branches, index } => {
-                for b in &branches[..index] {
-                    parts.push(format!("not ({})", source(&b.when)));
-                }
-                if let Some(b) = branches.get(index) {
-                    parts.push(source(&b.when));
-                }
-            }
-            Guard::Arm {
-                subject,
-                arms,
-                index,
-            } => {
-                let arm = &arms[index];
-                let earlier: Vec<String> = arms[..index]
-                    .iter()
-                    .flat_map(|a| a.patterns.iter().flatten())
-                    .map(source)
-                    .collect();
-                match (subject, &arm.patterns) {
-                    (Some(s), Some(ps)) => parts.push(format!(
-                        "{} in {{{}}}",
-                        source(s),
-                        ps.iter().map(source).collect::<Vec<_>>().join(", ")
-                    )),
-                    (Some(s), None) => {
-                        parts.push(format!("{} not in {{{}}}", source(s), earlier.join(", ")))
-                    }
-                    (None, Some(ps)) => {
-                        parts.push(ps.iter().map(source).collect::<Vec<_>>().join(" or "))
-                    }
-                    (None, None) => parts.push(format!("not ({})", earlier.join(" or "))),
-                }
-            }
-        }
+/// A condition in words of the locale (labels of inputs and decisions, not
+/// their ids).
+fn said(texts: &Texts, e: &Expr) -> String {
+    let ctx = crate::export::phrase::Ctx::new(texts.model, texts.locale);
+    crate::export::phrase::to_plain(&ctx.condition(e, &[]))
+}
+
+/// What a branch holds.
+trait Body {
+    fn lower(self, l: &mut Lower, p: &mut Process, from: usize) -> usize;
+}
+
+struct Items<'m>(&'m [Item]);
+
+impl Body for Items<'_> {
+    fn lower(self, l: &mut Lower, p: &mut Process, from: usize) -> usize {
+        l.items(p, self.0, from)
     }
-    parts.join(" and ")
+}
+
+struct DoBody<'m>(&'m crate::ir::DoItem);
+
+impl Body for DoBody<'_> {
+    fn lower(self, l: &mut Lower, p: &mut Process, from: usize) -> usize {
+        l.do_body(p, self.0, from)
+    }
+}
+
+/// The step's entry and exit criteria, as boxes a person ticks.
+fn evidence_fields(model: &Playbook, texts: &Texts, step: &crate::ir::Step) -> Vec<FormField> {
+    let mut out: Vec<FormField> = Vec::new();
+    for g in step.entry.iter().chain(&step.exit) {
+        let id = format!("evidence_{}", variable(&g.criterion));
+        if out.iter().any(|f| f.id == id) {
+            continue;
+        }
+        let label = model
+            .criteria
+            .iter()
+            .find(|c| c.id == g.criterion)
+            .map(|c| texts.text(&c.text))
+            .unwrap_or_else(|| g.criterion.clone());
+        out.push(FormField {
+            id,
+            label,
+            kind: "boolean",
+            values: Vec::new(),
+        });
+    }
+    out
 }
 
 fn input_field(model: &Playbook, texts: &Texts, i: &crate::ir::Input) -> FormField {

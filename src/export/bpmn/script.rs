@@ -36,6 +36,70 @@ pub fn variable(id: &str) -> String {
 /// that step counts (as for items of the step) or not (its own guard).
 pub type At = (usize, bool);
 
+/// The expression language conditions and scripts are written in: the
+/// JavaScript bpmn-engine runs, or the FEEL Camunda 8 (Zeebe) evaluates.
+/// One translation of the playbook's expressions; only the syntax differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    JavaScript,
+    Feel,
+}
+
+impl Dialect {
+    fn var(self, name: &str) -> String {
+        match self {
+            Dialect::JavaScript => format!("environment.variables.{name}"),
+            Dialect::Feel => name.to_string(),
+        }
+    }
+    fn and(self) -> &'static str {
+        match self {
+            Dialect::JavaScript => " && ",
+            Dialect::Feel => " and ",
+        }
+    }
+    fn or(self) -> &'static str {
+        match self {
+            Dialect::JavaScript => " || ",
+            Dialect::Feel => " or ",
+        }
+    }
+    fn not(self, code: &str) -> String {
+        match self {
+            Dialect::JavaScript => format!("!{}", paren(code)),
+            Dialect::Feel => format!("not({code})"),
+        }
+    }
+    fn eq(self) -> &'static str {
+        match self {
+            Dialect::JavaScript => " === ",
+            Dialect::Feel => " = ",
+        }
+    }
+    fn includes(self, list: &str, x: &str) -> String {
+        match self {
+            Dialect::JavaScript => format!("{}.includes({x})", paren(list)),
+            Dialect::Feel => format!("list contains({list}, {x})"),
+        }
+    }
+    fn known(self, name: &str) -> String {
+        match self {
+            Dialect::JavaScript => format!("environment.variables.{name} !== undefined"),
+            Dialect::Feel => format!("{name} != null"),
+        }
+    }
+    fn undefined(self) -> &'static str {
+        match self {
+            Dialect::JavaScript => "undefined",
+            Dialect::Feel => "null",
+        }
+    }
+    /// A literal list of ids.
+    fn list(self, values: &[String]) -> String {
+        json_list(values)
+    }
+}
+
 /// A translated value: JavaScript code, whether it always yields a boolean,
 /// and the decisions it reads (which may not be answered yet).
 struct Js {
@@ -80,6 +144,7 @@ const HELPER_TODAY: &str = "const $today = new Date().toISOString().slice(0, 10)
 
 /// What every script of one playbook shares.
 pub struct Translator<'a, 'm> {
+    pub dialect: Dialect,
     model: &'m ir::Playbook,
     analysis: &'a Analysis<'m>,
     lets: BTreeMap<&'m str, &'m ir::Let>,
@@ -89,7 +154,7 @@ pub struct Translator<'a, 'm> {
 }
 
 impl<'a, 'm> Translator<'a, 'm> {
-    pub fn new(analysis: &'a Analysis<'m>) -> Translator<'a, 'm> {
+    pub fn new(analysis: &'a Analysis<'m>, dialect: Dialect) -> Translator<'a, 'm> {
         let model = analysis.model;
         let lets: BTreeMap<&str, &ir::Let> =
             model.lets.iter().map(|l| (l.id.as_str(), l)).collect();
@@ -125,6 +190,7 @@ impl<'a, 'm> Translator<'a, 'm> {
             }
         }
         Translator {
+            dialect,
             model,
             analysis,
             lets,
@@ -158,8 +224,42 @@ pub struct Script<'t, 'a, 'm> {
 }
 
 impl Script<'_, '_, '_> {
-    /// The whole script for a condition built with this script's methods.
+    fn d(&self) -> Dialect {
+        self.t.dialect
+    }
+
+    /// The whole script for a condition built with this script's methods:
+    /// in JavaScript, helper and definition constants, then
+    /// `next(null, <condition>)`; in FEEL, an `=` expression whose
+    /// definitions are entries of a context, each after those it uses.
     pub fn finish(self, condition: &str) -> String {
+        match self.d() {
+            Dialect::JavaScript => {
+                let mut out = self.prelude();
+                out.push_str(&format!("next(null, {condition});"));
+                out
+            }
+            Dialect::Feel => self.feel(condition),
+        }
+    }
+
+    /// A script that stores `value` in the process variable `target`: in
+    /// JavaScript a script task's whole script; in FEEL the expression of a
+    /// `zeebe:script` whose result variable is `target`.
+    pub fn finish_assign(self, target: &str, value: &str) -> String {
+        match self.d() {
+            Dialect::JavaScript => {
+                let mut out = self.prelude();
+                out.push_str(&format!(
+                    "environment.variables.{target} = {value};\nnext();"
+                ));
+                out
+            }
+            Dialect::Feel => self.feel(value),
+        }
+    }
+
+    fn prelude(&self) -> String {
         let mut out = String::new();
         // Helpers in a fixed order, then constants in dependency order.
         for helper in [HELPER_TODAY, HELPER_SHIFT, HELPER_DAY_OF, HELPER_SAME_SET] {
@@ -172,14 +272,27 @@ impl Script<'_, '_, '_> {
             out.push_str(line);
             out.push('\n');
         }
-        out.push_str(&format!("next(null, {condition});"));
+        out
+    }
+
+    fn feel(self, value: &str) -> String {
+        if self.lines.is_empty() {
+            return format!("={value}");
+        }
+        let mut out = String::from("={\n");
+        for line in &self.lines {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push_str(",\n");
+        }
+        out.push_str(&format!("  result: {value}\n}}.result"));
         out
     }
 
     /// Whether `e` holds at `at`: false when it reads an unanswered decision.
     pub fn holds(&mut self, e: &Expr, at: At) -> String {
         let js = self.value(e, at);
-        guard(&js)
+        self.guard(&js)
     }
 
     /// Whether step `step` runs: it applies to the run's services and its
@@ -193,62 +306,30 @@ impl Script<'_, '_, '_> {
         if let Some(r) = &s.requires {
             parts.push(self.holds(r, (step, false)));
         }
-        conjunction(parts)
+        self.conjunction(parts)
     }
 
     /// The services condition of a step, if it has one.
     pub fn applies(&mut self, s: &ir::Step) -> Option<String> {
         match (&s.applies, self.t.analysis.services_input) {
-            (ir::Applies::Services(services), Some(input)) => Some(format!(
-                "{}.some((service) => (environment.variables.{} || []).includes(service))",
-                json_list(services),
-                variable(input)
-            )),
+            (ir::Applies::Services(services), Some(input)) => Some(match self.d() {
+                Dialect::JavaScript => format!(
+                    "{}.some((service) => (environment.variables.{} || []).includes(service))",
+                    json_list(services),
+                    variable(input)
+                ),
+                Dialect::Feel => format!(
+                    "(some service in {} satisfies list contains(if {1} = null then [] else {1}, service))",
+                    json_list(services),
+                    variable(input)
+                ),
+            }),
             _ => None,
         }
     }
 
-    /// Whether the guards on the way to an item hold (an `if` branch, a
-    /// `match` arm, an enclosing `requires`, a non-empty loop).
-    pub fn guards(&mut self, guards: &[crate::check::Guard], at: At) -> String {
-        let mut parts = Vec::new();
-        for g in guards {
-            match *g {
-                crate::check::Guard::Holds(e) => parts.push(self.holds(e, at)),
-                crate::check::Guard::NonEmpty(e) => {
-                    let js = self.value(e, at);
-                    parts.push(guard(
-                        &Js::boolean(format!("new Set({}).size > 0", js.code)).with(&js),
-                    ));
-                }
-                crate::check::Guard::Branch { branches, index } => {
-                    for b in &branches[..index] {
-                        let h = self.holds(&b.when, at);
-                        parts.push(format!("!{}", paren(&h)));
-                    }
-                    if let Some(b) = branches.get(index) {
-                        parts.push(self.holds(&b.when, at));
-                    }
-                }
-                crate::check::Guard::Arm {
-                    subject,
-                    arms,
-                    index,
-                } => {
-                    for a in &arms[..index] {
-                        if a.patterns.is_some() {
-                            let m = self.arm_matches(subject, a, at);
-                            parts.push(format!("!{}", paren(&m)));
-                        }
-                    }
-                    parts.push(self.arm_matches(subject, &arms[index], at));
-                }
-            }
-        }
-        conjunction(parts)
-    }
-
-    fn arm_matches(&mut self, subject: Option<&Expr>, arm: &ir::Arm, at: At) -> String {
+    /// Whether the arm of a `match` statement matches (`true` for `else`).
+    pub fn arm_matches(&mut self, subject: Option<&Expr>, arm: &ir::Arm, at: At) -> String {
         let Some(patterns) = &arm.patterns else {
             return "true".to_string();
         };
@@ -258,10 +339,10 @@ impl Script<'_, '_, '_> {
                 Some(s) => {
                     let s = self.value(s, at);
                     let p = self.value(p, at);
-                    let eq = Js::boolean(format!("{} === {}", s.code, p.code))
+                    let eq = Js::boolean(format!("{}{}{}", s.code, self.d().eq(), p.code))
                         .with(&s)
                         .with(&p);
-                    any.push(guard(&eq));
+                    any.push(self.guard(&eq));
                 }
                 None => any.push(self.holds(p, at)),
             }
@@ -269,47 +350,66 @@ impl Script<'_, '_, '_> {
         if any.len() == 1 {
             any.pop().unwrap_or_default()
         } else {
-            format!("({})", any.join(" || "))
+            format!("({})", any.join(self.d().or()))
         }
     }
 
-    /// The JavaScript of a collection a loop walks, known or empty.
+    /// The code of a collection a loop walks, known or empty.
     pub fn collection(&mut self, e: &Expr, at: At) -> String {
         let js = self.value(e, at);
         if js.decisions.is_empty() {
             js.code
         } else {
-            format!("({} ? {} : [])", checks(&js.decisions), js.code)
+            let checks = self.checks(&js.decisions);
+            match self.d() {
+                Dialect::JavaScript => format!("({checks} ? {} : [])", js.code),
+                Dialect::Feel => format!("(if {checks} then {} else [])", js.code),
+            }
         }
     }
 
+    /// The code of a value a `set` stores (a date as its ISO text).
+    pub fn stored(&mut self, e: &Expr, at: At) -> String {
+        self.value(e, at).code
+    }
+
     fn value(&mut self, e: &Expr, at: At) -> Js {
+        let d = self.d();
         match &e.kind {
             ExprKind::Bool { value } => Js::boolean(value.to_string()),
             ExprKind::Int { value } => Js::plain(value.to_string()),
             ExprKind::Percent { hundredths } => Js::plain(percent(*hundredths)),
             ExprKind::Date { value } => Js::plain(json(&value.to_string())),
-            ExprKind::Duration { amount, unit } => Js::plain(duration(*amount, *unit)),
-            ExprKind::Text { value } => Js::plain(json(value)),
-            ExprKind::Today => {
-                self.helpers.insert(HELPER_TODAY);
-                Js::plain("$today".to_string())
-            }
-            ExprKind::Input { id } => Js::plain(format!("environment.variables.{}", variable(id))),
+            ExprKind::Duration { amount, unit } => Js::plain(match d {
+                Dialect::JavaScript => duration(*amount, *unit),
+                Dialect::Feel => feel_duration(*amount, *unit),
+            }),
+            ExprKind::Text { value } => Js::plain(match d {
+                Dialect::JavaScript => json(value),
+                Dialect::Feel => feel_string(value),
+            }),
+            ExprKind::Today => match d {
+                Dialect::JavaScript => {
+                    self.helpers.insert(HELPER_TODAY);
+                    Js::plain("$today".to_string())
+                }
+                Dialect::Feel => Js::plain("string(today())".to_string()),
+            },
+            ExprKind::Input { id } => Js::plain(d.var(&variable(id))),
             ExprKind::Decision { id } => {
-                let mut js = Js::plain(format!("environment.variables.{}", variable(id)));
+                let mut js = Js::plain(d.var(&variable(id)));
                 js.decisions.insert(variable(id));
                 js
             }
             // A loop variable is not in scope where the process routes.
-            ExprKind::LoopVar { .. } => Js::plain("undefined".to_string()),
+            ExprKind::LoopVar { .. } => Js::plain(d.undefined().to_string()),
             ExprKind::EnumValue { value } => Js::plain(json(value)),
-            ExprKind::SetOf { values } => Js::plain(json_list(values)),
+            ExprKind::SetOf { values } => Js::plain(d.list(values)),
             ExprKind::Let { id } => self.let_value(id, at),
             ExprKind::Recorded { criterion } => self.recorded(criterion, at),
             ExprKind::Not { operand } => {
                 let o = self.value(operand, at);
-                Js::boolean(format!("!{}", paren(&o.code))).with(&o)
+                Js::boolean(d.not(&o.code)).with(&o)
             }
             ExprKind::Neg { operand } => {
                 let o = self.value(operand, at);
@@ -324,23 +424,50 @@ impl Script<'_, '_, '_> {
             }
             ExprKind::YearOf { operand } => {
                 let o = self.value(operand, at);
-                Js::plain(format!("Number({}.slice(0, 4))", paren(&o.code))).with(&o)
+                Js::plain(match d {
+                    Dialect::JavaScript => format!("Number({}.slice(0, 4))", paren(&o.code)),
+                    Dialect::Feel => format!("number(substring({}, 1, 4))", o.code),
+                })
+                .with(&o)
             }
             ExprKind::CountOf { operand } => {
                 let o = self.value(operand, at);
-                Js::plain(format!("new Set({}).size", o.code)).with(&o)
+                Js::plain(match d {
+                    Dialect::JavaScript => format!("new Set({}).size", o.code),
+                    Dialect::Feel => format!("count(distinct values({}))", o.code),
+                })
+                .with(&o)
             }
             ExprKind::DayOf { month, day, year } => {
-                self.helpers.insert(HELPER_DAY_OF);
                 let y = self.value(year, at);
-                Js::plain(format!("$dayOf({}, {month}, {day})", y.code)).with(&y)
+                match d {
+                    Dialect::JavaScript => {
+                        self.helpers.insert(HELPER_DAY_OF);
+                        Js::plain(format!("$dayOf({}, {month}, {day})", y.code)).with(&y)
+                    }
+                    Dialect::Feel => {
+                        // Days past the month's end fall on its last day.
+                        let always = *day <= 28
+                            || (*day <= 30 && *month != 2)
+                            || matches!(month, 1 | 3 | 5 | 7 | 8 | 10 | 12);
+                        let code = if always {
+                            format!("string(date({}, {month}, {day}))", y.code)
+                        } else {
+                            format!(
+                                "string(date({}, {month}, 1) + duration(\"P1M\") - duration(\"P1D\"))",
+                                y.code
+                            )
+                        };
+                        Js::plain(code).with(&y)
+                    }
+                }
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, at),
             ExprKind::Match { subject, arms } => {
                 let subject = subject.as_ref().map(|s| self.value(s, at));
                 let mut out = Js::plain(String::new());
                 let mut code = String::new();
-                let mut otherwise = "undefined".to_string();
+                let mut otherwise = d.undefined().to_string();
                 for arm in arms {
                     let value = self.value(&arm.value, at);
                     out = out.with(&value);
@@ -353,12 +480,21 @@ impl Script<'_, '_, '_> {
                         let p = self.value(p, at);
                         out = out.with(&p);
                         tests.push(match &subject {
-                            Some(s) => format!("{} === {}", s.code, p.code),
+                            Some(s) => format!("{}{}{}", s.code, d.eq(), p.code),
                             None if p.boolean => p.code,
-                            None => format!("{} === true", p.code),
+                            None => format!("{}{}true", p.code, d.eq()),
                         });
                     }
-                    code.push_str(&format!("{} ? {} : ", tests.join(" || "), value.code));
+                    match d {
+                        Dialect::JavaScript => {
+                            code.push_str(&format!("{} ? {} : ", tests.join(" || "), value.code))
+                        }
+                        Dialect::Feel => code.push_str(&format!(
+                            "if {} then {} else ",
+                            tests.join(" or "),
+                            value.code
+                        )),
+                    }
                 }
                 if let Some(s) = &subject {
                     out = out.with(s);
@@ -373,34 +509,43 @@ impl Script<'_, '_, '_> {
         let a = self.value(lhs, at);
         let b = self.value(rhs, at);
         let (x, y) = (&a.code, &b.code);
+        let d = self.d();
+        let feel = d == Dialect::Feel;
         let js = match op {
-            BinaryOp::Or => Js::boolean(format!("({x} || {y})")),
-            BinaryOp::And => Js::boolean(format!("({x} && {y})")),
+            BinaryOp::Or => Js::boolean(format!("({x}{}{y})", d.or())),
+            BinaryOp::And => Js::boolean(format!("({x}{}{y})", d.and())),
             BinaryOp::Eq | BinaryOp::Ne => {
-                let same = match &lhs.ty {
-                    Type::Set(_) => {
+                let same = match (&lhs.ty, d) {
+                    (Type::Set(_), Dialect::JavaScript) => {
                         self.helpers.insert(HELPER_SAME_SET);
                         format!("$sameSet({x}, {y})")
                     }
-                    Type::Duration => {
+                    (Type::Set(_), Dialect::Feel) => format!(
+                        "((every v in {x} satisfies list contains({y}, v)) and (every v in {y} satisfies list contains({x}, v)))"
+                    ),
+                    (Type::Duration, Dialect::JavaScript) => {
                         format!("JSON.stringify({x}) === JSON.stringify({y})")
                     }
-                    _ => format!("{x} === {y}"),
+                    _ => format!("{x}{}{y}", d.eq()),
                 };
                 if op == BinaryOp::Eq {
                     Js::boolean(format!("({same})"))
                 } else {
-                    Js::boolean(format!("!({same})"))
+                    Js::boolean(d.not(&same))
                 }
             }
             BinaryOp::Lt => Js::boolean(format!("({x} < {y})")),
             BinaryOp::Le => Js::boolean(format!("({x} <= {y})")),
             BinaryOp::Gt => Js::boolean(format!("({x} > {y})")),
             BinaryOp::Ge => Js::boolean(format!("({x} >= {y})")),
-            BinaryOp::In => Js::boolean(format!("{}.includes({x})", paren(y))),
-            BinaryOp::NotIn => Js::boolean(format!("!{}.includes({x})", paren(y))),
-            BinaryOp::Contains => Js::boolean(format!("{}.includes({y})", paren(x))),
+            BinaryOp::In => Js::boolean(d.includes(y, x)),
+            BinaryOp::NotIn => Js::boolean(d.not(&d.includes(y, x))),
+            BinaryOp::Contains => Js::boolean(d.includes(x, y)),
             BinaryOp::Add | BinaryOp::Sub => match (&lhs.ty, &rhs.ty) {
+                (Type::Date, Type::Duration) if feel => {
+                    let sign = if op == BinaryOp::Add { "+" } else { "-" };
+                    Js::plain(format!("string(date({x}) {sign} {y})"))
+                }
                 (Type::Date, Type::Duration) => {
                     self.helpers.insert(HELPER_SHIFT);
                     if op == BinaryOp::Add {
@@ -410,6 +555,9 @@ impl Script<'_, '_, '_> {
                             "$shift({x}, (([amount, unit]) => [-amount, unit])({y}))"
                         ))
                     }
+                }
+                (Type::Date, Type::Date) if feel => {
+                    Js::plain(format!("((date({x}) - date({y})).days)"))
                 }
                 (Type::Date, Type::Date) => Js::plain(format!(
                     "Math.round((Date.parse({x}) - Date.parse({y})) / 86400000)"
@@ -425,10 +573,19 @@ impl Script<'_, '_, '_> {
         js.with(&a).with(&b)
     }
 
+    /// A constant of the script: `const name = code;` in JavaScript, a
+    /// context entry `name: code` in FEEL.
+    fn constant(&mut self, name: &str, code: &str) {
+        match self.d() {
+            Dialect::JavaScript => self.lines.push(format!("const {name} = {code};")),
+            Dialect::Feel => self.lines.push(format!("{name}: {code}")),
+        }
+    }
+
     /// A definition: a constant of the script, defined once.
     fn let_value(&mut self, id: &str, at: At) -> Js {
         let Some(l) = self.t.lets.get(id).copied() else {
-            return Js::plain("undefined".to_string());
+            return Js::plain(self.d().undefined().to_string());
         };
         let situated = self.t.situated.contains(id);
         let key = Key::Let(id.to_string(), situated.then_some(at));
@@ -436,15 +593,21 @@ impl Script<'_, '_, '_> {
             return reuse(known);
         }
         if self.active.contains(&key) || self.depth >= MAX_LET_DEPTH {
-            return Js::plain("undefined".to_string());
+            return Js::plain(self.d().undefined().to_string());
         }
         self.active.insert(key.clone());
         self.depth += 1;
         let value = self.value(&l.value, at);
         self.depth -= 1;
         self.active.remove(&key);
-        let name = self.fresh(&const_name(id));
-        self.lines.push(format!("const {name} = {};", value.code));
+        let base = match self.d() {
+            Dialect::JavaScript => const_name(id),
+            // Context keys shadow process variables: a prefix keeps them
+            // apart from inputs and decisions.
+            Dialect::Feel => format!("let_{}", variable(id)),
+        };
+        let name = self.fresh(&base);
+        self.constant(&name, &value.code);
         let js = Js {
             code: name,
             boolean: value.boolean,
@@ -493,16 +656,20 @@ impl Script<'_, '_, '_> {
             if let Some(w) = when {
                 parts.push(self.holds(w, (p, true)));
             }
-            any.push(conjunction(parts));
+            any.push(self.conjunction(parts));
         }
         self.active.remove(&key);
         let code = match any.len() {
             0 => "false".to_string(),
             1 => any.pop().unwrap_or_default(),
-            _ => format!("({})", any.join(" || ")),
+            _ => format!("({})", any.join(self.d().or())),
         };
-        let name = self.fresh(&format!("$recorded_{}", variable(criterion)));
-        self.lines.push(format!("const {name} = {code};"));
+        let base = match self.d() {
+            Dialect::JavaScript => format!("$recorded_{}", variable(criterion)),
+            Dialect::Feel => format!("recorded_{}", variable(criterion)),
+        };
+        let name = self.fresh(&base);
+        self.constant(&name, &code);
         let js = Js::boolean(name);
         let out = reuse(&js);
         self.names.insert(key, js);
@@ -512,12 +679,63 @@ impl Script<'_, '_, '_> {
     fn fresh(&mut self, base: &str) -> String {
         let mut name = base.to_string();
         let mut n = 2;
+        let sep = match self.d() {
+            Dialect::JavaScript => "$",
+            Dialect::Feel => "_",
+        };
         while self.taken.contains(&name) {
-            name = format!("{base}${n}");
+            name = format!("{base}{sep}{n}");
             n += 1;
         }
         self.taken.insert(name.clone());
         name
+    }
+
+    /// A value as a condition: true only when it is `true`, and false when a
+    /// decision it reads is not answered.
+    fn guard(&self, js: &Js) -> String {
+        let d = self.d();
+        let code = if js.boolean && d == Dialect::JavaScript {
+            js.code.clone()
+        } else if js.boolean {
+            // FEEL's `and`, `or` and comparisons give null for a missing
+            // value; a condition must be a boolean.
+            format!("{} = true", paren(&js.code))
+        } else {
+            format!("{}{}true", js.code, d.eq())
+        };
+        if js.decisions.is_empty() {
+            code
+        } else {
+            format!(
+                "({}{}{})",
+                self.checks(&js.decisions),
+                d.and(),
+                paren(&code)
+            )
+        }
+    }
+
+    fn checks(&self, decisions: &BTreeSet<String>) -> String {
+        decisions
+            .iter()
+            .map(|v| self.d().known(v))
+            .collect::<Vec<_>>()
+            .join(self.d().and())
+    }
+
+    /// Conditions that must all hold (`true` for none).
+    pub fn conjunction(&self, parts: Vec<String>) -> String {
+        let parts: Vec<String> = parts.into_iter().filter(|p| p != "true").collect();
+        match parts.len() {
+            0 => "true".to_string(),
+            1 => parts.into_iter().next().unwrap_or_default(),
+            _ => parts
+                .iter()
+                .map(|p| paren(p))
+                .collect::<Vec<_>>()
+                .join(self.d().and()),
+        }
     }
 }
 
@@ -529,41 +747,38 @@ fn reuse(js: &Js) -> Js {
     }
 }
 
-/// A value as a condition: true only when it is `true`, and false when a
-/// decision it reads is not answered.
-fn guard(js: &Js) -> String {
-    let code = if js.boolean {
-        js.code.clone()
+/// A FEEL string literal.
+fn feel_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A FEEL duration: days and weeks as a days-and-time duration, months and
+/// years as a years-and-months duration.
+fn feel_duration(amount: i64, unit: DurationUnit) -> String {
+    let (sign, n) = if amount < 0 {
+        ("-", -amount)
     } else {
-        format!("{} === true", js.code)
+        ("", amount)
     };
-    if js.decisions.is_empty() {
-        code
-    } else {
-        format!("({} && {})", checks(&js.decisions), paren(&code))
-    }
-}
-
-fn checks(decisions: &BTreeSet<String>) -> String {
-    decisions
-        .iter()
-        .map(|d| format!("environment.variables.{d} !== undefined"))
-        .collect::<Vec<_>>()
-        .join(" && ")
-}
-
-/// Conditions that must all hold (`true` for none).
-pub fn conjunction(parts: Vec<String>) -> String {
-    let parts: Vec<String> = parts.into_iter().filter(|p| p != "true").collect();
-    match parts.len() {
-        0 => "true".to_string(),
-        1 => parts.into_iter().next().unwrap_or_default(),
-        _ => parts
-            .iter()
-            .map(|p| paren(p))
-            .collect::<Vec<_>>()
-            .join(" && "),
-    }
+    let iso = match unit {
+        DurationUnit::Days => format!("{sign}P{n}D"),
+        DurationUnit::Weeks => format!("{sign}P{}D", n * 7),
+        DurationUnit::Months => format!("{sign}P{n}M"),
+        DurationUnit::Years => format!("{sign}P{n}Y"),
+    };
+    format!("duration(\"{iso}\")")
 }
 
 /// Wraps code in parentheses unless it is one term already.

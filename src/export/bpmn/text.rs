@@ -17,6 +17,8 @@ pub struct Words {
     /// `{0}`: a step or loop name.
     pub applies: &'static str,
     pub otherwise: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
     /// `{0}`: a loop variable.
     pub values: &'static str,
     pub owner: &'static str,
@@ -63,6 +65,8 @@ const EN: Words = Words {
     playbook_applies: "Does the playbook apply?",
     applies: "Does “{0}” apply?",
     otherwise: "otherwise",
+    yes: "yes",
+    no: "no",
     values: "List the values of {0}",
     owner: "Owner",
     takes_part: "Takes part",
@@ -101,6 +105,8 @@ const ZH: Words = Words {
     playbook_applies: "行动手册是否适用？",
     applies: "“{0}”是否适用？",
     otherwise: "否则",
+    yes: "是",
+    no: "否",
     values: "列出 {0} 的值",
     owner: "负责人",
     takes_part: "参与者",

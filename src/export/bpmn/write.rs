@@ -4,7 +4,7 @@
 
 use super::layout::{Bounds, Diagram};
 use super::text::Texts;
-use super::{FormField, Kind, Node, Process};
+use super::{FormField, Kind, Node, Process, Target};
 use crate::ir::Playbook;
 use quick_xml::Writer;
 use quick_xml::escape::partial_escape;
@@ -17,6 +17,11 @@ const DC: &str = "http://www.omg.org/spec/DD/20100524/DC";
 const DI: &str = "http://www.omg.org/spec/DD/20100524/DI";
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const CAMUNDA: &str = "http://camunda.org/schema/1.0/bpmn";
+const ZEEBE: &str = "http://camunda.org/schema/zeebe/1.0";
+const MODELER: &str = "http://camunda.org/schema/modeler/1.0";
+/// The Camunda 8 version the `camunda8` export declares (and is linted
+/// against, with the rules of `bpmnlint-plugin-camunda-compat`).
+pub const CAMUNDA8_VERSION: &str = "8.8.0";
 
 /// Text XML 1.0 can hold: control characters other than tab, line feed and
 /// carriage return, and the non-characters U+FFFE and U+FFFF, become U+FFFD.
@@ -86,7 +91,7 @@ impl Xml {
     }
 }
 
-pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram) -> String {
+pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: Target) -> String {
     let mut x = Xml {
         w: Writer::new_with_indent(Vec::new(), b' ', 2),
     };
@@ -102,21 +107,31 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram) -> Strin
     let namespace = format!("urn:playbook:{id}");
     let process_id = format!("Process_{id}");
     let participant = format!("Participant_{id}");
-    x.open(
-        "bpmn:definitions",
-        &[
-            ("xmlns:bpmn", BPMN),
-            ("xmlns:bpmndi", BPMNDI),
-            ("xmlns:dc", DC),
-            ("xmlns:di", DI),
-            ("xmlns:xsi", XSI),
-            ("xmlns:camunda", CAMUNDA),
-            ("id", &definitions),
-            ("targetNamespace", &namespace),
-            ("exporter", "playbook"),
-            ("exporterVersion", env!("CARGO_PKG_VERSION")),
-        ],
-    );
+    let mut attrs = vec![
+        ("xmlns:bpmn", BPMN),
+        ("xmlns:bpmndi", BPMNDI),
+        ("xmlns:dc", DC),
+        ("xmlns:di", DI),
+        ("xmlns:xsi", XSI),
+    ];
+    match target {
+        Target::BpmnEngine => attrs.push(("xmlns:camunda", CAMUNDA)),
+        Target::Camunda8 => {
+            attrs.push(("xmlns:zeebe", ZEEBE));
+            attrs.push(("xmlns:modeler", MODELER));
+        }
+    }
+    attrs.extend([
+        ("id", definitions.as_str()),
+        ("targetNamespace", namespace.as_str()),
+        ("exporter", "playbook"),
+        ("exporterVersion", env!("CARGO_PKG_VERSION")),
+    ]);
+    if target == Target::Camunda8 {
+        attrs.push(("modeler:executionPlatform", "Camunda Cloud"));
+        attrs.push(("modeler:executionPlatformVersion", CAMUNDA8_VERSION));
+    }
+    x.open("bpmn:definitions", &attrs);
 
     x.open(
         "bpmn:collaboration",
@@ -161,7 +176,19 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram) -> Strin
         }
         x.close("bpmn:laneSet");
     }
-    elements(&mut x, p, None);
+    // The nodes and flows of the process and of each sub-process, found in
+    // one pass (a search per sub-process made large playbooks quadratic).
+    let mut contents = Contents {
+        nodes: vec![Vec::new(); p.nodes.len() + 1],
+        flows: vec![Vec::new(); p.nodes.len() + 1],
+    };
+    for (i, node) in p.nodes.iter().enumerate() {
+        contents.nodes[node.parent.map_or(0, |x| x + 1)].push(i);
+    }
+    for (i, f) in p.flows.iter().enumerate() {
+        contents.flows[p.nodes[f.source].parent.map_or(0, |x| x + 1)].push(i);
+    }
+    elements(&mut x, p, None, target, &contents);
     x.close("bpmn:process");
 
     // The diagram.
@@ -224,17 +251,19 @@ fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
 }
 
 /// The nodes and flows of the process (`parent` none) or of a sub-process.
-fn elements(x: &mut Xml, p: &Process, parent: Option<usize>) {
-    for (i, node) in p.nodes.iter().enumerate() {
-        if node.parent == parent {
-            flow_node(x, p, i, node);
-        }
+/// The nodes and flows directly in the process (index 0) and in each
+/// sub-process (its index + 1).
+struct Contents {
+    nodes: Vec<Vec<usize>>,
+    flows: Vec<Vec<usize>>,
+}
+
+fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: &Contents) {
+    let slot = parent.map_or(0, |x| x + 1);
+    for &i in &c.nodes[slot] {
+        flow_node(x, p, i, &p.nodes[i], target, c);
     }
-    for f in p
-        .flows
-        .iter()
-        .filter(|f| p.nodes[f.source].parent == parent)
-    {
+    for f in c.flows[slot].iter().map(|&f| &p.flows[f]) {
         let mut attrs = vec![("id", f.id.as_str())];
         let name = f.name.as_deref().map(one_line);
         if let Some(name) = &name {
@@ -245,14 +274,14 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>) {
         match &f.condition {
             Some(script) => {
                 x.open("bpmn:sequenceFlow", &attrs);
-                x.text(
-                    "bpmn:conditionExpression",
-                    &[
+                let language: &[(&str, &str)] = match target {
+                    Target::BpmnEngine => &[
                         ("xsi:type", "bpmn:tFormalExpression"),
                         ("language", "javascript"),
                     ],
-                    script,
-                );
+                    Target::Camunda8 => &[("xsi:type", "bpmn:tFormalExpression")],
+                };
+                x.text("bpmn:conditionExpression", language, script);
                 x.close("bpmn:sequenceFlow");
             }
             None => x.empty("bpmn:sequenceFlow", &attrs),
@@ -260,7 +289,8 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>) {
     }
 }
 
-fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node) {
+fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target, c: &Contents) {
+    let camunda8 = target == Target::Camunda8;
     let tag = match node.kind {
         Kind::Start { .. } => "bpmn:startEvent",
         Kind::End => "bpmn:endEvent",
@@ -278,10 +308,13 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node) {
     if let Kind::UserTask {
         role: Some(role), ..
     } = &node.kind
+        && !camunda8
     {
         attrs.push(("camunda:candidateGroups", role));
     }
-    if let Kind::ScriptTask { .. } = node.kind {
+    if let Kind::ScriptTask { .. } = node.kind
+        && !camunda8
+    {
         attrs.push(("scriptFormat", "javascript"));
     }
     let default = node.default.map(|f| p.flows[f].id.as_str());
@@ -296,7 +329,9 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node) {
         Kind::Start { fields } | Kind::UserTask { fields, .. } => fields,
         _ => &[],
     };
-    if !fields.is_empty() {
+    if camunda8 {
+        zeebe_extensions(x, node);
+    } else if !fields.is_empty() {
         x.open("bpmn:extensionElements", &[]);
         x.open("camunda:formData", &[]);
         for f in fields {
@@ -328,6 +363,23 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node) {
         each: Some((collection, element)),
         ..
     } = &node.kind
+        && camunda8
+    {
+        x.open(
+            "bpmn:multiInstanceLoopCharacteristics",
+            &[("isSequential", "true")],
+        );
+        x.open("bpmn:extensionElements", &[]);
+        x.empty(
+            "zeebe:loopCharacteristics",
+            &[("inputCollection", collection), ("inputElement", element)],
+        );
+        x.close("bpmn:extensionElements");
+        x.close("bpmn:multiInstanceLoopCharacteristics");
+    } else if let Kind::UserTask {
+        each: Some((collection, element)),
+        ..
+    } = &node.kind
     {
         x.empty(
             "bpmn:multiInstanceLoopCharacteristics",
@@ -338,11 +390,105 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node) {
             ],
         );
     }
-    if let Kind::ScriptTask { script } = &node.kind {
+    if let Kind::ScriptTask { script, .. } = &node.kind
+        && !camunda8
+    {
         x.text("bpmn:script", &[], script);
     }
     if let Kind::SubProcess = node.kind {
-        elements(x, p, Some(index));
+        elements(x, p, Some(index), target, c);
     }
     x.close(tag);
+}
+
+/// The `zeebe:*` extension elements of a node of the `camunda8` export: a
+/// Camunda user task with its form and candidate group, a FEEL script with
+/// its result variable.
+fn zeebe_extensions(x: &mut Xml, node: &Node) {
+    match &node.kind {
+        Kind::UserTask { role, .. } => {
+            x.open("bpmn:extensionElements", &[]);
+            x.empty("zeebe:userTask", &[]);
+            x.empty("zeebe:formDefinition", &[("formId", &form_id(node))]);
+            if let Some(role) = role {
+                x.empty("zeebe:assignmentDefinition", &[("candidateGroups", role)]);
+            }
+            x.close("bpmn:extensionElements");
+        }
+        Kind::ScriptTask {
+            script,
+            result: Some(result),
+        } => {
+            x.open("bpmn:extensionElements", &[]);
+            x.empty(
+                "zeebe:script",
+                &[("expression", script), ("resultVariable", result)],
+            );
+            x.close("bpmn:extensionElements");
+        }
+        _ => {}
+    }
+}
+
+fn form_id(node: &Node) -> String {
+    format!("Form_{}", node.id)
+}
+
+/// The Camunda forms of the user tasks, id and JSON: the task's name and
+/// documentation as text, then its fields.
+pub fn forms(p: &Process) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for node in &p.nodes {
+        let Kind::UserTask { fields, .. } = &node.kind else {
+            continue;
+        };
+        let id = form_id(node);
+        let mut text = format!("### {}", one_line(node.name.as_deref().unwrap_or(&node.id)));
+        if let Some(doc) = &node.documentation {
+            text.push_str("\n\n");
+            text.push_str(doc);
+        }
+        let mut components = vec![serde_json::json!({
+            "type": "text", "id": "Text_task", "text": text
+        })];
+        components.extend(fields.iter().map(|f| {
+            let label = one_line(&f.label);
+            let key = f.id.as_str();
+            let field_id = format!("Field_{key}");
+            match f.kind {
+                "boolean" => serde_json::json!({
+                    "type": "checkbox", "id": field_id, "key": key, "label": label
+                }),
+                "long" => serde_json::json!({
+                    "type": "number", "id": field_id, "key": key, "label": label,
+                    "decimalDigits": 0
+                }),
+                "date" => serde_json::json!({
+                    "type": "datetime", "subtype": "date", "id": field_id, "key": key,
+                    "dateLabel": label
+                }),
+                "enum" => serde_json::json!({
+                    "type": "select", "id": field_id, "key": key, "label": label,
+                    "values": f.values.iter().map(|(v, l)| serde_json::json!({
+                        "value": v, "label": one_line(l)
+                    })).collect::<Vec<_>>()
+                }),
+                _ => serde_json::json!({
+                    "type": "textfield", "id": field_id, "key": key, "label": label
+                }),
+            }
+        }));
+        let form = serde_json::json!({
+            "id": id,
+            "type": "default",
+            "schemaVersion": 16,
+            "executionPlatform": "Camunda Cloud",
+            "executionPlatformVersion": CAMUNDA8_VERSION,
+            "exporter": { "name": "playbook", "version": env!("CARGO_PKG_VERSION") },
+            "components": components,
+        });
+        let json = serde_json::to_string_pretty(&form).unwrap_or_default() + "\n";
+        out.push((id, json));
+    }
+    out
 }
