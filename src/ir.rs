@@ -1006,7 +1006,9 @@ impl Playbook {
                 }
             }
             let mut reads = Reads::default();
-            reads.evidence.extend(step.entry.iter().map(|g| g.criterion.as_str()));
+            reads
+                .evidence
+                .extend(step.entry.iter().map(|g| g.criterion.as_str()));
             for e in step_exprs(step) {
                 self.reads(e, &lets, &mut reads);
             }

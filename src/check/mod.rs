@@ -18,10 +18,15 @@ use crate::ir::Playbook;
 
 /// Runs every check over a model.
 pub fn check(model: &Playbook) -> Vec<Diagnostic> {
-    let analysis = Analysis::new(model);
-    let mut out = Vec::new();
-    rules::run_all(&analysis, &mut out);
-    out
+    // A fresh solver context for each model: the solver's models (and so
+    // the witnesses) then depend on this playbook alone, not on what the
+    // thread checked before.
+    z3::with_z3_config(&z3::Config::new(), || {
+        let analysis = Analysis::new(model);
+        let mut out = Vec::new();
+        rules::run_all(&analysis, &mut out);
+        out
+    })
 }
 
 /// `missing-translation` for each locale the project requires that the

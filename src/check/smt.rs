@@ -269,7 +269,11 @@ impl Calendar<'_, '_> {
         let mut m = zi(1);
         for month in 2..=12 {
             let first = zi(days_before_month(month, false)) + &leap;
-            let first = if month > 2 { first } else { zi(days_before_month(month, false)) };
+            let first = if month > 2 {
+                first
+            } else {
+                zi(days_before_month(month, false))
+            };
             m = doy.ge(&first).ite(&zi(month), &m);
         }
         let d = &doy - self.before_month(&y, &m) + 1;
@@ -919,7 +923,10 @@ impl<'m> Smt<'m> {
 
     fn solver(&self) -> &Solver {
         self.solver.get_or_init(|| {
-            let solver = Solver::new();
+            // Every formula that reaches the solver is linear integer
+            // arithmetic (products of varying values never do): the solver
+            // for that logic starts several times faster than the general one.
+            let solver = Solver::new_for_logic("QF_LIA").unwrap_or_else(Solver::new);
             let mut params = Params::new();
             params.set_u32("rlimit", RLIMIT);
             solver.set_params(&params);
@@ -929,11 +936,7 @@ impl<'m> Smt<'m> {
 }
 
 /// Whether a definition reads `today`, itself or through those it uses.
-fn uses_today(
-    id: &str,
-    uses: &FxHashMap<&str, Vec<&str>>,
-    direct: &FxHashSet<&str>,
-) -> bool {
+fn uses_today(id: &str, uses: &FxHashMap<&str, Vec<&str>>, direct: &FxHashSet<&str>) -> bool {
     let mut stack = vec![id];
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     while let Some(id) = stack.pop() {
@@ -1066,12 +1069,7 @@ impl<'m> Analysis<'m> {
             Type::Duration => {
                 let a = int(":amount");
                 let u = int(":unit");
-                solver.assert(and(&[
-                    a.ge(i64::MIN),
-                    a.le(i64::MAX),
-                    u.ge(0),
-                    u.le(3),
-                ]));
+                solver.assert(and(&[a.ge(i64::MIN), a.le(i64::MAX), u.ge(0), u.le(3)]));
                 (Term::Duration(a.clone(), u.clone()), Raw::Duration(a, u))
             }
             Type::Text => {
@@ -1082,10 +1080,7 @@ impl<'m> Analysis<'m> {
             Type::Enum(_) => {
                 let i = int("");
                 let values = self.values_of(ty);
-                let options: Vec<Bool> = values
-                    .iter()
-                    .map(|n| i.eq(self.name_index(n)))
-                    .collect();
+                let options: Vec<Bool> = values.iter().map(|n| i.eq(self.name_index(n))).collect();
                 solver.assert(or(&options));
                 (Term::Enum(i.clone()), Raw::Enum(i))
             }
@@ -1304,17 +1299,19 @@ impl<'m> Analysis<'m> {
                             ..v
                         }
                     }
-                    _ => Val::strict(&v, &Val::failed(Term::Bool(ff())), self.default_term(&Type::Int)),
+                    _ => Val::strict(
+                        &v,
+                        &Val::failed(Term::Bool(ff())),
+                        self.default_term(&Type::Int),
+                    ),
                 }
             }
             ExprKind::CountOf { operand } => {
                 let v = self.enc(operand, at, b);
                 match &v.t {
                     Term::Set(members) => {
-                        let ones: Vec<Int> = members
-                            .iter()
-                            .map(|(_, m)| m.ite(&zi(1), &zi(0)))
-                            .collect();
+                        let ones: Vec<Int> =
+                            members.iter().map(|(_, m)| m.ite(&zi(1), &zi(0))).collect();
                         let count = if ones.is_empty() {
                             zi(0)
                         } else {
@@ -1325,7 +1322,11 @@ impl<'m> Analysis<'m> {
                             ..v
                         }
                     }
-                    _ => Val::strict(&v, &Val::failed(Term::Bool(ff())), self.default_term(&Type::Int)),
+                    _ => Val::strict(
+                        &v,
+                        &Val::failed(Term::Bool(ff())),
+                        self.default_term(&Type::Int),
+                    ),
                 }
             }
             ExprKind::DayOf { month, day, year } => {
@@ -1685,8 +1686,7 @@ impl<'m> Analysis<'m> {
                 } else {
                     At::Start
                 };
-                if !smt.lets.borrow().contains_key(&(*u, there)) && !stack.contains(&(*u, true))
-                {
+                if !smt.lets.borrow().contains_key(&(*u, there)) && !stack.contains(&(*u, true)) {
                     stack.push((u, false));
                 }
             }
@@ -1842,7 +1842,12 @@ impl<'m> Analysis<'m> {
         self.happens_with(placed, with_requires, None)
     }
 
-    fn happens_with(&self, placed: usize, with_requires: bool, fixed: Option<(&str, &str)>) -> Bool {
+    fn happens_with(
+        &self,
+        placed: usize,
+        with_requires: bool,
+        fixed: Option<(&str, &str)>,
+    ) -> Bool {
         let p = &self.items[placed];
         let runs = self.runs_f(p.step);
         if runs.as_bool() == Some(false) {
@@ -1936,11 +1941,9 @@ impl<'m> Analysis<'m> {
                             .map(|pat| {
                                 let pv = self.val(pat, at, bindings);
                                 match &subject {
-                                    Some(s) => and(&[
-                                        s.ok.clone(),
-                                        pv.ok.clone(),
-                                        s.t.equals(&pv.t),
-                                    ]),
+                                    Some(s) => {
+                                        and(&[s.ok.clone(), pv.ok.clone(), s.t.equals(&pv.t)])
+                                    }
                                     None => pv.yes(),
                                 }
                             })
@@ -2080,7 +2083,9 @@ impl<'m> Analysis<'m> {
                 reason.unwrap_or_else(|| "unknown".to_string())
             )),
             SatResult::Sat => match model {
-                Some(model) => Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks))),
+                Some(model) => {
+                    Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks)))
+                }
                 None => Outcome::Unknown("the solver gave no model".to_string()),
             },
         };
@@ -2202,7 +2207,10 @@ impl<'m> Analysis<'m> {
             .map(|(i, m)| {
                 (
                     i,
-                    model.eval(m, true).and_then(|b| b.as_bool()).unwrap_or(false),
+                    model
+                        .eval(m, true)
+                        .and_then(|b| b.as_bool())
+                        .unwrap_or(false),
                 )
             })
             .collect();

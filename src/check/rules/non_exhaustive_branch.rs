@@ -156,8 +156,11 @@ fn by_condition(a: &Analysis, m: &Match, out: &mut Vec<Diagnostic>) {
         match a.decide(&negate(&any(&holds)), applicable) {
             Outcome::Never => {}
             Outcome::Found(sc) => {
-                let witness: Vec<String> =
-                    sc.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                let witness: Vec<String> = sc
+                    .values
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect();
                 let witness = if witness.is_empty() {
                     "whatever the inputs".to_string()
                 } else {
@@ -203,7 +206,11 @@ fn by_condition(a: &Analysis, m: &Match, out: &mut Vec<Diagnostic>) {
             if holding.len() < 2 {
                 return;
             }
-            let witness: Vec<String> = sc.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let witness: Vec<String> = sc
+                .values
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
             let witness = if witness.is_empty() {
                 "whatever the inputs".to_string()
             } else {

@@ -237,7 +237,12 @@ impl Process {
     }
 }
 
-fn build<'m>(model: &'m Playbook, analysis: &Analysis<'m>, texts: &Texts, target: Target) -> Process {
+fn build<'m>(
+    model: &'m Playbook,
+    analysis: &Analysis<'m>,
+    texts: &Texts,
+    target: Target,
+) -> Process {
     let words = texts.words;
     let translator = Translator::new(analysis, target.dialect());
     let exhaustive = exhaustive_matches(model);
