@@ -926,7 +926,7 @@ impl<'m> Smt<'m> {
             // Every formula that reaches the solver is linear integer
             // arithmetic (products of varying values never do): the solver
             // for that logic starts several times faster than the general one.
-            let solver = Solver::new_for_logic("QF_LIA").unwrap_or_else(Solver::new);
+            let solver = Solver::new_for_logic("QF_LIA").unwrap_or_default();
             let mut params = Params::new();
             params.set_u32("rlimit", RLIMIT);
             solver.set_params(&params);
@@ -1983,15 +1983,14 @@ impl<'m> Analysis<'m> {
         for e in exprs {
             crate::ir::walk_expr(e, &mut |e| match &e.kind {
                 ExprKind::LoopVar { id } if id == var => found = true,
-                ExprKind::Decision { id } => {
+                ExprKind::Decision { id }
                     if self
                         .model
                         .decisions
                         .iter()
-                        .any(|d| &d.id == id && d.per.as_deref() == Some(var))
-                    {
-                        found = true;
-                    }
+                        .any(|d| &d.id == id && d.per.as_deref() == Some(var)) =>
+                {
+                    found = true
                 }
                 _ => {}
             });
