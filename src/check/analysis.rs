@@ -968,36 +968,10 @@ fn constant(e: &Expr) -> Option<Value> {
 /// Every expression of a model, each once (nested ones are reached by
 /// walking these).
 pub fn all_exprs(m: &Playbook) -> Vec<&Expr> {
-    use crate::ir::Action;
     let mut out: Vec<&Expr> = m.lets.iter().map(|l| &l.value).collect();
     out.extend(m.requires.iter());
     for s in &m.steps {
-        out.extend(s.requires.iter());
-        out.extend(
-            s.entry
-                .iter()
-                .chain(&s.exit)
-                .filter_map(|g| g.when.as_ref()),
-        );
-        ir::walk_items(&s.items, &mut |item| match item {
-            Item::Do(d) => {
-                out.extend(d.requires.iter());
-                for a in &d.actions {
-                    match a {
-                        Action::Set { value, .. } => out.push(value),
-                        Action::Request { set: Some(fv), .. } => out.push(&fv.value),
-                        _ => {}
-                    }
-                }
-            }
-            Item::If { branches, .. } => out.extend(branches.iter().map(|b| &b.when)),
-            Item::Match { subject, arms, .. } => {
-                out.extend(subject.iter());
-                out.extend(arms.iter().flat_map(|a| a.patterns.iter().flatten()));
-            }
-            Item::ForEach { over, .. } => out.push(over),
-            Item::Tip { .. } | Item::Warning { .. } | Item::Ask { .. } => {}
-        });
+        out.extend(ir::step_exprs(s));
     }
     out
 }

@@ -156,16 +156,7 @@ fn by_condition(a: &Analysis, m: &Match, out: &mut Vec<Diagnostic>) {
         match a.decide(&negate(&any(&holds)), applicable) {
             Outcome::Never => {}
             Outcome::Found(sc) => {
-                let witness: Vec<String> = sc
-                    .values
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {v}"))
-                    .collect();
-                let witness = if witness.is_empty() {
-                    "whatever the inputs".to_string()
-                } else {
-                    witness.join(", ")
-                };
+                let witness = sc.values_only().describe_values();
                 out.push(
                     Diagnostic::new(
                         Code::NonExhaustiveBranch,
@@ -206,16 +197,7 @@ fn by_condition(a: &Analysis, m: &Match, out: &mut Vec<Diagnostic>) {
             if holding.len() < 2 {
                 return;
             }
-            let witness: Vec<String> = sc
-                .values
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            let witness = if witness.is_empty() {
-                "whatever the inputs".to_string()
-            } else {
-                witness.join(", ")
-            };
+            let witness = sc.values_only().describe_values();
             out.push(
                 Diagnostic::new(
                     Code::OverlappingBranch,
