@@ -143,6 +143,8 @@ pub struct Analysis<'m> {
     some_run_starts: bool,
     /// The solver and the formulas built so far (`smt.rs`).
     pub(super) smt: std::cell::OnceCell<super::smt::Smt<'m>>,
+    /// Where the solver comes from; set before the first question.
+    pub solver_mode: super::smt::Mode,
 }
 
 /// The date `today` stands for in analyses.
@@ -218,6 +220,7 @@ impl<'m> Analysis<'m> {
             precondition_vars: BTreeSet::new(),
             some_run_starts: true,
             smt: std::cell::OnceCell::new(),
+            solver_mode: super::smt::Mode::Fresh,
         };
         analysis.domains = analysis.build_domains();
         if let Some(r) = &model.requires {

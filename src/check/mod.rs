@@ -11,22 +11,31 @@ mod rules;
 mod smt;
 
 pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
-pub use smt::{At, Found, Outcome, solver_stats};
+pub use smt::{At, Found, Mode, Outcome, solver_stats};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Playbook;
 
 /// Runs every check over a model.
 pub fn check(model: &Playbook) -> Vec<Diagnostic> {
-    // A fresh solver context for each model: the solver's models (and so
-    // the witnesses) then depend on this playbook alone, not on what the
-    // thread checked before.
-    z3::with_z3_config(&z3::Config::new(), || {
-        let analysis = Analysis::new(model);
-        let mut out = Vec::new();
-        rules::run_all(&analysis, &mut out);
-        out
-    })
+    // First with the thread's shared solver, which costs nothing to set
+    // up. Its answers are exact, but its models (so the witnesses) may
+    // depend on what the thread solved before; a clean result has none.
+    let quick = check_with(model, Mode::Shared);
+    if quick.is_empty() {
+        return quick;
+    }
+    // Otherwise again in a fresh solver context, whose models, and so the
+    // reported witnesses, depend on this playbook alone.
+    z3::with_z3_config(&z3::Config::new(), || check_with(model, Mode::Fresh))
+}
+
+fn check_with(model: &Playbook, mode: Mode) -> Vec<Diagnostic> {
+    let mut analysis = Analysis::new(model);
+    analysis.solver_mode = mode;
+    let mut out = Vec::new();
+    rules::run_all(&analysis, &mut out);
+    out
 }
 
 /// `missing-translation` for each locale the project requires that the

@@ -49,8 +49,8 @@ use z3::{Model, Params, SatResult, Solver};
 const RLIMIT: u32 = 5_000_000;
 
 /// The time limit of one solver call: the backstop for the procedures whose
-/// steps Z3 does not count (nonlinear arithmetic). A watchdog interrupts
-/// the call, which then answers unknown.
+/// steps Z3 does not count. Z3 interrupts the call, which then answers
+/// unknown.
 const TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_000);
 
 /// Why a question with a product or quotient of two varying values is
@@ -107,22 +107,78 @@ fn nonlinear(f: &Bool) -> bool {
     false
 }
 
-/// Checks the solver's assertions under `assumptions`, within [`TIMEOUT`].
+/// Checks the solver's assertions under `assumptions`. The solver's
+/// `timeout` parameter bounds the call by [`TIMEOUT`] (Z3 keeps a pool of
+/// timer threads, so a call does not start one of ours).
 fn check_within(solver: &Solver, assumptions: &[Bool]) -> SatResult {
-    let ctx = z3::Context::thread_local();
-    std::thread::scope(|scope| {
-        let (done, wait) = std::sync::mpsc::channel::<()>();
-        let handle = ctx.handle();
-        scope.spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(TIMEOUT) {
-                // Interrupts only a call still running.
-                handle.interrupt();
+    solver.check_assumptions(assumptions)
+}
+
+/// A solver configured for our questions: linear integer arithmetic (the
+/// solver for that logic starts several times faster than the general
+/// one), with the resource and time limits.
+fn new_solver() -> Solver {
+    let solver = Solver::new_for_logic("QF_LIA").unwrap_or_default();
+    let mut params = Params::new();
+    params.set_u32("rlimit", RLIMIT);
+    params.set_u32("timeout", TIMEOUT.as_millis() as u32);
+    solver.set_params(&params);
+    solver
+}
+
+thread_local! {
+    /// The solver of this thread's default context, which analyses share
+    /// in [`Mode::Shared`], each inside its own `push`/`pop` scope.
+    static SHARED: std::rc::Rc<Solver> = std::rc::Rc::new(new_solver());
+    /// Whether an analysis holds the shared solver's scope; a second one
+    /// alive at the same time gets a solver of its own.
+    static SHARED_BUSY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Where an analysis's solver comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The thread's default context and its solver, kept between analyses:
+    /// no context or solver to create, but a model may depend on what the
+    /// thread solved before. Its answers (sat or unsat) do not.
+    Shared,
+    /// A solver made for this analysis, in the context the caller set up:
+    /// models depend on the playbook alone.
+    Fresh,
+}
+
+/// An analysis's solver; a shared one is scoped to the analysis.
+struct SolverSlot {
+    solver: std::rc::Rc<Solver>,
+    shared: bool,
+}
+
+impl SolverSlot {
+    fn new(mode: Mode) -> SolverSlot {
+        match mode {
+            Mode::Shared if !SHARED_BUSY.with(|b| b.replace(true)) => {
+                let solver = SHARED.with(|s| s.clone());
+                solver.push();
+                SolverSlot {
+                    solver,
+                    shared: true,
+                }
             }
-        });
-        let result = solver.check_assumptions(assumptions);
-        drop(done);
-        result
-    })
+            _ => SolverSlot {
+                solver: std::rc::Rc::new(new_solver()),
+                shared: false,
+            },
+        }
+    }
+}
+
+impl Drop for SolverSlot {
+    fn drop(&mut self) {
+        if self.shared {
+            self.solver.pop(1);
+            SHARED_BUSY.with(|b| b.set(false));
+        }
+    }
 }
 
 static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -739,6 +795,38 @@ pub enum Outcome {
     Unknown(String),
 }
 
+/// The answer to one question when no witness is needed
+/// ([`Analysis::possible`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some values satisfy it.
+    Some,
+    /// No values satisfy it: proven.
+    Never,
+    /// The solver could not decide (its reason).
+    Unknown(String),
+}
+
+impl Verdict {
+    fn of(outcome: &Outcome) -> Verdict {
+        match outcome {
+            Outcome::Found(_) => Verdict::Some,
+            Outcome::Never => Verdict::Never,
+            Outcome::Unknown(r) => Verdict::Unknown(r.clone()),
+        }
+    }
+}
+
+/// Why the solver answered unknown, for the `analysis-limit` message.
+fn gave_up(solver: &Solver) -> String {
+    format!(
+        "the solver gave up ({})",
+        solver
+            .get_reason_unknown()
+            .unwrap_or_else(|| "unknown".to_string())
+    )
+}
+
 /// A witness found by the solver.
 #[derive(Clone, Debug)]
 pub struct Found {
@@ -796,7 +884,8 @@ impl Found {
 
 /// The solver state of one analysis.
 pub struct Smt<'m> {
-    solver: std::cell::OnceCell<Solver>,
+    solver: std::cell::OnceCell<SolverSlot>,
+    mode: Mode,
     /// Value names of enums and services: index by name, name by index.
     names: FxHashMap<&'m str, i64>,
     name_list: Vec<&'m str>,
@@ -819,6 +908,8 @@ pub struct Smt<'m> {
     asks: FxHashMap<&'m str, Vec<usize>>,
     today_steps: RefCell<Vec<usize>>,
     answers: RefCell<FxHashMap<(Bool, bool), Outcome>>,
+    /// Answers of questions asked without a witness.
+    verdicts: RefCell<FxHashMap<(Bool, bool), Verdict>>,
     pre_lit: RefCell<Option<Bool>>,
     /// Quotients defined so far (`Analysis::fdiv`).
     quotients: RefCell<FxHashMap<(Int, i64), Int>>,
@@ -896,6 +987,7 @@ impl<'m> Smt<'m> {
         }
         Smt {
             solver: std::cell::OnceCell::new(),
+            mode: a.solver_mode,
             names,
             name_list,
             texts: RefCell::new(texts),
@@ -912,6 +1004,7 @@ impl<'m> Smt<'m> {
             asks,
             today_steps: RefCell::new(Vec::new()),
             answers: RefCell::new(FxHashMap::default()),
+            verdicts: RefCell::new(FxHashMap::default()),
             pre_lit: RefCell::new(None),
             quotients: RefCell::new(FxHashMap::default()),
             years: RefCell::new(FxHashMap::default()),
@@ -922,16 +1015,10 @@ impl<'m> Smt<'m> {
     }
 
     fn solver(&self) -> &Solver {
-        self.solver.get_or_init(|| {
-            // Every formula that reaches the solver is linear integer
-            // arithmetic (products of varying values never do): the solver
-            // for that logic starts several times faster than the general one.
-            let solver = Solver::new_for_logic("QF_LIA").unwrap_or_default();
-            let mut params = Params::new();
-            params.set_u32("rlimit", RLIMIT);
-            solver.set_params(&params);
-            solver
-        })
+        &self
+            .solver
+            .get_or_init(|| SolverSlot::new(self.mode))
+            .solver
     }
 }
 
@@ -2039,6 +2126,48 @@ impl<'m> Analysis<'m> {
         self.decide_marked(f, applicable, &[])
     }
 
+    /// Whether some run satisfies `f`, when the caller needs no witness:
+    /// the same answer as [`decide`](Self::decide) without reading the
+    /// model (the witness costs a solver call per variable it reads).
+    pub fn possible(&self, f: &Bool, applicable: bool) -> Verdict {
+        self.prepare();
+        let smt = self.smt();
+        let key = (f.clone(), applicable);
+        if let Some(o) = smt.answers.borrow().get(&key) {
+            return Verdict::of(o);
+        }
+        if let Some(v) = smt.verdicts.borrow().get(&key) {
+            return v.clone();
+        }
+        let verdict = if f.as_bool() == Some(false) {
+            Verdict::Never
+        } else if nonlinear(f) {
+            Verdict::Unknown(NONLINEAR.to_string())
+        } else {
+            let solver = smt.solver();
+            let assumptions: Vec<Bool> = if applicable {
+                smt.pre_lit.borrow().iter().cloned().collect()
+            } else {
+                Vec::new()
+            };
+            let started = std::time::Instant::now();
+            solver.push();
+            solver.assert(f);
+            let result = check_within(solver, &assumptions);
+            CALLS.fetch_add(1, Ordering::Relaxed);
+            let verdict = match result {
+                SatResult::Sat => Verdict::Some,
+                SatResult::Unsat => Verdict::Never,
+                SatResult::Unknown => Verdict::Unknown(gave_up(solver)),
+            };
+            solver.pop(1);
+            NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            verdict
+        };
+        smt.verdicts.borrow_mut().insert(key, verdict.clone());
+        verdict
+    }
+
     /// Like [`decide`](Self::decide), also reporting which of `marks` hold
     /// in the witness ([`Found::holds`]).
     pub fn decide_marked(&self, f: &Bool, applicable: bool, marks: &[Bool]) -> Outcome {
@@ -2073,14 +2202,14 @@ impl<'m> Analysis<'m> {
             SatResult::Sat => solver.get_model(),
             _ => None,
         };
-        let reason = solver.get_reason_unknown();
+        let reason = match result {
+            SatResult::Unknown => gave_up(solver),
+            _ => String::new(),
+        };
         solver.pop(1);
         let outcome = match result {
             SatResult::Unsat => Outcome::Never,
-            SatResult::Unknown => Outcome::Unknown(format!(
-                "the solver gave up ({})",
-                reason.unwrap_or_else(|| "unknown".to_string())
-            )),
+            SatResult::Unknown => Outcome::Unknown(reason),
             SatResult::Sat => match model {
                 Some(model) => {
                     Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks)))

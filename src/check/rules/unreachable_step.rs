@@ -5,16 +5,16 @@
 //! Why: a step nobody can reach is dead process text; usually its guard has
 //! a typo (`<` for `>`) or contradicts itself.
 
-use super::{Analysis, Outcome, undecided};
+use super::{Analysis, Verdict, undecided};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 
 pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     for step in 0..a.model.steps.len() {
         let s = a.step(step);
-        match a.decide(&a.runs_f(step), true) {
-            Outcome::Found(_) => {}
-            Outcome::Never => {
+        match a.possible(&a.runs_f(step), true) {
+            Verdict::Some => {}
+            Verdict::Never => {
                 // Evidence the guard asks for that no step records.
                 let mut missing = Vec::new();
                 if let Some(r) = &s.requires {
@@ -62,7 +62,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                     .help(help),
                 );
             }
-            Outcome::Unknown(reason) => out.push(undecided(
+            Verdict::Unknown(reason) => out.push(undecided(
                 s.span,
                 &format!("whether step `{}` can run", s.id),
                 &reason,
