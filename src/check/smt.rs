@@ -1795,6 +1795,11 @@ impl<'m> Analysis<'m> {
         if smt.prepared.replace(true) {
             return;
         }
+        // Every input with its domain, before any question: a witness
+        // gives each input a value of its type, read or not.
+        for i in &self.model.inputs {
+            self.var(SVar::Input(i.id.clone()), &i.ty);
+        }
         let pre = match &self.model.requires {
             Some(r) => self.val(r, At::Start, &[]).yes(),
             None => tt(),
@@ -2304,9 +2309,6 @@ impl<'m> Analysis<'m> {
         others.sort();
         all.extend(others);
         drop(vars);
-        for i in &self.model.inputs {
-            self.var(SVar::Input(i.id.clone()), &i.ty);
-        }
         let vars = smt.vars.borrow();
         let run = all
             .iter()

@@ -29,5 +29,7 @@ mod run;
 mod safety;
 mod scaffold;
 mod seed;
+mod solver_enumeration;
 mod tutorial;
 mod vscode;
+mod witness_replay;
