@@ -39,9 +39,8 @@ OLD=$BASE_DIR/target/release/playbook
 
 # CPU seconds (user + system) of one run on one core.
 cpu() {
-  local out
-  out=$( (taskset -c 0 /usr/bin/time -f '%U %S' "$@" >/dev/null 2>/dev/null) 2>&1 | tail -1)
-  awk -v l="$out" 'BEGIN { split(l, p, " "); printf "%.3f\n", p[1] + p[2] }'
+  taskset -c 0 /usr/bin/time -o "$WORK/time" -f '%U %S' "$@" >/dev/null 2>&1 || true
+  awk '{ printf "%.3f\n", $1 + $2 }' "$WORK/time"
 }
 
 median() {

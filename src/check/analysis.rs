@@ -141,6 +141,9 @@ pub struct Analysis<'m> {
     precondition_vars: BTreeSet<Var>,
     /// Whether any inputs satisfy the playbook's own `requires`.
     some_run_starts: bool,
+    /// Whether a sampled scenario satisfies the playbook's own `requires`
+    /// (or it has none): a run that starts, evaluated as a run would.
+    pub(super) sampled_start: bool,
     /// The solver and the formulas built so far (`smt.rs`).
     pub(super) smt: std::cell::OnceCell<super::smt::Smt<'m>>,
     /// Where the solver comes from; set before the first question.
@@ -219,6 +222,7 @@ impl<'m> Analysis<'m> {
             declared_by,
             precondition_vars: BTreeSet::new(),
             some_run_starts: true,
+            sampled_start: true,
             smt: std::cell::OnceCell::new(),
             solver_mode: super::smt::Mode::Fresh,
         };
@@ -226,8 +230,13 @@ impl<'m> Analysis<'m> {
         if let Some(r) = &model.requires {
             let mut vars = BTreeSet::new();
             analysis.vars_of(r, &mut vars);
-            analysis.some_run_starts =
-                !matches!(analysis.find_anywhere(&vars, |sc| sc.holds(r)), Ok(None));
+            let (none, some) = match analysis.find_anywhere(&vars, |sc| sc.holds(r)) {
+                Ok(None) => (true, false),
+                Ok(Some(_)) => (false, true),
+                Err(_) => (false, false),
+            };
+            analysis.some_run_starts = !none;
+            analysis.sampled_start = some;
             analysis.precondition_vars = vars;
         }
         analysis

@@ -45,13 +45,13 @@ use z3::ast::{Ast, Bool, Dynamic, Int, Real};
 use z3::{Model, Params, SatResult, Solver};
 
 /// The resource limit of one solver call (Z3's `rlimit`, a count of its
-/// internal steps: the same on every machine, unlike a time-out).
+/// internal steps: the same on every machine, unlike a time-out). It is
+/// the only limit: a time-out would start Z3's timer on every call, a
+/// third of what a typical call costs, and the procedures whose steps Z3
+/// does not count (nonlinear arithmetic) ignore interrupts in Z3 4.8, so
+/// questions that would need them are answered `analysis-limit` before
+/// they reach the solver ([`nonlinear`]).
 const RLIMIT: u32 = 5_000_000;
-
-/// The time limit of one solver call: the backstop for the procedures whose
-/// steps Z3 does not count. Z3 interrupts the call, which then answers
-/// unknown.
-const TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_000);
 
 /// Why a question with a product or quotient of two varying values is
 /// left undecided.
@@ -107,11 +107,53 @@ fn nonlinear(f: &Bool) -> bool {
     false
 }
 
-/// Checks the solver's assertions under `assumptions`. The solver's
-/// `timeout` parameter bounds the call by [`TIMEOUT`] (Z3 keeps a pool of
-/// timer threads, so a call does not start one of ours).
+/// Checks the solver's assertions under `assumptions`, within [`RLIMIT`].
 fn check_within(solver: &Solver, assumptions: &[Bool]) -> SatResult {
     solver.check_assumptions(assumptions)
+}
+
+/// Whether Z3's rewriter alone reduces `f` to false (as it does `a and not
+/// a`, the overlap of two arms such as `seats >= 1000` and `seats < 1000`):
+/// a proof that costs a fraction of a solver call.
+fn proven_false(f: &Bool) -> bool {
+    f.as_bool() == Some(false)
+}
+
+/// The integer constants of a formula other than 0 and 1, in the order
+/// they are first met (depth first, left to right), at most eight.
+fn numerals(f: &Bool) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut seen: FxHashSet<Dynamic> = FxHashSet::default();
+    let mut stack = vec![Dynamic::from_ast(f)];
+    while let Some(node) = stack.pop() {
+        if out.len() == 8 || !seen.insert(node.clone()) {
+            continue;
+        }
+        if node.kind() == z3::AstKind::Numeral {
+            if let Some(n) = node.as_int().and_then(|i| i.as_i64())
+                && n != 0
+                && n != 1
+                && !out.contains(&n)
+            {
+                out.push(n);
+            }
+        } else if node.is_app() {
+            let mut children = node.children();
+            children.reverse();
+            stack.extend(children);
+        }
+    }
+    out
+}
+
+/// `assumptions` and a fresh literal that implies `f`: asking under them
+/// asks about `f` without a `push` and `pop` around it (which cost the
+/// solver more than most of our questions). The implication stays, but
+/// holds trivially once its literal is no longer assumed.
+fn guarded(solver: &Solver, f: &Bool, guard: Bool, mut assumptions: Vec<Bool>) -> Vec<Bool> {
+    solver.assert(guard.implies(f));
+    assumptions.push(guard);
+    assumptions
 }
 
 /// A solver configured for our questions: linear integer arithmetic (the
@@ -121,7 +163,6 @@ fn new_solver() -> Solver {
     let solver = Solver::new_for_logic("QF_LIA").unwrap_or_default();
     let mut params = Params::new();
     params.set_u32("rlimit", RLIMIT);
-    params.set_u32("timeout", TIMEOUT.as_millis() as u32);
     solver.set_params(&params);
     solver
 }
@@ -920,6 +961,9 @@ pub struct Smt<'m> {
     /// The playbook's `requires` is beyond what the solver decides.
     precondition_undecided: Cell<bool>,
     prepared: Cell<bool>,
+    /// The number of the next constant: Z3 symbols by number, which it
+    /// does not intern as it does names.
+    next_symbol: Cell<u32>,
 }
 
 impl<'m> Smt<'m> {
@@ -1011,6 +1055,7 @@ impl<'m> Smt<'m> {
             defined_by: RefCell::new(FxHashMap::default()),
             precondition_undecided: Cell::new(false),
             prepared: Cell::new(false),
+            next_symbol: Cell::new(0),
         }
     }
 
@@ -1106,31 +1151,35 @@ impl<'m> Analysis<'m> {
         }
     }
 
+    fn next_symbol(&self) -> u32 {
+        let smt = self.smt();
+        let n = smt.next_symbol.get();
+        smt.next_symbol.set(n + 1);
+        n
+    }
+
+    /// A new integer constant.
+    fn fresh_int(&self) -> Int {
+        Int::new_const(self.next_symbol())
+    }
+
+    /// A new Boolean constant.
+    fn fresh_bool(&self) -> Bool {
+        Bool::new_const(self.next_symbol())
+    }
+
     /// The terms of a variable, created (with its domain) on first use.
     fn var(&self, v: SVar, ty: &Type) -> Term {
         let smt = self.smt();
         if let Some((t, _)) = smt.vars.borrow().get(&v) {
             return t.clone();
         }
-        let base = match &v {
-            SVar::Input(id) => format!("input:{id}"),
-            SVar::Decision(id, e) => format!("decision:{id}:{}", e.as_deref().unwrap_or("")),
-            SVar::Today(s) => format!("today:{}", s.map(|s| s as i64).unwrap_or(-1)),
-            SVar::Recorded(c) => format!("recorded:{c}"),
-            SVar::Loop(id) => format!("loop:{id}"),
-        };
         let solver = smt.solver();
         let (lo, hi) = date_range();
-        let mut consts: Vec<String> = Vec::new();
-        let mut int = |suffix: &str| {
-            let name = format!("{base}{suffix}");
-            consts.push(name.clone());
-            Int::new_const(name)
-        };
+        let int = |_suffix: &str| self.fresh_int();
         let (term, raw) = match ty {
             Type::Bool => {
-                consts.push(base.clone());
-                let b = Bool::new_const(base.clone());
+                let b = self.fresh_bool();
                 (Term::Bool(b.clone()), Raw::Bool(b))
             }
             Type::Int => {
@@ -1175,11 +1224,7 @@ impl<'m> Analysis<'m> {
                 let members: Vec<(i64, Bool)> = self
                     .values_of(ty)
                     .iter()
-                    .map(|n| {
-                        let name = format!("{base}:{n}");
-                        consts.push(name.clone());
-                        (self.name_index(n), Bool::new_const(name))
-                    })
+                    .map(|n| (self.name_index(n), self.fresh_bool()))
                     .collect();
                 (Term::Set(members.clone()), Raw::Set(members))
             }
@@ -1240,7 +1285,7 @@ impl<'m> Analysis<'m> {
         if let Some(q) = smt.quotients.borrow().get(&key) {
             return q.clone();
         }
-        let q = Int::fresh_const("quotient");
+        let q = self.fresh_int();
         smt.defined_by
             .borrow_mut()
             .insert(Dynamic::from_ast(&q), Dynamic::from_ast(&x));
@@ -1263,7 +1308,7 @@ impl<'m> Analysis<'m> {
         if let Some(y) = smt.years.borrow().get(&z) {
             return y.clone();
         }
-        let y = Int::fresh_const("year");
+        let y = self.fresh_int();
         smt.defined_by
             .borrow_mut()
             .insert(Dynamic::from_ast(&y), Dynamic::from_ast(&z));
@@ -1542,10 +1587,11 @@ impl<'m> Analysis<'m> {
                         BinaryOp::Le => p.le(q),
                         BinaryOp::Gt => p.gt(q),
                         _ => p.ge(q),
-                    },
+                    }
+                    .simplify(),
                     _ => Number::compare(&x.t.number(), &y.t.number(), op),
                 };
-                Val::strict(&x, &y, bool_term(f.simplify()))
+                Val::strict(&x, &y, bool_term(f))
             }
             BinaryOp::In | BinaryOp::NotIn => {
                 let inside = match (&x.t, &y.t) {
@@ -1804,7 +1850,7 @@ impl<'m> Analysis<'m> {
             Some(r) => self.val(r, At::Start, &[]).yes(),
             None => tt(),
         };
-        let lit = Bool::new_const("precondition");
+        let lit = self.fresh_bool();
         if nonlinear(&pre) {
             // Not a theory the solver decides: questions consider every
             // input instead, and the playbook says so.
@@ -2144,8 +2190,12 @@ impl<'m> Analysis<'m> {
         if let Some(v) = smt.verdicts.borrow().get(&key) {
             return v.clone();
         }
-        let verdict = if f.as_bool() == Some(false) {
+        let verdict = if proven_false(f) {
             Verdict::Never
+        } else if f.as_bool() == Some(true) && (!applicable || self.sampled_start) {
+            // Some run starts: a sampled scenario satisfies the playbook's
+            // `requires`, evaluated as a run evaluates it.
+            Verdict::Some
         } else if nonlinear(f) {
             Verdict::Unknown(NONLINEAR.to_string())
         } else {
@@ -2156,16 +2206,13 @@ impl<'m> Analysis<'m> {
                 Vec::new()
             };
             let started = std::time::Instant::now();
-            solver.push();
-            solver.assert(f);
-            let result = check_within(solver, &assumptions);
+            let result = check_within(solver, &guarded(solver, f, self.fresh_bool(), assumptions));
             CALLS.fetch_add(1, Ordering::Relaxed);
             let verdict = match result {
                 SatResult::Sat => Verdict::Some,
                 SatResult::Unsat => Verdict::Never,
                 SatResult::Unknown => Verdict::Unknown(gave_up(solver)),
             };
-            solver.pop(1);
             NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
             verdict
         };
@@ -2184,7 +2231,8 @@ impl<'m> Analysis<'m> {
         {
             return o.clone();
         }
-        if f.as_bool() == Some(false) {
+        if proven_false(f) {
+            smt.answers.borrow_mut().insert(key, Outcome::Never);
             return Outcome::Never;
         }
         if nonlinear(f) {
@@ -2199,9 +2247,10 @@ impl<'m> Analysis<'m> {
             Vec::new()
         };
         let started = std::time::Instant::now();
-        solver.push();
-        solver.assert(f);
-        let result = check_within(solver, &assumptions);
+        let result = check_within(
+            solver,
+            &guarded(solver, f, self.fresh_bool(), assumptions.clone()),
+        );
         CALLS.fetch_add(1, Ordering::Relaxed);
         let model = match result {
             SatResult::Sat => solver.get_model(),
@@ -2211,7 +2260,6 @@ impl<'m> Analysis<'m> {
             SatResult::Unknown => gave_up(solver),
             _ => String::new(),
         };
-        solver.pop(1);
         let outcome = match result {
             SatResult::Unsat => Outcome::Never,
             SatResult::Unknown => Outcome::Unknown(reason),
@@ -2227,6 +2275,59 @@ impl<'m> Analysis<'m> {
             smt.answers.borrow_mut().insert(key, outcome.clone());
         }
         outcome
+    }
+
+    /// A model like `model` in which each whole number and date that
+    /// matters sits on a constant the question names, or next to one,
+    /// where the question still holds with the other values kept: a
+    /// witness on the boundary the playbook wrote (`seats = 1000`) says
+    /// more than an arbitrary value. Costs a solver call per candidate, on
+    /// questions that are reported only.
+    fn on_constants(
+        &self,
+        first: &Model,
+        f: &Bool,
+        assumptions: &[Bool],
+        kept: &[SVar],
+    ) -> Option<Model> {
+        let smt = self.smt();
+        let solver = smt.solver();
+        let constants = numerals(f);
+        let mut better: Option<Model> = None;
+        let vars = smt.vars.borrow().clone();
+        for v in kept {
+            let model = better.as_ref().unwrap_or(first);
+            let Some((_, Raw::Int(x) | Raw::Date(x))) = vars.get(v) else {
+                continue;
+            };
+            let current = model.eval(x, true).and_then(|n| n.as_i64());
+            let others: Vec<Bool> = kept
+                .iter()
+                .filter(|w| *w != v)
+                .filter_map(|w| vars.get(w))
+                .flat_map(|(_, raw)| raw.consts())
+                .filter_map(|c| model.eval(&c, true).map(|value| c.eq(&value)))
+                .collect();
+            for c in constants.iter().flat_map(|c| [*c, c + 1, c - 1]) {
+                if Some(c) == current {
+                    break;
+                }
+                solver.push();
+                solver.assert(f);
+                solver.assert(and(&others));
+                solver.assert(x.eq(c));
+                let found = match check_within(solver, assumptions) {
+                    SatResult::Sat => solver.get_model(),
+                    _ => None,
+                };
+                solver.pop(1);
+                if let Some(m) = found {
+                    better = Some(m);
+                    break;
+                }
+            }
+        }
+        better
     }
 
     /// The witness of a model: the values that matter, the whole run, and
@@ -2288,6 +2389,8 @@ impl<'m> Analysis<'m> {
                 }
             }
         }
+        let better = self.on_constants(model, f, assumptions, &kept);
+        let model = better.as_ref().unwrap_or(model);
         let vars = smt.vars.borrow();
         let show = |v: &SVar| -> Option<(String, String)> {
             let (_, raw) = vars.get(v)?;
