@@ -79,6 +79,9 @@ pub fn run(args: &Args) -> i32 {
     let results: Vec<Result<Vec<(JsonDiagnostic, String)>, String>> = project
         .files
         .par_iter()
+        // Each thread that checks sets up a solver context once (a few
+        // milliseconds): a small project is checked on one thread.
+        .with_min_len(8)
         .map(|file| {
             let compilation = crate::compile_with(file, &loader, config)
                 .map_err(|reason| format!("cannot read `{}`: {reason}", file.display()))?;
