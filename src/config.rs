@@ -103,12 +103,12 @@ impl Config {
                 None => {
                     let r = name.span();
                     let names: Vec<&str> = Code::ALL.iter().map(|c| c.name()).collect();
-                    let help = match crate::resolve::closest_name(name.get_ref(), &names) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => {
-                            "run `playbook explain CODE` with a code from `docs/rules/`".to_string()
-                        }
-                    };
+                    let help =
+                        match crate::suggest::closest(name.get_ref(), names.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "run `playbook explain CODE` with a code from `docs/rules/`"
+                                .to_string(),
+                        };
                     problems.push(
                         Diagnostic::new(
                             Code::InvalidConfig,

@@ -36,6 +36,7 @@ pub mod resolve;
 pub mod run;
 pub mod run_store;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 
 use diagnostic::Diagnostic;

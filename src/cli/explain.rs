@@ -29,7 +29,7 @@ pub fn run(args: &Args) -> i32 {
         }
         None => {
             let names: Vec<&str> = Code::ALL.iter().map(|c| c.name()).collect();
-            let hint = crate::resolve::closest_name(name, &names)
+            let hint = crate::suggest::closest(name, names.iter().copied())
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             eprintln!("error: `{name}` is not a diagnostic code{hint}");

@@ -822,8 +822,3 @@ fn keyword_span(stmt: &ast::Stmt) -> Span {
 }
 
 mod build;
-
-/// The name nearest to `name` among `names`, if it is a likely misspelling.
-pub fn closest_name(name: &str, names: &[&str]) -> Option<String> {
-    scope::closest(name, names.iter().copied())
-}

@@ -198,13 +198,4 @@ impl Scope {
     }
 }
 
-/// The candidate nearest to `name` by edit distance, if it is close enough
-/// to be a likely misspelling.
-pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .map(|c| (strsim::levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, c.to_string()))
-        .map(|(_, c)| c.to_string())
-}
+pub use crate::suggest::closest;

@@ -353,13 +353,8 @@ fn misspelt_keyword(word: &str) -> Option<&'static str> {
     if word.len() < 2 {
         return None;
     }
-    let limit = (word.chars().count() / 3).max(1);
-    KEYWORDS
-        .iter()
-        .map(|k| (strsim::levenshtein(word, k), *k))
-        .filter(|(d, _)| *d <= limit && *d > 0)
-        .min()
-        .map(|(_, k)| k)
+    let near = crate::suggest::closest(word, KEYWORDS.iter().copied().filter(|k| *k != word))?;
+    KEYWORDS.iter().copied().find(|k| *k == near)
 }
 
 /// The first word on the line of `offset`.

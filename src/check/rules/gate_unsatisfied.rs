@@ -57,7 +57,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
             let help = match producers {
                 None => {
                     let ids: Vec<&str> = a.model.criteria.iter().map(|c| c.id.as_str()).collect();
-                    match crate::resolve::closest_name(&gate.criterion, &ids) {
+                    match crate::suggest::closest(&gate.criterion, ids.iter().copied()) {
                         Some(s) => {
                             format!("no step records `{}`; did you mean `{s}`?", gate.criterion)
                         }

@@ -66,7 +66,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                     } else {
                         let ids: Vec<&str> =
                             a.model.criteria.iter().map(|c| c.id.as_str()).collect();
-                        match crate::resolve::closest_name(criterion, &ids) {
+                        match crate::suggest::closest(criterion, ids.iter().copied()) {
                             Some(s) => {
                                 format!("no step records `{criterion}`; did you mean `{s}`?")
                             }

@@ -30,7 +30,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                     Some(x) => {
                         let ids: Vec<&str> =
                             a.model.criteria.iter().map(|c| c.id.as_str()).collect();
-                        match crate::resolve::closest_name(x, &ids) {
+                        match crate::suggest::closest(x, ids.iter().copied()) {
                             Some(y) => format!(
                                 "its guard needs `{x}`, which no step records; did you mean `{y}`?"
                             ),
