@@ -328,22 +328,25 @@ pub fn create(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> 
     sync_folder(state)
 }
 
-/// A new lineage id: 128 bits from the standard library's random hasher
-/// keys, the time and the process id, as hex.
+/// A new lineage id: 128 random bits from the operating system, as hex.
+/// Where the system has no random source, the standard library's random
+/// hasher keys mixed with the time and the process id stand in.
 pub fn new_lineage() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::new();
-    for round in 0..2u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(round);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default(),
-        );
-        h.write_u32(std::process::id());
-        out.push_str(&format!("{:016x}", h.finish()));
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        use std::hash::{BuildHasher, Hasher};
+        for (round, chunk) in bytes.chunks_mut(8).enumerate() {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(round);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default(),
+            );
+            h.write_u32(std::process::id());
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
     }
-    out
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
