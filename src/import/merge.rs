@@ -632,7 +632,7 @@ fn read_catalogue(text: &str, locale: &str) -> Result<toml_edit::DocumentMut, Ca
         Some(l) if l == locale => Ok(doc),
         Some(l) => Err(CatalogueError::new(
             format!("the catalogue is for locale `{l}`, not `{locale}`"),
-            doc.get("locale").and_then(|l| l.span()),
+            text.find("locale").map(|at| at..at + "locale".len()),
         )),
         None => Err(CatalogueError::new("the catalogue has no `locale`", None)),
     }

@@ -354,6 +354,27 @@ fn a_merge_that_disagrees_with_a_translation_keeps_it_and_reports_it() {
     );
 }
 
+#[test]
+fn a_merge_into_a_file_that_is_not_a_catalogue_refuses_and_keeps_it() {
+    let name = "engagement-completion-enablement";
+    let (dir, into, md) = exported_zh(name);
+    let source = std::fs::read_to_string(&into).expect("read");
+    let unnamed = source.replacen(&format!("  translation zh \"{name}.zh.toml\"\n"), "", 1);
+    std::fs::write(&into, &unnamed).expect("write");
+    let catalogue = dir.path().join(format!("{name}.zh.toml"));
+    for text in ["notes = [unclosed\n", "locale = \"de\"\n[texts]\n"] {
+        std::fs::write(&catalogue, text).expect("write");
+        let (code, err) = merge(&md, &into);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("invalid-translation") && err.contains("nothing is merged"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&catalogue).expect("read"), text);
+        assert_eq!(std::fs::read_to_string(&into).expect("read"), unnamed);
+    }
+}
+
 // 4. An event that does not fit the playbook.
 
 #[test]
