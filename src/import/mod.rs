@@ -1200,3 +1200,62 @@ pub fn plain_counts(text: &str) -> Counts {
     }
     counts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::labels::{EN, ZH};
+
+    #[test]
+    fn the_lines_of_our_own_export_are_known_in_english_and_chinese() {
+        assert!(fits(EN.if_, "If “The account team is known”:"));
+        assert!(fits(ZH.if_, "如果“客户团队已知”："));
+        assert!(fits(EN.for_each, "For each workload in “Services”:"));
+        assert!(!fits(EN.if_, "If the customer asks, demo the form."));
+        assert_eq!(
+            exported_text("Ask: Is the customer ready?", &EN),
+            "Is the customer ready?"
+        );
+        assert_eq!(exported_text("注意：先分配队列。", &ZH), "先分配队列。");
+        assert_eq!(
+            exported_text("(optional) Demo the form.", &EN),
+            "Demo the form."
+        );
+        assert_eq!(
+            exported_text("Unassign. (only when “the move” is recorded)", &EN),
+            "Unassign."
+        );
+        assert_eq!(
+            without_condition(
+                "If “the answer to “Ready?” is yes”: Listed the workloads",
+                &EN
+            ),
+            "Listed the workloads"
+        );
+        assert_eq!(
+            without_condition("如果“客户团队已知，或已接管”：记录邮件", &ZH),
+            "记录邮件"
+        );
+        assert_eq!(
+            without_condition("Listed the workloads", &EN),
+            "Listed the workloads"
+        );
+        assert_eq!(
+            without_closing("Go on. (see playbook next-one)", EN.leads_to),
+            "Go on."
+        );
+    }
+
+    #[test]
+    fn a_document_without_our_front_matter_is_read_as_prose() {
+        let mut diags = Vec::new();
+        let text = "# T\n\n## Approach\n\n### S\n\nPrimary Role: **FM**\n\nAsk: the customer.\n";
+        let doc = read(FileId(0), text, Some("en"), &mut diags);
+        assert!(!doc.exported);
+        assert_eq!(doc.steps[0].items[0].text, "Ask: the customer.");
+        let ours = format!("---\nplaybook: \"t\"\nlocale: \"en\"\n---\n\n{text}");
+        let doc = read(FileId(0), &ours, None, &mut diags);
+        assert!(doc.exported);
+        assert_eq!(doc.steps[0].items[0].text, "the customer.");
+    }
+}
