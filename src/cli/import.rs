@@ -181,11 +181,55 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let merged = crate::import::merge::merge(&model, &imported.document);
     let into_stem = stem(into);
     let catalogue_name = format!("{into_stem}.{locale}.toml");
     let catalogue = into.with_file_name(&catalogue_name);
-    if let Err(e) = std::fs::write(&catalogue, &merged.catalogue) {
+    // An existing catalogue is edited in place, never written anew.
+    let existing = match std::fs::read(&catalogue) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(_) => {
+                eprintln!(
+                    "error[invalid-translation]: `{}` is not valid UTF-8; nothing is merged into it\n\
+                     help: a translation catalogue is a UTF-8 TOML file",
+                    catalogue.display()
+                );
+                return EXIT_USAGE;
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", catalogue.display());
+            return EXIT_USAGE;
+        }
+    };
+    let merged = match crate::import::merge::merge_into(
+        &model,
+        &imported.document,
+        existing.as_deref(),
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut sources = Sources::new();
+            let text = existing.unwrap_or_default();
+            let range = e.range.unwrap_or(0..0);
+            sources.add(SourceFile::new(catalogue.display().to_string(), text));
+            let d = crate::diagnostic::Diagnostic::new(
+                    crate::registry::Code::InvalidTranslation,
+                    crate::source::Span::new(FileId(0), range.start, range.end),
+                    format!("{}; nothing is merged into it", e.message),
+                )
+                .label("here")
+                .help(
+                    "a catalogue has `locale = \"..\"` and a `[texts]` table of `KEY = { text = \"..\", source = \"..\" }`; fix it or move it away to merge into a new one",
+                );
+            eprintln!("{}", d.render(&sources, color, super::width()));
+            return EXIT_USAGE;
+        }
+    };
+    if (existing.is_none() || merged.added > 0)
+        && let Err(e) = std::fs::write(&catalogue, &merged.catalogue)
+    {
         eprintln!("error: cannot write `{}`: {e}", catalogue.display());
         return EXIT_USAGE;
     }
@@ -197,7 +241,7 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
             return EXIT_USAGE;
         }
     };
-    if !model.locales.contains(&locale) {
+    if !crate::import::merge::names_translation(&text, &locale) {
         let Some(new) = crate::import::merge::with_translation(&text, &locale, &catalogue_name)
         else {
             eprintln!("error: `{}` holds no playbook block", into.display());
@@ -212,10 +256,13 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
         eprintln!("warning[translation-drift]: {d}");
     }
     eprintln!(
-        "{} -> {}: {} texts merged, {} filled from {}, {} drift",
+        "{} -> {}: {} texts matched, {} as the catalogue has them, {} added, {} kept against the document, {} filled from {}, {} drift",
         path.display(),
         catalogue.display(),
         merged.matched,
+        merged.same,
+        merged.added,
+        merged.kept,
         merged.filled,
         model.source_locale,
         merged.drift.len()

@@ -495,6 +495,14 @@ fn write_item(
     links: &mut Links,
     next: &mut impl FnMut(&str) -> String,
 ) {
+    if item.structure {
+        // A line of our own export that only groups: what it governs
+        // stands in its place (the condition is not an expression here).
+        for child in item.children.iter().chain(&item.otherwise) {
+            write_item(out, child, links, next);
+        }
+        return;
+    }
     if item.branch {
         // A prose condition: a yes/no decision, and an `if` on its answer.
         let decision = next("decision");

@@ -7,6 +7,8 @@
 pub enum Label {
     Phase,
     PrimaryRole,
+    /// The participants our own export lists under the primary role.
+    OtherRoles,
     Motions,
     AppliesTo,
     Overview,
@@ -37,6 +39,17 @@ const WORDS: &[(Label, &[&str])] = &[
             "papel principal",
             "rol principal",
             "función principal",
+        ],
+    ),
+    (
+        Label::OtherRoles,
+        &[
+            "other roles",
+            "参与角色",
+            "weitere rollen",
+            "その他の役割",
+            "outras funções",
+            "otros roles",
         ],
     ),
     (
@@ -230,7 +243,7 @@ pub fn label_line(line: &str) -> Option<(Label, String)> {
     let found = label(key)?;
     if !matches!(
         found,
-        Label::Phase | Label::PrimaryRole | Label::Motions | Label::AppliesTo
+        Label::Phase | Label::PrimaryRole | Label::OtherRoles | Label::Motions | Label::AppliesTo
     ) {
         return None;
     }
@@ -332,7 +345,7 @@ pub fn split_label_runs(text: &str) -> String {
     for (label, words) in WORDS {
         if !matches!(
             label,
-            Label::PrimaryRole | Label::Motions | Label::AppliesTo
+            Label::PrimaryRole | Label::OtherRoles | Label::Motions | Label::AppliesTo
         ) {
             continue;
         }

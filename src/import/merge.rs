@@ -18,8 +18,16 @@ pub struct Merged {
     pub drift: Vec<String>,
     /// Texts the document gave.
     pub matched: usize,
-    /// Texts the document lacked, filled with the source text.
+    /// Texts neither the document nor the catalogue had, filled with the
+    /// source text.
     pub filled: usize,
+    /// Texts the document gave as the catalogue has them.
+    pub same: usize,
+    /// Texts added to the catalogue (those filled included).
+    pub added: usize,
+    /// Texts the catalogue has and the document gives differently: the
+    /// catalogue's is kept, and each is in `drift`.
+    pub kept: usize,
 }
 
 /// A number as a text states it, with the comparison before it: `>1000`,
@@ -153,7 +161,9 @@ fn model_items(model: &Playbook, items: &[Item], out: &mut Vec<String>) {
 /// question, then what it governs, then its `else`.
 fn doc_items(items: &[ItemDoc], out: &mut Vec<String>) {
     for item in items {
-        out.push(item.text.clone());
+        if !item.structure {
+            out.push(item.text.clone());
+        }
         doc_items(&item.children, out);
         doc_items(&item.otherwise, out);
     }
@@ -199,8 +209,34 @@ fn align(
     pairs
 }
 
-/// Merges `doc` into `model`: the catalogue for `doc.locale`, and the drift.
+/// Merges `doc` into `model`: a new catalogue for `doc.locale`, and the
+/// drift.
 pub fn merge(model: &Playbook, doc: &Document) -> Merged {
+    match merge_into(model, doc, None) {
+        Ok(m) => m,
+        // A new catalogue has nothing to disagree with.
+        Err(e) => Merged {
+            catalogue: String::new(),
+            drift: vec![e.message],
+            matched: 0,
+            filled: 0,
+            same: 0,
+            added: 0,
+            kept: 0,
+        },
+    }
+}
+
+/// Merges `doc` into `model` and into `existing`, the text of the
+/// catalogue for `doc.locale` when there is one. The catalogue is edited in
+/// place: its comments, layout and every text it has stay as they are; a
+/// text the document gives differently is kept and reported as drift; the
+/// texts it lacks are added at the end of its `[texts]`.
+pub fn merge_into(
+    model: &Playbook,
+    doc: &Document,
+    existing: Option<&str>,
+) -> Result<Merged, CatalogueError> {
     let src = model.source_locale.as_str();
     let loc = doc.locale.as_str();
     let mut texts: BTreeMap<String, String> = BTreeMap::new();
@@ -349,8 +385,11 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
         model_items(model, &step.items, &mut ours);
         let mut mine = Vec::new();
         doc_items(&theirs.items, &mut mine);
-        // Task items close the imported step, as the importer writes them.
-        mine.extend(theirs.tasks.iter().map(|t| t.name.clone()));
+        // Task items close the imported step, as the importer writes them
+        // (our own export lists tasks only in their table).
+        if !doc.exported {
+            mine.extend(theirs.tasks.iter().map(|t| t.name.clone()));
+        }
         if ours.len() != mine.len() {
             drift.push(format!(
                 "step `{}`: {src} has {} instructions, {loc} has {}",
@@ -471,46 +510,171 @@ pub fn merge(model: &Playbook, doc: &Document) -> Merged {
             .filter_map(|f| f.label.as_ref().map(|l| l.key.clone())),
     )
     .collect();
-    let mut table = toml::map::Map::new();
-    let (mut matched, mut filled) = (0, 0);
+    let mut catalogue = match existing {
+        Some(text) => read_catalogue(text, loc)?,
+        None => format!(
+            "# {loc} texts merged by `playbook import --merge`.\nlocale = \"{loc}\"\n\n[texts]\n"
+        )
+        .parse::<toml_edit::DocumentMut>()
+        .unwrap_or_default(),
+    };
+    let table = catalogue
+        .entry("texts")
+        .or_insert_with(toml_edit::table)
+        .as_table_like_mut()
+        .ok_or_else(|| CatalogueError::new("`texts` is not a table", None))?;
+    let mut counts = Counts::default();
     for (key, lt) in &all {
         if imported.contains(key) {
             continue;
         }
         let source = lt.get(src, src).to_string();
-        let text = match texts.get(key) {
-            Some(t) => {
-                matched += 1;
-                keep_placeholders(&source, &translated(model, t, &source))
+        let theirs = texts.get(key).map(|t| {
+            let t = translated(model, t, &source);
+            keep_placeholders(&source, &placeholders_back(model, loc, &source, &t))
+        });
+        if theirs.is_some() {
+            counts.matched += 1;
+        }
+        let ours = match table.get(key) {
+            None => None,
+            Some(item) => Some(
+                item.as_table_like()
+                    .and_then(|t| t.get("text"))
+                    .and_then(|t| t.as_str())
+                    .ok_or_else(|| {
+                        CatalogueError::new(
+                            format!("`{key}` is not a table with a `text` string"),
+                            None,
+                        )
+                    })?
+                    .to_string(),
+            ),
+        };
+        let text = match (ours, theirs) {
+            (Some(ours), Some(theirs)) if ours == theirs => {
+                counts.same += 1;
+                continue;
             }
-            None => {
-                filled += 1;
+            (Some(ours), Some(theirs)) => {
+                counts.kept += 1;
+                drift.push(format!(
+                    "`{key}`: the catalogue's {loc} text is kept, “{ours}”; the document has “{theirs}”"
+                ));
+                continue;
+            }
+            (Some(_), None) => continue,
+            (None, Some(theirs)) => theirs,
+            (None, None) => {
+                counts.filled += 1;
                 source.clone()
             }
         };
-        let mut entry = toml::map::Map::new();
-        entry.insert("text".into(), toml::Value::String(text));
-        entry.insert("source".into(), toml::Value::String(source));
-        table.insert(key.clone(), toml::Value::Table(entry));
+        counts.added += 1;
+        let mut entry = toml_edit::InlineTable::new();
+        entry.insert("text", text.into());
+        entry.insert("source", source.into());
+        table.insert(key, toml_edit::value(entry));
     }
-    if filled > 0 {
+    if counts.filled > 0 {
         drift.push(format!(
-            "{filled} texts have no {loc} counterpart; the {src} text stands in"
+            "{} texts have no {loc} counterpart; the {src} text stands in",
+            counts.filled
         ));
     }
-    let mut root = toml::map::Map::new();
-    root.insert("locale".into(), toml::Value::String(loc.to_string()));
-    root.insert("texts".into(), toml::Value::Table(table));
-    let catalogue = format!(
-        "# {loc} texts merged by `playbook import --merge`.\n{}",
-        toml::to_string(&toml::Value::Table(root)).unwrap_or_default()
-    );
-    Merged {
-        catalogue,
+    Ok(Merged {
+        catalogue: catalogue.to_string(),
         drift,
-        matched,
-        filled,
+        matched: counts.matched,
+        filled: counts.filled,
+        same: counts.same,
+        added: counts.added,
+        kept: counts.kept,
+    })
+}
+
+#[derive(Default)]
+struct Counts {
+    matched: usize,
+    same: usize,
+    added: usize,
+    kept: usize,
+    filled: usize,
+}
+
+/// Why an existing catalogue cannot take a merge: a message, and where in
+/// its text when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueError {
+    pub message: String,
+    pub range: Option<std::ops::Range<usize>>,
+}
+
+impl CatalogueError {
+    fn new(message: impl Into<String>, range: Option<std::ops::Range<usize>>) -> Self {
+        CatalogueError {
+            message: message.into(),
+            range,
+        }
     }
+}
+
+/// An existing catalogue, parsed to be edited in place (comments and
+/// layout kept), for `locale`.
+fn read_catalogue(text: &str, locale: &str) -> Result<toml_edit::DocumentMut, CatalogueError> {
+    let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        CatalogueError::new(
+            format!("the catalogue is not TOML: {}", first_line(e.message())),
+            e.span(),
+        )
+    })?;
+    match doc.get("locale").and_then(|l| l.as_str()) {
+        Some(l) if l == locale => Ok(doc),
+        Some(l) => Err(CatalogueError::new(
+            format!("the catalogue is for locale `{l}`, not `{locale}`"),
+            text.find("locale").map(|at| at..at + "locale".len()),
+        )),
+        None => Err(CatalogueError::new("the catalogue has no `locale`", None)),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default().trim()
+}
+
+/// Our exports write a placeholder as the words it shows (a template's
+/// label without an address, a loop variable's name): those words, found
+/// in a document's text whose source names the placeholder, become the
+/// placeholder again.
+fn placeholders_back(model: &Playbook, loc: &str, source: &str, text: &str) -> String {
+    let have: BTreeSet<String> = crate::syntax::text::placeholders(text)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let mut out = text.to_string();
+    for p in crate::syntax::text::placeholders(source) {
+        if have.contains(&p.name) || out.contains(&format!("{{{}}}", p.name)) {
+            continue;
+        }
+        let words = escape_braces(&crate::export::placeholder_words(model, loc, &p.name));
+        if words.trim().is_empty() {
+            continue;
+        }
+        let whole = |at: usize| {
+            let before = out[..at].chars().next_back();
+            let after = out[at + words.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if let Some(at) = out
+            .match_indices(words.as_str())
+            .map(|(at, _)| at)
+            .find(|at| whole(*at))
+        {
+            out.replace_range(at..at + words.len(), &format!("{{{}}}", p.name));
+        }
+    }
+    out
 }
 
 /// A document's text as a translation of `source`: braces doubled, and
@@ -563,6 +727,17 @@ fn keep_placeholders(source: &str, text: &str) -> String {
     } else {
         format!("{text} ({})", missing.join(", "))
     }
+}
+
+/// Whether the playbook source names a catalogue for `locale` itself (a
+/// catalogue it uses may name one of its own, which does not count).
+pub fn names_translation(source: &str, locale: &str) -> bool {
+    let (file, _) = crate::syntax::parse(crate::source::FileId(0), source);
+    file.is_some_and(|f| {
+        f.body.iter().any(|s| {
+            matches!(&s.kind, crate::ast::StmtKind::Translation { locale: l, .. } if l.name == locale)
+        })
+    })
 }
 
 /// The playbook source with a `translation LOCALE "PATH"` statement added

@@ -48,6 +48,11 @@ pub struct Document {
     pub next_steps: Vec<String>,
     pub history: Vec<History>,
     pub steps: Vec<StepDoc>,
+    /// Written by `playbook export --to markdown` (its front matter names
+    /// the `playbook` and the `locale`): its lines of structure (conditions,
+    /// `otherwise`, loops, actions, the labels of questions and notes) are
+    /// read as the exporter writes them, not as prose.
+    pub exported: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +91,9 @@ pub struct ItemDoc {
     /// A branch's `else`: an "otherwise" sentence, or the opposite
     /// condition that follows it.
     pub otherwise: Vec<ItemDoc>,
+    /// A line of our own export that only groups what it governs (a
+    /// condition, `otherwise`, a loop, a case): no text of its own.
+    pub structure: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -266,6 +274,14 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
     if let Some((yaml, at)) = yaml {
         read_front_matter(file, &yaml, at, &mut doc, diags);
     }
+    // Our own export says its locale.
+    if doc.exported
+        && locale.is_none()
+        && let Some((_, l)) = doc.front_matter_rest.iter().find(|(k, _)| k == "locale")
+        && !l.is_empty()
+    {
+        doc.locale = l.clone();
+    }
     let blocks: Vec<Block> = markdown::blocks(&text[body..], body)
         .into_iter()
         .map(|b| match b {
@@ -413,10 +429,120 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
     if let Some((s, _)) = step.take() {
         doc.steps.push(s);
     }
+    if doc.exported {
+        let labels = crate::export::labels::get(&doc.locale);
+        for n in &mut doc.next_steps {
+            *n = without_closing(n, labels.leads_to).to_string();
+        }
+        for s in &mut doc.steps {
+            s.items = exported_items(std::mem::take(&mut s.items), labels, false);
+            for gate in s.entry.iter_mut().chain(&mut s.exit) {
+                *gate = without_condition(gate, labels);
+            }
+        }
+        return doc;
+    }
     for s in &mut doc.steps {
         s.items = branches(std::mem::take(&mut s.items), &doc.locale);
     }
     doc
+}
+
+/// Whether `text` is `template` with its slots filled: `如果{x}：` fits
+/// `如果“客户团队已知”：`.
+fn fits(template: &str, text: &str) -> bool {
+    let (Some(open), Some(close)) = (template.find('{'), template.rfind('}')) else {
+        return text == template;
+    };
+    let (prefix, suffix) = (&template[..open], &template[close + 1..]);
+    text.len() > prefix.len() + suffix.len() && text.starts_with(prefix) && text.ends_with(suffix)
+}
+
+/// The items of our own export as it wrote them: a condition, `otherwise`,
+/// loop or case line groups what follows it and has no text of its own;
+/// an action line (`→ ...`) says in words what the source says in code and
+/// is dropped; a question, a note, an optional instruction and one with a
+/// requirement lose the labels the exporter put around their text.
+fn exported_items(
+    items: Vec<ItemDoc>,
+    l: &crate::export::labels::Labels,
+    cases: bool,
+) -> Vec<ItemDoc> {
+    let mut out = Vec::new();
+    for mut item in items {
+        let text = item.text.trim();
+        if text.starts_with('→') {
+            continue;
+        }
+        let depending = fits(l.depending_on, text);
+        if cases
+            || depending
+            || [l.if_, l.else_if, l.for_each].iter().any(|t| fits(t, text))
+            || text == l.otherwise
+            || text == l.any_other_case
+        {
+            item.structure = true;
+        } else {
+            item.text = exported_text(text, l);
+        }
+        item.children = exported_items(std::mem::take(&mut item.children), l, depending);
+        out.push(item);
+    }
+    out
+}
+
+/// An instruction's text without the labels our export adds around it.
+fn exported_text(text: &str, l: &crate::export::labels::Labels) -> String {
+    let mut t = text;
+    for label in [l.ask, l.warning] {
+        if let Some(rest) = t
+            .strip_prefix(label)
+            .and_then(|r| r.strip_prefix(l.colon.trim()))
+        {
+            t = rest.trim_start();
+        }
+    }
+    let optional = format!("{}{}{}", l.paren_open, l.optional, l.paren_close);
+    if let Some(rest) = t.strip_prefix(optional.as_str()) {
+        t = rest.trim_start();
+    }
+    without_closing(t, l.only_when).to_string()
+}
+
+/// `text` without the `template` with which our export closes it:
+/// `（仅当{x}时）` after an instruction, `（参见行动手册 {x}）` after a next step.
+fn without_closing<'t>(text: &'t str, template: &str) -> &'t str {
+    if let (Some(open), Some(close)) = (template.find('{'), template.rfind('}')) {
+        let (prefix, suffix) = (&template[..open], &template[close + 1..]);
+        if text.ends_with(suffix)
+            && let Some(at) = text.rfind(prefix)
+            && at > 0
+        {
+            return text[..at].trim_end();
+        }
+    }
+    text
+}
+
+/// A criterion's text without the condition our export writes before it
+/// (`如果“客户团队已知”：...`).
+fn without_condition(text: &str, l: &crate::export::labels::Labels) -> String {
+    let (Some(open), Some(close)) = (l.if_.find('{'), l.if_.rfind('}')) else {
+        return text.to_string();
+    };
+    let (prefix, suffix) = (&l.if_[..open], &l.if_[close + 1..]);
+    let Some(rest) = text.strip_prefix(prefix) else {
+        return text.to_string();
+    };
+    let quoted_end = format!("{}{suffix}", l.quote_close);
+    let end = match rest.find(&quoted_end) {
+        Some(at) => at + quoted_end.len(),
+        None => match rest.find(suffix) {
+            Some(at) => at + suffix.len(),
+            None => return text.to_string(),
+        },
+    };
+    rest[end..].trim_start().to_string()
 }
 
 /// "If ..." prose made into branches, at every level: an instruction that
@@ -488,6 +614,7 @@ fn branches(items: Vec<ItemDoc>, locale: &str) -> Vec<ItemDoc> {
                 })
                 .collect(),
             tip: false,
+            structure: false,
         });
     }
     out
@@ -516,6 +643,7 @@ fn read_front_matter(
                 return;
             }
         };
+    doc.exported = map.contains_key("playbook") && map.contains_key("locale");
     // Keep the document's order for the keys that go to comments.
     let mut order: Vec<(usize, String, String)> = Vec::new();
     for (key, value) in map {
@@ -601,6 +729,9 @@ fn read_step_block(
                     let values = split_labels(&value);
                     match label {
                         Label::PrimaryRole => step.roles.extend(values),
+                        // Participants: the importer gives a step only its
+                        // owner, and `--merge` translates roles through owners.
+                        Label::OtherRoles => {}
                         Label::Motions => step.motions.extend(values),
                         Label::AppliesTo => {
                             if !labels::is_all_services(&value) {
@@ -1068,4 +1199,63 @@ pub fn plain_counts(text: &str) -> Counts {
         }
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::labels::{EN, ZH};
+
+    #[test]
+    fn the_lines_of_our_own_export_are_known_in_english_and_chinese() {
+        assert!(fits(EN.if_, "If “The account team is known”:"));
+        assert!(fits(ZH.if_, "如果“客户团队已知”："));
+        assert!(fits(EN.for_each, "For each workload in “Services”:"));
+        assert!(!fits(EN.if_, "If the customer asks, demo the form."));
+        assert_eq!(
+            exported_text("Ask: Is the customer ready?", &EN),
+            "Is the customer ready?"
+        );
+        assert_eq!(exported_text("注意：先分配队列。", &ZH), "先分配队列。");
+        assert_eq!(
+            exported_text("(optional) Demo the form.", &EN),
+            "Demo the form."
+        );
+        assert_eq!(
+            exported_text("Unassign. (only when “the move” is recorded)", &EN),
+            "Unassign."
+        );
+        assert_eq!(
+            without_condition(
+                "If “the answer to “Ready?” is yes”: Listed the workloads",
+                &EN
+            ),
+            "Listed the workloads"
+        );
+        assert_eq!(
+            without_condition("如果“客户团队已知，或已接管”：记录邮件", &ZH),
+            "记录邮件"
+        );
+        assert_eq!(
+            without_condition("Listed the workloads", &EN),
+            "Listed the workloads"
+        );
+        assert_eq!(
+            without_closing("Go on. (see playbook next-one)", EN.leads_to),
+            "Go on."
+        );
+    }
+
+    #[test]
+    fn a_document_without_our_front_matter_is_read_as_prose() {
+        let mut diags = Vec::new();
+        let text = "# T\n\n## Approach\n\n### S\n\nPrimary Role: **FM**\n\nAsk: the customer.\n";
+        let doc = read(FileId(0), text, Some("en"), &mut diags);
+        assert!(!doc.exported);
+        assert_eq!(doc.steps[0].items[0].text, "Ask: the customer.");
+        let ours = format!("---\nplaybook: \"t\"\nlocale: \"en\"\n---\n\n{text}");
+        let doc = read(FileId(0), &ours, None, &mut diags);
+        assert!(doc.exported);
+        assert_eq!(doc.steps[0].items[0].text, "the customer.");
+    }
 }

@@ -232,6 +232,149 @@ fn import_refuses_to_overwrite_an_existing_playbook_without_force() {
     );
 }
 
+// 3. Our own export merged back changes nothing.
+
+/// The shipped playbooks in a folder of their own, with the zh Markdown
+/// export of `name` beside them: (folder, playbook, Markdown).
+fn exported_zh(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().expect("a folder");
+    copy_dir(Path::new("playbooks"), dir.path());
+    let into = dir.path().join(format!("{name}.playbook"));
+    let md = dir.path().join(format!("{name}.zh.md"));
+    let out = playbook()
+        .args(["export", "--to", "markdown", "--locale", "zh", "-o"])
+        .arg(&md)
+        .arg(&into)
+        .output()
+        .expect("export");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, into, md)
+}
+
+/// `playbook import MD --merge INTO`: (exit code, stderr).
+fn merge(md: &Path, into: &Path) -> (i32, String) {
+    let out = playbook()
+        .arg("import")
+        .arg(md)
+        .arg("--merge")
+        .arg(into)
+        .args(["--color", "never"])
+        .output()
+        .expect("import");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn merging_our_own_zh_markdown_export_changes_nothing() {
+    for name in [
+        "engagement-completion-enablement",
+        "engagement-completion-migration",
+    ] {
+        let (dir, into, md) = exported_zh(name);
+        let catalogue = dir.path().join(format!("{name}.zh.toml"));
+        let before = std::fs::read(&catalogue).expect("read");
+        let playbook_before = std::fs::read(&into).expect("read");
+        let (code, err) = merge(&md, &into);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(!err.contains("warning"), "{name}: {err}");
+        assert!(!err.contains("import-unrecognised"), "{name}: {err}");
+        assert!(
+            err.contains(", 0 added, 0 kept against the document, 0 filled from en, 0 drift"),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&std::fs::read(&catalogue).expect("read")),
+            String::from_utf8_lossy(&before),
+            "{name}: the catalogue changed"
+        );
+        assert_eq!(std::fs::read(&into).expect("read"), playbook_before);
+    }
+}
+
+#[test]
+fn a_merge_that_disagrees_with_a_translation_keeps_it_and_reports_it() {
+    let name = "engagement-completion-enablement";
+    let (dir, into, md) = exported_zh(name);
+    // The playbook no longer names its catalogue (a playbook whose catalogue
+    // lacks a text does not compile), which the merge edits all the same.
+    let source = std::fs::read_to_string(&into).expect("read");
+    let unnamed = source.replacen(&format!("  translation zh \"{name}.zh.toml\"\n"), "", 1);
+    assert_ne!(unnamed, source);
+    std::fs::write(&into, unnamed).expect("write");
+    let catalogue = dir.path().join(format!("{name}.zh.toml"));
+    // The document retitles a step, and the catalogue lacks one text and
+    // carries a comment of its own.
+    let text = std::fs::read_to_string(&md).expect("read");
+    let retitled = text.replacen("### 准备接洽讨论对话（启用）", "### 准备对话", 1);
+    assert_ne!(retitled, text);
+    std::fs::write(&md, retitled).expect("write");
+    let original = std::fs::read_to_string(&catalogue).expect("read");
+    let schedule = original
+        .lines()
+        .find(|l| l.starts_with("\"item.schedule\""))
+        .expect("the schedule text")
+        .to_string();
+    let edited = original.replacen(
+        &format!("{schedule}\n"),
+        "# Reviewed by the Beijing team.\n",
+        1,
+    );
+    std::fs::write(&catalogue, &edited).expect("write");
+
+    let (code, err) = merge(&md, &into);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[translation-drift]: `step.prepare`")
+            && err.contains("准备接洽讨论对话（启用）")
+            && err.contains("准备对话"),
+        "{err}"
+    );
+    assert!(
+        err.contains(", 1 added, 1 kept against the document, 0 filled from en"),
+        "{err}"
+    );
+    let after = std::fs::read_to_string(&catalogue).expect("read");
+    // The existing translation stands, the comment stays, and the missing
+    // text comes back from the document, at the end of the table.
+    assert_eq!(after, format!("{edited}{schedule}\n"));
+    // And the playbook names it again, once.
+    let named = std::fs::read_to_string(&into).expect("read");
+    assert_eq!(
+        named
+            .matches(&format!("translation zh \"{name}.zh.toml\""))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_merge_into_a_file_that_is_not_a_catalogue_refuses_and_keeps_it() {
+    let name = "engagement-completion-enablement";
+    let (dir, into, md) = exported_zh(name);
+    let source = std::fs::read_to_string(&into).expect("read");
+    let unnamed = source.replacen(&format!("  translation zh \"{name}.zh.toml\"\n"), "", 1);
+    std::fs::write(&into, &unnamed).expect("write");
+    let catalogue = dir.path().join(format!("{name}.zh.toml"));
+    for text in ["notes = [unclosed\n", "locale = \"de\"\n[texts]\n"] {
+        std::fs::write(&catalogue, text).expect("write");
+        let (code, err) = merge(&md, &into);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("invalid-translation") && err.contains("nothing is merged"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&catalogue).expect("read"), text);
+        assert_eq!(std::fs::read_to_string(&into).expect("read"), unnamed);
+    }
+}
+
 // 4. An event that does not fit the playbook.
 
 #[test]
