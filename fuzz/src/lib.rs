@@ -550,3 +550,118 @@ pub fn lsp_framing(bytes: &[u8]) -> usize {
     }
     frames
 }
+
+/// The language server's requests: a session that opens a document made of
+/// the bytes, asks every kind of request the server offers at positions the
+/// bytes choose, edits the document and shuts down. The server answers each
+/// request exactly once (an answer or an error), stops when the session
+/// ends, and never panics. Returns the number of requests answered.
+pub fn lsp_requests(bytes: &[u8]) -> usize {
+    use serde_json::json;
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let lines = text.split('\n').count().max(1) as u64;
+    // Positions from the bytes: a line and a column (UTF-16 units), some
+    // past the end of the line or of the document.
+    let mut pick = bytes.iter().rev().copied().cycle().map(u64::from);
+    let mut position = || {
+        let line = pick.next().unwrap_or(0) % (lines + 1);
+        let character = pick.next().unwrap_or(0) % 90;
+        json!({ "line": line, "character": character })
+    };
+    let uri = "file:///fuzz/f.playbook";
+    let doc = json!({ "uri": uri });
+    let mut messages = vec![
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }),
+        json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }),
+        json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": { "uri": uri, "languageId": "playbook", "version": 1, "text": text } } }),
+    ];
+    let mut id = 1;
+    let mut ask = |method: &str,
+                   params: serde_json::Value,
+                   messages: &mut Vec<serde_json::Value>| {
+        id += 1;
+        messages.push(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+    };
+    for round in 0..2 {
+        let at = position();
+        ask(
+            "textDocument/hover",
+            json!({ "textDocument": doc, "position": at }),
+            &mut messages,
+        );
+        let at = position();
+        ask(
+            "textDocument/definition",
+            json!({ "textDocument": doc, "position": at }),
+            &mut messages,
+        );
+        let at = position();
+        ask(
+            "textDocument/references",
+            json!({ "textDocument": doc, "position": at, "context": { "includeDeclaration": true } }),
+            &mut messages,
+        );
+        let at = position();
+        ask(
+            "textDocument/completion",
+            json!({ "textDocument": doc, "position": at }),
+            &mut messages,
+        );
+        let at = position();
+        ask(
+            "textDocument/rename",
+            json!({ "textDocument": doc, "position": at, "newName": "renamed-x" }),
+            &mut messages,
+        );
+        ask(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": doc }),
+            &mut messages,
+        );
+        ask(
+            "textDocument/formatting",
+            json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }),
+            &mut messages,
+        );
+        let (start, end) = (position(), position());
+        ask(
+            "textDocument/codeAction",
+            json!({ "textDocument": doc, "range": { "start": start, "end": end },
+                    "context": { "diagnostics": [] } }),
+            &mut messages,
+        );
+        if round == 0 {
+            // Half the document, as if being typed.
+            let half: String = text.chars().take(text.chars().count() / 2).collect();
+            messages.push(
+                json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": half }] } }),
+            );
+        }
+    }
+    let asked = id;
+    messages.push(json!({ "jsonrpc": "2.0", "id": asked + 1, "method": "shutdown" }));
+    messages.push(json!({ "jsonrpc": "2.0", "method": "exit" }));
+    let answers = playbook::lsp::serve_session(&messages).expect("the session ends");
+    let mut answered = std::collections::BTreeMap::new();
+    for a in &answers {
+        if let Some(n) = a.get("id").and_then(|i| i.as_i64()) {
+            assert!(
+                a.get("result").is_some() || a.get("error").is_some(),
+                "an answer without a result or an error: {a}"
+            );
+            *answered.entry(n).or_insert(0) += 1;
+        }
+    }
+    for n in 1..=asked + 1 {
+        assert_eq!(
+            answered.get(&n),
+            Some(&1),
+            "request {n} answered {:?} times",
+            answered.get(&n)
+        );
+    }
+    asked as usize
+}

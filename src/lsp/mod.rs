@@ -100,6 +100,31 @@ pub fn serve_stdio() -> Result<(), String> {
     }
 }
 
+/// Serves a whole session held in memory: each of `messages` (JSON-RPC
+/// messages as JSON) is sent in order, and everything the server sends back
+/// until it stops is returned. For the fuzz target of requests and for
+/// tests; a message that is not JSON-RPC is an error.
+pub fn serve_session(messages: &[Value]) -> Result<Vec<Value>, String> {
+    let (server, client) = Connection::memory();
+    let handle = std::thread::spawn(move || serve(&server));
+    for m in messages {
+        let message: Message = serde_json::from_value(m.clone()).map_err(|e| e.to_string())?;
+        if client.sender.send(message).is_err() {
+            break;
+        }
+    }
+    let Connection { sender, receiver } = client;
+    drop(sender);
+    let answers = receiver
+        .iter()
+        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .collect();
+    match handle.join() {
+        Ok(result) => result.map(|()| answers),
+        Err(_) => Err("the server panicked".to_string()),
+    }
+}
+
 /// Serves one client on `connection`.
 pub fn serve(connection: &Connection) -> Result<(), String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;

@@ -737,3 +737,15 @@ fn reading_mutated_language_server_input_ends_in_messages_and_answers() {
         assert!(oracle::lsp_framing(seed) >= 1);
     }
 }
+
+#[test]
+fn every_request_on_every_seed_document_is_answered_once() {
+    // The fuzz target of requests (`fuzz/fuzz_targets/lsp_requests.rs`) on
+    // each playbook of the seed corpus, unmutated: every kind of request at
+    // positions the document's bytes choose, before and after an edit.
+    let mut asked = 0;
+    for seed in &SEEDS.seeds {
+        asked += oracle::lsp_requests(seed);
+    }
+    assert!(asked >= 16 * SEEDS.seeds.len(), "{asked} requests");
+}
