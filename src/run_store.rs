@@ -193,11 +193,12 @@ impl Lock {
                 return Err(StoreError::UnsafeLock(path));
             }
         };
-        let record = format!(
-            "holder = {:?}\npid = {}\nsince = \"{since}\"\n",
-            actor,
-            std::process::id()
-        );
+        let record = toml::to_string(&LockRecord {
+            holder: actor.to_string(),
+            pid: std::process::id(),
+            since: since.to_string(),
+        })
+        .unwrap_or_default();
         file.set_len(0).map_err(io(&path))?;
         file.rewind().map_err(io(&path))?;
         file.write_all(record.as_bytes()).map_err(io(&path))?;
@@ -223,18 +224,34 @@ impl Drop for Lock {
     }
 }
 
-/// `ana (process 4711) since 2026-11-24T10:00:00Z`, from the lock file.
+/// Who holds a lock, as its file says (TOML).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LockRecord {
+    holder: String,
+    pid: u32,
+    since: String,
+}
+
+/// `ana (process 4711) since 2026-11-24T10:00:00Z`, from the lock file; the
+/// holder's name is escaped for the terminal.
 fn describe_holder(text: &str) -> String {
-    let field = |key: &str| {
-        text.lines().find_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
-        })
-    };
-    match (field("holder"), field("pid"), field("since")) {
-        (Some(h), Some(p), Some(s)) => format!("`{h}` (process {p}) since {s}"),
-        _ => "a process that has not yet said who it is".to_string(),
+    match toml::from_str::<LockRecord>(text) {
+        Ok(r) => format!(
+            "`{}` (process {}) since {}",
+            one_line(&r.holder),
+            r.pid,
+            one_line(&r.since)
+        ),
+        Err(_) => "a process that has not yet said who it is".to_string(),
     }
+}
+
+/// `text` escaped for one line of a terminal: hidden characters and line
+/// breaks written as escapes.
+fn one_line(text: &str) -> String {
+    crate::escape::terminal(text)
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
 }
 
 /// The prefix of this state file's temporary files.
@@ -349,4 +366,34 @@ pub fn new_lineage() -> String {
         }
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LockRecord, describe_holder};
+
+    #[test]
+    fn a_lock_record_round_trips_through_toml_with_its_holder_escaped() {
+        let text = toml::to_string(&LockRecord {
+            holder: "ana \"the\" manager\n\u{1b}[2J".to_string(),
+            pid: 4711,
+            since: "2026-11-24T10:00:00Z".to_string(),
+        })
+        .expect("TOML");
+        let said = describe_holder(&text);
+        assert!(said.starts_with("`ana \"the\" manager"), "{said}");
+        assert!(
+            said.ends_with("(process 4711) since 2026-11-24T10:00:00Z"),
+            "{said}"
+        );
+        assert!(!said.contains('\u{1b}') && !said.contains('\n'), "{said}");
+    }
+
+    #[test]
+    fn a_lock_file_not_yet_written_names_no_holder() {
+        assert_eq!(
+            describe_holder(""),
+            "a process that has not yet said who it is"
+        );
+    }
 }
