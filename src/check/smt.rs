@@ -795,6 +795,22 @@ impl Raw {
             Raw::Set(ms) => ms.iter().map(|(_, b)| Dynamic::from_ast(b)).collect(),
         }
     }
+
+    /// That the variable keeps the value `model` gives it.
+    fn fixed_in(&self, model: &Model) -> Bool {
+        and(&self
+            .consts()
+            .iter()
+            .filter_map(|c| model.eval(c, true).map(|value| c.eq(&value)))
+            .collect::<Vec<_>>())
+    }
+}
+
+/// What the solver answered to one question.
+enum Asked {
+    Sat(Option<Model>),
+    Unsat,
+    Unknown(String),
 }
 
 /// Where an expression is read.
@@ -2177,6 +2193,32 @@ impl<'m> Analysis<'m> {
         self.decide_marked(f, applicable, &[])
     }
 
+    /// The assumptions of a question: with `applicable`, that the
+    /// playbook's own `requires` holds.
+    fn assumptions(&self, applicable: bool) -> Vec<Bool> {
+        match applicable {
+            true => self.smt().pre_lit.borrow().iter().cloned().collect(),
+            false => Vec::new(),
+        }
+    }
+
+    /// Asks the solver whether `f` can hold under `assumptions` (with the
+    /// model when `model` is asked for); counted in [`solver_stats`].
+    fn ask(&self, f: &Bool, assumptions: &[Bool], model: bool) -> Asked {
+        let solver = self.smt().solver();
+        let started = std::time::Instant::now();
+        let guard = self.fresh_bool();
+        let result = check_within(solver, &guarded(solver, f, guard, assumptions.to_vec()));
+        let asked = match result {
+            SatResult::Sat => Asked::Sat(if model { solver.get_model() } else { None }),
+            SatResult::Unsat => Asked::Unsat,
+            SatResult::Unknown => Asked::Unknown(gave_up(solver)),
+        };
+        CALLS.fetch_add(1, Ordering::Relaxed);
+        NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        asked
+    }
+
     /// Whether some run satisfies `f`, when the caller needs no witness:
     /// the same answer as [`decide`](Self::decide) without reading the
     /// model (the witness costs a solver call per variable it reads).
@@ -2199,22 +2241,11 @@ impl<'m> Analysis<'m> {
         } else if nonlinear(f) {
             Verdict::Unknown(NONLINEAR.to_string())
         } else {
-            let solver = smt.solver();
-            let assumptions: Vec<Bool> = if applicable {
-                smt.pre_lit.borrow().iter().cloned().collect()
-            } else {
-                Vec::new()
-            };
-            let started = std::time::Instant::now();
-            let result = check_within(solver, &guarded(solver, f, self.fresh_bool(), assumptions));
-            CALLS.fetch_add(1, Ordering::Relaxed);
-            let verdict = match result {
-                SatResult::Sat => Verdict::Some,
-                SatResult::Unsat => Verdict::Never,
-                SatResult::Unknown => Verdict::Unknown(gave_up(solver)),
-            };
-            NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-            verdict
+            match self.ask(f, &self.assumptions(applicable), false) {
+                Asked::Sat(_) => Verdict::Some,
+                Asked::Unsat => Verdict::Never,
+                Asked::Unknown(reason) => Verdict::Unknown(reason),
+            }
         };
         smt.verdicts.borrow_mut().insert(key, verdict.clone());
         verdict
@@ -2240,37 +2271,15 @@ impl<'m> Analysis<'m> {
             smt.answers.borrow_mut().insert(key, outcome.clone());
             return outcome;
         }
-        let solver = smt.solver();
-        let assumptions: Vec<Bool> = if applicable {
-            smt.pre_lit.borrow().iter().cloned().collect()
-        } else {
-            Vec::new()
+        let assumptions = self.assumptions(applicable);
+        let outcome = match self.ask(f, &assumptions, true) {
+            Asked::Unsat => Outcome::Never,
+            Asked::Unknown(reason) => Outcome::Unknown(reason),
+            Asked::Sat(Some(model)) => {
+                Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks)))
+            }
+            Asked::Sat(None) => Outcome::Unknown("the solver gave no model".to_string()),
         };
-        let started = std::time::Instant::now();
-        let result = check_within(
-            solver,
-            &guarded(solver, f, self.fresh_bool(), assumptions.clone()),
-        );
-        CALLS.fetch_add(1, Ordering::Relaxed);
-        let model = match result {
-            SatResult::Sat => solver.get_model(),
-            _ => None,
-        };
-        let reason = match result {
-            SatResult::Unknown => gave_up(solver),
-            _ => String::new(),
-        };
-        let outcome = match result {
-            SatResult::Unsat => Outcome::Never,
-            SatResult::Unknown => Outcome::Unknown(reason),
-            SatResult::Sat => match model {
-                Some(model) => {
-                    Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks)))
-                }
-                None => Outcome::Unknown("the solver gave no model".to_string()),
-            },
-        };
-        NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         if marks.is_empty() {
             smt.answers.borrow_mut().insert(key, outcome.clone());
         }
@@ -2305,8 +2314,7 @@ impl<'m> Analysis<'m> {
                 .iter()
                 .filter(|w| *w != v)
                 .filter_map(|w| vars.get(w))
-                .flat_map(|(_, raw)| raw.consts())
-                .filter_map(|c| model.eval(&c, true).map(|value| c.eq(&value)))
+                .map(|(_, raw)| raw.fixed_in(model))
                 .collect();
             for c in constants.iter().flat_map(|c| [*c, c + 1, c - 1]) {
                 if Some(c) == current {
@@ -2368,14 +2376,9 @@ impl<'m> Analysis<'m> {
         if !kept.is_empty() {
             let vars = smt.vars.borrow().clone();
             let fixed = |v: &SVar| -> Bool {
-                let Some((_, raw)) = vars.get(v) else {
-                    return tt();
-                };
-                and(&raw
-                    .consts()
-                    .iter()
-                    .filter_map(|c| model.eval(c, true).map(|value| c.eq(&value)))
-                    .collect::<Vec<_>>())
+                vars.get(v)
+                    .map(|(_, raw)| raw.fixed_in(model))
+                    .unwrap_or_else(tt)
             };
             for v in relevant.iter() {
                 let others: Vec<Bool> = kept.iter().filter(|w| *w != v).map(&fixed).collect();

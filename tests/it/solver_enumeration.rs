@@ -446,20 +446,28 @@ struct Tally {
     no_overlap: usize,
 }
 
-/// The witness's run as inputs: a set is given as `a,b` on a command line.
+/// The witness's run as inputs, as a run takes them (`{a, b}` for a set).
 fn witness_inputs(d: &Diagnostic) -> Vec<(String, String)> {
     let w = d.path.as_ref().expect("a witness");
     w.run
         .iter()
         .filter(|(k, _)| ["n", "m", "t", "svcs", "d"].contains(&k.as_str()))
-        .map(|(k, v)| {
-            let v = v
-                .trim_start_matches('{')
-                .trim_end_matches('}')
-                .replace(' ', "");
-            (k.clone(), v)
-        })
+        .cloned()
         .collect()
+}
+
+/// How many arms hold on the witness's run of a diagnostic, with that run.
+fn arms_holding(
+    d: &Diagnostic,
+    oracle: &playbook::ir::Playbook,
+    case: &Case,
+    subject: &str,
+) -> Result<(usize, Vec<(String, String)>), TestCaseError> {
+    let given = witness_inputs(d);
+    let (_, a) = truths(oracle, &given, case.guards.len(), case.arms.len()).ok_or_else(|| {
+        TestCaseError::fail(format!("the witness {given:?} cannot start\n{subject}"))
+    })?;
+    Ok((a.iter().filter(|x| **x).count(), given))
 }
 
 fn one(case: &Case, tally: &mut Tally) -> Result<(), TestCaseError> {
@@ -567,14 +575,9 @@ fn one(case: &Case, tally: &mut Tally) -> Result<(), TestCaseError> {
         }
     }
     for d in &gaps {
-        let given = witness_inputs(d);
-        let (_, a) = truths(&oracle, &given, guards, arms).ok_or_else(|| {
-            TestCaseError::fail(format!(
-                "the gap's witness {given:?} cannot start\n{subject}"
-            ))
-        })?;
+        let (holding, given) = arms_holding(d, &oracle, case, &subject)?;
         prop_assert!(
-            a.iter().all(|x| !x),
+            holding == 0,
             "the gap's witness {:?} is covered by an arm\n{}",
             given,
             subject
@@ -597,14 +600,9 @@ fn one(case: &Case, tally: &mut Tally) -> Result<(), TestCaseError> {
         tally.no_overlap += 1;
     }
     for d in &overlaps {
-        let given = witness_inputs(d);
-        let (_, a) = truths(&oracle, &given, guards, arms).ok_or_else(|| {
-            TestCaseError::fail(format!(
-                "the overlap's witness {given:?} cannot start\n{subject}"
-            ))
-        })?;
+        let (holding, given) = arms_holding(d, &oracle, case, &subject)?;
         prop_assert!(
-            a.iter().filter(|x| **x).count() >= 2,
+            holding >= 2,
             "the overlap's witness {:?} is covered by fewer than two arms\n{}",
             given,
             subject
