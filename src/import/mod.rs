@@ -669,6 +669,19 @@ fn read_front_matter(
                     order.push((pos, key, value));
                 }
             },
+            // Our own export's locale, which the source says with `locale`:
+            // only a name the language reads.
+            "locale" if !value.is_empty() && !crate::syntax::text::is_ident(&value) => {
+                let pos = yaml.find("locale").unwrap_or(0) + at;
+                diags.push(unrecognised(
+                    file,
+                    pos..pos + 6,
+                    format!(
+                        "`locale: {value}` is not a locale name (such as `en` or `zh`); the importer reads the document as `{}`",
+                        doc.locale
+                    ),
+                ));
+            }
             // The title of the front matter is the page title; the playbook's
             // is the first heading, and the description repeats this one.
             _ => order.push((yaml.find(key.as_str()).unwrap_or(usize::MAX), key, value)),

@@ -523,3 +523,20 @@ fn links_become_template_and_link_declarations() {
         "记录已发送 ATU 电子邮件模板 (https://example.com/other) ({atu-email-template})"
     );
 }
+
+#[test]
+fn a_front_matter_locale_that_is_no_locale_name_is_reported_not_emitted() {
+    // Found by the randomised import test: our own export's front matter
+    // with its locale mutated to `z<` gave `locale z<`, which does not parse.
+    let md =
+        "---\nplaybook: \"doc\"\nlocale: \"z<\"\n---\n\n# T\n\n## Approach\n\n### Step\n\nDo it.\n";
+    let out = imported(md);
+    assert!(!out.source.contains("locale z<"), "{}", out.source);
+    let reported: Vec<&str> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("z<"))
+        .map(|d| md[d.primary.span.start as usize..d.primary.span.end as usize].as_ref())
+        .collect();
+    assert_eq!(reported, ["locale"], "{:?}", out.diagnostics);
+}
