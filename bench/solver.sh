@@ -40,7 +40,7 @@ OLD=$BASE_DIR/target/release/playbook
 # CPU seconds (user + system) of one run on one core.
 cpu() {
   taskset -c 0 /usr/bin/time -o "$WORK/time" -f '%U %S' "$@" >/dev/null 2>&1 || true
-  awk '{ printf "%.3f\n", $1 + $2 }' "$WORK/time"
+  tail -n 1 "$WORK/time" | awk '{ printf "%.3f\n", $1 + $2 }'
 }
 
 median() {
@@ -49,7 +49,7 @@ median() {
 
 # A check run REPEAT times in one process tree, so that a check shorter
 # than the clock's 10 ms resolution is measured too.
-LOOP='for _ in $(seq "$0"); do "$@" >/dev/null 2>&1; done'
+LOOP='for _ in $(seq "$0"); do "$@" >/dev/null 2>&1; done; true'
 
 row() {
   local name=$1
@@ -64,9 +64,10 @@ printf '| input | CPU before (%s) | CPU now | ratio |\n|---|---|---|---|\n' "$BA
 REPEAT=50 row "shipped playbooks" playbooks
 REPEAT=1 row "1,000 files of 12 steps" "$WORK/files"
 REPEAT=1 row "10,000 steps" "$WORK/steps"
+REPEAT=20 row "valid fixtures (questions Z3 decides)" tests/fixtures/valid
 echo
 echo "Solver calls (examples/solver_stats.rs, one thread):"
-for input in playbooks "$WORK/files" "$WORK/steps"; do
+for input in playbooks "$WORK/files" "$WORK/steps" tests/fixtures/valid; do
   printf '%s: ' "$(basename "$input")"
   target/release/examples/solver_stats "$input"
 done

@@ -9,6 +9,7 @@ mod analysis;
 pub mod graph;
 mod rules;
 mod smt;
+mod term;
 
 pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
 pub use smt::{At, Found, Mode, Outcome, solver_stats};
@@ -20,22 +21,25 @@ use crate::ir::Playbook;
 pub fn check(model: &Playbook) -> Vec<Diagnostic> {
     // First with the thread's shared solver, which costs nothing to set
     // up. Its answers are exact, but its models (so the witnesses) may
-    // depend on what the thread solved before; a clean result has none.
-    let quick = check_with(model, Mode::Shared);
-    if quick.is_empty() {
+    // depend on what the thread solved before. A result without a witness
+    // from a model (a clean one, or one decided without the solver) is
+    // the same in any context.
+    let (quick, modelled) = check_with(model, Mode::Shared);
+    if quick.is_empty() || !modelled {
         return quick;
     }
     // Otherwise again in a fresh solver context, whose models, and so the
     // reported witnesses, depend on this playbook alone.
-    z3::with_z3_config(&z3::Config::new(), || check_with(model, Mode::Fresh))
+    z3::with_z3_config(&z3::Config::new(), || check_with(model, Mode::Fresh).0)
 }
 
-fn check_with(model: &Playbook, mode: Mode) -> Vec<Diagnostic> {
+/// The diagnostics, and whether a witness came from a solver's model.
+fn check_with(model: &Playbook, mode: Mode) -> (Vec<Diagnostic>, bool) {
     let mut analysis = Analysis::new(model);
     analysis.solver_mode = mode;
     let mut out = Vec::new();
     rules::run_all(&analysis, &mut out);
-    out
+    (out, analysis.modelled())
 }
 
 /// `missing-translation` for each locale the project requires that the

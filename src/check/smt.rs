@@ -29,11 +29,14 @@
 //! - each step reads `today` once, on a day not before the days of the
 //!   steps it waits for.
 //!
-//! Formulas are built with constants folded, so the questions of a
-//! playbook without conditions never reach the solver; the answer to each
+//! Formulas are our own terms (`term.rs`), rewritten as they are built, so
+//! the questions of a playbook without conditions, and those the rewriting
+//! settles (`a and not a`, `x >= 1000` against `x < 1000`), never reach the
+//! solver, and no Z3 context is created for them; the answer to each
 //! formula is kept, so a repeated condition is decided once.
 
 use super::analysis::{Analysis, Guard, Placed};
+use super::term::{Bool, Int, Op, Real, T, Translator, nonlinear, walk};
 use crate::diagnostic::Witness;
 use crate::eval::{Ratio, Value};
 use crate::ir::{BinaryOp, DurationUnit, Expr, ExprKind, GateKind, Item, Type};
@@ -41,7 +44,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use z3::ast::{Ast, Bool, Dynamic, Int, Real};
 use z3::{Model, Params, SatResult, Solver};
 
 /// The resource limit of one solver call (Z3's `rlimit`, a count of its
@@ -58,57 +60,8 @@ const RLIMIT: u32 = 5_000_000;
 pub const NONLINEAR: &str =
     "it multiplies or divides two values that vary, which the checks do not decide";
 
-/// Whether a formula multiplies or divides two terms that both vary
-/// (nonlinear arithmetic, which Z3 cannot always decide, nor always stop on).
-fn nonlinear(f: &Bool) -> bool {
-    use z3::DeclKind;
-    // Post-order over the DAG: whether each node is free of variables.
-    let mut ground: FxHashMap<Dynamic, bool> = FxHashMap::default();
-    let mut stack: Vec<(Dynamic, bool)> = vec![(Dynamic::from_ast(f), false)];
-    while let Some((node, expanded)) = stack.pop() {
-        if ground.contains_key(&node) {
-            continue;
-        }
-        if !node.is_app() {
-            ground.insert(node, false);
-            continue;
-        }
-        let children = node.children();
-        if !expanded {
-            stack.push((node, true));
-            for c in children {
-                if !ground.contains_key(&c) {
-                    stack.push((c, false));
-                }
-            }
-            continue;
-        }
-        let kind = node.decl().kind();
-        let varying: Vec<bool> = children
-            .iter()
-            .map(|c| !ground.get(c).copied().unwrap_or(false))
-            .collect();
-        match kind {
-            DeclKind::Mul if varying.iter().filter(|v| **v).count() >= 2 => return true,
-            DeclKind::Div | DeclKind::Idiv | DeclKind::Mod | DeclKind::Rem
-                if varying.get(1).copied().unwrap_or(false) =>
-            {
-                return true;
-            }
-            _ => {}
-        }
-        // A leaf that is not a number or a truth value is a variable (the
-        // kind of an uninterpreted constant differs between Z3 versions).
-        let is_var = children.is_empty()
-            && node.kind() != z3::AstKind::Numeral
-            && !matches!(kind, DeclKind::True | DeclKind::False);
-        ground.insert(node, !is_var && !varying.iter().any(|v| *v));
-    }
-    false
-}
-
 /// Checks the solver's assertions under `assumptions`, within [`RLIMIT`].
-fn check_within(solver: &Solver, assumptions: &[Bool]) -> SatResult {
+fn check_within(solver: &Solver, assumptions: &[z3::ast::Bool]) -> SatResult {
     solver.check_assumptions(assumptions)
 }
 
@@ -119,30 +72,25 @@ fn proven_false(f: &Bool) -> bool {
     f.as_bool() == Some(false)
 }
 
-/// The integer constants of a formula other than 0 and 1, in the order
-/// they are first met (depth first, left to right), at most eight.
+/// The integer constants of a formula other than 0 and 1 (bounds of its
+/// comparisons, constants of its sums), in the order they are first met
+/// (depth first, left to right), at most eight.
 fn numerals(f: &Bool) -> Vec<i64> {
     let mut out = Vec::new();
-    let mut seen: FxHashSet<Dynamic> = FxHashSet::default();
-    let mut stack = vec![Dynamic::from_ast(f)];
-    while let Some(node) = stack.pop() {
-        if out.len() == 8 || !seen.insert(node.clone()) {
-            continue;
+    walk(&[&f.0], |t| {
+        let k = match t.op() {
+            Op::Num(k) | Op::Cmp(_, k) | Op::Lin(_, k) => i64::try_from(*k).ok(),
+            _ => None,
+        };
+        if let Some(n) = k
+            && n != 0
+            && n != 1
+            && !out.contains(&n)
+        {
+            out.push(n);
         }
-        if node.kind() == z3::AstKind::Numeral {
-            if let Some(n) = node.as_int().and_then(|i| i.as_i64())
-                && n != 0
-                && n != 1
-                && !out.contains(&n)
-            {
-                out.push(n);
-            }
-        } else if node.is_app() {
-            let mut children = node.children();
-            children.reverse();
-            stack.extend(children);
-        }
-    }
+        out.len() < 8
+    });
     out
 }
 
@@ -150,7 +98,12 @@ fn numerals(f: &Bool) -> Vec<i64> {
 /// asks about `f` without a `push` and `pop` around it (which cost the
 /// solver more than most of our questions). The implication stays, but
 /// holds trivially once its literal is no longer assumed.
-fn guarded(solver: &Solver, f: &Bool, guard: Bool, mut assumptions: Vec<Bool>) -> Vec<Bool> {
+fn guarded(
+    solver: &Solver,
+    f: &z3::ast::Bool,
+    guard: z3::ast::Bool,
+    mut assumptions: Vec<z3::ast::Bool>,
+) -> Vec<z3::ast::Bool> {
     solver.assert(guard.implies(f));
     assumptions.push(guard);
     assumptions
@@ -406,42 +359,15 @@ fn ff() -> Bool {
 }
 
 fn and(xs: &[Bool]) -> Bool {
-    let mut kept: Vec<&Bool> = Vec::with_capacity(xs.len());
-    for x in xs {
-        match x.as_bool() {
-            Some(false) => return ff(),
-            Some(true) => {}
-            None => kept.push(x),
-        }
-    }
-    match kept.len() {
-        0 => tt(),
-        1 => kept[0].clone(),
-        _ => Bool::and(&kept),
-    }
+    Bool::and(xs)
 }
 
 fn or(xs: &[Bool]) -> Bool {
-    let mut kept: Vec<&Bool> = Vec::with_capacity(xs.len());
-    for x in xs {
-        match x.as_bool() {
-            Some(true) => return tt(),
-            Some(false) => {}
-            None => kept.push(x),
-        }
-    }
-    match kept.len() {
-        0 => ff(),
-        1 => kept[0].clone(),
-        _ => Bool::or(&kept),
-    }
+    Bool::or(xs)
 }
 
 fn not(x: &Bool) -> Bool {
-    match x.as_bool() {
-        Some(b) => Bool::from_bool(!b),
-        None => x.not(),
-    }
+    x.not()
 }
 
 /// All of `xs` hold (constants folded).
@@ -460,16 +386,7 @@ pub fn negate(x: &Bool) -> Bool {
 }
 
 fn ite_b(c: &Bool, a: &Bool, b: &Bool) -> Bool {
-    match c.as_bool() {
-        Some(true) => a.clone(),
-        Some(false) => b.clone(),
-        None => match (a.as_bool(), b.as_bool()) {
-            (Some(true), Some(false)) => c.clone(),
-            (Some(false), Some(true)) => not(c),
-            (Some(x), Some(y)) if x == y => a.clone(),
-            _ => c.ite(a, b),
-        },
-    }
+    c.ite(a, b)
 }
 
 // ---------------------------------------------------------------------
@@ -559,12 +476,12 @@ impl Number {
             }
         }
         let q = b.real();
-        let nonzero = not(&q.eq(Number::int(0).real()).simplify());
+        let nonzero = not(&q.eq(&Number::int(0).real()));
         (Number::Real(a.real() / q), nonzero)
     }
 
     fn compare(a: &Number, b: &Number, op: BinaryOp) -> Bool {
-        let f = match Number::common(a, b) {
+        match Number::common(a, b) {
             Some((x, y, _)) => match op {
                 BinaryOp::Lt => x.lt(&y),
                 BinaryOp::Le => x.le(&y),
@@ -582,8 +499,7 @@ impl Number {
                     _ => x.eq(&y),
                 }
             }
-        };
-        f.simplify()
+        }
     }
 
     fn ite(c: &Bool, a: &Number, b: &Number) -> Number {
@@ -785,23 +701,32 @@ enum Raw {
 }
 
 impl Raw {
-    fn consts(&self) -> Vec<Dynamic> {
+    fn consts(&self) -> Vec<T> {
         match self {
-            Raw::Bool(b) => vec![Dynamic::from_ast(b)],
+            Raw::Bool(b) => vec![b.0.clone()],
             Raw::Int(i) | Raw::Percent(i) | Raw::Date(i) | Raw::Text(i) | Raw::Enum(i) => {
-                vec![Dynamic::from_ast(i)]
+                vec![i.0.clone()]
             }
-            Raw::Duration(a, u) => vec![Dynamic::from_ast(a), Dynamic::from_ast(u)],
-            Raw::Set(ms) => ms.iter().map(|(_, b)| Dynamic::from_ast(b)).collect(),
+            Raw::Duration(a, u) => vec![a.0.clone(), u.0.clone()],
+            Raw::Set(ms) => ms.iter().map(|(_, b)| b.0.clone()).collect(),
         }
     }
 
     /// That the variable keeps the value `model` gives it.
-    fn fixed_in(&self, model: &Model) -> Bool {
+    fn fixed_in(&self, model: &Model, tr: &Translator) -> Bool {
         and(&self
             .consts()
             .iter()
-            .filter_map(|c| model.eval(c, true).map(|value| c.eq(&value)))
+            .filter_map(|c| {
+                let value = model.eval(&tr.term(c), true)?;
+                match c.sort() {
+                    super::term::Sort::Bool => {
+                        let b = value.as_bool()?.as_bool()?;
+                        Some(Bool(c.clone()).iff(&Bool::from_bool(b)))
+                    }
+                    _ => Some(Int(c.clone()).eq(value.as_int()?.as_i64()?)),
+                }
+            })
             .collect::<Vec<_>>())
     }
 }
@@ -942,6 +867,13 @@ impl Found {
 /// The solver state of one analysis.
 pub struct Smt<'m> {
     solver: std::cell::OnceCell<SolverSlot>,
+    /// What every question assumes (the domains of variables, definitions
+    /// of quotients and years), not yet given to the solver.
+    pending: RefCell<Vec<Bool>>,
+    /// Our terms as Z3's.
+    tr: Translator,
+    /// Whether a witness came from a model.
+    modelled: Cell<bool>,
     mode: Mode,
     /// Value names of enums and services: index by name, name by index.
     names: FxHashMap<&'m str, i64>,
@@ -949,8 +881,8 @@ pub struct Smt<'m> {
     /// Text constants of the playbook.
     texts: RefCell<Vec<String>>,
     vars: RefCell<FxHashMap<SVar, (Term, Raw)>>,
-    /// Each constant of the solver's → its variable.
-    owner: RefCell<FxHashMap<Dynamic, SVar>>,
+    /// Each constant → its variable.
+    owner: RefCell<FxHashMap<T, SVar>>,
     /// Definitions whose value depends on where they are read.
     context_lets: FxHashSet<&'m str>,
     /// Definitions each definition uses.
@@ -971,7 +903,7 @@ pub struct Smt<'m> {
     /// Quotients defined so far (`Analysis::fdiv`).
     quotients: RefCell<FxHashMap<(Int, i64), Int>>,
     /// The term each quotient and year variable is defined from.
-    defined_by: RefCell<FxHashMap<Dynamic, Dynamic>>,
+    defined_by: RefCell<FxHashMap<T, T>>,
     /// Years of day numbers defined so far (`Analysis::year_of`).
     years: RefCell<FxHashMap<Int, Int>>,
     /// The playbook's `requires` is beyond what the solver decides.
@@ -1047,6 +979,9 @@ impl<'m> Smt<'m> {
         }
         Smt {
             solver: std::cell::OnceCell::new(),
+            pending: RefCell::new(Vec::new()),
+            tr: Translator::default(),
+            modelled: Cell::new(false),
             mode: a.solver_mode,
             names,
             name_list,
@@ -1075,11 +1010,29 @@ impl<'m> Smt<'m> {
         }
     }
 
+    /// The solver, created on the first question that needs it, with
+    /// everything asserted so far.
     fn solver(&self) -> &Solver {
-        &self
+        let solver = &self
             .solver
             .get_or_init(|| SolverSlot::new(self.mode))
-            .solver
+            .solver;
+        for f in self.pending.borrow_mut().drain(..) {
+            solver.assert(self.tr.bool(&f));
+        }
+        solver
+    }
+
+    /// Asserts `f` for every question from now on.
+    fn assert(&self, f: Bool) {
+        if f.as_bool() != Some(true) {
+            self.pending.borrow_mut().push(f);
+        }
+    }
+
+    /// Whether a witness came from one of the solver's models.
+    pub fn modelled(&self) -> bool {
+        self.modelled.get()
     }
 }
 
@@ -1120,6 +1073,12 @@ fn unit_of(code: i64) -> DurationUnit {
 impl<'m> Analysis<'m> {
     fn smt(&self) -> &Smt<'m> {
         self.smt.get_or_init(|| Smt::new(self))
+    }
+
+    /// Whether a witness came from one of the solver's models (which, on
+    /// the shared solver, may depend on what the thread solved before).
+    pub fn modelled(&self) -> bool {
+        self.smt.get().is_some_and(Smt::modelled)
     }
 
     // -----------------------------------------------------------------
@@ -1190,7 +1149,6 @@ impl<'m> Analysis<'m> {
         if let Some((t, _)) = smt.vars.borrow().get(&v) {
             return t.clone();
         }
-        let solver = smt.solver();
         let (lo, hi) = date_range();
         let int = |_suffix: &str| self.fresh_int();
         let (term, raw) = match ty {
@@ -1200,14 +1158,14 @@ impl<'m> Analysis<'m> {
             }
             Type::Int => {
                 let i = int("");
-                solver.assert(and(&[i.ge(i64::MIN), i.le(i64::MAX)]));
+                smt.assert(and(&[i.ge(i64::MIN), i.le(i64::MAX)]));
                 (Term::Num(Number::Scaled(i.clone(), 1), false), Raw::Int(i))
             }
             Type::Percent => {
                 let h = int("");
                 // `parse_percent` in runs multiplies the whole part by 100.
                 let limit = i64::MAX / 100 * 100;
-                solver.assert(and(&[h.ge(-limit), h.le(limit)]));
+                smt.assert(and(&[h.ge(-limit), h.le(limit)]));
                 (
                     Term::Num(Number::Scaled(h.clone(), 10_000), true),
                     Raw::Percent(h),
@@ -1215,25 +1173,25 @@ impl<'m> Analysis<'m> {
             }
             Type::Date => {
                 let d = int("");
-                solver.assert(and(&[d.ge(lo), d.le(hi)]));
+                smt.assert(and(&[d.ge(lo), d.le(hi)]));
                 (Term::Date(d.clone()), Raw::Date(d))
             }
             Type::Duration => {
                 let a = int(":amount");
                 let u = int(":unit");
-                solver.assert(and(&[a.ge(i64::MIN), a.le(i64::MAX), u.ge(0), u.le(3)]));
+                smt.assert(and(&[a.ge(i64::MIN), a.le(i64::MAX), u.ge(0), u.le(3)]));
                 (Term::Duration(a.clone(), u.clone()), Raw::Duration(a, u))
             }
             Type::Text => {
                 let i = int("");
-                solver.assert(i.ge(0));
+                smt.assert(i.ge(0));
                 (Term::Text(i.clone()), Raw::Text(i))
             }
             Type::Enum(_) => {
                 let i = int("");
                 let values = self.values_of(ty);
                 let options: Vec<Bool> = values.iter().map(|n| i.eq(self.name_index(n))).collect();
-                solver.assert(or(&options));
+                smt.assert(or(&options));
                 (Term::Enum(i.clone()), Raw::Enum(i))
             }
             Type::Set(_) => {
@@ -1268,7 +1226,7 @@ impl<'m> Analysis<'m> {
             Term::Date(d) => d,
             _ => return,
         };
-        smt.solver().assert(start.le(day));
+        smt.assert(start.le(day));
         let others: Vec<usize> = smt.today_steps.borrow().clone();
         for other in others {
             let Some((Term::Date(o), _)) = smt
@@ -1280,9 +1238,9 @@ impl<'m> Analysis<'m> {
                 continue;
             };
             if self.is_ancestor(other, step) {
-                smt.solver().assert(o.le(day));
+                smt.assert(o.le(day));
             } else if self.is_ancestor(step, other) {
-                smt.solver().assert(day.le(&o));
+                smt.assert(day.le(&o));
             }
         }
         smt.today_steps.borrow_mut().push(step);
@@ -1292,7 +1250,7 @@ impl<'m> Analysis<'m> {
     /// otherwise a variable `q` with `c·q <= x <= c·q + c - 1`, asserted once
     /// for each `x` and `c` (a definition: it constrains nothing else).
     fn fdiv(&self, x: &Int, c: i64) -> Int {
-        let x = x.simplify();
+        let x = x.clone();
         if let Some(n) = x.as_i64() {
             return zi(n.div_euclid(c));
         }
@@ -1302,12 +1260,9 @@ impl<'m> Analysis<'m> {
             return q.clone();
         }
         let q = self.fresh_int();
-        smt.defined_by
-            .borrow_mut()
-            .insert(Dynamic::from_ast(&q), Dynamic::from_ast(&x));
+        smt.defined_by.borrow_mut().insert(q.0.clone(), x.0.clone());
         let low = &q * c;
-        smt.solver()
-            .assert(and(&[low.le(&x), x.le(&(&low + (c - 1)))]));
+        smt.assert(and(&[low.le(&x), x.le(&low + (c - 1))]));
         smt.quotients.borrow_mut().insert(key, q.clone());
         q
     }
@@ -1316,7 +1271,7 @@ impl<'m> Analysis<'m> {
     /// variable `y` with January 1 of `y` <= `z` < January 1 of `y + 1`,
     /// asserted once for each `z`.
     fn year_of(&self, z: &Int) -> Int {
-        let z = z.simplify();
+        let z = z.clone();
         if let Some(n) = z.as_i64() {
             return zi(civil_from_days(n).0);
         }
@@ -1325,13 +1280,11 @@ impl<'m> Analysis<'m> {
             return y.clone();
         }
         let y = self.fresh_int();
-        smt.defined_by
-            .borrow_mut()
-            .insert(Dynamic::from_ast(&y), Dynamic::from_ast(&z));
+        smt.defined_by.borrow_mut().insert(y.0.clone(), z.0.clone());
         let cal = Calendar { a: self };
         let start = cal.year_start(&y);
         let next = cal.year_start(&(&y + 1));
-        smt.solver().assert(and(&[start.le(&z), z.lt(&next)]));
+        smt.assert(and(&[start.le(&z), z.lt(&next)]));
         smt.years.borrow_mut().insert(z, y.clone());
         y
     }
@@ -1463,7 +1416,7 @@ impl<'m> Analysis<'m> {
                         let count = if ones.is_empty() {
                             zi(0)
                         } else {
-                            Int::add(&ones)
+                            Int::sum(&ones)
                         };
                         Val {
                             t: Term::Num(Number::Scaled(count, 1), false),
@@ -1493,7 +1446,7 @@ impl<'m> Analysis<'m> {
                 let m = zi(*month as i64);
                 let cal = Calendar { a: self };
                 let d = z_min(&zi(*day as i64), &cal.days_in_month(&yi, &m));
-                let days = cal.days_from_civil(&yi, &m, &d).simplify();
+                let days = cal.days_from_civil(&yi, &m, &d);
                 let ok = and(&[v.ok.clone(), in_range]);
                 Val {
                     t: Term::Date(days),
@@ -1603,8 +1556,7 @@ impl<'m> Analysis<'m> {
                         BinaryOp::Le => p.le(q),
                         BinaryOp::Gt => p.gt(q),
                         _ => p.ge(q),
-                    }
-                    .simplify(),
+                    },
                     _ => Number::compare(&x.t.number(), &y.t.number(), op),
                 };
                 Val::strict(&x, &y, bool_term(f))
@@ -1666,7 +1618,7 @@ impl<'m> Analysis<'m> {
         };
         or(&members
             .iter()
-            .map(|(n, m)| and(&[v.eq(*n).simplify(), m.clone()]))
+            .map(|(n, m)| and(&[v.eq(*n), m.clone()]))
             .collect::<Vec<_>>())
     }
 
@@ -1872,7 +1824,7 @@ impl<'m> Analysis<'m> {
             // input instead, and the playbook says so.
             smt.precondition_undecided.set(true);
         } else {
-            smt.solver().assert(lit.implies(&pre));
+            smt.assert(lit.implies(&pre));
         }
         *smt.pre_lit.borrow_mut() = Some(lit);
         for &s in self.graph.order() {
@@ -2205,10 +2157,13 @@ impl<'m> Analysis<'m> {
     /// Asks the solver whether `f` can hold under `assumptions` (with the
     /// model when `model` is asked for); counted in [`solver_stats`].
     fn ask(&self, f: &Bool, assumptions: &[Bool], model: bool) -> Asked {
-        let solver = self.smt().solver();
+        let smt = self.smt();
         let started = std::time::Instant::now();
         let guard = self.fresh_bool();
-        let result = check_within(solver, &guarded(solver, f, guard, assumptions.to_vec()));
+        let solver = smt.solver();
+        let z = |b: &Bool| smt.tr.bool(b);
+        let assumed = assumptions.iter().map(z).collect();
+        let result = check_within(solver, &guarded(solver, &z(f), z(&guard), assumed));
         let asked = match result {
             SatResult::Sat => Asked::Sat(if model { solver.get_model() } else { None }),
             SatResult::Unsat => Asked::Unsat,
@@ -2276,6 +2231,7 @@ impl<'m> Analysis<'m> {
             Asked::Unsat => Outcome::Never,
             Asked::Unknown(reason) => Outcome::Unknown(reason),
             Asked::Sat(Some(model)) => {
+                smt.modelled.set(true);
                 Outcome::Found(std::rc::Rc::new(self.found(&model, f, &assumptions, marks)))
             }
             Asked::Sat(None) => Outcome::Unknown("the solver gave no model".to_string()),
@@ -2301,6 +2257,8 @@ impl<'m> Analysis<'m> {
     ) -> Option<Model> {
         let smt = self.smt();
         let solver = smt.solver();
+        let tr = &smt.tr;
+        let assumed: Vec<z3::ast::Bool> = assumptions.iter().map(|b| tr.bool(b)).collect();
         let constants = numerals(f);
         let mut better: Option<Model> = None;
         let vars = smt.vars.borrow().clone();
@@ -2309,22 +2267,22 @@ impl<'m> Analysis<'m> {
             let Some((_, Raw::Int(x) | Raw::Date(x))) = vars.get(v) else {
                 continue;
             };
-            let current = model.eval(x, true).and_then(|n| n.as_i64());
+            let current = model.eval(&tr.int(x), true).and_then(|n| n.as_i64());
             let others: Vec<Bool> = kept
                 .iter()
                 .filter(|w| *w != v)
                 .filter_map(|w| vars.get(w))
-                .map(|(_, raw)| raw.fixed_in(model))
+                .map(|(_, raw)| raw.fixed_in(model, tr))
                 .collect();
             for c in constants.iter().flat_map(|c| [*c, c + 1, c - 1]) {
                 if Some(c) == current {
                     break;
                 }
                 solver.push();
-                solver.assert(f);
-                solver.assert(and(&others));
-                solver.assert(x.eq(c));
-                let found = match check_within(solver, assumptions) {
+                solver.assert(tr.bool(f));
+                solver.assert(tr.bool(&and(&others)));
+                solver.assert(tr.bool(&x.eq(c)));
+                let found = match check_within(solver, &assumed) {
                     SatResult::Sat => solver.get_model(),
                     _ => None,
                 };
@@ -2343,49 +2301,47 @@ impl<'m> Analysis<'m> {
     fn found(&self, model: &Model, f: &Bool, assumptions: &[Bool], marks: &[Bool]) -> Found {
         let smt = self.smt();
         // The variables the question reads, with the precondition's.
-        let mut roots: Vec<Dynamic> = vec![Dynamic::from_ast(f)];
+        let mut roots: Vec<T> = vec![f.0.clone()];
         if !assumptions.is_empty()
             && let Some(r) = &self.model.requires
         {
-            roots.push(Dynamic::from_ast(&self.val(r, At::Start, &[]).yes()));
+            roots.push(self.val(r, At::Start, &[]).yes().0);
         }
         let mut relevant: BTreeSet<SVar> = BTreeSet::new();
-        let mut seen: FxHashSet<Dynamic> = FxHashSet::default();
         let owner = smt.owner.borrow();
-        while let Some(node) = roots.pop() {
-            if !seen.insert(node.clone()) {
-                continue;
-            }
-            if node.is_app() {
-                if node.num_children() == 0 {
-                    if let Some(v) = owner.get(&node) {
-                        relevant.insert(v.clone());
-                    } else if let Some(term) = smt.defined_by.borrow().get(&node) {
-                        roots.push(term.clone());
-                    }
-                } else {
-                    roots.extend(node.children());
+        let defined_by = smt.defined_by.borrow();
+        while !roots.is_empty() {
+            let from: Vec<T> = std::mem::take(&mut roots);
+            walk(&from.iter().collect::<Vec<_>>(), |t| {
+                if let Some(v) = owner.get(t) {
+                    relevant.insert(v.clone());
+                } else if let Some(term) = defined_by.get(t) {
+                    roots.push(term.clone());
                 }
-            }
+                true
+            });
         }
+        drop(defined_by);
         drop(owner);
         // Keep only the variables whose value matters: with the others
         // fixed, some other value of it would falsify the question.
         let solver = smt.solver();
+        let tr = &smt.tr;
+        let assumed: Vec<z3::ast::Bool> = assumptions.iter().map(|b| tr.bool(b)).collect();
         let mut kept: Vec<SVar> = relevant.iter().cloned().collect();
         if !kept.is_empty() {
             let vars = smt.vars.borrow().clone();
             let fixed = |v: &SVar| -> Bool {
                 vars.get(v)
-                    .map(|(_, raw)| raw.fixed_in(model))
+                    .map(|(_, raw)| raw.fixed_in(model, tr))
                     .unwrap_or_else(tt)
             };
             for v in relevant.iter() {
                 let others: Vec<Bool> = kept.iter().filter(|w| *w != v).map(&fixed).collect();
                 solver.push();
-                solver.assert(not(f));
-                solver.assert(and(&others));
-                let result = check_within(solver, assumptions);
+                solver.assert(tr.bool(&not(f)));
+                solver.assert(tr.bool(&and(&others)));
+                let result = check_within(solver, &assumed);
                 solver.pop(1);
                 if result == SatResult::Unsat {
                     kept.retain(|w| w != v);
@@ -2432,7 +2388,7 @@ impl<'m> Analysis<'m> {
             .filter(|s| {
                 let runs = self.runs_f(*s);
                 model
-                    .eval(&runs, true)
+                    .eval(&tr.bool(&runs), true)
                     .and_then(|b| b.as_bool())
                     .unwrap_or(false)
             })
@@ -2444,7 +2400,7 @@ impl<'m> Analysis<'m> {
                 (
                     i,
                     model
-                        .eval(m, true)
+                        .eval(&tr.bool(m), true)
                         .and_then(|b| b.as_bool())
                         .unwrap_or(false),
                 )
@@ -2460,9 +2416,10 @@ impl<'m> Analysis<'m> {
 
     /// A variable's value in a model.
     fn read(&self, model: &Model, raw: &Raw) -> Option<Value> {
-        let int = |i: &Int| model.eval(i, true).and_then(|v| v.as_i64());
+        let tr = &self.smt().tr;
+        let int = |i: &Int| model.eval(&tr.int(i), true).and_then(|v| v.as_i64());
         Some(match raw {
-            Raw::Bool(b) => Value::Bool(model.eval(b, true)?.as_bool()?),
+            Raw::Bool(b) => Value::Bool(model.eval(&tr.bool(b), true)?.as_bool()?),
             Raw::Int(i) => Value::Number(Ratio::int(int(i)?)),
             Raw::Percent(h) => Value::Percent(Ratio::from_hundredths_percent(int(h)?)),
             Raw::Date(d) => Value::Date(days_date(int(d)?)?),
@@ -2485,7 +2442,7 @@ impl<'m> Analysis<'m> {
             Raw::Set(members) => {
                 let mut set = BTreeSet::new();
                 for (n, m) in members {
-                    if model.eval(m, true)?.as_bool()? {
+                    if model.eval(&tr.bool(m), true)?.as_bool()? {
                         let name = usize::try_from(*n)
                             .ok()
                             .and_then(|i| self.smt().name_list.get(i))?;

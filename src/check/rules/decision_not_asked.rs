@@ -36,7 +36,7 @@ pub fn run<'m>(a: &Analysis<'m>, out: &mut Vec<Diagnostic>) {
         !reads.decisions.is_empty()
     };
     for (s, step) in a.model.steps.iter().enumerate() {
-        let mut readings: Vec<(Reading<'m>, z3::ast::Bool)> = Vec::new();
+        let mut readings: Vec<(Reading<'m>, crate::check::term::Bool)> = Vec::new();
         if let Some(r) = step.requires.as_ref().filter(|r| reads_decision(r)) {
             readings.push((
                 Reading {
