@@ -1,6 +1,6 @@
 //! Reading source files from disk: the one [`Loader`] that does I/O.
 
-use crate::Loader;
+use crate::load::Loader;
 use crate::syntax::MAX_FILE_SIZE;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -140,7 +140,13 @@ pub struct Playbook {
     pub enums: Vec<Enum>,
     pub fields: Vec<Field>,
     pub inputs: Vec<Input>,
+    /// Definitions in source order.
     pub lets: Vec<Let>,
+    /// Positions in `lets` in evaluation order, each definition after those
+    /// it reads: found once, by the resolver ([`Playbook::lets_in_order`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub let_order: Vec<usize>,
     pub decisions: Vec<Decision>,
     pub tasks: Vec<Task>,
     pub criteria: Vec<Criterion>,
@@ -717,6 +723,11 @@ impl Playbook {
                 .map(|(i, c)| (c.id.clone(), i))
                 .collect(),
         })
+    }
+
+    /// The definitions in evaluation order: each after those it reads.
+    pub fn lets_in_order(&self) -> impl Iterator<Item = &Let> {
+        self.let_order.iter().filter_map(|&i| self.lets.get(i))
     }
 
     pub fn role(&self, id: &str) -> Option<&Decl> {

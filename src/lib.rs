@@ -43,12 +43,7 @@ use diagnostic::Diagnostic;
 use source::Sources;
 use std::path::Path;
 
-/// Where the compiler gets file contents from.
-pub trait Loader {
-    /// Reads the file at `path`, which the compiler built by joining a
-    /// `use` or `translation` path to the folder of the file naming it.
-    fn read(&self, path: &Path) -> Result<Vec<u8>, String>;
-}
+pub use load::Loader;
 
 /// The result of compiling one file.
 #[derive(Debug)]

@@ -3,7 +3,6 @@
 //! Paths are joined and normalised lexically (no file system access here);
 //! the loader decides what may be read.
 
-use crate::Loader;
 use crate::ast::{self, StmtKind};
 use crate::diagnostic::Diagnostic;
 use crate::i18n;
@@ -12,6 +11,13 @@ use crate::source::{FileId, SourceFile, Sources, Span};
 use crate::syntax;
 use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
+
+/// Where the compiler gets file contents from.
+pub trait Loader {
+    /// Reads the file at `path`, which the compiler built by joining a
+    /// `use` or `translation` path to the folder of the file naming it.
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String>;
+}
 
 /// A parsed file.
 pub struct Parsed {

@@ -9,9 +9,9 @@
 //! below them, honouring `.gitignore` and the configuration's `include` and
 //! `exclude` globs. Like `fs.rs`, this touches the disk; the core does not.
 
-use crate::Loader;
 use crate::config::{Config, FILE_NAME};
 use crate::diagnostic::Diagnostic;
+use crate::load::Loader;
 use crate::source::{SourceFile, Sources};
 use std::path::{Path, PathBuf};
 

@@ -167,12 +167,12 @@ impl<'m> Analysis<'m> {
             .collect();
         let lets: FxHashMap<&str, &ir::Let> =
             model.lets.iter().map(|l| (l.id.as_str(), l)).collect();
-        let let_order = let_order(model);
         let mut let_vars: FxHashMap<&str, BTreeSet<Var>> = FxHashMap::default();
-        for id in &let_order {
+        for l in model.lets_in_order() {
+            let id = l.id.as_str();
             let mut vars = BTreeSet::new();
             let mut uses = Vec::new();
-            direct_vars(&lets[id].value, &mut vars, &mut uses);
+            direct_vars(&l.value, &mut vars, &mut uses);
             for u in uses {
                 if let Some(v) = let_vars.get(u) {
                     vars.extend(v.iter().cloned());
@@ -877,35 +877,6 @@ fn direct_vars<'e>(e: &'e Expr, vars: &mut BTreeSet<Var>, lets: &mut Vec<&'e str
         ExprKind::Let { id } => lets.push(id),
         _ => {}
     });
-}
-
-/// Definitions in dependency order (the resolver has rejected cycles).
-fn let_order(model: &Playbook) -> Vec<&str> {
-    let index: FxHashMap<&str, usize> = model
-        .lets
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.id.as_str(), i))
-        .collect();
-    let mut graph = petgraph::Graph::<usize, ()>::new();
-    let nodes: Vec<_> = (0..model.lets.len()).map(|i| graph.add_node(i)).collect();
-    for (i, l) in model.lets.iter().enumerate() {
-        let mut vars = BTreeSet::new();
-        let mut uses = Vec::new();
-        direct_vars(&l.value, &mut vars, &mut uses);
-        for u in uses {
-            if let Some(&j) = index.get(u) {
-                graph.add_edge(nodes[j], nodes[i], ());
-            }
-        }
-    }
-    match petgraph::algo::toposort(&graph, None) {
-        Ok(order) => order
-            .into_iter()
-            .map(|n| model.lets[graph[n]].id.as_str())
-            .collect(),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// Records, per variable, the constants it is compared with.

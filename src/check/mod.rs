@@ -11,7 +11,7 @@ mod rules;
 mod smt;
 mod term;
 
-pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var, walk_expr};
+pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var};
 pub use smt::{At, Found, Mode, Outcome, solver_stats};
 
 use crate::diagnostic::Diagnostic;

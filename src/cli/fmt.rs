@@ -2,9 +2,9 @@
 //! `--check`, show how they differ from it.
 
 use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::Loader;
 use crate::fmt::{Error, format};
 use crate::fs::FsLoader;
+use crate::load::Loader;
 use crate::source::{FileId, SourceFile, Sources};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -3,8 +3,8 @@
 //! the languages.
 
 use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::Loader;
 use crate::fs::FsLoader;
+use crate::load::Loader;
 use crate::source::{FileId, SourceFile, Sources};
 use std::path::{Path, PathBuf};
 

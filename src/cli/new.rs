@@ -2,7 +2,7 @@
 //! a translation catalogue for each further locale, and `Playbook.toml`.
 
 use super::{EXIT_OK, EXIT_USAGE};
-use crate::Loader;
+use crate::load::Loader;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -267,7 +267,7 @@ impl<'m> Partial<'m> {
             bound: std::cell::RefCell::new(Vec::new()),
         };
         // Definitions in dependency order, each evaluated once.
-        for l in let_order(model) {
+        for l in model.lets_in_order() {
             let value = eval(&l.value, &partial);
             partial.lets.insert(l.id.as_str(), value);
         }
@@ -285,7 +285,7 @@ impl<'m> Partial<'m> {
     /// combination of the values of the enclosing loops it reads.
     fn value(&self, e: &Expr) -> Option<Value> {
         let mut read = BTreeSet::new();
-        crate::check::walk_expr(e, &mut |e| {
+        crate::ir::walk_expr(e, &mut |e| {
             if let ExprKind::LoopVar { id } = &e.kind {
                 read.insert(id.as_str());
             }
@@ -874,30 +874,6 @@ fn inherited_after(
         }
     }
     out
-}
-
-/// Definitions in dependency order (the resolver has rejected cycles).
-fn let_order(model: &Playbook) -> Vec<&crate::ir::Let> {
-    let index: BTreeMap<&str, usize> = model
-        .lets
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.id.as_str(), i))
-        .collect();
-    let mut graph = petgraph::Graph::<usize, ()>::new();
-    let nodes: Vec<_> = (0..model.lets.len()).map(|i| graph.add_node(i)).collect();
-    for (i, l) in model.lets.iter().enumerate() {
-        crate::check::walk_expr(&l.value, &mut |e| {
-            if let ExprKind::Let { id } = &e.kind
-                && let Some(&j) = index.get(id.as_str())
-            {
-                graph.add_edge(nodes[j], nodes[i], ());
-            }
-        });
-    }
-    petgraph::algo::toposort(&graph, None)
-        .map(|order| order.into_iter().map(|n| &model.lets[graph[n]]).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

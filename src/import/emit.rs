@@ -589,10 +589,10 @@ fn repeated<'a>(criteria: &'a [Declared], text: &str, note: &str) -> Option<&'a 
     if let Some(d) = criteria.iter().find(|d| d.text == text) {
         return Some(d);
     }
-    let numbers = super::merge::numbers(text);
+    let numbers = super::labels::numbers(text);
     criteria
         .iter()
-        .filter(|d| d.note == note && super::merge::numbers(&d.text) == numbers)
+        .filter(|d| d.note == note && super::labels::numbers(&d.text) == numbers)
         .map(|d| (strsim::normalized_levenshtein(&d.text, text), d))
         .filter(|(score, _)| *score >= 0.9)
         .max_by(|a, b| a.0.total_cmp(&b.0))

@@ -4,6 +4,7 @@
 //! number, roles through the steps and tasks they own), and the drift
 //! between the two languages.
 
+use super::labels::numbers;
 use super::markdown::{self, Piece};
 use super::{Document, ItemDoc};
 use crate::ir::{self, Item, Playbook};
@@ -28,87 +29,6 @@ pub struct Merged {
     /// Texts the catalogue has and the document gives differently: the
     /// catalogue's is kept, and each is in `drift`.
     pub kept: usize,
-}
-
-/// A number as a text states it, with the comparison before it: `>1000`,
-/// `<1000`, `10%`, `100`.
-pub fn numbers(text: &str) -> Vec<String> {
-    const MORE: &[&str] = &[
-        ">",
-        "more than",
-        "over",
-        "greater than",
-        "above",
-        "多于",
-        "超过",
-        "大于",
-        "以上",
-        "mehr als",
-        "über",
-        "más de",
-        "mais de",
-        "以上の",
-    ];
-    const LESS: &[&str] = &[
-        "<",
-        "less than",
-        "fewer than",
-        "under",
-        "below",
-        "少于",
-        "低于",
-        "小于",
-        "不足",
-        "weniger als",
-        "unter",
-        "menos de",
-        "未満",
-    ];
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut digits = String::new();
-        while i < chars.len() {
-            let c = chars[i];
-            if c.is_ascii_digit() {
-                digits.push(c);
-                i += 1;
-            } else if c == ','
-                && chars
-                    .get(i + 1..i + 4)
-                    .is_some_and(|d| d.iter().all(char::is_ascii_digit))
-                && !chars.get(i + 4).is_some_and(char::is_ascii_digit)
-            {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        // Letters right after (`M365`, `v2`) make it a name, not a number.
-        if chars.get(i).is_some_and(|c| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        let before: String = chars[start.saturating_sub(14)..start].iter().collect();
-        let before = before.trim_end().to_lowercase();
-        let mut n = digits;
-        if MORE.iter().any(|w| before.ends_with(w)) {
-            n.insert(0, '>');
-        } else if LESS.iter().any(|w| before.ends_with(w)) {
-            n.insert(0, '<');
-        }
-        if matches!(chars.get(i), Some('%' | '％')) || text[..].contains(&format!("{n} percent")) {
-            n.push('%');
-        }
-        out.push(n);
-    }
-    out.sort();
-    out
 }
 
 fn plain(n: &[String]) -> BTreeSet<String> {

@@ -388,6 +388,7 @@ impl<'a> Resolver<'a> {
             fields: Vec::new(),
             inputs: Vec::new(),
             lets: Vec::new(),
+            let_order: Vec::new(),
             decisions: Vec::new(),
             tasks: Vec::new(),
             criteria: Vec::new(),
@@ -690,6 +691,7 @@ impl<'a> Resolver<'a> {
                 return;
             }
         };
+        let mut evaluation: Vec<String> = Vec::new();
         for node in order {
             let stmt = lets[graph[node]];
             let StmtKind::Let {
@@ -712,6 +714,7 @@ impl<'a> Resolver<'a> {
             self.let_types.insert(id.name.clone(), ty.clone());
             let key = format!("let.{}", id.name);
             let label = label.as_ref().map(|l| self.texts.text(0, &key, l));
+            evaluation.push(id.name.clone());
             self.model().lets.push(ir::Let {
                 id: id.name.clone(),
                 ty,
@@ -729,9 +732,21 @@ impl<'a> Resolver<'a> {
                 _ => None,
             })
             .collect();
-        self.model()
+        let model = self.model();
+        model
             .lets
             .sort_by_key(|l| order.get(&l.id).copied().unwrap_or(0));
+        let position: FxHashMap<&str, usize> = model
+            .lets
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i))
+            .collect();
+        let let_order = evaluation
+            .iter()
+            .filter_map(|id| position.get(id.as_str()).copied())
+            .collect();
+        model.let_order = let_order;
     }
 
     fn report_let_cycle(

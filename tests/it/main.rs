@@ -1,6 +1,7 @@
 //! The one integration-test binary. Each module owns one area.
 
 mod acceptance;
+mod architecture;
 mod bpmn;
 mod cli;
 mod confinement;

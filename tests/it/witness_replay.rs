@@ -244,7 +244,7 @@ fn match_conditions<'m>(model: &'m Playbook, d: &Diagnostic) -> Vec<&'m Expr> {
         }
     };
     for l in &model.lets {
-        playbook::check::walk_expr(&l.value, &mut in_expr);
+        playbook::ir::walk_expr(&l.value, &mut in_expr);
     }
     for s in &model.steps {
         playbook::ir::walk_items(&s.items, &mut |item| {

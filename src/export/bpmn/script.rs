@@ -164,7 +164,7 @@ impl<'a, 'm> Translator<'a, 'm> {
         for l in &model.lets {
             let mut recorded = false;
             let mut deps = BTreeSet::new();
-            crate::check::walk_expr(&l.value, &mut |e| match &e.kind {
+            crate::ir::walk_expr(&l.value, &mut |e| match &e.kind {
                 ExprKind::Recorded { .. } => recorded = true,
                 ExprKind::Let { id } => {
                     deps.insert(id.as_str());
