@@ -140,7 +140,7 @@ pub struct Playbook {
     pub enums: Vec<Enum>,
     pub fields: Vec<Field>,
     pub inputs: Vec<Input>,
-    /// Definitions in source order.
+    // Definitions in source order (a doc comment would enter the schema).
     pub lets: Vec<Let>,
     /// Positions in `lets` in evaluation order, each definition after those
     /// it reads: found once, by the resolver ([`Playbook::lets_in_order`]).

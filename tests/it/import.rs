@@ -290,7 +290,7 @@ fn what_is_not_understood_is_kept_and_reported_at_its_line() {
 
 #[test]
 fn numbers_with_their_comparisons() {
-    use playbook::import::merge::numbers;
+    use playbook::import::labels::numbers;
     assert_eq!(
         numbers("100 users for > 1000 seats, 10% below"),
         ["10%", "100", ">1000"]
