@@ -579,24 +579,14 @@ fn escape_block_start(text: &mut String) {
     }
 }
 
-/// A YAML double-quoted scalar: quotes, backslashes and every control or
-/// line-breaking character escaped, so a value never ends the front matter.
+/// A YAML double-quoted scalar on one line (serde-saphyr escapes quotes,
+/// backslashes and every control or line-breaking character), so a value
+/// never ends the front matter.
 fn yaml(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                out.push_str(&format!("\\u{:04X}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    serde_saphyr::to_string(&serde_saphyr::DoubleQuoted(text))
+        .map(|s| s.trim_end_matches('\n').to_string())
+        // Serialising a string does not fail.
+        .unwrap_or_else(|_| "\"\"".to_string())
 }
 
 #[cfg(test)]
@@ -629,7 +619,8 @@ mod tests {
 
     #[test]
     fn yaml_scalars_stay_on_one_line() {
-        assert_eq!(yaml("a\"b\\c\nd\u{2028}"), "\"a\\\"b\\\\c\\nd\\u2028\"");
+        assert_eq!(yaml("a\"b\\c\nd\u{2028}"), "\"a\\\"b\\\\c\\nd\\L\"");
+        assert_eq!(yaml("\u{0}\t\u{feff}"), "\"\\0\\t\\uFEFF\"");
     }
 
     #[test]

@@ -111,18 +111,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn columns(s: &str) -> usize {
-    s.chars().map(char_columns).sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
-/// Two columns for the wide scripts (CJK, Hangul, full-width forms), one
-/// for the rest: enough to balance diagram labels.
+/// The columns a character takes in a monospaced font: two for the wide
+/// scripts (CJK, Hangul, full-width forms), none for combining marks.
 fn char_columns(c: char) -> usize {
-    match c as u32 {
-        0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 => {
-            2
-        }
-        _ => 1,
-    }
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
 }
 
 #[cfg(test)]
