@@ -144,6 +144,24 @@ fn every_locale_has_every_phrase_with_its_slots() {
             want.sort_unstable();
             assert_eq!(got, want, "{}: the slots of `{name}`", l.locale);
         }
+        for ((name, word), (_, english)) in
+            l.diagram.entries().into_iter().zip(en.diagram.entries())
+        {
+            let mut got = labels::slots(word);
+            let mut want = labels::slots(english);
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(
+                got, want,
+                "{}: the slots of diagram word `{name}`",
+                l.locale
+            );
+            assert!(
+                !word.trim().is_empty(),
+                "{}: diagram word `{name}` is empty",
+                l.locale
+            );
+        }
         for (name, word) in l.words() {
             assert!(
                 !word.trim().is_empty() || name == "space",

@@ -6,145 +6,15 @@ use crate::export::expr::show as source;
 use crate::ir::{Action, Gate, Item, Playbook, Step};
 use std::collections::BTreeSet;
 
-/// The words the export adds, in one language.
-pub struct Words {
-    pub start: &'static str,
-    pub end: &'static str,
-    pub not_applicable: &'static str,
-    pub step_start: &'static str,
-    pub step_end: &'static str,
-    pub playbook_applies: &'static str,
-    /// `{0}`: a step or loop name.
-    pub applies: &'static str,
-    pub otherwise: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    /// `{0}`: a loop variable.
-    pub values: &'static str,
-    pub owner: &'static str,
-    pub takes_part: &'static str,
-    pub motions: &'static str,
-    pub applies_to: &'static str,
-    pub all_services: &'static str,
-    pub after: &'static str,
-    pub requires: &'static str,
-    pub entry: &'static str,
-    pub exit: &'static str,
-    pub checklist: &'static str,
-    pub tip: &'static str,
-    pub warning: &'static str,
-    pub question: &'static str,
-    pub if_: &'static str,
-    pub else_if: &'static str,
-    pub else_: &'static str,
-    pub match_: &'static str,
-    /// `{0}`: the variable, `{1}`: the set.
-    pub for_each: &'static str,
-    pub optional: &'static str,
-    pub when: &'static str,
-    /// `{0}`: template, `{1}`: role.
-    pub send: &'static str,
-    /// `{0}`: field, `{1}`: value.
-    pub set: &'static str,
-    /// `{0}`: role.
-    pub request: &'static str,
-    /// `{0}`: role, `{1}`: field, `{2}`: value.
-    pub request_set: &'static str,
-    /// `{0}`: number, `{1}`: name.
-    pub complete_task: &'static str,
-    /// `{0}`: criterion.
-    pub record: &'static str,
-}
-
-const EN: Words = Words {
-    start: "Playbook starts",
-    end: "Playbook complete",
-    not_applicable: "Playbook does not apply",
-    step_start: "Step starts",
-    step_end: "Step done",
-    playbook_applies: "Does the playbook apply?",
-    applies: "Does “{0}” apply?",
-    otherwise: "otherwise",
-    yes: "yes",
-    no: "no",
-    values: "List the values of {0}",
-    owner: "Owner",
-    takes_part: "Takes part",
-    motions: "Motions",
-    applies_to: "Applies to",
-    all_services: "all services",
-    after: "After",
-    requires: "Requires",
-    entry: "Entry criteria",
-    exit: "Exit criteria",
-    checklist: "Checklist",
-    tip: "Tip",
-    warning: "Warning",
-    question: "Question",
-    if_: "If",
-    else_if: "Else if",
-    else_: "Otherwise",
-    match_: "Match",
-    for_each: "For each {0} in {1}",
-    optional: "optional",
-    when: "when",
-    send: "Send {0} to {1}",
-    set: "Set {0} = {1}",
-    request: "Request {0}",
-    request_set: "Request {0} to set {1} = {2}",
-    complete_task: "Complete task {0}: {1}",
-    record: "Record: {0}",
-};
-
-const ZH: Words = Words {
-    start: "行动手册开始",
-    end: "行动手册完成",
-    not_applicable: "行动手册不适用",
-    step_start: "步骤开始",
-    step_end: "步骤完成",
-    playbook_applies: "行动手册是否适用？",
-    applies: "“{0}”是否适用？",
-    otherwise: "否则",
-    yes: "是",
-    no: "否",
-    values: "列出 {0} 的值",
-    owner: "负责人",
-    takes_part: "参与者",
-    motions: "行动",
-    applies_to: "适用于",
-    all_services: "所有服务",
-    after: "前置步骤",
-    requires: "前提条件",
-    entry: "进入标准",
-    exit: "退出标准",
-    checklist: "清单",
-    tip: "提示",
-    warning: "警告",
-    question: "问题",
-    if_: "如果",
-    else_if: "否则如果",
-    else_: "否则",
-    match_: "根据",
-    for_each: "对 {1} 中的每个 {0}",
-    optional: "可选",
-    when: "条件",
-    send: "将 {0} 发送给 {1}",
-    set: "将 {0} 设置为 {1}",
-    request: "请求 {0}",
-    request_set: "请求 {0} 将 {1} 设置为 {2}",
-    complete_task: "完成任务 {0}：{1}",
-    record: "记录：{0}",
-};
+/// The words the export adds, in one language: the diagram words of
+/// [`crate::export::labels`].
+pub use crate::export::labels::Diagram as Words;
 
 impl Words {
-    /// The words of `locale`: Chinese for `zh` and its variants, English
-    /// otherwise.
+    /// The words of `locale` (its primary language subtag; English for a
+    /// language without labels).
     pub fn of(locale: &str) -> &'static Words {
-        if locale == "zh" || locale.starts_with("zh-") || locale.starts_with("zh_") {
-            &ZH
-        } else {
-            &EN
-        }
+        &crate::export::labels::get(locale).diagram
     }
 }
 
