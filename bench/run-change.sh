@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10000}
 RUNS=${RUNS:-300}
 
-cargo build --release --locked --quiet
+cargo build --release --locked --quiet --bin playbook --example run_writes
 bin=$PWD/target/release/playbook
 playbook=$PWD/playbooks/engagement-completion-enablement.playbook
 dir=$(mktemp -d)
@@ -24,9 +24,9 @@ export PLAYBOOK_NOW=2026-11-24T10:00:00Z
 "$bin" run start "$playbook" --state "$state" --actor bench \
   --input seats=1500 --input active-users=200 --input account-team-known=true \
   --input region=emea --input services=exchange,teams >/dev/null
-# The hidden `stress` command records evidence again and again, each write
-# through the same read-change-replace path as `record`.
-"$bin" run stress --state "$state" --writes $((EVENTS - 1)) --actor bench >/dev/null
+# examples/run_writes.rs records evidence again and again, each write
+# through the same lock-read-change-replace path (`run::session`) as `record`.
+"$PWD/target/release/examples/run_writes" "$state" $((EVENTS - 1)) bench
 echo "state file: $(wc -c <"$state") bytes, $EVENTS events"
 
 python3 - "$bin" "$state" "$RUNS" <<'EOF'

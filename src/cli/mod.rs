@@ -14,7 +14,6 @@ mod new;
 mod out;
 mod project;
 mod run;
-mod run_interactive;
 mod sarif;
 
 use clap::{Parser, Subcommand, ValueEnum};

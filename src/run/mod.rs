@@ -5,15 +5,19 @@
 //! for each step and item is the view ([`engine`]). The state file
 //! ([`state`]) is the log written as TOML; the report ([`report`]) is the
 //! audit document; [`migrate`] plans the move to a changed playbook.
+//! [`session`] is the change sequence every front end calls: lock, read,
+//! replay, apply one command, append, seal, replace.
 //!
 //! **Architecture invariant: the run core does no I/O.** Time comes in as a
 //! [`engine::Now`]; reading, locking and writing state files is
-//! `crate::run_store`'s job, and talking to people is `cli/run.rs`'s.
+//! `crate::run_store`'s job, called only from [`session`], and talking to
+//! people is `cli/run/`'s.
 
 pub mod engine;
 pub mod event;
 pub mod migrate;
 pub mod report;
+pub mod session;
 pub mod snapshot;
 pub mod state;
 pub mod text;

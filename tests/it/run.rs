@@ -643,6 +643,82 @@ fn a_changed_playbook_is_refused_until_migrated() {
     assert_eq!(st["steps"][0]["status"], "active");
 }
 
+/// Starts a writer process: this test binary, running only
+/// [`writer_process`], which makes `writes` changes to `state` as `actor`
+/// through `playbook::run::session`, holding the lock `hold_ms` before
+/// each, and prints `written SERIAL` after each.
+fn spawn_writer(state: &Path, actor: &str, writes: u64, hold_ms: u64) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "--exact",
+            "run::writer_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PLAYBOOK_TEST_WRITER", state)
+        .env("PLAYBOOK_TEST_WRITER_ACTOR", actor)
+        .env("PLAYBOOK_TEST_WRITER_WRITES", writes.to_string())
+        .env("PLAYBOOK_TEST_WRITER_HOLD_MS", hold_ms.to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// The serials a writer process reported.
+fn written(stdout: &[u8]) -> Vec<u64> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        // The first may follow the test harness's `test ... ` on its line.
+        .filter_map(|l| l.rsplit_once("written ")?.1.trim().parse().ok())
+        .collect()
+}
+
+/// The writer of the crash and lock tests, in a process of its own (see
+/// [`spawn_writer`]); without `PLAYBOOK_TEST_WRITER` it does nothing. Each
+/// write takes the lock, reads the file through its sealed table, records
+/// the evidence of the playbook's first criterion again (which amends it),
+/// appends, seals and replaces the file, as every command does; the
+/// playbook is compiled once.
+#[test]
+fn writer_process() {
+    use playbook::run::session::{Command, Locked, Opened};
+    let Some(state) = std::env::var_os("PLAYBOOK_TEST_WRITER") else {
+        return;
+    };
+    let state = PathBuf::from(state);
+    let var = |name: &str| std::env::var(name).expect(name);
+    let actor = var("PLAYBOOK_TEST_WRITER_ACTOR");
+    let writes: u64 = var("PLAYBOOK_TEST_WRITER_WRITES").parse().expect("writes");
+    let hold_ms: u64 = var("PLAYBOOK_TEST_WRITER_HOLD_MS").parse().expect("hold");
+    let opened = Opened::read(&state, None).unwrap_or_else(|e| panic!("{e:?}"));
+    let model = &opened.model;
+    let criterion = model.criteria.first().expect("a criterion").id.clone();
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let hold = std::time::Duration::from_millis(hold_ms);
+    for i in 0..writes {
+        let now = playbook::run::Now {
+            time: jiff::Timestamp::now(),
+            today,
+        };
+        let locked = Locked::acquire(&state, &actor, now.time).unwrap_or_else(|e| panic!("{e:?}"));
+        if !hold.is_zero() {
+            std::thread::sleep(hold);
+        }
+        let record = Command::Record {
+            criterion: criterion.clone(),
+            evidence: format!("write {i}"),
+        };
+        let changed = locked
+            .change_with(model, &record, now, &actor)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        drop(locked);
+        println!("written {}", changed.serial);
+    }
+}
+
 /// The serial of a state file, read as the tool reads it.
 fn serial_of(text: &str) -> u64 {
     let file = playbook::run::state::StateFile::parse(text)
@@ -684,15 +760,7 @@ fn killed_writers_leave_the_old_or_the_new_state() {
             spawns < 2000,
             "no progress: {committed} of {target} after {spawns} writers"
         );
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("playbook"))
-            .args(["run", "stress", "--actor", "stress", "--writes"])
-            .arg((target - committed).to_string())
-            .arg("--state")
-            .arg(&state)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_writer(&state, "stress", target - committed, 0);
         std::thread::sleep(std::time::Duration::from_micros(10_000 + random(window_us)));
         let finished = child.try_wait().expect("wait").is_some();
         if !finished {
@@ -701,10 +769,7 @@ fn killed_writers_leave_the_old_or_the_new_state() {
             kills += 1;
         }
         let out = child.wait_with_output().expect("output");
-        let printed: Vec<u64> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect();
+        let printed = written(&out.stdout);
         if finished {
             assert!(
                 out.status.success(),
@@ -748,23 +813,7 @@ fn a_second_writer_gets_the_lock_error_naming_the_holder() {
     let state = start(dir.path(), "c", Path::new(ENABLEMENT), &emea_inputs());
     let before = serial_of(&std::fs::read_to_string(&state).expect("read"));
     // The first writer holds the lock for a while before it writes.
-    let first = std::process::Command::new(assert_cmd::cargo::cargo_bin("playbook"))
-        .args([
-            "run",
-            "stress",
-            "--actor",
-            "first",
-            "--writes",
-            "1",
-            "--hold-ms",
-            "4000",
-        ])
-        .arg("--state")
-        .arg(&state)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let first = spawn_writer(&state, "first", 1, 4000);
     let lock = playbook::run_store::lock_path(&state);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("holder = \"first\"")) {

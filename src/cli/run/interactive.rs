@@ -6,8 +6,9 @@
 //! subcommands, so the walk can be left at any point (Ctrl-C, Ctrl-D, `q`)
 //! and resumed by running the same command again.
 
-use super::run::{Common, Failure, Opened, actor, change, compile, now, start_with, undo};
+use super::{Common, EXIT_LOCKED, EXIT_REFUSED, Failure, actor, change, now};
 use crate::run::engine::{ItemKind, ItemStatus, Next, StepStatus};
+use crate::run::session::{self, Command, Opened};
 use crate::run::{text, value};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -21,7 +22,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(Failure {
-            code: super::EXIT_USAGE,
+            code: crate::cli::EXIT_USAGE,
             text: "error: the interactive walk needs a terminal\n\
                    help: without one, use the subcommands: `playbook run start`, `status`, `done`, \
                    `answer`, `record`, `complete` (see `playbook run --help`)\n"
@@ -40,7 +41,7 @@ pub fn run(
         }
     };
     if !state.exists() {
-        let model = compile(file)?;
+        let model = session::compile(file)?;
         println!("A new run of `{}`: give its inputs.", model.id);
         let mut given: Vec<(String, String)> = Vec::new();
         for g in inputs {
@@ -75,12 +76,8 @@ pub fn run(
                 }
             }
         }
-        let values =
-            crate::run::engine::parse_inputs(&model, &given).map_err(|errors| Failure {
-                code: super::run::EXIT_REFUSED,
-                text: errors.iter().map(|e| format!("error: {e}\n")).collect(),
-            })?;
-        start_with(&model, file, state, values, None, now(common)?, &actor)?;
+        let values = session::parse_inputs(&model, &given)?;
+        session::start(&model, file, state, values, None, now(common)?, &actor)?;
         println!("Run started in `{}`.", state.display());
     }
     loop {
@@ -223,24 +220,32 @@ pub fn run(
         drop(view);
         drop(run);
         let result = match next {
-            Choice::Undo => undo(state, Some(file), now, &actor),
+            Choice::Undo => change(state, Some(file), &Command::Undo, now, &actor),
             Choice::Skip(item) => {
                 let Some(reason) = ask("why is it skipped? ") else {
                     return Ok(());
                 };
-                change(state, Some(file), now, &actor, |run| {
-                    run.skip(&item, &reason, now, &actor).map(|_| ())
-                })
+                change(
+                    state,
+                    Some(file),
+                    &Command::Skip { item, reason },
+                    now,
+                    &actor,
+                )
             }
             Choice::Next(Next::Done { item, .. }) => {
                 let Some(note) = ask("note (optional, Enter for none): ") else {
                     return Ok(());
                 };
                 let note = Some(note).filter(|n| !n.trim().is_empty());
-                change(state, Some(file), now, &actor, |run| {
-                    run.done(std::slice::from_ref(&item), note, now, &actor)
-                        .map(|_| ())
-                })
+                let items = vec![item];
+                change(
+                    state,
+                    Some(file),
+                    &Command::Done { items, note },
+                    now,
+                    &actor,
+                )
             }
             Choice::Next(Next::Answer { decision, .. }) => {
                 let ty = opened
@@ -253,28 +258,33 @@ pub fn run(
                 let Some(answer) = ask(&format!("answer ({ty}): ")) else {
                     return Ok(());
                 };
-                change(state, Some(file), now, &actor, |run| {
-                    run.answer(&decision, &answer, now, &actor).map(|_| ())
-                })
+                let value = answer;
+                change(
+                    state,
+                    Some(file),
+                    &Command::Answer { decision, value },
+                    now,
+                    &actor,
+                )
             }
             Choice::Next(Next::Record { criterion, .. }) => {
                 let Some(evidence) = ask("evidence (which note, what was written): ") else {
                     return Ok(());
                 };
-                change(state, Some(file), now, &actor, |run| {
-                    run.record(&criterion, &evidence, now, &actor).map(|_| ())
-                })
+                let record = Command::Record {
+                    criterion,
+                    evidence,
+                };
+                change(state, Some(file), &record, now, &actor)
             }
             Choice::Next(Next::Complete { step }) => {
-                change(state, Some(file), now, &actor, |run| {
-                    run.complete(&step, now, &actor).map(|_| ())
-                })
+                change(state, Some(file), &Command::Complete { step }, now, &actor)
             }
         };
         if let Err(f) = result {
             // The run refused or the lock is held: say so and offer again.
             print!("{}", f.text);
-            if f.code != super::run::EXIT_REFUSED && f.code != super::run::EXIT_LOCKED {
+            if f.code != EXIT_REFUSED && f.code != EXIT_LOCKED {
                 return Err(f);
             }
         }

@@ -1,0 +1,637 @@
+//! The view: what the run's state means for each step, gate and item, with
+//! what blocks it and what can be done next.
+
+use super::*;
+
+impl<'m> Run<'m> {
+    pub(super) fn truth(&self, e: &Expr, env: &RunEnv<'_, 'm>) -> Truth {
+        match eval::eval(e, env) {
+            Ok(Value::Bool(true)) => Truth::Yes,
+            Ok(_) => Truth::No,
+            Err(EvalError::Unknown(name)) => Truth::Wait(self.blocker_for(&name, env.bindings)),
+            // An expression that cannot be computed (an overflow) does not hold.
+            Err(_) => Truth::No,
+        }
+    }
+
+    pub(super) fn blocker_for(&self, name: &str, bindings: &[(String, String)]) -> Blocker {
+        if self.model.criterion(name).is_some() {
+            Blocker::Evidence(name.to_string())
+        } else if self.model.decisions.iter().any(|d| d.id == name) {
+            Blocker::Answer(self.decision_key(name, bindings))
+        } else if self.model.criteria.iter().all(|c| c.id != name)
+            && !self.model.inputs.iter().any(|i| i.id == name)
+        {
+            // `recorded` of a criterion no step declares is never known.
+            Blocker::Evidence(name.to_string())
+        } else {
+            Blocker::Answer(name.to_string())
+        }
+    }
+
+    /// Whether the run covers a service list.
+    pub(super) fn applies(&self, applies: &Applies) -> bool {
+        match applies {
+            Applies::All => true,
+            Applies::Services(services) => {
+                let chosen = self
+                    .model
+                    .inputs
+                    .iter()
+                    .find(|i| i.id == "services" && i.ty == ir::Type::Set("service".to_string()))
+                    .and_then(|i| self.inputs.get(&i.id));
+                match chosen {
+                    Some(Value::Set(chosen)) => services.iter().any(|s| chosen.contains(s)),
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    /// Steps a step waits for: those it comes `after`, those that record
+    /// evidence it reads, and those that ask a decision it reads
+    /// ([`Playbook::waits`], shared with the checks).
+    pub(super) fn dependencies(&self, step: &'m Step) -> Vec<&'m str> {
+        let waits = self.waits.get_or_init(|| {
+            let model = self.model;
+            model
+                .waits()
+                .into_iter()
+                .enumerate()
+                .map(|(b, w)| {
+                    let before = w.into_iter().map(|(a, _)| model.steps[a].id.as_str());
+                    (model.steps[b].id.as_str(), before.collect())
+                })
+                .collect()
+        });
+        waits.get(step.id.as_str()).cloned().unwrap_or_default()
+    }
+
+    /// Steps in an order where each comes after what it waits for (source
+    /// order among equals; a cycle, reported by the checks, keeps source order).
+    pub(super) fn order(&self) -> Vec<&'m Step> {
+        let steps = &self.model.steps;
+        let mut placed: BTreeSet<&str> = BTreeSet::new();
+        let mut order = Vec::with_capacity(steps.len());
+        while order.len() < steps.len() {
+            let before = order.len();
+            for s in steps {
+                if !placed.contains(s.id.as_str())
+                    && self
+                        .dependencies(s)
+                        .iter()
+                        .all(|d| placed.contains(d) || self.model.step(d).is_none())
+                {
+                    placed.insert(s.id.as_str());
+                    order.push(s);
+                }
+            }
+            if order.len() == before {
+                for s in steps {
+                    if placed.insert(s.id.as_str()) {
+                        order.push(s);
+                    }
+                }
+            }
+        }
+        order
+    }
+
+    /// What the run's state means for every step and item.
+    pub fn view(&self, today: jiff::civil::Date) -> View<'m> {
+        let mut statuses: BTreeMap<&'m str, StepStatus> = BTreeMap::new();
+        let mut views = Vec::new();
+        for step in self.order() {
+            let v = self.step_view(step, today, &statuses);
+            statuses.insert(step.id.as_str(), v.status);
+            views.push(v);
+        }
+        // Show steps in source order.
+        views.sort_by_key(|v| {
+            self.model
+                .steps
+                .iter()
+                .position(|s| s.id == v.step.id)
+                .unwrap_or(usize::MAX)
+        });
+        let tasks = self.mandatory_tasks();
+        let needed = self.task_items(&views);
+        let mut done = 0;
+        let mut total = 0;
+        let mut next = Vec::new();
+        let mut gates_seen = BTreeSet::new();
+        for v in &views {
+            if v.status == StepStatus::Skipped {
+                continue;
+            }
+            total += 1;
+            done += usize::from(v.status == StepStatus::Done);
+            for i in &v.items {
+                if i.required() {
+                    total += 1;
+                    done += usize::from(i.finished());
+                }
+            }
+            for g in v.entry.iter().chain(&v.exit) {
+                if g.applies == Applicability::Yes && gates_seen.insert(g.criterion.clone()) {
+                    total += 1;
+                    done += usize::from(g.recorded);
+                }
+            }
+            let id = v.step.id.clone();
+            let deps_done = !v
+                .blockers
+                .iter()
+                .any(|b| !matches!(b, Blocker::Evidence(_)));
+            match v.status {
+                StepStatus::Blocked if deps_done => {
+                    for g in &v.entry {
+                        if g.applies == Applicability::Yes
+                            && !g.recorded
+                            && let Some(c) = self.model.criterion(&g.criterion)
+                            && c.step == v.step.id
+                        {
+                            next.push(Next::Record {
+                                criterion: g.criterion.clone(),
+                                step: id.clone(),
+                            });
+                        }
+                    }
+                }
+                StepStatus::Ready | StepStatus::Active => {
+                    for i in &v.items {
+                        if i.finished() || !i.blockers.is_empty() {
+                            continue;
+                        }
+                        match i.kind {
+                            ItemKind::Do => next.push(Next::Done {
+                                item: i.key.clone(),
+                                step: id.clone(),
+                            }),
+                            ItemKind::Ask => next.push(Next::Answer {
+                                decision: i.key.clone(),
+                                step: id.clone(),
+                            }),
+                            _ => {}
+                        }
+                    }
+                    for g in &v.exit {
+                        if g.applies == Applicability::Yes && !g.recorded {
+                            next.push(Next::Record {
+                                criterion: g.criterion.clone(),
+                                step: id.clone(),
+                            });
+                        }
+                    }
+                    if v.missing(&needed).is_empty() {
+                        next.push(Next::Complete { step: id });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let tasks: Vec<(u32, bool)> = tasks
+            .into_iter()
+            .map(|t| (t, self.state.tasks.contains_key(&t)))
+            .collect();
+        let complete = views
+            .iter()
+            .all(|v| matches!(v.status, StepStatus::Done | StepStatus::Skipped))
+            && tasks.iter().all(|(_, done)| *done);
+        View {
+            steps: views,
+            done,
+            total,
+            complete,
+            next,
+            tasks,
+        }
+    }
+
+    /// The mandatory tasks that apply to this run.
+    pub(super) fn mandatory_tasks(&self) -> Vec<u32> {
+        self.model
+            .tasks
+            .iter()
+            .filter(|t| t.mandatory && self.applies(&t.applies))
+            .map(|t| t.number)
+            .collect()
+    }
+
+    /// Keys of the items that complete a mandatory task of the run.
+    pub(super) fn task_items(&self, views: &[StepView<'m>]) -> BTreeSet<String> {
+        let mandatory = self.mandatory_tasks();
+        let mut out = BTreeSet::new();
+        for v in views {
+            for i in &v.items {
+                if let Some(d) = i.item
+                    && d.actions.iter().any(|a| {
+                        matches!(a, ir::Action::CompleteTask { task } if mandatory.contains(task))
+                    })
+                {
+                    out.insert(i.key.clone());
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn step_view(
+        &self,
+        step: &'m Step,
+        today: jiff::civil::Date,
+        statuses: &BTreeMap<&'m str, StepStatus>,
+    ) -> StepView<'m> {
+        let env = RunEnv {
+            run: self,
+            bindings: &[],
+            today: Some(today),
+            statuses,
+        };
+        let mut view = StepView {
+            step,
+            status: StepStatus::Ready,
+            blockers: Vec::new(),
+            skipped_because: None,
+            entry: Vec::new(),
+            exit: Vec::new(),
+            items: Vec::new(),
+            pending: Vec::new(),
+        };
+        if !self.applies(&step.applies) {
+            view.status = StepStatus::Skipped;
+            view.skipped_because = Some("it applies to none of the run's services".to_string());
+            return view;
+        }
+        if let Some(guard) = &step.requires {
+            match self.truth(guard, &env) {
+                Truth::Yes => {}
+                Truth::No => {
+                    view.status = StepStatus::Skipped;
+                    view.skipped_because =
+                        Some("its `requires` condition does not hold".to_string());
+                    return view;
+                }
+                Truth::Wait(b) => view.blockers.push(b),
+            }
+        }
+        for dep in self.dependencies(step) {
+            match statuses.get(dep) {
+                Some(StepStatus::Done | StepStatus::Skipped) | None => {}
+                Some(_) => view.blockers.push(Blocker::Step(dep.to_string())),
+            }
+        }
+        for (gates, kind) in [(&step.entry, GateKind::Entry), (&step.exit, GateKind::Exit)] {
+            for g in gates {
+                let applies = match &g.when {
+                    None => Applicability::Yes,
+                    Some(w) => match self.truth(w, &env) {
+                        Truth::Yes => Applicability::Yes,
+                        Truth::No => Applicability::No,
+                        Truth::Wait(b) => Applicability::NotYet(b),
+                    },
+                };
+                let recorded = self.state.recorded.contains_key(&g.criterion);
+                if kind == GateKind::Entry {
+                    match &applies {
+                        Applicability::Yes if !recorded => {
+                            view.blockers.push(Blocker::Evidence(g.criterion.clone()))
+                        }
+                        Applicability::NotYet(b) => view.blockers.push(b.clone()),
+                        _ => {}
+                    }
+                }
+                let gate = GateView {
+                    criterion: g.criterion.clone(),
+                    kind,
+                    applies,
+                    recorded,
+                };
+                match kind {
+                    GateKind::Entry => view.entry.push(gate),
+                    GateKind::Exit => view.exit.push(gate),
+                }
+            }
+        }
+        let mut bindings = Vec::new();
+        self.walk(
+            &step.items,
+            &mut bindings,
+            0,
+            &[],
+            today,
+            statuses,
+            &mut view,
+        );
+        self.order_items(step, &mut view);
+        let touched = view.items.iter().any(|i| {
+            matches!(
+                i.status,
+                ItemStatus::Done | ItemStatus::Skipped(_) | ItemStatus::Answered(_)
+            ) && i.kind != ItemKind::Group
+        }) || view
+            .exit
+            .iter()
+            .any(|g| g.recorded && self.recorded_in_step(&g.criterion, step));
+        view.status = if self.state.completed.contains_key(&step.id) {
+            StepStatus::Done
+        } else if !view.blockers.is_empty() {
+            StepStatus::Blocked
+        } else if touched {
+            StepStatus::Active
+        } else {
+            StepStatus::Ready
+        };
+        view
+    }
+
+    pub(super) fn recorded_in_step(&self, criterion: &str, step: &Step) -> bool {
+        self.model
+            .criterion(criterion)
+            .is_some_and(|c| c.step == step.id)
+    }
+
+    /// Adds the `after` blockers between items of a step.
+    pub(super) fn order_items(&self, step: &Step, view: &mut StepView<'m>) {
+        let _ = step;
+        let finished: BTreeMap<String, bool> = view
+            .items
+            .iter()
+            .map(|i| (i.id.clone(), true))
+            .fold(BTreeMap::new(), |mut acc, (id, _)| {
+                let all = view
+                    .items
+                    .iter()
+                    .filter(|j| j.id == id)
+                    .all(|j| j.finished() || !j.required());
+                acc.insert(id, all);
+                acc
+            });
+        for i in view.items.iter_mut() {
+            if let Some(d) = i.item {
+                for a in &d.after {
+                    if finished.get(a) == Some(&false) {
+                        i.blockers.push(Blocker::Item(a.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Walks a list of items; returns whether everything it requires is finished.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn walk(
+        &self,
+        items: &'m [Item],
+        bindings: &mut Vec<(String, String)>,
+        depth: usize,
+        outer: &[Blocker],
+        today: jiff::civil::Date,
+        statuses: &BTreeMap<&'m str, StepStatus>,
+        view: &mut StepView<'m>,
+    ) -> bool {
+        let mut resolved = true;
+        // Blockers from a `for each` earlier in this list that is not finished.
+        let mut inherited: Vec<Blocker> = outer.to_vec();
+        for item in items {
+            let snapshot = bindings.clone();
+            let env = RunEnv {
+                run: self,
+                bindings: &snapshot,
+                today: Some(today),
+                statuses,
+            };
+            match item {
+                Item::Do(d) => {
+                    if let Some(r) = &d.requires {
+                        match self.truth(r, &env) {
+                            Truth::Yes => {}
+                            Truth::No => continue,
+                            Truth::Wait(b) => {
+                                if !view.pending.contains(&b) {
+                                    view.pending.push(b);
+                                }
+                                resolved = false;
+                                continue;
+                            }
+                        }
+                    }
+                    let key = instance_key(&d.id, bindings);
+                    let position = view.items.len();
+                    view.items.push(ItemView {
+                        key: key.clone(),
+                        id: d.id.clone(),
+                        kind: ItemKind::Do,
+                        depth,
+                        optional: d.optional,
+                        status: ItemStatus::Open,
+                        blockers: inherited.clone(),
+                        text: Some(&d.text),
+                        bindings: bindings.clone(),
+                        item: Some(d),
+                    });
+                    let before = view.items.len();
+                    let children = self.walk(
+                        &d.items,
+                        bindings,
+                        depth + 1,
+                        &inherited,
+                        today,
+                        statuses,
+                        view,
+                    );
+                    let checkable = view.items[before..]
+                        .iter()
+                        .any(|i| matches!(i.kind, ItemKind::Do | ItemKind::Group | ItemKind::Ask))
+                        || !children;
+                    let entry = &mut view.items[position];
+                    if d.actions.is_empty() && checkable {
+                        entry.kind = ItemKind::Group;
+                        entry.status = if children {
+                            ItemStatus::Done
+                        } else {
+                            ItemStatus::Open
+                        };
+                        if !children && !d.optional {
+                            resolved = false;
+                        }
+                    } else {
+                        entry.status = if self.state.done.contains_key(&key) {
+                            ItemStatus::Done
+                        } else if let Some((reason, _)) = self.state.skipped.get(&key) {
+                            ItemStatus::Skipped(reason.clone())
+                        } else {
+                            ItemStatus::Open
+                        };
+                        if !d.optional && entry.status == ItemStatus::Open {
+                            resolved = false;
+                        }
+                    }
+                }
+                Item::Tip { id, text } | Item::Warning { id, text } => {
+                    view.items.push(ItemView {
+                        key: instance_key(id, bindings),
+                        id: id.clone(),
+                        kind: if matches!(item, Item::Tip { .. }) {
+                            ItemKind::Tip
+                        } else {
+                            ItemKind::Warning
+                        },
+                        depth,
+                        optional: true,
+                        status: ItemStatus::Info,
+                        blockers: Vec::new(),
+                        text: Some(text),
+                        bindings: bindings.clone(),
+                        item: None,
+                    });
+                }
+                Item::Ask { decision } => {
+                    let key = self.decision_key(decision, bindings);
+                    let question = self
+                        .model
+                        .decisions
+                        .iter()
+                        .find(|d| &d.id == decision)
+                        .map(|d| &d.question);
+                    let status = match self.state.answers.get(&key) {
+                        Some((v, _)) => ItemStatus::Answered(v.clone()),
+                        None => {
+                            resolved = false;
+                            ItemStatus::Open
+                        }
+                    };
+                    view.items.push(ItemView {
+                        key,
+                        id: decision.clone(),
+                        kind: ItemKind::Ask,
+                        depth,
+                        optional: false,
+                        status,
+                        blockers: inherited.clone(),
+                        text: question,
+                        bindings: bindings.clone(),
+                        item: None,
+                    });
+                }
+                Item::If {
+                    branches,
+                    otherwise,
+                } => {
+                    let mut chosen: Option<&'m [Item]> = None;
+                    let mut waiting = false;
+                    for b in branches {
+                        match self.truth(&b.when, &env) {
+                            Truth::Yes => {
+                                chosen = Some(&b.items);
+                                break;
+                            }
+                            Truth::No => {}
+                            Truth::Wait(blocker) => {
+                                if !view.pending.contains(&blocker) {
+                                    view.pending.push(blocker);
+                                }
+                                waiting = true;
+                                break;
+                            }
+                        }
+                    }
+                    if waiting {
+                        resolved = false;
+                        continue;
+                    }
+                    if let Some(items) = chosen.or(otherwise.as_deref()) {
+                        resolved &=
+                            self.walk(items, bindings, depth, &inherited, today, statuses, view);
+                    }
+                }
+                Item::Match { subject, arms, .. } => {
+                    let subject_value = match subject {
+                        Some(s) => match eval::eval(s, &env) {
+                            Ok(v) => Some(v),
+                            Err(EvalError::Unknown(name)) => {
+                                let b = self.blocker_for(&name, bindings);
+                                if !view.pending.contains(&b) {
+                                    view.pending.push(b);
+                                }
+                                resolved = false;
+                                continue;
+                            }
+                            Err(_) => continue,
+                        },
+                        None => None,
+                    };
+                    let mut chosen: Option<&'m [Item]> = None;
+                    let mut waiting = None;
+                    'arms: for arm in arms {
+                        match &arm.patterns {
+                            None => {
+                                chosen = Some(&arm.items);
+                                break;
+                            }
+                            Some(patterns) => {
+                                for p in patterns {
+                                    let hit = match &subject_value {
+                                        Some(s) => eval::eval(p, &env).ok().as_ref() == Some(s),
+                                        None => match self.truth(p, &env) {
+                                            Truth::Yes => true,
+                                            Truth::No => false,
+                                            Truth::Wait(b) => {
+                                                waiting = Some(b);
+                                                break 'arms;
+                                            }
+                                        },
+                                    };
+                                    if hit {
+                                        chosen = Some(&arm.items);
+                                        break 'arms;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if let Some(b) = waiting {
+                        if !view.pending.contains(&b) {
+                            view.pending.push(b);
+                        }
+                        resolved = false;
+                        continue;
+                    }
+                    if let Some(items) = chosen {
+                        resolved &=
+                            self.walk(items, bindings, depth, &inherited, today, statuses, view);
+                    }
+                }
+                Item::ForEach {
+                    var, over, items, ..
+                } => {
+                    let elements = match eval::eval(over, &env) {
+                        Ok(Value::Set(s)) => s,
+                        Ok(_) => BTreeSet::new(),
+                        Err(EvalError::Unknown(name)) => {
+                            let b = self.blocker_for(&name, bindings);
+                            if !view.pending.contains(&b) {
+                                view.pending.push(b);
+                            }
+                            resolved = false;
+                            continue;
+                        }
+                        Err(_) => BTreeSet::new(),
+                    };
+                    let mut all = true;
+                    for element in elements {
+                        bindings.push((var.clone(), element));
+                        all &= self.walk(items, bindings, depth, &inherited, today, statuses, view);
+                        bindings.pop();
+                    }
+                    if !all {
+                        resolved = false;
+                        // What follows the loop happens after its last element.
+                        inherited.push(Blocker::Loop(var.clone()));
+                    }
+                }
+            }
+        }
+        resolved
+    }
+}

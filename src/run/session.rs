@@ -1,0 +1,555 @@
+//! A run's state file, changed one command at a time: the sequence every
+//! front end follows (`playbook run`, its interactive walk, and a future
+//! `playbook serve`).
+//!
+//! A change takes the state file's lock, reads the file (trusting its sealed
+//! `[state]` table when the seal holds), compiles the playbook it names and
+//! refuses a playbook that changed since the run started, resumes or
+//! replays the run, applies one [`Command`], appends its event to the log,
+//! seals a new table and replaces the file atomically. An undo reads from
+//! the log the events it needs, or the whole log when the table cannot say.
+//!
+//! This is the one module of `src/run/` that touches the disk, and only
+//! through `crate::run_store` (the lock, reading, the atomic replace) and
+//! `crate::project` (compiling the playbook). It prints nothing: every
+//! outcome is a value and every failure an [`Error`], which the front end
+//! renders.
+
+use crate::eval::Value;
+use crate::ir::Playbook;
+use crate::run::engine::{Now, Run, RunError};
+use crate::run::event::{Effect, Event, EventKind};
+use crate::run::migrate::Plan;
+use crate::run::state::{Fault, StateFile, fingerprint};
+use crate::run::value;
+use crate::run_store::{self, Lock, StoreError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Why a command on a run failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The run refuses the command (what is missing is listed).
+    Refused(RunError),
+    /// The inputs of a new run do not fit the playbook, one message each.
+    Inputs(Vec<String>),
+    /// The state file cannot be locked, read or written, or exists already
+    /// for a new run.
+    Store(StoreError),
+    /// The state file is invalid: its path, its text and the fault.
+    Invalid {
+        path: PathBuf,
+        text: String,
+        fault: Box<Fault>,
+    },
+    /// The playbook changed since the run started.
+    Changed {
+        /// The state file.
+        state: PathBuf,
+        /// The playbook compiled.
+        source: PathBuf,
+        /// The fingerprint the run started with.
+        was: String,
+        /// The fingerprint of the playbook now.
+        now: String,
+    },
+    /// The playbook cannot be run.
+    Playbook(PlaybookError),
+    /// A request that cannot be carried out, in words.
+    Usage(String),
+}
+
+/// Why a playbook cannot be run.
+#[derive(Debug)]
+pub enum PlaybookError {
+    /// The project or the file cannot be opened.
+    Open(crate::project::OpenError),
+    /// The file is a translation catalogue.
+    Catalogue(PathBuf),
+    /// The playbook has errors: its compilation, with their diagnostics.
+    Errors {
+        path: PathBuf,
+        compilation: Box<crate::Compilation>,
+    },
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        Error::Store(e)
+    }
+}
+
+impl From<RunError> for Error {
+    fn from(e: RunError) -> Error {
+        Error::Refused(e)
+    }
+}
+
+fn invalid(path: &Path, text: &str, fault: Fault) -> Error {
+    Error::Invalid {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+        fault: Box::new(fault),
+    }
+}
+
+/// The first characters of a fingerprint, as shown to people.
+pub fn short(fingerprint: &str) -> &str {
+    &fingerprint[..fingerprint.len().min(19)]
+}
+
+/// One command that changes a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Mark instructions done.
+    Done {
+        items: Vec<String>,
+        note: Option<String>,
+    },
+    /// Answer a decision.
+    Answer { decision: String, value: String },
+    /// Record the evidence of an entry or exit criterion.
+    Record { criterion: String, evidence: String },
+    /// Finish a step.
+    Complete { step: String },
+    /// Leave out an optional item.
+    Skip { item: String, reason: String },
+    /// Take back the latest change in effect.
+    Undo,
+}
+
+impl Command {
+    /// Applies the command to the run, appending its event.
+    pub fn apply(&self, run: &mut Run<'_>, now: Now, actor: &str) -> Result<(), RunError> {
+        match self {
+            Command::Done { items, note } => run.done(items, note.clone(), now, actor),
+            Command::Answer { decision, value } => run.answer(decision, value, now, actor),
+            Command::Record {
+                criterion,
+                evidence,
+            } => run.record(criterion, evidence, now, actor),
+            Command::Complete { step } => run.complete(step, now, actor),
+            Command::Skip { item, reason } => run.skip(item, reason, now, actor),
+            Command::Undo => run.undo(now, actor),
+        }
+        .map(|_| ())
+    }
+}
+
+/// Compiles a playbook to run, as `check` compiles it: through its project
+/// (`use` and `translation` confined to the project folder, the levels of
+/// `Playbook.toml` applied). A playbook with errors, or a catalogue, is
+/// refused.
+pub fn compile(path: &Path) -> Result<Playbook, Error> {
+    let project = crate::project::Project::of_file(path)
+        .map_err(|e| Error::Playbook(PlaybookError::Open(e)))?;
+    let compilation = project
+        .compile(path)
+        .map_err(|e| Error::Playbook(PlaybookError::Open(e)))?;
+    match compilation.model {
+        Some(model) if model.kind == crate::ir::UnitKind::Playbook => Ok(model),
+        Some(_) => Err(Error::Playbook(PlaybookError::Catalogue(
+            path.to_path_buf(),
+        ))),
+        None => Err(Error::Playbook(PlaybookError::Errors {
+            path: path.to_path_buf(),
+            compilation: Box::new(compilation),
+        })),
+    }
+}
+
+/// `NAME=VALUE` texts as pairs.
+pub fn split_inputs(given: &[String]) -> Result<Vec<(String, String)>, Error> {
+    given
+        .iter()
+        .map(|g| {
+            g.split_once('=')
+                .map(|(n, v)| (n.trim().to_string(), v.to_string()))
+                .ok_or_else(|| Error::Usage(format!("`--input {g}` is not `NAME=VALUE`")))
+        })
+        .collect()
+}
+
+/// The inputs of a new run, parsed against the playbook's types.
+pub fn parse_inputs(
+    model: &Playbook,
+    given: &[(String, String)],
+) -> Result<BTreeMap<String, Value>, Error> {
+    crate::run::engine::parse_inputs(model, given).map_err(Error::Inputs)
+}
+
+/// The absolute path of the playbook, as stored in the state file.
+fn source_path(file: &Path) -> String {
+    std::fs::canonicalize(file)
+        .unwrap_or_else(|_| file.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// A run's name when none is given: the state file's name without
+/// `.toml` (and `.run`).
+fn default_name(state: &Path) -> String {
+    let name = state
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    name.strip_suffix(".toml")
+        .map(|n| n.strip_suffix(".run").unwrap_or(n))
+        .unwrap_or(&name)
+        .to_string()
+}
+
+/// Creates the state file of a new run of `model`, compiled from `file`;
+/// an existing file is never overwritten.
+pub fn start(
+    model: &Playbook,
+    file: &Path,
+    state: &Path,
+    values: BTreeMap<String, Value>,
+    name: Option<&str>,
+    now: Now,
+    actor: &str,
+) -> Result<(), Error> {
+    let run = Run::start(model, values, now, actor)?;
+    let name = name
+        .map(str::to_string)
+        .unwrap_or_else(|| default_name(state));
+    if name.contains('\n') {
+        return Err(Error::Usage("a run's name is one line".into()));
+    }
+    let lock = Lock::acquire(state, actor, now.time)?;
+    let text = StateFile::create(&run, &name, &source_path(file), &run_store::new_lineage())
+        .and_then(|mut f| {
+            f.seal(&run);
+            f.to_text()
+        })
+        .map_err(Error::Usage)?;
+    run_store::create(&lock, state, &text)?;
+    Ok(())
+}
+
+/// How much of a state file a command reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Log {
+    /// Every event (status, reports, undo).
+    Whole,
+    /// The sealed `[state]` table when it adds up the log as it stands,
+    /// without the events (a change that only appends).
+    Sealed,
+}
+
+/// A state file read and checked, with the model of its playbook.
+pub struct Opened {
+    pub path: PathBuf,
+    pub file: StateFile,
+    pub model: Playbook,
+}
+
+impl Opened {
+    /// Reads `state` whole, compiles its playbook (or `playbook`), and
+    /// refuses a changed playbook.
+    pub fn read(state: &Path, playbook: Option<&Path>) -> Result<Opened, Error> {
+        Opened::read_with(state, playbook, Log::Whole)
+    }
+
+    /// [`Opened::read`], reading the log or trusting the sealed snapshot.
+    pub fn read_with(state: &Path, playbook: Option<&Path>, log: Log) -> Result<Opened, Error> {
+        let text = run_store::read(state)?;
+        let file = parse(&text, log).map_err(|fault| invalid(state, &text, fault))?;
+        let source = playbook
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(&file.source));
+        let model = compile(&source)?;
+        let now = fingerprint(&model);
+        if now != file.fingerprint {
+            return Err(Error::Changed {
+                state: state.to_path_buf(),
+                source,
+                was: file.fingerprint.clone(),
+                now,
+            });
+        }
+        Ok(Opened {
+            path: state.to_path_buf(),
+            file,
+            model,
+        })
+    }
+
+    /// The run the file holds.
+    pub fn run(&self) -> Result<Run<'_>, Error> {
+        self.file.run(&self.model).map_err(|fault| {
+            let text = run_store::read(&self.path).unwrap_or_default();
+            invalid(&self.path, &text, fault)
+        })
+    }
+}
+
+fn parse(text: &str, log: Log) -> Result<StateFile, Fault> {
+    match log {
+        Log::Whole => StateFile::parse(text),
+        Log::Sealed => StateFile::parse_sealed(text),
+    }
+}
+
+/// What a change did.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    /// The event appended (the last, when a command appends several).
+    pub event: Event,
+    /// The run's serial after the change.
+    pub serial: u64,
+    /// Whether the run is complete after it.
+    pub complete: bool,
+    /// One line saying what the event did.
+    pub description: String,
+}
+
+/// A state file under its lock: nobody else changes it until this is
+/// dropped.
+pub struct Locked {
+    lock: Lock,
+    state: PathBuf,
+}
+
+impl Locked {
+    /// Takes the lock of `state`, or fails at once with
+    /// [`StoreError::Locked`] naming its holder.
+    pub fn acquire(state: &Path, actor: &str, since: jiff::Timestamp) -> Result<Locked, Error> {
+        Ok(Locked {
+            lock: Lock::acquire(state, actor, since)?,
+            state: state.to_path_buf(),
+        })
+    }
+
+    /// Reads the file, compiles its playbook (or `playbook`) and applies
+    /// `command`.
+    pub fn change(
+        &self,
+        playbook: Option<&Path>,
+        command: &Command,
+        now: Now,
+        actor: &str,
+    ) -> Result<Changed, Error> {
+        let Opened { file, model, .. } = Opened::read_with(&self.state, playbook, Log::Sealed)?;
+        self.apply(file, &model, command, now, actor)
+    }
+
+    /// Reads the file and applies `command` with a model compiled before
+    /// (checked against the run's fingerprint), for many changes in a row.
+    pub fn change_with(
+        &self,
+        model: &Playbook,
+        command: &Command,
+        now: Now,
+        actor: &str,
+    ) -> Result<Changed, Error> {
+        let text = run_store::read(&self.state)?;
+        let file = StateFile::parse_sealed(&text).map_err(|f| invalid(&self.state, &text, f))?;
+        let fingerprint = fingerprint(model);
+        if fingerprint != file.fingerprint {
+            return Err(Error::Changed {
+                state: self.state.clone(),
+                source: PathBuf::from(&file.source),
+                was: file.fingerprint.clone(),
+                now: fingerprint,
+            });
+        }
+        self.apply(file, model, command, now, actor)
+    }
+
+    /// Resumes the run, applies the command, appends, seals and replaces.
+    fn apply(
+        &self,
+        mut file: StateFile,
+        model: &Playbook,
+        command: &Command,
+        now: Now,
+        actor: &str,
+    ) -> Result<Changed, Error> {
+        let path = &self.state;
+        let mut run = file.run(model).map_err(|fault| {
+            let text = run_store::read(path).unwrap_or_default();
+            invalid(path, &text, fault)
+        })?;
+        if *command == Command::Undo && !file.prepare_undo(&mut run, model) {
+            let text = run_store::read(path)?;
+            file = StateFile::parse(&text).map_err(|fault| invalid(path, &text, fault))?;
+            run = file
+                .run(model)
+                .map_err(|fault| invalid(path, &text, fault))?;
+        }
+        let before = run.events.len();
+        command.apply(&mut run, now, actor)?;
+        for event in &run.events[before..] {
+            file.append(event).map_err(Error::Usage)?;
+        }
+        file.seal(&run);
+        let text = file.to_text().map_err(Error::Usage)?;
+        run_store::replace(&self.lock, path, &text)?;
+        let event = run.events.last().expect("a run has events").clone();
+        Ok(Changed {
+            description: describe(model, &event),
+            serial: file.serial,
+            complete: run.view(now.today).complete,
+            event,
+        })
+    }
+}
+
+/// Applies one command to the run in `state` under its lock: the whole
+/// change sequence.
+pub fn change(
+    state: &Path,
+    playbook: Option<&Path>,
+    command: &Command,
+    now: Now,
+    actor: &str,
+) -> Result<Changed, Error> {
+    Locked::acquire(state, actor, now.time)?.change(playbook, command, now, actor)
+}
+
+/// Undoes the latest change in effect, reading from the log only the
+/// events the undo needs (or the whole log when the snapshot cannot say).
+pub fn undo(
+    state: &Path,
+    playbook: Option<&Path>,
+    now: Now,
+    actor: &str,
+) -> Result<Changed, Error> {
+    change(state, playbook, &Command::Undo, now, actor)
+}
+
+/// The move of a run to a changed playbook, planned (under the lock when
+/// it is to be applied).
+pub struct Migration {
+    /// The plan for the changed playbook.
+    pub plan: Plan,
+    lock: Option<Lock>,
+    state: PathBuf,
+    file: PathBuf,
+    text: String,
+    stored: StateFile,
+    model: Playbook,
+}
+
+/// Plans the move of the run in `state` to the playbook `file`, with the
+/// inputs it adds (`NAME=VALUE`). With `apply`, the state file's lock is
+/// taken first and held until the migration is applied or dropped.
+pub fn migration(
+    state: &Path,
+    file: &Path,
+    apply: bool,
+    inputs: &[String],
+    now: Now,
+    actor: &str,
+) -> Result<Migration, Error> {
+    let lock = if apply {
+        Some(Lock::acquire(state, actor, now.time)?)
+    } else {
+        None
+    };
+    let text = run_store::read(state)?;
+    let stored = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
+    let model = compile(file)?;
+    let given = split_inputs(inputs)?;
+    let plan = crate::run::migrate::plan(&stored, &text, &model, &given)
+        .map_err(|f| invalid(state, &text, f))?;
+    Ok(Migration {
+        plan,
+        lock,
+        state: state.to_path_buf(),
+        file: file.to_path_buf(),
+        text,
+        stored,
+        model,
+    })
+}
+
+impl Migration {
+    /// Applies the plan: the run follows the new playbook. Refused while
+    /// the plan has blocking problems; the plan must have been made with
+    /// `apply`.
+    pub fn apply(self, now: Now, actor: &str) -> Result<(), Error> {
+        let Migration {
+            plan,
+            lock,
+            state,
+            file,
+            text,
+            mut stored,
+            model,
+        } = self;
+        let lock = lock.ok_or_else(|| Error::Usage("a migration applies under the lock".into()))?;
+        if !plan.blocking.is_empty() {
+            return Err(Error::Refused(RunError::new(
+                "the migration cannot be applied until the problems above are solved",
+            )));
+        }
+        let mut run = stored
+            .run_migrated(&model, plan.inputs.clone())
+            .map_err(|f| invalid(&state, &text, f))?;
+        let from = stored.fingerprint.clone();
+        run.migrate(&from, &fingerprint(&model), plan.changes(), now, actor)?;
+        stored.rebase(&model, &source_path(&file), &plan.inputs);
+        stored
+            .append(run.events.last().expect("the migrate event"))
+            .map_err(Error::Usage)?;
+        stored.seal(&run);
+        let text = stored.to_text().map_err(Error::Usage)?;
+        run_store::replace(&lock, &state, &text)?;
+        Ok(())
+    }
+}
+
+/// One line saying what an event did.
+pub fn describe(model: &Playbook, event: &Event) -> String {
+    match &event.kind {
+        EventKind::Start { .. } => format!("started `{}`", model.id),
+        EventKind::Done { items, effects, .. } => {
+            let mut s = format!(
+                "done: {}",
+                items
+                    .iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for e in effects {
+                match e {
+                    Effect::Set { field, value, .. } => {
+                        s.push_str(&format!("; set `{field}` = {}", value::show(value)))
+                    }
+                    Effect::Request {
+                        role,
+                        field: Some((field, value)),
+                        ..
+                    } => s.push_str(&format!(
+                        "; asked `{role}` to set `{field}` = {}",
+                        value::show(value)
+                    )),
+                    Effect::Request { role, .. } => s.push_str(&format!("; asked `{role}`")),
+                    Effect::Send { template, to, .. } => {
+                        s.push_str(&format!("; sent `{template}` to `{to}`"))
+                    }
+                    Effect::CompleteTask { task, .. } => {
+                        s.push_str(&format!("; completed task {task}"))
+                    }
+                    Effect::Record { criterion, .. } => {
+                        s.push_str(&format!("; recorded `{criterion}`"))
+                    }
+                }
+            }
+            s
+        }
+        EventKind::Answer { decision, value } => {
+            format!("answered `{decision}`: {}", value::show(value))
+        }
+        EventKind::Record { criterion, .. } => format!("recorded the evidence of `{criterion}`"),
+        EventKind::Complete { step } => format!("completed step `{step}`"),
+        EventKind::Skip { item, .. } => format!("skipped `{item}`"),
+        EventKind::Undo { undoes } => format!("undid event {undoes}"),
+        EventKind::Migrate { to, .. } => format!("migrated the run to {}", short(to)),
+    }
+}
