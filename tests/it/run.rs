@@ -643,15 +643,21 @@ fn a_changed_playbook_is_refused_until_migrated() {
     assert_eq!(st["steps"][0]["status"], "active");
 }
 
-/// Starts a writer process: this test binary, running only
-/// [`writer_process`], which makes `writes` changes to `state` as `actor`
-/// through `playbook::run::session`, holding the lock `hold_ms` before
-/// each, and prints `written SERIAL` after each.
-fn spawn_writer(state: &Path, actor: &str, writes: u64, hold_ms: u64) -> std::process::Child {
+/// Starts a writer process: this test binary, running only the test
+/// `test` in the writer's role ([`writer`]), which makes `writes` changes
+/// to `state` as `actor` through `playbook::run::session`, holding the lock
+/// `hold_ms` before each, and prints `written SERIAL` after each.
+fn spawn_writer(
+    test: &str,
+    state: &Path,
+    actor: &str,
+    writes: u64,
+    hold_ms: u64,
+) -> std::process::Child {
     std::process::Command::new(std::env::current_exe().expect("the test binary"))
         .args([
             "--exact",
-            "run::writer_process",
+            &format!("run::{test}"),
             "--nocapture",
             "--test-threads=1",
         ])
@@ -675,16 +681,16 @@ fn written(stdout: &[u8]) -> Vec<u64> {
 }
 
 /// The writer of the crash and lock tests, in a process of its own (see
-/// [`spawn_writer`]); without `PLAYBOOK_TEST_WRITER` it does nothing. Each
-/// write takes the lock, reads the file through its sealed table, records
-/// the evidence of the playbook's first criterion again (which amends it),
-/// appends, seals and replaces the file, as every command does; the
-/// playbook is compiled once.
-#[test]
-fn writer_process() {
+/// [`spawn_writer`]): each of those tests calls it first, and it writes
+/// and answers `true` when the process was started as a writer (with
+/// `PLAYBOOK_TEST_WRITER`). Each write takes the lock, reads the file
+/// through its sealed table, records the evidence of the playbook's first
+/// criterion again (which amends it), appends, seals and replaces the
+/// file, as every command does; the playbook is compiled once.
+fn writer() -> bool {
     use playbook::run::session::{Command, Locked, Opened};
     let Some(state) = std::env::var_os("PLAYBOOK_TEST_WRITER") else {
-        return;
+        return false;
     };
     let state = PathBuf::from(state);
     let var = |name: &str| std::env::var(name).expect(name);
@@ -717,6 +723,7 @@ fn writer_process() {
         drop(locked);
         println!("written {}", changed.serial);
     }
+    true
 }
 
 /// The serial of a state file, read as the tool reads it.
@@ -728,6 +735,9 @@ fn serial_of(text: &str) -> u64 {
 
 #[test]
 fn killed_writers_leave_the_old_or_the_new_state() {
+    if writer() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("a folder");
     let state = start(dir.path(), "c", Path::new(ENABLEMENT), &emea_inputs());
     let model = playbook::compile(Path::new(ENABLEMENT), &playbook::fs::FsLoader::default())
@@ -760,7 +770,13 @@ fn killed_writers_leave_the_old_or_the_new_state() {
             spawns < 2000,
             "no progress: {committed} of {target} after {spawns} writers"
         );
-        let mut child = spawn_writer(&state, "stress", target - committed, 0);
+        let mut child = spawn_writer(
+            "killed_writers_leave_the_old_or_the_new_state",
+            &state,
+            "stress",
+            target - committed,
+            0,
+        );
         std::thread::sleep(std::time::Duration::from_micros(10_000 + random(window_us)));
         let finished = child.try_wait().expect("wait").is_some();
         if !finished {
@@ -809,11 +825,20 @@ fn killed_writers_leave_the_old_or_the_new_state() {
 
 #[test]
 fn a_second_writer_gets_the_lock_error_naming_the_holder() {
+    if writer() {
+        return;
+    }
     let dir = tempfile::tempdir().expect("a folder");
     let state = start(dir.path(), "c", Path::new(ENABLEMENT), &emea_inputs());
     let before = serial_of(&std::fs::read_to_string(&state).expect("read"));
     // The first writer holds the lock for a while before it writes.
-    let first = spawn_writer(&state, "first", 1, 4000);
+    let first = spawn_writer(
+        "a_second_writer_gets_the_lock_error_naming_the_holder",
+        &state,
+        "first",
+        1,
+        4000,
+    );
     let lock = playbook::run_store::lock_path(&state);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("holder = \"first\"")) {
