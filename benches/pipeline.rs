@@ -5,6 +5,9 @@
 //! `cargo bench --bench pipeline` (set `PLAYBOOK_BENCH_STEPS` to change the
 //! size; default 10,000 steps). The playbooks come from `src/generate.rs`.
 
+#[path = "../bench/generate.rs"]
+mod generate;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -13,7 +16,7 @@ fn stages(c: &mut Criterion) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
-    let text = playbook::generate::playbook(0, steps);
+    let text = generate::playbook(0, steps);
     let mut group = c.benchmark_group(format!("{steps} steps"));
     group.sample_size(10);
     group.bench_function("parse", |b| {

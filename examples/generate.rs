@@ -7,6 +7,9 @@
 //!
 //! What the playbooks hold is described in `src/generate.rs`.
 
+#[path = "../bench/generate.rs"]
+mod generate;
+
 use std::path::PathBuf;
 
 fn main() {
@@ -30,7 +33,7 @@ fn main() {
         } else {
             format!("generated-{f:05}.playbook")
         };
-        std::fs::write(out.join(name), playbook::generate::playbook(f, steps))
+        std::fs::write(out.join(name), generate::playbook(f, steps))
             .expect("cannot write a playbook");
     }
 }

@@ -24,7 +24,6 @@ pub mod eval;
 pub mod export;
 pub mod fmt;
 pub mod fs;
-pub mod generate;
 pub mod i18n;
 pub mod import;
 pub mod ir;

@@ -479,7 +479,7 @@ proptest! {
         steps in 1usize..30,
         choices in prop::collection::vec(any::<u8>(), 1..64),
     ) {
-        let text = playbook::generate::playbook(seed, steps);
+        let text = crate::generate::playbook(seed, steps);
         let path = PathBuf::from(format!("generated-{seed}.playbook"));
         prop_assert!(meaning(&path, &text).model.is_some());
         check_under_relayout(&path, &text, &choices)?;

@@ -3,7 +3,7 @@
 #[test]
 fn generated_playbooks_check_without_a_diagnostic() {
     for steps in [1, 9, 10, 11, 37, 200] {
-        let text = playbook::generate::playbook(steps, steps);
+        let text = crate::generate::playbook(steps, steps);
         let c = playbook::compile_str("generated.playbook", &text);
         let rendered: Vec<String> = c
             .diagnostics

@@ -235,7 +235,7 @@ fn a_line_of_10_megabytes() {
 #[test]
 fn a_million_steps() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let text = playbook::generate::many_steps(1_000_000);
+    let text = crate::generate::many_steps(1_000_000);
     assert!(text.len() > 30_000_000, "{} bytes", text.len());
     std::fs::write(dir.path().join("million.playbook"), &text).expect("write");
     std::fs::write(

@@ -1,5 +1,8 @@
 //! The one integration-test binary. Each module owns one area.
 
+#[path = "../../bench/generate.rs"]
+mod generate;
+
 mod acceptance;
 mod architecture;
 mod bpmn;

@@ -69,7 +69,7 @@ fn playbook_seeds() -> Vec<Vec<u8>> {
             .into_iter()
             .map(|e| e.text.into_bytes()),
     );
-    seeds.push(playbook::generate::playbook(1, 3).into_bytes());
+    seeds.push(crate::generate::playbook(1, 3).into_bytes());
     seeds.retain(|s| s.len() <= 8 * 1024);
     assert!(seeds.len() > 100, "only {} seeds", seeds.len());
     seeds
