@@ -169,7 +169,7 @@ pub fn plan(
         }
     }
     for (seq, decision, value) in stored.answers_that_no_longer_fit(new) {
-        let ty = super::state::decision_type(new, &decision)
+        let ty = super::engine::decision_type(new, &decision)
             .map(|t| value::describe_type(new, t))
             .unwrap_or_default();
         plan.unmapped.push(format!(

@@ -15,9 +15,10 @@
 //! it takes back and the value that event covered
 //! (`StateFile::prepare_undo`), never the whole log.
 
+use super::engine::decision_type;
 use super::engine::{Derived, Run};
-use super::state::{decision_type, field_type, typed_value};
 use super::value;
+use super::value::{field_type, typed_value};
 use crate::eval::Value;
 use crate::ir::Playbook;
 use serde::{Deserialize, Serialize};

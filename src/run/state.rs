@@ -33,11 +33,13 @@
 //! [`Fault`] that points at the fault; it is never repaired.
 
 use super::engine::Run;
+use super::engine::decision_type;
 use super::event::{Effect, Event, EventKind};
 use super::snapshot::Snapshot;
 use super::value;
+use super::value::{field_type, typed_value};
 use crate::diagnostic::Diagnostic;
-use crate::eval::{Ratio, Value};
+use crate::eval::Value;
 use crate::ir::{self, Playbook, Type};
 use crate::registry::Code;
 use crate::source::{FileId, Span};
@@ -1067,46 +1069,6 @@ fn raw_effect(e: &Effect) -> RawEffect {
         }
     }
     raw
-}
-
-/// A stored value, typed by the model when it knows the name, by its TOML
-/// type otherwise (an event that a migration left unmapped).
-pub(super) fn typed_value(
-    model: &Playbook,
-    ty: Option<&Type>,
-    v: &toml::Value,
-) -> Result<Value, String> {
-    match ty {
-        Some(ty) => value::from_toml(model, ty, v),
-        None => Ok(match v {
-            toml::Value::Boolean(b) => Value::Bool(*b),
-            toml::Value::Integer(i) => Value::Number(Ratio::int(*i)),
-            toml::Value::Array(a) => Value::Set(
-                a.iter()
-                    .map(|x| x.as_str().unwrap_or_default().to_string())
-                    .collect(),
-            ),
-            toml::Value::Datetime(d) => match d.date {
-                Some(date) => {
-                    jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8)
-                        .map(Value::Date)
-                        .map_err(|e| e.to_string())?
-                }
-                None => Value::Text(d.to_string()),
-            },
-            other => Value::Enum(other.as_str().unwrap_or_default().to_string()),
-        }),
-    }
-}
-
-pub(super) fn field_type<'m>(model: &'m Playbook, field: &str) -> Option<&'m Type> {
-    model.fields.iter().find(|f| f.id == field).map(|f| &f.ty)
-}
-
-/// The type of a decision's answers; `key` may name a loop instance.
-pub fn decision_type<'m>(model: &'m Playbook, key: &str) -> Option<&'m Type> {
-    let id = super::engine::base(key);
-    model.decisions.iter().find(|d| d.id == id).map(|d| &d.ty)
 }
 
 /// An event of the log, typed by `model`. An event logged under an older

@@ -241,3 +241,34 @@ pub fn from_toml(model: &Playbook, ty: &Type, v: &toml::Value) -> Result<Value, 
         _ => Err(mismatch()),
     }
 }
+
+/// A stored value, typed by the model when it knows the name, by its TOML
+/// type otherwise (an event that a migration left unmapped).
+pub fn typed_value(model: &Playbook, ty: Option<&Type>, v: &toml::Value) -> Result<Value, String> {
+    match ty {
+        Some(ty) => from_toml(model, ty, v),
+        None => Ok(match v {
+            toml::Value::Boolean(b) => Value::Bool(*b),
+            toml::Value::Integer(i) => Value::Number(Ratio::int(*i)),
+            toml::Value::Array(a) => Value::Set(
+                a.iter()
+                    .map(|x| x.as_str().unwrap_or_default().to_string())
+                    .collect(),
+            ),
+            toml::Value::Datetime(d) => match d.date {
+                Some(date) => {
+                    jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8)
+                        .map(Value::Date)
+                        .map_err(|e| e.to_string())?
+                }
+                None => Value::Text(d.to_string()),
+            },
+            other => Value::Enum(other.as_str().unwrap_or_default().to_string()),
+        }),
+    }
+}
+
+/// The type of a field's values.
+pub fn field_type<'m>(model: &'m Playbook, field: &str) -> Option<&'m Type> {
+    model.fields.iter().find(|f| f.id == field).map(|f| &f.ty)
+}

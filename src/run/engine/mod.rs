@@ -507,6 +507,12 @@ pub fn base(key: &str) -> &str {
     key.split(':').next().unwrap_or(key)
 }
 
+/// The type of a decision's answers; `key` may name a loop instance.
+pub fn decision_type<'m>(model: &'m Playbook, key: &str) -> Option<&'m crate::ir::Type> {
+    let id = base(key);
+    model.decisions.iter().find(|d| d.id == id).map(|d| &d.ty)
+}
+
 /// The key of an item or decision inside loops.
 pub fn instance_key(id: &str, bindings: &[(String, String)]) -> String {
     let mut key = id.to_string();
