@@ -32,63 +32,6 @@ use text::Lines;
 /// fast typing compiles once.
 const DEBOUNCE: Duration = Duration::from_millis(200);
 
-/// Words a statement may start with, offered at the start of a line.
-const STATEMENT_KEYWORDS: &[&str] = &[
-    "after",
-    "applies to",
-    "ask",
-    "audience",
-    "author",
-    "complete task",
-    "description",
-    "do",
-    "entry",
-    "enum",
-    "exit",
-    "field",
-    "for each",
-    "history",
-    "if",
-    "input",
-    "key-inputs",
-    "key-outputs",
-    "let",
-    "link",
-    "locale",
-    "match",
-    "motion",
-    "motions",
-    "next-steps",
-    "note",
-    "objectives",
-    "overview",
-    "owner",
-    "phase",
-    "record",
-    "request",
-    "requires",
-    "revised",
-    "role",
-    "send",
-    "service",
-    "set",
-    "step",
-    "task",
-    "template",
-    "tip",
-    "title",
-    "translation",
-    "use",
-    "warning",
-    "with",
-];
-
-/// Words that may stand inside an expression.
-const EXPRESSION_KEYWORDS: &[&str] = &[
-    "and", "contains", "count of", "else", "false", "in", "match", "not", "or", "recorded",
-    "today", "true",
-];
-
 /// Serves on standard input and output until the client says `exit`.
 pub fn serve_stdio() -> Result<(), String> {
     let (connection, writer) = framing::stdio();
@@ -1019,7 +962,11 @@ impl Server {
         let previous: Vec<&str> = before[..word_start].split_whitespace().collect();
         let mut items: Vec<lsp::CompletionItem> = Vec::new();
         if previous.is_empty() {
-            for k in STATEMENT_KEYWORDS.iter().filter(|k| k.starts_with(prefix)) {
+            // What a statement may start with, from the grammar.
+            for k in crate::syntax::keywords::statement_phrases()
+                .iter()
+                .filter(|k| k.starts_with(prefix))
+            {
                 items.push(lsp::CompletionItem {
                     label: k.to_string(),
                     kind: Some(lsp::CompletionItemKind::KEYWORD),
@@ -1085,7 +1032,11 @@ impl Server {
             }
         }
         if context == "expression" {
-            for k in EXPRESSION_KEYWORDS.iter().filter(|k| k.starts_with(prefix)) {
+            // What an operand or operator may start with, from the grammar.
+            for k in crate::syntax::keywords::expression_phrases()
+                .iter()
+                .filter(|k| k.starts_with(prefix))
+            {
                 items.push(lsp::CompletionItem {
                     label: k.to_string(),
                     kind: Some(lsp::CompletionItemKind::KEYWORD),

@@ -30,12 +30,6 @@ const BUILTIN_TYPES: &[&str] = &[
     "bool", "int", "percent", "date", "duration", "text", "service",
 ];
 
-/// Words of the expression language that cannot be ids of values.
-const RESERVED: &[&str] = &[
-    "and", "or", "not", "in", "contains", "of", "true", "false", "today", "match", "else",
-    "recorded", "year", "count",
-];
-
 /// Resolves the root module (index 0) together with the catalogues it uses
 /// (the other modules) and the translation catalogues of all of them.
 pub fn resolve(
@@ -127,7 +121,10 @@ impl<'a> Resolver<'a> {
     }
 
     fn declare(&mut self, ns: Ns, id: &ast::Ident, module: usize) {
-        if ns == Ns::Value && RESERVED.contains(&id.name.as_str()) {
+        // A value named after a word of the expression language could not
+        // be told from the word where it is used.
+        let reserved = crate::syntax::keywords::expression_words();
+        if ns == Ns::Value && reserved.contains(&id.name.as_str()) {
             self.error(
                 Diagnostic::new(
                     Code::ReservedWord,

@@ -301,60 +301,12 @@ fn describe(positives: &[Rule], previous: Option<&str>) -> String {
 
 /// The statement keyword `word` is most likely a misspelling of.
 fn misspelt_keyword(word: &str) -> Option<&'static str> {
-    const KEYWORDS: &[&str] = &[
-        "do",
-        "tip",
-        "warning",
-        "entry",
-        "exit",
-        "if",
-        "match",
-        "for",
-        "ask",
-        "send",
-        "set",
-        "request",
-        "complete",
-        "record",
-        "owner",
-        "with",
-        "applies",
-        "after",
-        "requires",
-        "step",
-        "task",
-        "input",
-        "let",
-        "role",
-        "note",
-        "service",
-        "template",
-        "link",
-        "enum",
-        "field",
-        "motion",
-        "phase",
-        "motions",
-        "title",
-        "description",
-        "audience",
-        "author",
-        "revised",
-        "overview",
-        "objectives",
-        "key-inputs",
-        "key-outputs",
-        "next-steps",
-        "history",
-        "locale",
-        "translation",
-        "use",
-    ];
     if word.len() < 2 {
         return None;
     }
-    let near = crate::suggest::closest(word, KEYWORDS.iter().copied().filter(|k| *k != word))?;
-    KEYWORDS.iter().copied().find(|k| *k == near)
+    let keywords = super::keywords::statement_words();
+    let near = crate::suggest::closest(word, keywords.iter().copied().filter(|k| *k != word))?;
+    keywords.iter().copied().find(|k| *k == near)
 }
 
 /// The first word on the line of `offset`.

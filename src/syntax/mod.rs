@@ -5,6 +5,7 @@
 //! Pest types never leave this module.
 
 mod errors;
+pub mod keywords;
 mod lower;
 pub mod scan;
 pub mod text;

@@ -1,9 +1,11 @@
 //! The VS Code extension (`editors/vscode/`): its TextMate grammar passes
 //! the grammar tests with `vscode-tmgrammar-test`, a wrong expectation
-//! fails them, every keyword of the language is highlighted, and the
+//! fails them, every keyword of the language (`syntax::keywords`, derived
+//! from the grammar) is highlighted and no other word is, and the
 //! extension packs into a `.vsix` with `@vscode/vsce`. The Node tools are
 //! installed by `scripts/test.sh` (`npm ci --prefix editors/vscode`).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -61,26 +63,63 @@ fn a_wrong_expectation_fails_the_grammar_tests() {
     );
 }
 
-#[test]
-fn every_keyword_of_the_language_is_highlighted() {
-    let pest = std::fs::read_to_string("grammar/playbook.pest").unwrap();
-    let grammar =
+/// The words the TextMate grammar highlights as keywords: every
+/// alternation of plain words in its `match` patterns, `(if|else|...)`.
+fn highlighted_words() -> BTreeSet<String> {
+    let text =
         std::fs::read_to_string(Path::new(EXTENSION).join("syntaxes/playbook.tmLanguage.json"))
             .unwrap();
-    let mut count = 0;
-    for line in pest.lines() {
-        let Some(rest) = line.strip_prefix("kw_") else {
-            continue;
-        };
-        let name = rest.split([' ', '=']).next().unwrap().replace('_', "-");
-        count += 1;
-        let listed = grammar.split(['(', ')', '|']).any(|word| word == name);
+    let grammar: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut patterns = vec![&grammar];
+    let mut words = BTreeSet::new();
+    while let Some(value) = patterns.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(regex)) = map.get("match") {
+                    for group in regex.split('(').skip(1) {
+                        let group = group.split(')').next().unwrap();
+                        if group.contains('|')
+                            && group
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '|')
+                        {
+                            words.extend(group.split('|').map(str::to_string));
+                        }
+                    }
+                }
+                patterns.extend(map.values());
+            }
+            serde_json::Value::Array(items) => patterns.extend(items),
+            _ => {}
+        }
+    }
+    words
+}
+
+#[test]
+fn every_keyword_of_the_language_is_highlighted() {
+    let highlighted = highlighted_words();
+    let keywords = playbook::syntax::keywords::all();
+    assert!(keywords.len() > 60, "{} keywords", keywords.len());
+    for keyword in keywords {
         assert!(
-            listed,
-            "the keyword `{name}` is not in the TextMate grammar"
+            highlighted.contains(*keyword),
+            "the keyword `{keyword}` is not in the TextMate grammar"
         );
     }
-    assert!(count > 60, "{count} keywords found in the pest grammar");
+}
+
+#[test]
+fn the_textmate_grammar_highlights_no_word_the_language_lacks() {
+    let keywords = playbook::syntax::keywords::all();
+    let highlighted = highlighted_words();
+    assert!(highlighted.len() > 60, "{highlighted:?}");
+    for word in &highlighted {
+        assert!(
+            keywords.contains(&word.as_str()),
+            "the TextMate grammar highlights `{word}`, which is no keyword of the language"
+        );
+    }
 }
 
 #[test]
