@@ -103,20 +103,19 @@ impl Config {
                 None => {
                     let r = name.span();
                     let names: Vec<&str> = Code::ALL.iter().map(|c| c.name()).collect();
-                    let help =
-                        match crate::suggest::closest(name.get_ref(), names.iter().copied()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => "run `playbook explain CODE` with a code from `docs/rules/`"
-                                .to_string(),
-                        };
+                    let d = Diagnostic::new(
+                        Code::InvalidConfig,
+                        Span::new(file, r.start, r.end),
+                        format!("`{}` is not a diagnostic code", name.get_ref()),
+                    )
+                    .label("unknown code");
                     problems.push(
-                        Diagnostic::new(
-                            Code::InvalidConfig,
-                            Span::new(file, r.start, r.end),
-                            format!("`{}` is not a diagnostic code", name.get_ref()),
-                        )
-                        .label("unknown code")
-                        .help(help),
+                        match crate::suggest::closest(name.get_ref(), names.iter().copied()) {
+                            Some(s) => d.did_you_mean(s),
+                            None => {
+                                d.help("run `playbook explain CODE` with a code from `docs/rules/`")
+                            }
+                        },
                     );
                 }
             }

@@ -5,7 +5,7 @@
 //! as JSON (for machines); nothing else in the compiler formats diagnostics.
 
 use crate::registry::{Code, Severity};
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 use serde::Serialize;
 
 /// A labelled span.
@@ -30,6 +30,43 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// For path-sensitive checks: a run of the process that shows the problem.
     pub path: Option<Witness>,
+    /// What a fix is made from, as data: readers of a diagnostic (the
+    /// language server, SARIF) act on this, never on the wording.
+    pub fact: Option<Fact>,
+    /// Changes that fix the problem, as an editor would apply them.
+    pub fixes: Vec<Fix>,
+}
+
+/// The structured part of a diagnostic that its fixes are built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact {
+    /// "did you mean": the name the flagged one is likely a misspelling of.
+    Suggestion { name: String },
+    /// The values a `match` (the primary span) has no arm for, in order.
+    MissingArms { values: Vec<String> },
+    /// A text (the primary span) that the catalogue of `locale` lacks.
+    MissingTranslation {
+        key: String,
+        locale: String,
+        /// The catalogue file.
+        catalogue: FileId,
+        /// The source text, which the new translation starts as.
+        source: String,
+    },
+}
+
+/// A change that fixes a problem: a title for a menu and its edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Replaces the text of `span` (empty to insert) with `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
 }
 
 /// A counterexample: values of inputs and answers, and the steps that run
@@ -86,7 +123,37 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             path: None,
+            fact: None,
+            fixes: Vec::new(),
         }
+    }
+
+    /// "did you mean `name`?": the help line, the suggestion as a fact, and
+    /// the fix that writes `name` in place of the primary span.
+    pub fn did_you_mean(mut self, name: impl Into<String>) -> Diagnostic {
+        let name = name.into();
+        self.help = Some(format!("did you mean `{name}`?"));
+        self.fixes.push(Fix {
+            title: format!("Change to `{name}`"),
+            edits: vec![Edit {
+                span: self.primary.span,
+                text: name.clone(),
+            }],
+        });
+        self.fact = Some(Fact::Suggestion { name });
+        self
+    }
+
+    /// Attaches a fact that fixes are built from.
+    pub fn fact(mut self, fact: Fact) -> Diagnostic {
+        self.fact = Some(fact);
+        self
+    }
+
+    /// Adds a fix.
+    pub fn fix(mut self, fix: Fix) -> Diagnostic {
+        self.fixes.push(fix);
+        self
     }
 
     /// Attaches the counterexample path.
@@ -155,6 +222,31 @@ pub struct JsonDiagnostic {
     pub related: Vec<JsonRelated>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<JsonPath>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix>,
+    /// The text the primary span covers, for fingerprints that survive
+    /// lines moving (SARIF's `partialFingerprints`).
+    #[serde(skip)]
+    pub flagged: String,
+}
+
+/// A fix in JSON output.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JsonFix {
+    pub title: String,
+    pub edits: Vec<JsonEdit>,
+}
+
+/// An edit in JSON output: the text from `line`:`column` up to
+/// `end_line`:`end_column` (the same place to insert) becomes `text`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JsonEdit {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub text: String,
 }
 
 /// A counterexample in JSON output.
@@ -208,6 +300,35 @@ impl Diagnostic {
                 values: w.values.iter().cloned().collect(),
                 steps: w.steps.iter().map(|(s, _)| s.clone()).collect(),
             }),
+            fixes: self
+                .fixes
+                .iter()
+                .map(|fix| JsonFix {
+                    title: fix.title.clone(),
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|e| {
+                            let file = sources.get(e.span.file);
+                            let (line, column) = file.line_col(e.span.start as usize);
+                            let (end_line, end_column) = file.line_col(e.span.end as usize);
+                            JsonEdit {
+                                file: file.name.clone(),
+                                line,
+                                column,
+                                end_line,
+                                end_column,
+                                text: e.text.clone(),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+            flagged: file
+                .text
+                .get(self.primary.span.range())
+                .unwrap_or_default()
+                .to_string(),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod escape;
 pub mod eval;
 pub mod export;
+pub mod fix;
 pub mod fmt;
 pub mod fs;
 pub mod i18n;
@@ -106,6 +107,7 @@ pub fn compile_with(
     }
     config.apply(&mut diagnostics);
     let model = model.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
+    fix::complete(&mut diagnostics, &sources);
     diagnostic::sort(&mut diagnostics);
     Ok(Compilation {
         sources,

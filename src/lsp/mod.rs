@@ -15,7 +15,7 @@ pub mod index;
 pub mod text;
 
 use crate::Loader;
-use crate::registry::{Code, Severity};
+use crate::registry::Severity;
 use crate::syntax::MAX_FILE_SIZE;
 use index::{Index, Outline, Symbol};
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
@@ -1060,6 +1060,8 @@ impl Server {
         serde_json::to_value(edits).ok()
     }
 
+    /// The quick fixes of the diagnostics in the range: each one a fix the
+    /// compiler attached to its diagnostic, applied as it is.
     fn code_actions(&self, value: Value) -> Option<Value> {
         let p: lsp::CodeActionParams = params(value)?;
         let uri = p.text_document.uri.clone();
@@ -1078,41 +1080,24 @@ impl Server {
             {
                 continue;
             }
-            let range = lines.range(span.start as usize, span.end as usize);
-            let edit = match d.code {
-                _ if d
-                    .help
-                    .as_deref()
-                    .is_some_and(|h| h.starts_with("did you mean `")) =>
-                {
-                    let help = d.help.as_deref().unwrap_or_default();
-                    let name = backticked(help).into_iter().next()?;
-                    Some((
-                        format!("Change to `{name}`"),
-                        uri.clone(),
-                        vec![lsp::TextEdit::new(range, name)],
-                    ))
+            for fix in &d.fixes {
+                let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
+                for edit in &fix.edits {
+                    let file = compilation.sources.get(edit.span.file);
+                    let target = if file.name == own {
+                        uri.clone()
+                    } else {
+                        uri_of(Path::new(&file.name))
+                    };
+                    let range = Lines::new(&file.text)
+                        .range(edit.span.start as usize, edit.span.end as usize);
+                    changes
+                        .entry(target)
+                        .or_default()
+                        .push(lsp::TextEdit::new(range, edit.text.clone()));
                 }
-                Code::NonExhaustiveBranch => {
-                    missing_arms(
-                        &text,
-                        span,
-                        // "this `match` has no arm for `a`, `b`"
-                        &backticked(d.message.split(" no arm for ").nth(1).unwrap_or_default()),
-                        &lines,
-                    )
-                    .map(|e| ("Add the missing arms".to_string(), uri.clone(), vec![e]))
-                }
-                Code::MissingTranslation => {
-                    self.missing_key(&path, &text, span, &backticked(&d.message))
-                }
-                _ => None,
-            };
-            if let Some((title, target, edits)) = edit {
-                let mut changes = HashMap::new();
-                changes.insert(target, edits);
                 actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                    title,
+                    title: fix.title.clone(),
                     kind: Some(lsp::CodeActionKind::QUICKFIX),
                     is_preferred: Some(true),
                     edit: Some(lsp::WorkspaceEdit {
@@ -1125,95 +1110,10 @@ impl Server {
         }
         serde_json::to_value(actions).ok()
     }
-
-    /// Adds a missing key to the catalogue of its locale, its text to be
-    /// translated starting as the source text.
-    fn missing_key(
-        &self,
-        path: &Path,
-        text: &str,
-        span: crate::source::Span,
-        names: &[String],
-    ) -> Option<(String, lsp::Uri, Vec<lsp::TextEdit>)> {
-        let [key, locale, ..] = names else {
-            return None;
-        };
-        let (tree, _) = crate::syntax::parse(crate::source::FileId(0), text);
-        let index = Index::of(&tree?, text);
-        let (_, relative) = index.translations.iter().find(|(l, _)| l == locale)?;
-        let source = index
-            .texts
-            .iter()
-            .find(|(s, _)| s.start == span.start)
-            .map(|(_, v)| v.clone())?;
-        let catalogue = crate::load::join(path, relative);
-        let existing = self.text(&catalogue)?;
-        let quoted = toml::Value::String(source).to_string();
-        let mut line = format!(
-            "{} = {{ text = {quoted}, source = {quoted} }}\n",
-            toml::Value::String(key.clone())
-        );
-        if !existing.is_empty() && !existing.ends_with('\n') {
-            line.insert(0, '\n');
-        }
-        let end = Lines::new(&existing).position(existing.len());
-        Some((
-            format!("Add `{key}` to the `{locale}` catalogue"),
-            uri_of(&catalogue),
-            vec![lsp::TextEdit::new(lsp::Range::new(end, end), line)],
-        ))
-    }
 }
 
 fn error(id: RequestId, message: String) -> Response {
     Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message)
-}
-
-/// The names in backticks of a message, in order.
-fn backticked(message: &str) -> Vec<String> {
-    message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
-/// An edit adding an arm for each missing value before the closing brace
-/// of a `match` statement; `None` for an expression `match`, whose value
-/// for the new arms only the author knows.
-fn missing_arms(
-    text: &str,
-    span: crate::source::Span,
-    values: &[String],
-    lines: &Lines,
-) -> Option<lsp::TextEdit> {
-    let body = text.get(span.range())?;
-    let close = span.start as usize + body.rfind('}')?;
-    let first_arrow = body.find("=>")?;
-    if !body[first_arrow + 2..].trim_start().starts_with('{') {
-        return None;
-    }
-    let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
-    let indent: String = text[line_start..close]
-        .chars()
-        .take_while(|c| *c == ' ')
-        .collect();
-    if text[line_start..close].trim().is_empty() {
-        let arms: String = values
-            .iter()
-            .map(|v| format!("{indent}  {v} => {{\n{indent}  }}\n"))
-            .collect();
-        let at = lines.position(line_start);
-        Some(lsp::TextEdit::new(lsp::Range::new(at, at), arms))
-    } else {
-        let arms: String = values.iter().map(|v| format!(" {v} => {{ }}")).collect();
-        let at = lines.position(close);
-        Some(lsp::TextEdit::new(
-            lsp::Range::new(at, at),
-            format!("{arms} "),
-        ))
-    }
 }
 
 /// Edits renaming the id `old` in the keys of a translation catalogue.

@@ -245,7 +245,7 @@ impl Resolver<'_> {
         )
         .label(format!("not in `{shown}`"));
         d = match suggestion {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.did_you_mean(s),
             None => d.help(format!("the values of `{shown}` are {}", values.join(", "))),
         };
         self.error(d);
@@ -289,7 +289,7 @@ impl Resolver<'_> {
         )
         .label("unknown name");
         d = match suggestion {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.did_you_mean(s),
             None => d.help(
                 "declare it with `input ID: TYPE`, `let ID = ...` or `ask ID: TYPE`, or use a value of an enum",
             ),

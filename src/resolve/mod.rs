@@ -351,7 +351,7 @@ impl<'a> Resolver<'a> {
         )
         .label(format!("unknown {what}"));
         d = match self.scope.suggest(ns, &id.name) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.did_you_mean(s),
             None => d.help(format!("declare it with `{}`", ns.declaration_shape())),
         };
         self.error(d);
@@ -533,7 +533,7 @@ impl<'a> Resolver<'a> {
                             .collect();
                     candidates.extend(self.scope.names(Ns::Enum));
                     d = match scope::closest(&id.name, candidates.iter().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.did_you_mean(s),
                         None => d.help(
                             "the types are bool, int, percent, date, text, service, an enum's id, `one of a | b`, and `set of T`",
                         ),

@@ -3,7 +3,7 @@
 
 use super::Module;
 use crate::ast::{self, StmtKind};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Fact};
 use crate::i18n::Catalogue;
 use crate::ir::LText;
 use crate::registry::Code;
@@ -110,7 +110,13 @@ impl TextTable {
                         .help(format!(
                             "add `\"{}\" = {{ text = \"...\", source = \"...\" }}` to the `{}` catalogue",
                             r.key, catalogue.locale
-                        )),
+                        ))
+                        .fact(Fact::MissingTranslation {
+                            key: r.key.clone(),
+                            locale: catalogue.locale.clone(),
+                            catalogue: catalogue.file,
+                            source: r.source.clone(),
+                        }),
                     );
                     continue;
                 };

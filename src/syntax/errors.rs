@@ -51,12 +51,16 @@ pub fn convert(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Dia
     let keyword = previous
         .filter(|w| shape_of(w).is_some())
         .or_else(|| first_word_of_line(text, offset).filter(|w| shape_of(w).is_some()));
-    let help = match keyword.and_then(shape_of) {
+    let shape = keyword.and_then(shape_of);
+    if shape.is_none()
+        && expected.starts_with("a statement")
+        && let Some(k) = misspelt_keyword(&found)
+    {
+        return diagnostic.did_you_mean(k);
+    }
+    let help = match shape {
         Some(shape) => format!("`{}` is written `{shape}`", keyword.unwrap_or_default()),
-        None if expected.starts_with("a statement") => match misspelt_keyword(&found) {
-            Some(k) => format!("did you mean `{k}`?"),
-            None => "a block holds statements that start with a keyword, such as `do`, `step` or `role`; see docs/language.md".to_string(),
-        },
+        None if expected.starts_with("a statement") => "a block holds statements that start with a keyword, such as `do`, `step` or `role`; see docs/language.md".to_string(),
         None if expected.contains("expression") => {
             "an expression is a value such as `seats`, `1000`, `10%` or `today`, or a comparison such as `seats >= 1000`".to_string()
         }

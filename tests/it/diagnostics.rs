@@ -536,3 +536,192 @@ fn one_fault_in_the_shipped_playbooks_gives_exactly_one_diagnostic() {
         assert_eq!(report["summary"]["warnings"], 0, "{}", fault.name);
     }
 }
+
+/// The fixture's own files: its folder, or its one file.
+fn fixture_root(fixture: &Fixture) -> PathBuf {
+    let parent = fixture.entry.parent().expect("a folder");
+    if parent == Path::new(INVALID) {
+        fixture.entry.clone()
+    } else {
+        parent.to_path_buf()
+    }
+}
+
+#[test]
+fn every_fix_in_the_invalid_corpus_removes_its_diagnostic() {
+    use playbook::diagnostic::Fact;
+    let mut exercised = BTreeSet::new();
+    for fixture in fixtures(INVALID) {
+        let c = compile(&fixture.entry);
+        for d in &c.diagnostics {
+            let Some(fix) = d.fixes.first() else {
+                continue;
+            };
+            exercised.insert(match &d.fact {
+                Some(Fact::Suggestion { .. }) => "suggestion",
+                Some(Fact::MissingArms { .. }) => "missing arms",
+                Some(Fact::MissingTranslation { .. }) => "missing translation",
+                None => "without a fact",
+            });
+            let what = format!("{}: {} ({})", fixture.name, d.message, fix.title);
+            // The fixture's files in a temporary folder, the fix applied there.
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let root = fixture_root(&fixture);
+            let copy = dir.path().join(root.file_name().expect("a name"));
+            if root.is_dir() {
+                copy_tree(&root, &copy);
+            } else {
+                std::fs::copy(&root, &copy).expect("copy the fixture");
+            }
+            let mut edits: Vec<_> = fix.edits.iter().collect();
+            edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+            for edit in edits {
+                let name = &c.sources.get(edit.span.file).name;
+                let relative = Path::new(name)
+                    .strip_prefix(&root)
+                    .unwrap_or_else(|_| panic!("{what}: edits {name}, outside the fixture"));
+                let target = if relative.as_os_str().is_empty() {
+                    copy.clone()
+                } else {
+                    copy.join(relative)
+                };
+                let mut text = std::fs::read_to_string(&target).expect("a fixture file");
+                text.replace_range(edit.span.range(), &edit.text);
+                std::fs::write(&target, text).expect("write the fixed file");
+            }
+            let entry = if root.is_dir() {
+                copy.join("main.playbook")
+            } else {
+                copy
+            };
+            let after = compile(&entry);
+            assert!(
+                !after
+                    .diagnostics
+                    .iter()
+                    .any(|e| e.code == d.code && e.message == d.message),
+                "{what}: still reported after the fix\n{}",
+                render_all(&after)
+            );
+        }
+    }
+    // The corpus's matches that miss a value are expressions, whose new
+    // arms only the author can write: `missing_arms_of_a_match_statement_are_added_by_its_fix`.
+    assert_eq!(
+        exercised,
+        BTreeSet::from(["missing translation", "suggestion"]),
+        "the corpus exercises a fix of every kind"
+    );
+}
+
+#[test]
+fn missing_arms_of_a_match_statement_are_added_by_its_fix() {
+    let fixture = std::fs::read_to_string(
+        Path::new(INVALID).join("non-exhaustive-branch_enum-match.playbook"),
+    )
+    .expect("the fixture");
+    let start = fixture.find("  let queue").expect("the let");
+    let end = fixture.find("  step s").expect("the step");
+    let text = format!(
+        "{}  step s \"Step\" {{\n    owner fm\n    match where {{\n      americas => {{\n        do a \"Tell the Americas team.\"\n      }}\n    }}\n  }}\n}}\n",
+        &fixture[..start]
+    );
+    assert!(end > start);
+    let c = playbook::compile_str("statement.playbook", &text);
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::NonExhaustiveBranch)
+        .unwrap_or_else(|| panic!("{}", render_all(&c)));
+    assert_eq!(
+        d.fact,
+        Some(playbook::diagnostic::Fact::MissingArms {
+            values: vec!["apj".to_string(), "emea".to_string()]
+        })
+    );
+    let [fix] = d.fixes.as_slice() else {
+        panic!("{d:?}")
+    };
+    assert_eq!(fix.title, "Add the missing arms");
+    let [edit] = fix.edits.as_slice() else {
+        panic!("{fix:?}")
+    };
+    assert_eq!(
+        edit.text,
+        "      apj => {\n      }\n      emea => {\n      }\n"
+    );
+    let mut fixed = text.clone();
+    fixed.replace_range(edit.span.range(), &edit.text);
+    let after = playbook::compile_str("statement.playbook", &fixed);
+    assert!(
+        after
+            .diagnostics
+            .iter()
+            .all(|e| e.code != Code::NonExhaustiveBranch),
+        "{}",
+        render_all(&after)
+    );
+}
+
+#[test]
+fn diagnostics_state_their_suggestion_missing_arms_and_missing_translation_as_data() {
+    use playbook::diagnostic::Fact;
+    let fact_of = |name: &str, code: Code| {
+        let path = Path::new(INVALID).join(name);
+        let path = if path.is_dir() {
+            path.join("main.playbook")
+        } else {
+            path
+        };
+        let c = compile(&path);
+        let d = c
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("no {code:?} in {name}"))
+            .clone();
+        (c, d)
+    };
+    let (c, d) = fact_of(
+        "undefined-reference_misspelled-role.playbook",
+        Code::UndefinedReference,
+    );
+    let Some(Fact::Suggestion { name }) = &d.fact else {
+        panic!("{d:?}")
+    };
+    assert_eq!(
+        d.help.as_deref(),
+        Some(format!("did you mean `{name}`?").as_str())
+    );
+    assert_eq!(d.fixes.len(), 1);
+    assert_eq!(d.fixes[0].edits[0].span, d.primary.span);
+    assert_eq!(&d.fixes[0].edits[0].text, name);
+    assert_ne!(c.sources.slice(d.primary.span), name);
+
+    let (_, d) = fact_of("syntax-error_unknown-statement.playbook", Code::SyntaxError);
+    assert!(matches!(d.fact, Some(Fact::Suggestion { .. })), "{d:?}");
+
+    let (_, d) = fact_of(
+        "non-exhaustive-branch_enum-match.playbook",
+        Code::NonExhaustiveBranch,
+    );
+    let Some(Fact::MissingArms { values }) = &d.fact else {
+        panic!("{d:?}")
+    };
+    let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    assert!(d.message.ends_with(&listed.join(", ")), "{d:?}");
+
+    let (c, d) = fact_of("missing-translation_step-title", Code::MissingTranslation);
+    let Some(Fact::MissingTranslation {
+        key,
+        locale,
+        catalogue,
+        ..
+    }) = &d.fact
+    else {
+        panic!("{d:?}")
+    };
+    assert!(d.message.contains(&format!("`{key}`")) && d.message.contains(&format!("`{locale}`")));
+    assert!(c.sources.get(*catalogue).name.ends_with(".toml"));
+    assert_eq!(d.fixes[0].edits[0].span.file, *catalogue);
+}

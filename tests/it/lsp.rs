@@ -800,3 +800,21 @@ pub fn starts(locations: &Value) -> Vec<(String, u64, u64)> {
     found.sort();
     found
 }
+
+#[test]
+fn quick_fixes_come_from_diagnostic_data_not_wording() {
+    // The code actions read a diagnostic's fixes, never its message or help.
+    let source = std::fs::read_to_string("src/lsp/mod.rs").unwrap();
+    let start = source.find("fn code_actions(").unwrap();
+    let end = start + source[start..].find("\n    }\n").unwrap();
+    let body = &source[start..end];
+    for wording in [
+        ".help",
+        ".message",
+        "did you mean",
+        "split(",
+        "starts_with(",
+    ] {
+        assert!(!body.contains(wording), "code_actions reads `{wording}`");
+    }
+}

@@ -10,7 +10,7 @@
 
 use super::{Analysis, At, Outcome, all, all_exprs, any, negate, undecided};
 use crate::check::analysis::walk_expr;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Fact};
 use crate::eval::Value;
 use crate::ir::{Expr, ExprKind, Item, Type};
 use crate::registry::Code;
@@ -134,7 +134,8 @@ fn by_value(a: &Analysis, m: &Match, subject: &Expr, out: &mut Vec<Diagnostic>) 
         .help(format!(
             "add an arm for {} or an `else` arm",
             listed.join(", ")
-        )),
+        ))
+        .fact(Fact::MissingArms { values: missing }),
     );
 }
 
