@@ -254,6 +254,12 @@ warnings that remain.
 - `related` lists other places that explain the problem (the first
   declaration of a duplicate, the items that complete a task); it is left
   out when there are none.
+- `fixes` lists the edits that resolve the problem, where the tool knows
+  them (the name a "did you mean" suggests, the arms a `match` statement
+  lacks, the key a catalogue lacks): each has a `title` and `edits`, each
+  edit a `file`, `line`, `column`, `end_line`, `end_column` and the `text`
+  that replaces that range (an empty range inserts). The editor's quick
+  fixes are the same edits. It is left out when there are none.
 - `path` is given by the checks that follow the runs of a process: the
   values of inputs and answers (`values`) that lead to the problem, and the
   steps that run with them, in order (`steps`). It is left out otherwise.

@@ -282,7 +282,13 @@ fn json_has_the_documented_shape() {
     let diagnostics = report["diagnostics"].as_array().expect("an array");
     assert_eq!(diagnostics.len(), 1);
     let d = &diagnostics[0];
-    assert_eq!(keys(d), set(DIAGNOSTIC_KEYS));
+    // `fixes` is the one optional key this diagnostic adds.
+    let mut with_fixes = DIAGNOSTIC_KEYS.to_vec();
+    with_fixes.push("fixes");
+    assert_eq!(keys(d), set(&with_fixes));
+    assert_eq!(d["fixes"][0]["edits"][0]["text"], "fm");
+    assert_eq!(d["fixes"][0]["edits"][0]["line"], 5);
+    assert_eq!(d["fixes"][0]["edits"][0]["column"], 11);
     assert_eq!(d["code"], "undefined-reference");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["message"], "role `fmm` is not declared");
