@@ -2162,7 +2162,7 @@ impl<'m> Analysis<'m> {
         let guard = self.fresh_bool();
         let solver = smt.solver();
         let z = |b: &Bool| smt.tr.bool(b);
-        let assumed = assumptions.iter().map(z).collect();
+        let assumed = smt.tr.bools(assumptions);
         let result = check_within(solver, &guarded(solver, &z(f), z(&guard), assumed));
         let asked = match result {
             SatResult::Sat => Asked::Sat(if model { solver.get_model() } else { None }),
@@ -2258,7 +2258,7 @@ impl<'m> Analysis<'m> {
         let smt = self.smt();
         let solver = smt.solver();
         let tr = &smt.tr;
-        let assumed: Vec<z3::ast::Bool> = assumptions.iter().map(|b| tr.bool(b)).collect();
+        let assumed = tr.bools(assumptions);
         let constants = numerals(f);
         let mut better: Option<Model> = None;
         let vars = smt.vars.borrow().clone();
@@ -2327,7 +2327,7 @@ impl<'m> Analysis<'m> {
         // fixed, some other value of it would falsify the question.
         let solver = smt.solver();
         let tr = &smt.tr;
-        let assumed: Vec<z3::ast::Bool> = assumptions.iter().map(|b| tr.bool(b)).collect();
+        let assumed = tr.bools(assumptions);
         let mut kept: Vec<SVar> = relevant.iter().cloned().collect();
         if !kept.is_empty() {
             let vars = smt.vars.borrow().clone();

@@ -861,6 +861,10 @@ impl Translator {
         self.term(&f.0).as_bool().expect("a formula")
     }
 
+    pub fn bools(&self, fs: &[Bool]) -> Vec<z3::ast::Bool> {
+        fs.iter().map(|f| self.bool(f)).collect()
+    }
+
     pub fn int(&self, x: &Int) -> z3::ast::Int {
         self.term(&x.0).as_int().expect("an integer term")
     }

@@ -7,7 +7,7 @@
 //! and resumed by running the same command again.
 
 use super::{Common, EXIT_LOCKED, EXIT_REFUSED, Failure, actor, change, now};
-use crate::run::engine::{ItemKind, ItemStatus, Next, StepStatus};
+use crate::run::engine::{Next, StepStatus};
 use crate::run::session::{self, Command, Opened};
 use crate::run::{text, value};
 use std::io::{BufRead, IsTerminal, Write};
@@ -115,14 +115,7 @@ pub fn run(
                     .all(|b| matches!(b, crate::run::engine::Blocker::Evidence(_)))
             {
                 for i in &step.items {
-                    let mark = match (&i.status, i.kind) {
-                        (_, ItemKind::Tip) => "tip".to_string(),
-                        (_, ItemKind::Warning) => "warning".to_string(),
-                        (ItemStatus::Done, _) => "[x]".to_string(),
-                        (ItemStatus::Skipped(_), _) => "[-]".to_string(),
-                        (ItemStatus::Answered(v), _) => format!("[{}]", value::show(v)),
-                        _ => "[ ]".to_string(),
-                    };
+                    let mark = super::status::mark(i);
                     let t = i
                         .text
                         .map(|t| text::render(&run, t, &locale, &i.bindings))

@@ -1,7 +1,9 @@
 //! `playbook run status`: a run's progress, each step's state, what
 //! blocks it and what can be done next, for people or as JSON.
 
-use crate::run::engine::{Applicability, Blocker, ItemKind, ItemStatus, Run, StepStatus, View};
+use crate::run::engine::{
+    Applicability, Blocker, ItemKind, ItemStatus, ItemView, Run, StepStatus, View,
+};
 use crate::run::state::StateFile;
 use crate::run::{text, value};
 use serde::Serialize;
@@ -94,6 +96,19 @@ struct ItemJson {
 struct NextJson {
     step: String,
     command: String,
+}
+
+/// The mark of an item in the checklist: `[x]` done, `[-]` skipped,
+/// `[answer]`, `[ ]` open, or the kind of a tip or warning.
+pub(super) fn mark(i: &ItemView) -> String {
+    match (&i.status, i.kind) {
+        (_, ItemKind::Tip) => "tip".to_string(),
+        (_, ItemKind::Warning) => "warning".to_string(),
+        (ItemStatus::Done, _) => "[x]".to_string(),
+        (ItemStatus::Skipped(_), _) => "[-]".to_string(),
+        (ItemStatus::Answered(v), _) => format!("[{}]", value::show(v)),
+        _ => "[ ]".to_string(),
+    }
 }
 
 fn applies_str(a: &Applicability) -> &'static str {
@@ -307,14 +322,7 @@ pub fn status_human(
             outer.truncate(i.depth);
             let inherited: &[Blocker] = outer.last().copied().unwrap_or(&[]);
             let indent = "  ".repeat(i.depth + 1);
-            let mark = match (&i.status, i.kind) {
-                (_, ItemKind::Tip) => "tip".to_string(),
-                (_, ItemKind::Warning) => "warning".to_string(),
-                (ItemStatus::Done, _) => "[x]".to_string(),
-                (ItemStatus::Skipped(_), _) => "[-]".to_string(),
-                (ItemStatus::Answered(v), _) => format!("[{}]", value::show(v)),
-                _ => "[ ]".to_string(),
-            };
+            let mark = mark(i);
             let text = i
                 .text
                 .map(|t| text::render(run, t, locale, &i.bindings))
