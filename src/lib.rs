@@ -28,6 +28,7 @@ pub mod fs;
 pub mod i18n;
 pub mod import;
 pub mod ir;
+pub mod labels;
 mod load;
 pub mod lsp;
 pub mod project;

@@ -8,7 +8,6 @@ mod expr;
 mod flow;
 pub mod html;
 pub mod json;
-pub mod labels;
 pub mod markdown;
 pub mod mermaid;
 mod phrase;
@@ -45,14 +44,6 @@ impl Format {
             Format::Bpmn => "bpmn",
         }
     }
-}
-
-/// The plain words a `{name}` placeholder of a text shows in the Markdown
-/// and HTML documents in `locale`: a declaration's label, or the name itself
-/// for a loop variable. `import --merge` reads them back as placeholders.
-pub fn placeholder_words(model: &ir::Playbook, locale: &str, name: &str) -> String {
-    let cx = phrase::Ctx::new(model, locale);
-    phrase::to_plain(&cx.template(&format!("{{{name}}}"), &[]))
 }
 
 /// `model` in `format`, with texts in `locale` (JSON carries every locale).

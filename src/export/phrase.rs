@@ -4,11 +4,11 @@
 //! plain text, links and loop variables, that each exporter escapes for its
 //! format. Nothing here escapes; nothing here is markup.
 
-use super::labels::{self, Labels};
 use crate::ir::{
-    Action, Applies, BinaryOp, DurationUnit, Expr, ExprKind, Item, LText, Playbook, Step, Task,
-    Type,
+    Action, Applies, BinaryOp, DurationUnit, Expr, ExprKind, Item, LText, Playbook, Segment, Step,
+    Task, Type, segments,
 };
+use crate::labels::{self, Labels};
 
 /// One piece of a phrase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,11 +94,6 @@ pub fn paragraphs(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// `template` with `{{` and `}}` turned back into braces.
-fn unescape_braces(template: &str) -> String {
-    template.replace("{{", "{").replace("}}", "}")
-}
-
 /// The phrase-making context: the model, the locale and its labels.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -130,13 +125,12 @@ impl<'a> Ctx<'a> {
     /// A template string (one paragraph of a text, say) resolved as [`Ctx::rich`].
     pub fn template(&self, template: &str, vars: &[&str]) -> Phrase {
         let mut out = Vec::new();
-        let mut last = 0;
-        for p in crate::syntax::placeholders(template) {
-            push_text(&mut out, unescape_braces(&template[last..p.start]));
-            out.extend(self.reference(&p.name, vars));
-            last = p.end;
+        for segment in segments(template) {
+            match segment {
+                Segment::Text(t) => push_text(&mut out, t.into_owned()),
+                Segment::Placeholder(name) => out.extend(self.reference(name, vars)),
+            }
         }
-        push_text(&mut out, unescape_braces(&template[last..]));
         out
     }
 
@@ -146,7 +140,8 @@ impl<'a> Ctx<'a> {
         to_plain(&self.rich(text, &[]))
     }
 
-    /// What a `{name}` placeholder shows.
+    /// What a `{name}` placeholder shows: a loop variable as itself, a
+    /// template or link as a link to it, anything else by its words.
     fn reference(&self, name: &str, vars: &[&str]) -> Phrase {
         let m = self.model;
         if vars.contains(&name) {
@@ -165,66 +160,13 @@ impl<'a> Ctx<'a> {
     /// A declaration's label as plain text; its own placeholders, if any,
     /// show their names (labels do not nest).
     fn label_text(&self, label: &LText) -> String {
-        let template = self.raw(label);
-        let mut out = String::new();
-        let mut last = 0;
-        for p in crate::syntax::placeholders(template) {
-            out.push_str(&unescape_braces(&template[last..p.start]));
-            out.push_str(&p.name);
-            last = p.end;
-        }
-        out.push_str(&unescape_braces(&template[last..]));
-        out
+        self.model.label_words(label, self.locale)
     }
 
     /// The words for whatever `id` names, by the namespaces a placeholder
     /// may use; the id itself when it names nothing known.
     pub fn name_of(&self, id: &str) -> String {
-        let m = self.model;
-        let decls = [
-            &m.roles,
-            &m.notes,
-            &m.services,
-            &m.templates,
-            &m.links,
-            &m.phases,
-            &m.motions,
-        ];
-        if let Some(d) = decls.iter().flat_map(|d| d.iter()).find(|d| d.id == id) {
-            return self.label_text(&d.label);
-        }
-        let labelled = m
-            .fields
-            .iter()
-            .map(|f| (&f.id, f.label.as_ref()))
-            .chain(m.inputs.iter().map(|i| (&i.id, i.label.as_ref())))
-            .chain(m.lets.iter().map(|l| (&l.id, l.label.as_ref())))
-            .chain(m.decisions.iter().map(|d| (&d.id, Some(&d.question))))
-            .chain(m.steps.iter().map(|s| (&s.id, Some(&s.title))))
-            .chain(m.criteria.iter().map(|c| (&c.id, Some(&c.text))));
-        for (key, label) in labelled {
-            if key == id {
-                return label.map_or_else(|| id.to_string(), |l| self.label_text(l));
-            }
-        }
-        for step in &m.steps {
-            let mut found = None;
-            crate::ir::walk_items(&step.items, &mut |item| {
-                if found.is_none() {
-                    found = match item {
-                        Item::Do(d) if d.id == id => Some(&d.text),
-                        Item::Tip { id: i, text } | Item::Warning { id: i, text } if i == id => {
-                            Some(text)
-                        }
-                        _ => None,
-                    };
-                }
-            });
-            if let Some(text) = found {
-                return self.label_text(text);
-            }
-        }
-        id.to_string()
+        self.model.placeholder_words(id, self.locale)
     }
 
     /// Appends `next` to `line`, with the locale's space between them.

@@ -2,8 +2,7 @@
 //! labels of what they name, long lines wrapped. The result is plain text;
 //! each format escapes it for itself.
 
-use crate::ir::{LText, Playbook};
-use crate::syntax::text::placeholders;
+use crate::ir::{LText, Playbook, Segment, segments};
 
 /// `text` in `locale` (falling back to the source locale) as plain text:
 /// a placeholder naming a declaration, step or criterion becomes its label;
@@ -21,49 +20,30 @@ pub fn plain(model: &Playbook, text: &LText, locale: &str) -> String {
 /// placeholders that name labels replaced by those labels, unexpanded.
 fn expand(model: &Playbook, template: &str, locale: Option<&str>) -> String {
     let mut out = String::with_capacity(template.len());
-    let mut rest = 0;
-    for p in placeholders(template) {
-        out.push_str(&unbrace(&template[rest..p.start]));
-        match locale.and_then(|l| label_of(model, &p.name).map(|t| (l, t))) {
-            Some((l, label)) => {
-                out.push_str(&expand(model, label.get(l, &model.source_locale), None))
-            }
-            None => out.push_str(&template[p.start..p.end]),
+    for segment in segments(template) {
+        match segment {
+            Segment::Text(t) => out.push_str(&t),
+            Segment::Placeholder(name) => match locale.zip(label_of(model, name)) {
+                Some((l, label)) => {
+                    out.push_str(&expand(model, label.get(l, &model.source_locale), None))
+                }
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            },
         }
-        rest = p.end;
     }
-    out.push_str(&unbrace(&template[rest..]));
     out
-}
-
-fn unbrace(s: &str) -> String {
-    s.replace("{{", "{").replace("}}", "}")
 }
 
 /// The label of what a placeholder names, when it is not a run-time value.
 fn label_of<'m>(model: &'m Playbook, name: &str) -> Option<&'m LText> {
-    [
-        &model.roles,
-        &model.notes,
-        &model.services,
-        &model.templates,
-        &model.links,
-        &model.phases,
-        &model.motions,
-    ]
-    .into_iter()
-    .flatten()
-    .find(|d| d.id == name)
-    .map(|d| &d.label)
-    .or_else(|| {
-        model
-            .fields
-            .iter()
-            .find(|f| f.id == name)
-            .and_then(|f| f.label.as_ref())
-    })
-    .or_else(|| model.step(name).map(|s| &s.title))
-    .or_else(|| model.criterion(name).map(|c| &c.text))
+    model
+        .named(name)
+        .filter(|n| !n.is_value())
+        .and_then(|n| n.label())
 }
 
 /// Splits `text` into lines of at most `width` columns where it can: at

@@ -392,44 +392,35 @@ pub fn merge_into(
 
     // The catalogue: every text of this playbook, the source where the
     // document has none.
-    let imported: BTreeSet<String> = [
-        &model.phases,
-        &model.motions,
-        &model.roles,
-        &model.notes,
-        &model.services,
-        &model.templates,
-        &model.links,
-    ]
-    .iter()
-    .flat_map(|d| d.iter())
-    .filter(|d| d.from.is_some())
-    .map(|d| d.label.key.clone())
-    .chain(
-        model
-            .enums
-            .iter()
-            .filter(|e| e.from.is_some())
-            .flat_map(|e| {
-                e.label
-                    .iter()
-                    .map(|l| l.key.clone())
-                    .chain(
-                        e.values
-                            .iter()
-                            .filter_map(|v| v.label.as_ref().map(|l| l.key.clone())),
-                    )
-                    .collect::<Vec<_>>()
-            }),
-    )
-    .chain(
-        model
-            .fields
-            .iter()
-            .filter(|f| f.from.is_some())
-            .filter_map(|f| f.label.as_ref().map(|l| l.key.clone())),
-    )
-    .collect();
+    let imported: BTreeSet<String> = model
+        .decls()
+        .filter(|d| d.from.is_some())
+        .map(|d| d.label.key.clone())
+        .chain(
+            model
+                .enums
+                .iter()
+                .filter(|e| e.from.is_some())
+                .flat_map(|e| {
+                    e.label
+                        .iter()
+                        .map(|l| l.key.clone())
+                        .chain(
+                            e.values
+                                .iter()
+                                .filter_map(|v| v.label.as_ref().map(|l| l.key.clone())),
+                        )
+                        .collect::<Vec<_>>()
+                }),
+        )
+        .chain(
+            model
+                .fields
+                .iter()
+                .filter(|f| f.from.is_some())
+                .filter_map(|f| f.label.as_ref().map(|l| l.key.clone())),
+        )
+        .collect();
     let mut catalogue = match existing {
         Some(text) => read_catalogue(text, loc)?,
         None => format!(
@@ -576,7 +567,7 @@ fn placeholders_back(model: &Playbook, loc: &str, source: &str, text: &str) -> S
         if have.contains(&p.name) || out.contains(&format!("{{{}}}", p.name)) {
             continue;
         }
-        let words = escape_braces(&crate::export::placeholder_words(model, loc, &p.name));
+        let words = escape_braces(&model.placeholder_words(&p.name, loc));
         if words.trim().is_empty() {
             continue;
         }

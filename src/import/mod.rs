@@ -430,7 +430,7 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
         doc.steps.push(s);
     }
     if doc.exported {
-        let labels = crate::export::labels::get(&doc.locale);
+        let labels = crate::labels::get(&doc.locale);
         for n in &mut doc.next_steps {
             *n = without_closing(n, labels.leads_to).to_string();
         }
@@ -463,11 +463,7 @@ fn fits(template: &str, text: &str) -> bool {
 /// an action line (`→ ...`) says in words what the source says in code and
 /// is dropped; a question, a note, an optional instruction and one with a
 /// requirement lose the labels the exporter put around their text.
-fn exported_items(
-    items: Vec<ItemDoc>,
-    l: &crate::export::labels::Labels,
-    cases: bool,
-) -> Vec<ItemDoc> {
+fn exported_items(items: Vec<ItemDoc>, l: &crate::labels::Labels, cases: bool) -> Vec<ItemDoc> {
     let mut out = Vec::new();
     for mut item in items {
         let text = item.text.trim();
@@ -492,7 +488,7 @@ fn exported_items(
 }
 
 /// An instruction's text without the labels our export adds around it.
-fn exported_text(text: &str, l: &crate::export::labels::Labels) -> String {
+fn exported_text(text: &str, l: &crate::labels::Labels) -> String {
     let mut t = text;
     for label in [l.ask, l.warning] {
         if let Some(rest) = t
@@ -526,7 +522,7 @@ fn without_closing<'t>(text: &'t str, template: &str) -> &'t str {
 
 /// A criterion's text without the condition our export writes before it
 /// (`如果“客户团队已知”：...`).
-fn without_condition(text: &str, l: &crate::export::labels::Labels) -> String {
+fn without_condition(text: &str, l: &crate::labels::Labels) -> String {
     let (Some(open), Some(close)) = (l.if_.find('{'), l.if_.rfind('}')) else {
         return text.to_string();
     };
@@ -1217,7 +1213,7 @@ pub fn plain_counts(text: &str) -> Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::labels::{EN, ZH};
+    use crate::labels::{EN, ZH};
 
     #[test]
     fn the_lines_of_our_own_export_are_known_in_english_and_chinese() {

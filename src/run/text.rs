@@ -3,32 +3,25 @@
 
 use super::engine::Run;
 use super::value;
-use crate::ir::LText;
+use crate::ir::{LText, Segment, segments};
 
 /// The text in `locale`, with `{name}` replaced by the loop element, the
-/// input, definition or answer, or the label of the declaration it names.
+/// input, definition or answer, or the label of what it names.
 pub fn render(run: &Run<'_>, text: &LText, locale: &str, bindings: &[(String, String)]) -> String {
     let m = run.model;
     let template = text.get(locale, &m.source_locale);
     let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    for p in crate::syntax::placeholders(template) {
-        let start = template.len() - rest.len();
-        out.push_str(&unbrace(&template[start..p.start]));
-        out.push_str(&resolve(run, &p.name, locale, bindings));
-        rest = &template[p.end..];
+    for segment in segments(template) {
+        match segment {
+            Segment::Text(t) => out.push_str(&t),
+            Segment::Placeholder(name) => out.push_str(&resolve(run, name, locale, bindings)),
+        }
     }
-    out.push_str(&unbrace(rest));
     out
-}
-
-fn unbrace(s: &str) -> String {
-    s.replace("{{", "{").replace("}}", "}")
 }
 
 fn resolve(run: &Run<'_>, name: &str, locale: &str, bindings: &[(String, String)]) -> String {
     let m = run.model;
-    let label = |t: &LText| t.get(locale, &m.source_locale).to_string();
     if let Some((_, v)) = bindings.iter().rev().find(|(var, _)| var == name) {
         return service_or_value(run, v, locale);
     }
@@ -38,31 +31,16 @@ fn resolve(run: &Run<'_>, name: &str, locale: &str, bindings: &[(String, String)
     if let Some((v, _)) = run.state.answers.get(name) {
         return value::show(v);
     }
-    for decls in [
-        &m.templates,
-        &m.links,
-        &m.roles,
-        &m.notes,
-        &m.services,
-        &m.phases,
-        &m.motions,
-    ] {
-        if let Some(d) = decls.iter().find(|d| d.id == name) {
-            return label(&d.label);
-        }
-    }
-    if let Some(f) = m.fields.iter().find(|f| f.id == name)
-        && let Some(l) = &f.label
+    // A value not known yet stays a placeholder; anything else shows its
+    // label.
+    match m
+        .named(name)
+        .filter(|n| !n.is_value())
+        .and_then(|n| n.label())
     {
-        return label(l);
+        Some(label) => m.label_words(label, locale),
+        None => format!("{{{name}}}"),
     }
-    if let Some(s) = m.step(name) {
-        return label(&s.title);
-    }
-    if let Some(c) = m.criterion(name) {
-        return label(&c.text);
-    }
-    format!("{{{name}}}")
 }
 
 fn service_or_value(run: &Run<'_>, v: &str, locale: &str) -> String {

@@ -2,8 +2,9 @@
 //! English and Chinese, byte-identical output across runs, and labels that
 //! are complete in every locale.
 
-use playbook::export::{html, labels, markdown};
+use playbook::export::{html, markdown};
 use playbook::ir::{Playbook, UnitKind};
+use playbook::labels;
 use std::path::{Path, PathBuf};
 
 /// A document exporter under test.

@@ -10,8 +10,9 @@
 
 use super::export_documents::{Render, compile, root};
 use super::md_lines;
-use playbook::export::{html, labels, markdown};
+use playbook::export::{html, markdown};
 use playbook::ir::{Item, Playbook, walk_items};
+use playbook::labels;
 use serde_json::Value;
 
 /// An export and the check of its output.

@@ -9,8 +9,9 @@
 
 use super::md_lines::{self, Line, Read, join};
 use super::seed::{self, GateFact, When, norm};
-use playbook::export::{labels, markdown};
+use playbook::export::markdown;
 use playbook::ir::{self, Item};
+use playbook::labels;
 use std::sync::OnceLock;
 
 fn export() -> &'static Read {

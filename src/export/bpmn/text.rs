@@ -3,18 +3,18 @@
 //! the documentation of steps and loops (checklist, gates, actions).
 
 use crate::export::expr::show as source;
-use crate::ir::{Action, Gate, Item, Playbook, Step};
+use crate::ir::{Action, Gate, Item, Playbook, Segment, Step, segments, unbrace};
 use std::collections::BTreeSet;
 
 /// The words the export adds, in one language: the diagram words of
-/// [`crate::export::labels`].
-pub use crate::export::labels::Diagram as Words;
+/// [`crate::labels`].
+pub use crate::labels::Diagram as Words;
 
 impl Words {
     /// The words of `locale` (its primary language subtag; English for a
     /// language without labels).
     pub fn of(locale: &str) -> &'static Words {
-        &crate::export::labels::get(locale).diagram
+        &crate::labels::get(locale).diagram
     }
 }
 
@@ -63,53 +63,30 @@ impl<'m> Texts<'m> {
     pub fn text(&self, t: &crate::ir::LText) -> String {
         let template = t.get(self.locale, &self.model.source_locale);
         let mut out = String::new();
-        let mut rest = 0;
-        for p in crate::syntax::placeholders(template) {
-            out.push_str(&unbrace(&template[rest..p.start]));
-            out.push_str(&self.placeholder(&p.name));
-            rest = p.end;
+        for segment in segments(template) {
+            match segment {
+                Segment::Text(text) => out.push_str(&text),
+                Segment::Placeholder(name) => out.push_str(&self.placeholder(name)),
+            }
         }
-        out.push_str(&unbrace(&template[rest..]));
         out
     }
 
     fn placeholder(&self, name: &str) -> String {
-        let m = self.model;
-        if self.values.contains(name) {
-            return format!("{{{name}}}");
-        }
-        let decl = [
-            &m.templates,
-            &m.links,
-            &m.roles,
-            &m.notes,
-            &m.services,
-            &m.phases,
-            &m.motions,
-        ]
-        .into_iter()
-        .flat_map(|d| d.iter())
-        .find(|d| d.id == name);
-        if let Some(d) = decl {
-            return self.label(&d.label);
-        }
-        if let Some(f) = m.fields.iter().find(|f| f.id == name) {
-            return f
-                .label
-                .as_ref()
+        let named = self.model.named(name);
+        match named.filter(|n| !self.values.contains(name) && !n.is_value()) {
+            Some(n) => n
+                .label()
                 .map(|l| self.label(l))
-                .unwrap_or_else(|| name.to_string());
+                .unwrap_or_else(|| name.to_string()),
+            None => format!("{{{name}}}"),
         }
-        if let Some(s) = m.step(name) {
-            return self.label(&s.title);
-        }
-        format!("{{{name}}}")
     }
 
     /// A label: the text without filling in placeholders (labels have none
     /// worth filling, and this keeps lookups from recursing).
     pub fn label(&self, t: &crate::ir::LText) -> String {
-        unbrace(t.get(self.locale, &self.model.source_locale))
+        unbrace(t.get(self.locale, &self.model.source_locale)).into_owned()
     }
 
     pub fn role(&self, id: &str) -> String {
@@ -340,9 +317,4 @@ impl<'m> Texts<'m> {
             }
         }
     }
-}
-
-/// A template's doubled braces as single ones.
-fn unbrace(text: &str) -> String {
-    text.replace("{{", "{").replace("}}", "}")
 }

@@ -10,6 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod text;
+pub use text::{Named, Segment, segments, unbrace};
+
 /// A human-readable text in every locale it exists in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LText {
@@ -178,6 +181,8 @@ pub struct Index {
 struct Positions {
     steps: rustc_hash::FxHashMap<String, usize>,
     criteria: rustc_hash::FxHashMap<String, usize>,
+    /// The step holding each item with an id.
+    items: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl Clone for Index {
@@ -640,7 +645,8 @@ pub struct ExprArm {
 }
 
 impl Playbook {
-    /// Every text of the model, in a fixed order: header, declarations,
+    /// Every text of the model, in a fixed order: header, declarations
+    /// ([`Playbook::decls`]),
     /// inputs and definitions, decisions, tasks, criteria, then each step's
     /// title and items.
     pub fn texts(&self) -> Vec<&LText> {
@@ -656,17 +662,7 @@ impl Playbook {
         );
         out.extend(h.next_steps.iter().map(|n| &n.text));
         out.extend(h.history.iter().map(|e| &e.what));
-        for decls in [
-            &self.phases,
-            &self.motions,
-            &self.roles,
-            &self.notes,
-            &self.services,
-            &self.templates,
-            &self.links,
-        ] {
-            out.extend(decls.iter().map(|d| &d.label));
-        }
+        out.extend(self.decls().map(|d| &d.label));
         for e in &self.enums {
             out.extend(e.label.iter());
             out.extend(e.values.iter().filter_map(|v| v.label.as_ref()));
@@ -722,6 +718,20 @@ impl Playbook {
                 .enumerate()
                 .map(|(i, c)| (c.id.clone(), i))
                 .collect(),
+            items: {
+                let mut items = rustc_hash::FxHashMap::default();
+                for (i, step) in self.steps.iter().enumerate() {
+                    walk_items(&step.items, &mut |item| {
+                        let id = match item {
+                            Item::Do(d) => &d.id,
+                            Item::Tip { id, .. } | Item::Warning { id, .. } => id,
+                            _ => return,
+                        };
+                        items.entry(id.clone()).or_insert(i);
+                    });
+                }
+                items
+            },
         })
     }
 
