@@ -10,6 +10,7 @@ use super::engine::{Applicability, ItemKind, ItemStatus, Run, StepStatus, View};
 use super::event::{Effect, Event, EventKind};
 use super::{text, value};
 use crate::ir::GateKind;
+use crate::labels::{self, RunWords, fill};
 
 /// One block of the document.
 enum Block {
@@ -22,6 +23,19 @@ enum Block {
 pub struct Report {
     blocks: Vec<Block>,
     title: String,
+    /// What an empty table shows.
+    none: &'static str,
+}
+
+/// A step's status in words.
+pub fn step_status(w: &RunWords, status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Blocked => w.blocked,
+        StepStatus::Ready => w.ready,
+        StepStatus::Active => w.active,
+        StepStatus::Done => w.done,
+        StepStatus::Skipped => w.skipped,
+    }
 }
 
 fn when(e: &Event) -> String {
@@ -32,12 +46,14 @@ impl Report {
     pub fn new(run: &Run<'_>, view: &View<'_>, name: &str, locale: &str) -> Report {
         let m = run.model;
         let event = |seq: u64| run.events.get(seq as usize - 1);
+        let w = &labels::get(locale).run;
         let by = |seq: u64| {
             event(seq)
                 .map(|e| (e.actor.clone(), when(e)))
                 .unwrap_or_default()
         };
-        let title = format!("Run report: {name}");
+        let by_whom = |a: &str, t: &str| fill(w.by, &[t, a]);
+        let title = fill(w.report_title, &[name]);
         let mut blocks = vec![Block::Heading(1, title.clone())];
         let playbook_title = m
             .header
@@ -50,37 +66,38 @@ impl Report {
         blocks.push(Block::Table(
             vec!["", ""],
             vec![
-                vec!["Playbook".into(), format!("{} ({})", playbook_title, m.id)],
-                vec!["Run".into(), name.to_string()],
+                vec![w.playbook.into(), format!("{} ({})", playbook_title, m.id)],
+                vec![w.run.into(), name.to_string()],
                 vec![
-                    "Status".into(),
+                    w.status.into(),
                     if view.complete {
-                        "complete".to_string()
+                        w.complete
                     } else {
-                        "in progress".to_string()
-                    },
+                        w.in_progress
+                    }
+                    .to_string(),
                 ],
-                vec!["Progress".into(), format!("{}/{}", view.done, view.total)],
+                vec![w.progress.into(), format!("{}/{}", view.done, view.total)],
+                vec![w.started.into(), by_whom(&start.actor, &when(start))],
                 vec![
-                    "Started".into(),
-                    format!("{} by {}", when(start), start.actor),
+                    w.last_change.into(),
+                    fill(
+                        w.by_event,
+                        &[&when(last), &last.actor, &last.seq.to_string()],
+                    ),
                 ],
                 vec![
-                    "Last change".into(),
-                    format!("{} by {} (event {})", when(last), last.actor, last.seq),
-                ],
-                vec![
-                    "Next action date".into(),
+                    w.next_action_date.into(),
                     run.next_action_date()
                         .map(|d| d.to_string())
-                        .unwrap_or_else(|| "not set".to_string()),
+                        .unwrap_or_else(|| w.not_set.to_string()),
                 ],
             ],
         ));
 
-        blocks.push(Block::Heading(2, "Inputs".into()));
+        blocks.push(Block::Heading(2, w.inputs.into()));
         blocks.push(Block::Table(
-            vec!["Input", "Value"],
+            vec![w.input, w.value],
             m.inputs
                 .iter()
                 .map(|i| {
@@ -97,15 +114,15 @@ impl Report {
                 .collect(),
         ));
 
-        blocks.push(Block::Heading(2, "Computed values".into()));
+        blocks.push(Block::Heading(2, w.computed_values.into()));
         let mut computed: Vec<Vec<String>> = run
             .lets()
             .iter()
             .map(|(k, v)| {
                 vec![
-                    format!("definition {k}"),
+                    fill(w.definition, &[k]),
                     value::show(v),
-                    format!("at the start, {}", when(start)),
+                    fill(w.at_start, &[&when(start)]),
                 ]
             })
             .collect();
@@ -114,18 +131,18 @@ impl Report {
                 for effect in effects {
                     let row = match effect {
                         Effect::Set { item, field, value } => Some(vec![
-                            format!("field {field}, set by {item}"),
+                            fill(w.field_set, &[field, item]),
                             value::show(value),
-                            format!("{} by {}", when(e), e.actor),
+                            by_whom(&e.actor, &when(e)),
                         ]),
                         Effect::Request {
                             item,
                             role,
                             field: Some((field, value)),
                         } => Some(vec![
-                            format!("field {field}, requested from {role} by {item}"),
+                            fill(w.field_requested, &[field, role, item]),
                             value::show(value),
-                            format!("{} by {}", when(e), e.actor),
+                            by_whom(&e.actor, &when(e)),
                         ]),
                         _ => None,
                     };
@@ -133,12 +150,12 @@ impl Report {
                 }
             }
         }
-        blocks.push(Block::Table(vec!["Value", "Result", "Computed"], computed));
+        blocks.push(Block::Table(vec![w.value, w.result, w.computed], computed));
 
         if !view.tasks.is_empty() {
-            blocks.push(Block::Heading(2, "Mandatory tasks".into()));
+            blocks.push(Block::Heading(2, w.mandatory_tasks.into()));
             blocks.push(Block::Table(
-                vec!["Task", "Completed"],
+                vec![w.task, w.completed],
                 view.tasks
                     .iter()
                     .map(|(n, _)| {
@@ -153,16 +170,16 @@ impl Report {
                             .and_then(|s| s.last())
                             .map(|seq| {
                                 let (a, t) = by(*seq);
-                                format!("{t} by {a}")
+                                by_whom(&a, &t)
                             })
-                            .unwrap_or_else(|| "no".to_string());
+                            .unwrap_or_else(|| w.no.to_string());
                         vec![format!("{n} {name}"), done]
                     })
                     .collect(),
             ));
         }
 
-        blocks.push(Block::Heading(2, "Steps".into()));
+        blocks.push(Block::Heading(2, w.steps.into()));
         for s in &view.steps {
             blocks.push(Block::Heading(
                 3,
@@ -170,18 +187,18 @@ impl Report {
                     "{} ({}): {}",
                     text::render(run, &s.step.title, locale, &[]),
                     s.step.id,
-                    s.status.as_str()
+                    step_status(w, s.status)
                 ),
             ));
             if let Some(why) = &s.skipped_because {
-                blocks.push(Block::Para(format!("Skipped: {why}.")));
+                blocks.push(Block::Para(fill(w.skipped_because, &[why])));
                 continue;
             }
             if s.status == StepStatus::Done
                 && let Some(seq) = run.state.completed.get(&s.step.id)
             {
                 let (a, t) = by(*seq);
-                blocks.push(Block::Para(format!("Completed {t} by {a}.")));
+                blocks.push(Block::Para(fill(w.completed_by, &[&t, &a])));
             }
             let gates: Vec<Vec<String>> = s
                 .entry
@@ -191,8 +208,8 @@ impl Report {
                 .map(|g| {
                     let c = m.criterion(&g.criterion);
                     let kind = match g.kind {
-                        GateKind::Entry => "entry",
-                        GateKind::Exit => "exit",
+                        GateKind::Entry => w.entry,
+                        GateKind::Exit => w.exit,
                     };
                     let note = c
                         .and_then(|c| m.notes.iter().find(|n| n.id == c.note))
@@ -202,9 +219,9 @@ impl Report {
                     let (evidence, who) = match recorded {
                         Some((evidence, seq)) => {
                             let (a, t) = by(*seq);
-                            (evidence.clone(), format!("{t} by {a}"))
+                            (evidence.clone(), by_whom(&a, &t))
                         }
-                        None => ("not recorded".to_string(), String::new()),
+                        None => (w.not_recorded.to_string(), String::new()),
                     };
                     vec![
                         format!("{kind} {}", g.criterion),
@@ -218,7 +235,7 @@ impl Report {
                 .collect();
             if !gates.is_empty() {
                 blocks.push(Block::Table(
-                    vec!["Criterion", "Requirement", "Note", "Evidence", "Recorded"],
+                    vec![w.criterion, w.requirement, w.note, w.evidence, w.recorded],
                     gates,
                 ));
             }
@@ -241,55 +258,51 @@ impl Report {
                                 _ => None,
                             })
                             .unwrap_or_default();
-                        ("done".to_string(), format!("{t} by {a}"), note)
+                        (w.done.to_string(), by_whom(&a, &t), note)
                     }
                     ItemStatus::Skipped(reason) => {
                         let seq = run.state.skipped.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
                         let (a, t) = by(seq);
-                        ("skipped".to_string(), format!("{t} by {a}"), reason.clone())
+                        (w.skipped.to_string(), by_whom(&a, &t), reason.clone())
                     }
                     ItemStatus::Answered(v) => {
                         let seq = run.state.answers.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
                         let (a, t) = by(seq);
                         (
-                            format!("answered: {}", value::show(v)),
-                            format!("{t} by {a}"),
+                            fill(w.answered, &[&value::show(v)]),
+                            by_whom(&a, &t),
                             String::new(),
                         )
                     }
-                    _ => ("open".to_string(), String::new(), String::new()),
+                    _ => (w.open.to_string(), String::new(), String::new()),
                 };
                 items.push(vec![i.key.clone(), text, state, who, note]);
             }
             if !items.is_empty() {
                 blocks.push(Block::Table(
-                    vec!["Item", "Instruction or question", "State", "When", "Note"],
+                    vec![w.item, w.instruction, w.state, w.when, w.note],
                     items,
                 ));
             }
         }
 
-        blocks.push(Block::Heading(2, "Log".into()));
+        blocks.push(Block::Heading(2, w.log.into()));
         blocks.push(Block::Table(
-            vec!["#", "Time", "Actor", "Event"],
+            vec![w.number, w.time, w.actor, w.event],
             run.events
                 .iter()
                 .map(|e| vec![e.seq.to_string(), when(e), e.actor.clone(), describe(e)])
                 .collect(),
         ));
         if !run.state.unmapped.is_empty() {
-            blocks.push(Block::Para(format!(
-                "Events that name what the playbook no longer has since a migration, kept in \
-                 the log and left out of the state: {}.",
-                run.state
-                    .unmapped
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            let events: Vec<String> = run.state.unmapped.iter().map(u64::to_string).collect();
+            blocks.push(Block::Para(fill(w.unmapped, &[&events.join(", ")])));
         }
-        Report { blocks, title }
+        Report {
+            blocks,
+            title,
+            none: w.none,
+        }
     }
 
     pub fn markdown(&self) -> String {
@@ -302,7 +315,7 @@ impl Report {
                 Block::Para(t) => out.push_str(&format!("{}\n\n", md(t))),
                 Block::Table(head, rows) => {
                     if rows.is_empty() {
-                        out.push_str("None.\n\n");
+                        out.push_str(&format!("{}\n\n", md(self.none)));
                         continue;
                     }
                     out.push_str(&format!(
@@ -340,7 +353,7 @@ impl Report {
                 Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", html(t))),
                 Block::Table(head, rows) => {
                     if rows.is_empty() {
-                        out.push_str("<p>None.</p>\n");
+                        out.push_str(&format!("<p>{}</p>\n", html(self.none)));
                         continue;
                     }
                     out.push_str("<table>\n");
