@@ -9,6 +9,8 @@
 use super::engine::{Applicability, ItemKind, ItemStatus, Run, StepStatus, View};
 use super::event::{Effect, Event, EventKind};
 use super::{text, value};
+use crate::doc::{self, HtmlCell};
+use crate::escape::{html_lines, markdown_lines};
 use crate::ir::GateKind;
 use crate::labels::{self, RunWords, fill};
 
@@ -310,25 +312,18 @@ impl Report {
         for b in &self.blocks {
             match b {
                 Block::Heading(level, t) => {
-                    out.push_str(&format!("{} {}\n\n", "#".repeat(*level as usize), md(t)))
+                    doc::markdown_heading(&mut out, *level as usize, &markdown_lines(t))
                 }
-                Block::Para(t) => out.push_str(&format!("{}\n\n", md(t))),
+                Block::Para(t) => out.push_str(&format!("{}\n\n", markdown_lines(t))),
+                Block::Table(_, rows) if rows.is_empty() => {
+                    out.push_str(&format!("{}\n\n", markdown_lines(self.none)))
+                }
                 Block::Table(head, rows) => {
-                    if rows.is_empty() {
-                        out.push_str(&format!("{}\n\n", md(self.none)));
-                        continue;
-                    }
-                    out.push_str(&format!(
-                        "| {} |\n",
-                        head.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | ")
-                    ));
-                    out.push_str(&format!("|{}\n", " --- |".repeat(head.len())));
-                    for r in rows {
-                        out.push_str(&format!(
-                            "| {} |\n",
-                            r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
-                        ));
-                    }
+                    let head: Vec<String> = head.iter().map(|h| markdown_lines(h)).collect();
+                    let rows = rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| markdown_lines(c)).collect());
+                    doc::markdown_table(&mut out, &head, &[], rows);
                     out.push('\n');
                 }
             }
@@ -343,35 +338,23 @@ impl Report {
              table{{border-collapse:collapse;margin-bottom:1em}}\
              td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}</style>\n\
              </head>\n<body>\n",
-            html(&self.title)
+            html_lines(&self.title)
         );
         for b in &self.blocks {
             match b {
                 Block::Heading(level, t) => {
-                    out.push_str(&format!("<h{level}>{}</h{level}>\n", html(t)))
+                    out.push_str(&format!("<h{level}>{}</h{level}>\n", html_lines(t)))
                 }
-                Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", html(t))),
+                Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", html_lines(t))),
+                Block::Table(_, rows) if rows.is_empty() => {
+                    out.push_str(&format!("<p>{}</p>\n", html_lines(self.none)))
+                }
                 Block::Table(head, rows) => {
-                    if rows.is_empty() {
-                        out.push_str(&format!("<p>{}</p>\n", html(self.none)));
-                        continue;
-                    }
-                    out.push_str("<table>\n");
-                    if head.iter().any(|h| !h.is_empty()) {
-                        out.push_str("<tr>");
-                        for h in head {
-                            out.push_str(&format!("<th>{}</th>", html(h)));
-                        }
-                        out.push_str("</tr>\n");
-                    }
-                    for r in rows {
-                        out.push_str("<tr>");
-                        for c in r {
-                            out.push_str(&format!("<td>{}</td>", html(c)));
-                        }
-                        out.push_str("</tr>\n");
-                    }
-                    out.push_str("</table>\n");
+                    let head: Vec<String> = head.iter().map(|h| html_lines(h)).collect();
+                    let rows = rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| HtmlCell::from(html_lines(c))).collect());
+                    doc::html_table(&mut out, &head, rows);
                 }
             }
         }
@@ -402,48 +385,4 @@ fn describe(e: &Event) -> String {
         EventKind::Undo { undoes } => format!("undo event {undoes}"),
         EventKind::Migrate { changes, .. } => format!("migrate: {}", changes.join("; ")),
     }
-}
-
-/// Text for a Markdown paragraph or table cell: Markdown punctuation and
-/// HTML are escaped, line breaks become `<br>`.
-pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let lines: Vec<&str> = s.lines().collect();
-    for (n, line) in lines.iter().enumerate() {
-        if n > 0 {
-            out.push_str("<br>");
-        }
-        for c in line.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                c if c.is_control() || crate::escape::is_hidden(c) => out.push(' '),
-                c => out.push(c),
-            }
-        }
-    }
-    out
-}
-
-/// Text for HTML content or an attribute value.
-pub fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            c if c.is_control() || crate::escape::is_hidden(c) => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }
