@@ -145,9 +145,9 @@ pub struct Analysis<'m> {
     /// (or it has none): a run that starts, evaluated as a run would.
     pub(super) sampled_start: bool,
     /// The solver and the formulas built so far (`smt.rs`).
-    pub(super) smt: std::cell::OnceCell<super::smt::Smt<'m>>,
+    pub(super) smt: std::cell::OnceCell<super::smt_state::Smt<'m>>,
     /// Where the solver comes from; set before the first question.
-    pub solver_mode: super::smt::Mode,
+    pub solver_mode: super::smt_state::Mode,
 }
 
 /// The date `today` stands for in analyses.
@@ -224,7 +224,7 @@ impl<'m> Analysis<'m> {
             some_run_starts: true,
             sampled_start: true,
             smt: std::cell::OnceCell::new(),
-            solver_mode: super::smt::Mode::Fresh,
+            solver_mode: super::smt_state::Mode::Fresh,
         };
         analysis.domains = analysis.build_domains();
         if let Some(r) = &model.requires {

@@ -9,6 +9,7 @@ mod analysis;
 pub mod graph;
 mod rules;
 mod smt;
+mod smt_state;
 mod term;
 
 pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var};

@@ -36,6 +36,8 @@
 //! formula is kept, so a repeated condition is decided once.
 
 use super::analysis::{Analysis, Guard, Placed};
+pub use super::smt_state::{At, Found, Mode, Outcome, SVar, Smt, Verdict};
+use super::smt_state::{Bindings, Number, Raw, SolverSlot, Term, Val};
 use super::term::{Bool, Int, Op, Real, T, Translator, nonlinear, walk};
 use crate::diagnostic::Witness;
 use crate::eval::{Ratio, Value};
@@ -127,24 +129,6 @@ thread_local! {
     /// Whether an analysis holds the shared solver's scope; a second one
     /// alive at the same time gets a solver of its own.
     static SHARED_BUSY: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Where an analysis's solver comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// The thread's default context and its solver, kept between analyses:
-    /// no context or solver to create, but a model may depend on what the
-    /// thread solved before. Its answers (sat or unsat) do not.
-    Shared,
-    /// A solver made for this analysis, in the context the caller set up:
-    /// models depend on the playbook alone.
-    Fresh,
-}
-
-/// An analysis's solver; a shared one is scoped to the analysis.
-struct SolverSlot {
-    solver: std::rc::Rc<Solver>,
-    shared: bool,
 }
 
 impl SolverSlot {
@@ -392,17 +376,6 @@ fn ite_b(c: &Bool, a: &Bool, b: &Bool) -> Bool {
 // ---------------------------------------------------------------------
 // Values as terms.
 
-/// A number as solver terms: an integer over a constant positive scale
-/// (`seats` is `seats / 1`, `10% of seats` is `10·seats / 100`), so that
-/// questions stay in linear integer arithmetic, which Z3 decides quickly;
-/// a real only for a division by a value that varies (which is nonlinear,
-/// and so left undecided anyway).
-#[derive(Clone, Debug)]
-enum Number {
-    Scaled(Int, i64),
-    Real(Real),
-}
-
 fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a.abs() } else { gcd(b, a % b) }
 }
@@ -510,25 +483,6 @@ impl Number {
     }
 }
 
-/// A value of the language as solver terms.
-#[derive(Clone, Debug)]
-enum Term {
-    Bool(Bool),
-    /// A number; `true` for a percentage (kept apart for `==`).
-    Num(Number, bool),
-    /// A day number.
-    Date(Int),
-    /// An amount and a unit: 0 days, 1 weeks, 2 months, 3 years.
-    Duration(Int, Int),
-    /// A text: the index of a text constant of the playbook, or any number
-    /// past them for a text that is none of them.
-    Text(Int),
-    /// The index of a value name.
-    Enum(Int),
-    /// Membership of each value of the set's enum, by value-name index.
-    Set(Vec<(i64, Bool)>),
-}
-
 impl Term {
     fn number(&self) -> Number {
         match self {
@@ -608,14 +562,6 @@ impl Term {
     }
 }
 
-/// A value, whether it is defined, and if not, whether the run waits for it.
-#[derive(Clone, Debug)]
-struct Val {
-    t: Term,
-    ok: Bool,
-    wait: Bool,
-}
-
 impl Val {
     fn ok(t: Term) -> Val {
         Val {
@@ -673,33 +619,6 @@ impl Val {
 // ---------------------------------------------------------------------
 // Variables.
 
-/// A value the solver chooses.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SVar {
-    Input(String),
-    /// A decision; per element for a decision asked inside a `for each`.
-    Decision(String, Option<String>),
-    /// The day a step reads `today` (`None`: when the run starts).
-    Today(Option<usize>),
-    /// Whether evidence is recorded, in questions about a condition alone.
-    Recorded(String),
-    /// A loop variable, in questions about a condition alone.
-    Loop(String),
-}
-
-/// The solver's constants behind a variable, to read its value from a model.
-#[derive(Clone)]
-enum Raw {
-    Bool(Bool),
-    Int(Int),
-    Percent(Int),
-    Date(Int),
-    Duration(Int, Int),
-    Text(Int),
-    Enum(Int),
-    Set(Vec<(i64, Bool)>),
-}
-
 impl Raw {
     fn consts(&self) -> Vec<T> {
         match self {
@@ -738,22 +657,6 @@ enum Asked {
     Unknown(String),
 }
 
-/// Where an expression is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum At {
-    /// When the run starts: the playbook's `requires`, and definitions as
-    /// the run computes them then.
-    Start,
-    /// Before step `s` starts: its `requires` and the `when` of its entry
-    /// criteria.
-    Before(usize),
-    /// While step `s` runs: its items and the `when` of its exit criteria.
-    During(usize),
-    /// Anywhere: every decision answered, evidence and `today` free (for a
-    /// condition on its own, such as the arms of a `match`).
-    Free,
-}
-
 impl At {
     fn step(self) -> Option<usize> {
         match self {
@@ -761,32 +664,6 @@ impl At {
             _ => None,
         }
     }
-}
-
-type Bindings = Vec<(String, String)>;
-
-/// The answer to one question.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    /// Values that satisfy it: the witness (shared: a repeated question
-    /// answers with the same one).
-    Found(std::rc::Rc<Found>),
-    /// No values satisfy it: proven.
-    Never,
-    /// The solver could not decide (its reason).
-    Unknown(String),
-}
-
-/// The answer to one question when no witness is needed
-/// ([`Analysis::possible`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Some values satisfy it.
-    Some,
-    /// No values satisfy it: proven.
-    Never,
-    /// The solver could not decide (its reason).
-    Unknown(String),
 }
 
 impl Verdict {
@@ -807,19 +684,6 @@ fn gave_up(solver: &Solver) -> String {
             .get_reason_unknown()
             .unwrap_or_else(|| "unknown".to_string())
     )
-}
-
-/// A witness found by the solver.
-#[derive(Clone, Debug)]
-pub struct Found {
-    /// The values that matter, as given to a run.
-    pub values: Vec<(String, String)>,
-    /// Every input, answer and day of the run the model describes.
-    pub run: Vec<(String, String)>,
-    /// The steps that run, in order.
-    pub path: Vec<usize>,
-    /// Values of the checked formula's parts, by name (see [`Found::holds`]).
-    marks: Vec<(usize, bool)>,
 }
 
 impl Found {
@@ -862,56 +726,6 @@ impl Found {
     pub fn holds(&self, i: usize) -> bool {
         self.marks.iter().any(|(j, v)| *j == i && *v)
     }
-}
-
-/// The solver state of one analysis.
-pub struct Smt<'m> {
-    solver: std::cell::OnceCell<SolverSlot>,
-    /// What every question assumes (the domains of variables, definitions
-    /// of quotients and years), not yet given to the solver.
-    pending: RefCell<Vec<Bool>>,
-    /// Our terms as Z3's.
-    tr: Translator,
-    /// Whether a witness came from a model.
-    modelled: Cell<bool>,
-    mode: Mode,
-    /// Value names of enums and services: index by name, name by index.
-    names: FxHashMap<&'m str, i64>,
-    name_list: Vec<&'m str>,
-    /// Text constants of the playbook.
-    texts: RefCell<Vec<String>>,
-    vars: RefCell<FxHashMap<SVar, (Term, Raw)>>,
-    /// Each constant → its variable.
-    owner: RefCell<FxHashMap<T, SVar>>,
-    /// Definitions whose value depends on where they are read.
-    context_lets: FxHashSet<&'m str>,
-    /// Definitions each definition uses.
-    let_uses: FxHashMap<&'m str, Vec<&'m str>>,
-    lets: RefCell<FxHashMap<(&'m str, At), Val>>,
-    exprs: RefCell<FxHashMap<(usize, At, Bindings), Val>>,
-    runs: RefCell<Vec<Option<Bool>>>,
-    gates: RefCell<FxHashMap<(usize, usize), Bool>>,
-    recorded: RefCell<FxHashMap<(&'m str, usize, bool), Bool>>,
-    ask_happens: RefCell<FxHashMap<(&'m str, Option<String>), Bool>>,
-    /// Placed `ask` items of each decision.
-    asks: FxHashMap<&'m str, Vec<usize>>,
-    today_steps: RefCell<Vec<usize>>,
-    answers: RefCell<FxHashMap<(Bool, bool), Outcome>>,
-    /// Answers of questions asked without a witness.
-    verdicts: RefCell<FxHashMap<(Bool, bool), Verdict>>,
-    pre_lit: RefCell<Option<Bool>>,
-    /// Quotients defined so far (`Analysis::fdiv`).
-    quotients: RefCell<FxHashMap<(Int, i64), Int>>,
-    /// The term each quotient and year variable is defined from.
-    defined_by: RefCell<FxHashMap<T, T>>,
-    /// Years of day numbers defined so far (`Analysis::year_of`).
-    years: RefCell<FxHashMap<Int, Int>>,
-    /// The playbook's `requires` is beyond what the solver decides.
-    precondition_undecided: Cell<bool>,
-    prepared: Cell<bool>,
-    /// The number of the next constant: Z3 symbols by number, which it
-    /// does not intern as it does names.
-    next_symbol: Cell<u32>,
 }
 
 impl<'m> Smt<'m> {
