@@ -62,20 +62,7 @@ pub fn markdown(text: &str, line_start: bool) -> String {
 /// or an extension of it (tables, strikethrough, math, MDX) reads as syntax
 /// is backslash-escaped.
 pub fn markdown_keep_edges(text: &str, line_start: bool) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if c.is_control() || is_hidden(c) {
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
+    let mut out = inline(text, |c, out| {
         if matches!(
             c,
             '\\' | '`'
@@ -98,12 +85,35 @@ pub fn markdown_keep_edges(text: &str, line_start: bool) -> String {
             out.push('\\');
         }
         out.push(c);
+    });
+    if line_start {
+        escape_block_start(&mut out);
+    }
+    out
+}
+
+/// `text` on one line: whitespace runs as one space (kept at the edges),
+/// control and [`is_hidden`] characters dropped, every other character
+/// written by `write`.
+fn inline(text: &str, mut write: impl FnMut(char, &mut String)) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if c.is_control() || is_hidden(c) {
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        write(c, &mut out);
     }
     if space {
         out.push(' ');
-    }
-    if line_start {
-        escape_block_start(&mut out);
     }
     out
 }
@@ -143,33 +153,14 @@ pub fn html(text: &str) -> String {
 /// runs as one space (kept at the edges); control and [`is_hidden`]
 /// characters dropped.
 pub fn html_keep_edges(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if c.is_control() || is_hidden(c) {
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    if space {
-        out.push(' ');
-    }
-    out
+    inline(text, |c, out| match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    })
 }
 
 /// Text of several lines as HTML: each line escaped by [`html`], joined by
@@ -199,5 +190,17 @@ mod tests {
             "a\\u{1B}]52;c;eA==\\u{7}b\\u{202E}c"
         );
         assert_eq!(terminal("中文\tline\nnext"), "中文\tline\nnext");
+    }
+
+    #[test]
+    fn document_escapers_drop_hidden_characters_and_keep_lines_apart() {
+        assert_eq!(
+            html("a\u{202E}b <i> & 'c'"),
+            "ab &lt;i&gt; &amp; &#39;c&#39;"
+        );
+        assert_eq!(html_lines("one <b>\ntwo"), "one &lt;b&gt;<br>two");
+        assert_eq!(markdown("- a | b", true), "\\- a \\| b");
+        assert_eq!(markdown_lines("x*\n1. y"), "x\\*<br>1. y");
+        assert_eq!(yaml("a\"b\nc"), "\"a\\\"b\\nc\"");
     }
 }
