@@ -13,7 +13,7 @@
 
 use super::graph::StepGraph;
 use crate::eval::{self, Env, EvalError, Ratio, Value};
-use crate::ir::{self, BinaryOp, Expr, ExprKind, Item, Playbook, Type};
+use crate::ir::{self, BinaryOp, Expr, ExprKind, Item, Playbook, Type, walk_expr};
 use crate::source::Span;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -861,8 +861,6 @@ fn place_items<'m>(
         }
     }
 }
-
-pub use crate::ir::walk_expr;
 
 /// The inputs and decisions an expression names directly, and the
 /// definitions it uses.

@@ -9,9 +9,9 @@
 //! the document cannot see.
 
 use super::{Analysis, At, Outcome, all, all_exprs, any, negate, undecided};
-use crate::check::analysis::walk_expr;
 use crate::diagnostic::{Diagnostic, Fact};
 use crate::eval::Value;
+use crate::ir::walk_expr;
 use crate::ir::{Expr, ExprKind, Item, Type};
 use crate::registry::Code;
 use crate::source::Span;

@@ -44,7 +44,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let mut needed = Vec::new();
-        crate::check::analysis::walk_expr(requires, &mut |e| {
+        crate::ir::walk_expr(requires, &mut |e| {
             if let ExprKind::Recorded { criterion } = &e.kind {
                 needed.push(criterion.as_str());
             }

@@ -18,7 +18,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
                 // Evidence the guard asks for that no step records.
                 let mut missing = Vec::new();
                 if let Some(r) = &s.requires {
-                    crate::check::analysis::walk_expr(r, &mut |e| {
+                    crate::ir::walk_expr(r, &mut |e| {
                         if let crate::ir::ExprKind::Recorded { criterion } = &e.kind
                             && !a.producers.contains_key(criterion.as_str())
                         {

@@ -47,7 +47,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     used.extend(m.tasks.iter().filter_map(|t| t.owner.as_deref()));
     used.extend(m.criteria.iter().map(|c| c.note.as_str()));
     for e in all_exprs(m) {
-        crate::check::analysis::walk_expr(e, &mut |e| match &e.kind {
+        crate::ir::walk_expr(e, &mut |e| match &e.kind {
             ExprKind::Input { id } | ExprKind::Let { id } | ExprKind::Decision { id } => {
                 used.insert(id);
             }
