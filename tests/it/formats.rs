@@ -501,13 +501,13 @@ fn sarif_and_annotations_of_the_whole_invalid_corpus() {
     let (code, report) = check_json(&dir, &[corpus]);
     assert_eq!(code, 1);
     assert!(diagnostics(&report).len() > 100, "{}", report["summary"]);
+    let output = run_in(&dir, &["check", "--format", "github", corpus]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_annotations_match(&String::from_utf8(output.stdout).expect("UTF-8"), &report);
     let (code, log) = check_sarif(&dir, &[corpus]);
     assert_eq!(code, 1);
     assert_sarif_envelope(&log);
     assert_results_match(&log, &report, &|file| file.replace('\\', "/"));
-    let output = run_in(&dir, &["check", "--format", "github", corpus]);
-    assert_eq!(output.status.code(), Some(1));
-    assert_annotations_match(&String::from_utf8(output.stdout).expect("UTF-8"), &report);
 }
 
 #[test]
