@@ -141,13 +141,15 @@ fn stdin_name(
     let dash = paths.iter().any(|p| p.as_os_str() == "-");
     if dash && paths.len() > 1 {
         return Err(OpenError::Usage(
-            "`-` (standard input) cannot be combined with other paths; check standard input on its own"
+            "`-` (standard input) cannot be combined with other paths\n\
+             help: give `-` as the only path, and the files and folders in another run"
                 .to_string(),
         ));
     }
     match stdin_filename {
         Some(_) if !dash && !paths.is_empty() => Err(OpenError::Usage(
-            "--stdin-filename names standard input; give `-` as the only path, or no path"
+            "--stdin-filename names standard input, not the paths given\n\
+             help: give `-` as the only path, or no path, to read standard input"
                 .to_string(),
         )),
         Some(name) => Ok(Some(name.to_path_buf())),

@@ -738,16 +738,19 @@ fn standard_input_does_not_mix_with_paths() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::contains(
-            "`-` (standard input) cannot be combined with other paths",
-        ));
+        .stderr(
+            "error: `-` (standard input) cannot be combined with other paths\n\
+             help: give `-` as the only path, and the files and folders in another run\n",
+        );
     playbook()
-        .args(["check", "--stdin-filename", "a.playbook", BAD])
+        .args(["fmt", "--stdin-filename", "a.playbook", BAD])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "--stdin-filename names standard input",
-        ));
+        .stdout("")
+        .stderr(
+            "error: --stdin-filename names standard input, not the paths given\n\
+             help: give `-` as the only path, or no path, to read standard input\n",
+        );
 }
 
 /// `--stdin-filename` finds the `Playbook.toml` a file at that path would
