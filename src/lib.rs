@@ -19,6 +19,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod doc;
 pub mod escape;
 pub mod eval;
 pub mod export;

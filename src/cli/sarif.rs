@@ -1,23 +1,37 @@
 //! SARIF 2.1.0 output, as GitHub code scanning reads it.
 
-use crate::diagnostic::JsonDiagnostic;
+use crate::diagnostic::{JsonDiagnostic, JsonFix};
 use crate::registry::{Code, Severity};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Where the documentation of a rule is published: the repository's
+/// `docs/rules/NAME.md`, when Cargo.toml names a repository.
+fn help_uri(code: Code) -> Option<String> {
+    let repository = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    (!repository.is_empty())
+        .then(|| format!("{repository}/blob/main/docs/rules/{}.md", code.name()))
+}
 
 /// A SARIF log with one run holding every diagnostic.
 pub fn log(diagnostics: &[JsonDiagnostic]) -> Value {
     let rules: Vec<Value> = Code::ALL
         .iter()
         .map(|code| {
-            json!({
+            let mut rule = json!({
                 "id": code.name(),
                 "name": code.name(),
                 "shortDescription": { "text": code.summary() },
                 "help": { "text": format!("Run `playbook explain {}`, or read docs/rules/{}.md.", code.name(), code.name()) },
                 "defaultConfiguration": { "level": level(code.default_severity()) },
-            })
+            });
+            if let Some(uri) = help_uri(*code) {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let results: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
@@ -47,7 +61,11 @@ pub fn log(diagnostics: &[JsonDiagnostic]) -> Value {
                 "level": if d.severity == "error" { "error" } else { "warning" },
                 "message": { "text": text },
                 "locations": [location(&d.file, d.line, d.column, d.end_line, d.end_column)],
+                "partialFingerprints": { "playbook/v1": fingerprint(d, &mut seen) },
             });
+            if !d.fixes.is_empty() {
+                result["fixes"] = d.fixes.iter().map(fix).collect();
+            }
             if !d.related.is_empty() {
                 result["relatedLocations"] = d
                     .related
@@ -76,6 +94,48 @@ pub fn log(diagnostics: &[JsonDiagnostic]) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
+    })
+}
+
+/// What identifies a result while lines move around it: the rule, the
+/// file, the flagged text and the message, hashed (xxh3), then how many
+/// results with the same hash came before it in this log.
+fn fingerprint(d: &JsonDiagnostic, seen: &mut HashMap<String, usize>) -> String {
+    let key = [d.code, &d.file, &d.flagged, &d.message].join("\0");
+    let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()));
+    let n = seen.entry(hash.clone()).or_default();
+    *n += 1;
+    format!("{hash}:{n}")
+}
+
+/// A fix as SARIF's `fix`: the edits grouped by file, each a replaced
+/// region (empty to insert) and the new text.
+fn fix(f: &JsonFix) -> Value {
+    let mut files: Vec<(&str, Vec<Value>)> = Vec::new();
+    for e in &f.edits {
+        let replacement = json!({
+            "deletedRegion": {
+                "startLine": e.line,
+                "startColumn": e.column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column,
+            },
+            "insertedContent": { "text": e.text },
+        });
+        match files.iter_mut().find(|(name, _)| *name == e.file) {
+            Some((_, list)) => list.push(replacement),
+            None => files.push((&e.file, vec![replacement])),
+        }
+    }
+    json!({
+        "description": { "text": f.title },
+        "artifactChanges": files
+            .into_iter()
+            .map(|(file, replacements)| json!({
+                "artifactLocation": { "uri": uri(file) },
+                "replacements": replacements,
+            }))
+            .collect::<Vec<_>>(),
     })
 }
 

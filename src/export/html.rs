@@ -13,6 +13,8 @@
 //! on the model and the locale only.
 
 use super::phrase::{self, Ctx, Inline, Phrase, plain};
+use crate::doc::{self, HtmlCell};
+use crate::escape::{html as esc, html_keep_edges as escape_keep_edges};
 use crate::ir::{Gate, GateKind, Item, Playbook, Step, Task};
 
 /// The HTML document of `model` in `locale` (texts fall back to the source
@@ -484,19 +486,18 @@ impl<'a> Doc<'a> {
         let cx = self.cx;
         let l = cx.labels;
         self.push(&format!(
-            "<section class=\"tasks\">\n<h4>{}</h4>\n<table>\n<thead><tr>",
+            "<section class=\"tasks\">\n<h4>{}</h4>\n",
             esc(l.tasks)
         ));
-        for h in [
+        let header = [
             l.task_id,
             l.task_name,
             l.task_mandatory,
             l.task_role,
             l.task_services,
-        ] {
-            self.push(&format!("<th scope=\"col\">{}</th>", esc(h)));
-        }
-        self.push("</tr></thead>\n<tbody>\n");
+        ]
+        .map(esc);
+        let mut rows = Vec::new();
         for t in tasks {
             let mark = if t.mandatory {
                 l.mandatory_mark
@@ -507,16 +508,24 @@ impl<'a> Doc<'a> {
                 .owner
                 .as_deref()
                 .map_or_else(|| l.none.to_string(), |o| cx.role(o));
-            self.push(&format!(
-                "<tr><td><label><input type=\"checkbox\"> {}</label></td><td>{}</td><td class=\"mark\">{}</td><td>{}</td><td>{}</td></tr>\n",
-                t.number,
-                inline(&cx.rich(&t.name, &[])),
-                esc(mark),
-                esc(&role),
-                esc(&cx.applies(&t.applies))
-            ));
+            rows.push(vec![
+                HtmlCell::from(format!(
+                    "<label><input type=\"checkbox\"> {}</label>",
+                    t.number
+                )),
+                HtmlCell::from(inline(&cx.rich(&t.name, &[]))),
+                HtmlCell {
+                    html: esc(mark),
+                    class: Some("mark"),
+                },
+                HtmlCell::from(esc(&role)),
+                HtmlCell::from(esc(&cx.applies(&t.applies))),
+            ]);
         }
-        self.push("</tbody>\n</table>\n</section>\n");
+        let mut table = String::new();
+        doc::html_table(&mut table, &header, rows);
+        self.push(&table);
+        self.push("</section>\n");
     }
 
     fn next_steps(&mut self) {
@@ -546,20 +555,18 @@ impl<'a> Doc<'a> {
         let cx = self.cx;
         let l = cx.labels;
         self.section_start("history", l.history);
-        self.push("<table>\n<thead><tr>");
-        for h in [l.history_date, l.history_who, l.history_what] {
-            self.push(&format!("<th scope=\"col\">{}</th>", esc(h)));
-        }
-        self.push("</tr></thead>\n<tbody>\n");
-        for h in history.iter().rev() {
-            self.push(&format!(
-                "<tr><td><time datetime=\"{d}\">{d}</time></td><td>{}</td><td>{}</td></tr>\n",
-                esc(&h.who),
-                inline(&cx.rich(&h.what, &[])),
-                d = h.date
-            ));
-        }
-        self.push("</tbody>\n</table>\n</section>\n");
+        let header = [l.history_date, l.history_who, l.history_what].map(esc);
+        let rows = history.iter().rev().map(|h| {
+            vec![
+                HtmlCell::from(format!("<time datetime=\"{d}\">{d}</time>", d = h.date)),
+                HtmlCell::from(esc(&h.who)),
+                HtmlCell::from(inline(&cx.rich(&h.what, &[]))),
+            ]
+        });
+        let mut table = String::new();
+        doc::html_table(&mut table, &header, rows);
+        self.push(&table);
+        self.push("</section>\n");
     }
 
     fn footer(&mut self) {
@@ -596,44 +603,6 @@ fn inline(phrase: &[Inline]) -> String {
         }
     }
     out.trim_matches(' ').to_string()
-}
-
-/// Plain text as HTML text or a quoted attribute value, trimmed.
-fn esc(text: &str) -> String {
-    escape_keep_edges(text).trim_matches(' ').to_string()
-}
-
-/// Plain text escaped for HTML text and double- or single-quoted attribute
-/// values: `&`, `<`, `>`, `"` and `'` as character references; whitespace
-/// runs as one space (kept at the edges); control characters dropped.
-fn escape_keep_edges(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if c.is_control() {
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    if space {
-        out.push(' ');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //! The output depends on the model and the locale only.
 
 use super::phrase::{self, Ctx, Inline, Phrase, plain};
+use crate::doc::{self, Align};
+use crate::escape::{markdown as escape, markdown_keep_edges as escape_keep_edges, yaml};
 use crate::ir::{Gate, Item, Playbook, Step, Task};
 
 /// The Markdown document of `model` in `locale` (texts fall back to the
@@ -79,10 +81,7 @@ impl<'a> Doc<'a> {
     }
 
     fn heading(&mut self, level: usize, text: &str) {
-        self.out.push_str(&"#".repeat(level));
-        self.out.push(' ');
-        self.out.push_str(&escape(text, false));
-        self.out.push_str("\n\n");
+        doc::markdown_heading(&mut self.out, level, &escape(text, false));
     }
 
     fn header(&mut self) {
@@ -368,8 +367,8 @@ impl<'a> Doc<'a> {
             l.task_services,
         ]
         .map(|h| escape(h, false));
-        self.out.push_str(&format!("| {} |\n", header.join(" | ")));
-        self.out.push_str("| --- | --- | :-: | :-: | --- |\n");
+        let align = [Align::Left, Align::Left, Align::Center, Align::Center];
+        let mut rows = Vec::new();
         for t in tasks {
             let mark = if t.mandatory {
                 l.mandatory_mark
@@ -387,8 +386,9 @@ impl<'a> Doc<'a> {
                 escape(&role, false),
                 escape(&self.cx.applies(&t.applies), false),
             ];
-            self.out.push_str(&format!("| {} |\n", cells.join(" | ")));
+            rows.push(cells.to_vec());
         }
+        doc::markdown_table(&mut self.out, &header, &align, rows);
         self.out.push('\n');
     }
 
@@ -420,16 +420,14 @@ impl<'a> Doc<'a> {
         let l = self.cx.labels;
         self.heading(2, l.history);
         let header = [l.history_date, l.history_who, l.history_what].map(|h| escape(h, false));
-        self.out.push_str(&format!("| {} |\n", header.join(" | ")));
-        self.out.push_str("| --- | --- | --- |\n");
-        for h in history.iter().rev() {
-            self.out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                h.date,
+        let rows = history.iter().rev().map(|h| {
+            vec![
+                h.date.to_string(),
                 escape(&h.who, false),
-                inline(&self.cx.rich(&h.what, &[]), false)
-            ));
-        }
+                inline(&self.cx.rich(&h.what, &[]), false),
+            ]
+        });
+        doc::markdown_table(&mut self.out, &header, &[], rows);
         self.out.push('\n');
     }
 
@@ -502,91 +500,6 @@ fn destination(url: &str) -> String {
         }
     }
     out
-}
-
-/// Plain text escaped as one line of Markdown, trimmed.
-fn escape(text: &str, line_start: bool) -> String {
-    escape_keep_edges(text, line_start)
-        .trim_matches(' ')
-        .to_string()
-}
-
-/// Plain text escaped as Markdown inline content: whitespace runs become
-/// one space (kept at the edges, where the text meets a link), control
-/// characters are dropped, and every character that Markdown or an
-/// extension of it (tables, strikethrough, math, MDX) reads as syntax is
-/// backslash-escaped.
-fn escape_keep_edges(text: &str, line_start: bool) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if c.is_control() {
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        if matches!(
-            c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '['
-                | ']'
-                | '<'
-                | '>'
-                | '|'
-                | '#'
-                | '~'
-                | '&'
-                | '{'
-                | '}'
-                | '$'
-                | '!'
-                | '^'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    if space {
-        out.push(' ');
-    }
-    if line_start {
-        escape_block_start(&mut out);
-    }
-    out
-}
-
-/// Escapes what would start a block at the beginning of a line: a list
-/// bullet (`-`, `+`), a setext underline (`=`), a thematic break, or an
-/// ordered-list number (`12.` or `12)`).
-fn escape_block_start(text: &mut String) {
-    let start = text.len() - text.trim_start_matches(' ').len();
-    let rest = &text[start..];
-    if rest.starts_with(['-', '+', '=']) {
-        text.insert(start, '\\');
-        return;
-    }
-    let digits = rest.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && rest[digits..].starts_with(['.', ')']) {
-        text.insert(start + digits, '\\');
-    }
-}
-
-/// A YAML double-quoted scalar on one line (serde-saphyr escapes quotes,
-/// backslashes and every control or line-breaking character), so a value
-/// never ends the front matter.
-fn yaml(text: &str) -> String {
-    serde_saphyr::to_string(&serde_saphyr::DoubleQuoted(text))
-        .map(|s| s.trim_end_matches('\n').to_string())
-        // Serialising a string does not fail.
-        .unwrap_or_else(|_| "\"\"".to_string())
 }
 
 #[cfg(test)]

@@ -9,7 +9,10 @@
 use super::engine::{Applicability, ItemKind, ItemStatus, Run, StepStatus, View};
 use super::event::{Effect, Event, EventKind};
 use super::{text, value};
+use crate::doc::{self, HtmlCell};
+use crate::escape::{html_lines, markdown_lines};
 use crate::ir::GateKind;
+use crate::labels::{self, RunWords, fill};
 
 /// One block of the document.
 enum Block {
@@ -22,6 +25,19 @@ enum Block {
 pub struct Report {
     blocks: Vec<Block>,
     title: String,
+    /// What an empty table shows.
+    none: &'static str,
+}
+
+/// A step's status in words.
+pub fn step_status(w: &RunWords, status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Blocked => w.blocked,
+        StepStatus::Ready => w.ready,
+        StepStatus::Active => w.active,
+        StepStatus::Done => w.done,
+        StepStatus::Skipped => w.skipped,
+    }
 }
 
 fn when(e: &Event) -> String {
@@ -32,12 +48,14 @@ impl Report {
     pub fn new(run: &Run<'_>, view: &View<'_>, name: &str, locale: &str) -> Report {
         let m = run.model;
         let event = |seq: u64| run.events.get(seq as usize - 1);
+        let w = &labels::get(locale).run;
         let by = |seq: u64| {
             event(seq)
                 .map(|e| (e.actor.clone(), when(e)))
                 .unwrap_or_default()
         };
-        let title = format!("Run report: {name}");
+        let by_whom = |a: &str, t: &str| fill(w.by, &[t, a]);
+        let title = fill(w.report_title, &[name]);
         let mut blocks = vec![Block::Heading(1, title.clone())];
         let playbook_title = m
             .header
@@ -50,37 +68,38 @@ impl Report {
         blocks.push(Block::Table(
             vec!["", ""],
             vec![
-                vec!["Playbook".into(), format!("{} ({})", playbook_title, m.id)],
-                vec!["Run".into(), name.to_string()],
+                vec![w.playbook.into(), format!("{} ({})", playbook_title, m.id)],
+                vec![w.run.into(), name.to_string()],
                 vec![
-                    "Status".into(),
+                    w.status.into(),
                     if view.complete {
-                        "complete".to_string()
+                        w.complete
                     } else {
-                        "in progress".to_string()
-                    },
+                        w.in_progress
+                    }
+                    .to_string(),
                 ],
-                vec!["Progress".into(), format!("{}/{}", view.done, view.total)],
+                vec![w.progress.into(), format!("{}/{}", view.done, view.total)],
+                vec![w.started.into(), by_whom(&start.actor, &when(start))],
                 vec![
-                    "Started".into(),
-                    format!("{} by {}", when(start), start.actor),
+                    w.last_change.into(),
+                    fill(
+                        w.by_event,
+                        &[&when(last), &last.actor, &last.seq.to_string()],
+                    ),
                 ],
                 vec![
-                    "Last change".into(),
-                    format!("{} by {} (event {})", when(last), last.actor, last.seq),
-                ],
-                vec![
-                    "Next action date".into(),
+                    w.next_action_date.into(),
                     run.next_action_date()
                         .map(|d| d.to_string())
-                        .unwrap_or_else(|| "not set".to_string()),
+                        .unwrap_or_else(|| w.not_set.to_string()),
                 ],
             ],
         ));
 
-        blocks.push(Block::Heading(2, "Inputs".into()));
+        blocks.push(Block::Heading(2, w.inputs.into()));
         blocks.push(Block::Table(
-            vec!["Input", "Value"],
+            vec![w.input, w.value],
             m.inputs
                 .iter()
                 .map(|i| {
@@ -97,15 +116,15 @@ impl Report {
                 .collect(),
         ));
 
-        blocks.push(Block::Heading(2, "Computed values".into()));
+        blocks.push(Block::Heading(2, w.computed_values.into()));
         let mut computed: Vec<Vec<String>> = run
             .lets()
             .iter()
             .map(|(k, v)| {
                 vec![
-                    format!("definition {k}"),
+                    fill(w.definition, &[k]),
                     value::show(v),
-                    format!("at the start, {}", when(start)),
+                    fill(w.at_start, &[&when(start)]),
                 ]
             })
             .collect();
@@ -114,18 +133,18 @@ impl Report {
                 for effect in effects {
                     let row = match effect {
                         Effect::Set { item, field, value } => Some(vec![
-                            format!("field {field}, set by {item}"),
+                            fill(w.field_set, &[field, item]),
                             value::show(value),
-                            format!("{} by {}", when(e), e.actor),
+                            by_whom(&e.actor, &when(e)),
                         ]),
                         Effect::Request {
                             item,
                             role,
                             field: Some((field, value)),
                         } => Some(vec![
-                            format!("field {field}, requested from {role} by {item}"),
+                            fill(w.field_requested, &[field, role, item]),
                             value::show(value),
-                            format!("{} by {}", when(e), e.actor),
+                            by_whom(&e.actor, &when(e)),
                         ]),
                         _ => None,
                     };
@@ -133,12 +152,12 @@ impl Report {
                 }
             }
         }
-        blocks.push(Block::Table(vec!["Value", "Result", "Computed"], computed));
+        blocks.push(Block::Table(vec![w.value, w.result, w.computed], computed));
 
         if !view.tasks.is_empty() {
-            blocks.push(Block::Heading(2, "Mandatory tasks".into()));
+            blocks.push(Block::Heading(2, w.mandatory_tasks.into()));
             blocks.push(Block::Table(
-                vec!["Task", "Completed"],
+                vec![w.task, w.completed],
                 view.tasks
                     .iter()
                     .map(|(n, _)| {
@@ -153,16 +172,16 @@ impl Report {
                             .and_then(|s| s.last())
                             .map(|seq| {
                                 let (a, t) = by(*seq);
-                                format!("{t} by {a}")
+                                by_whom(&a, &t)
                             })
-                            .unwrap_or_else(|| "no".to_string());
+                            .unwrap_or_else(|| w.no.to_string());
                         vec![format!("{n} {name}"), done]
                     })
                     .collect(),
             ));
         }
 
-        blocks.push(Block::Heading(2, "Steps".into()));
+        blocks.push(Block::Heading(2, w.steps.into()));
         for s in &view.steps {
             blocks.push(Block::Heading(
                 3,
@@ -170,18 +189,18 @@ impl Report {
                     "{} ({}): {}",
                     text::render(run, &s.step.title, locale, &[]),
                     s.step.id,
-                    s.status.as_str()
+                    step_status(w, s.status)
                 ),
             ));
             if let Some(why) = &s.skipped_because {
-                blocks.push(Block::Para(format!("Skipped: {why}.")));
+                blocks.push(Block::Para(fill(w.skipped_because, &[why])));
                 continue;
             }
             if s.status == StepStatus::Done
                 && let Some(seq) = run.state.completed.get(&s.step.id)
             {
                 let (a, t) = by(*seq);
-                blocks.push(Block::Para(format!("Completed {t} by {a}.")));
+                blocks.push(Block::Para(fill(w.completed_by, &[&t, &a])));
             }
             let gates: Vec<Vec<String>> = s
                 .entry
@@ -191,8 +210,8 @@ impl Report {
                 .map(|g| {
                     let c = m.criterion(&g.criterion);
                     let kind = match g.kind {
-                        GateKind::Entry => "entry",
-                        GateKind::Exit => "exit",
+                        GateKind::Entry => w.entry,
+                        GateKind::Exit => w.exit,
                     };
                     let note = c
                         .and_then(|c| m.notes.iter().find(|n| n.id == c.note))
@@ -202,9 +221,9 @@ impl Report {
                     let (evidence, who) = match recorded {
                         Some((evidence, seq)) => {
                             let (a, t) = by(*seq);
-                            (evidence.clone(), format!("{t} by {a}"))
+                            (evidence.clone(), by_whom(&a, &t))
                         }
-                        None => ("not recorded".to_string(), String::new()),
+                        None => (w.not_recorded.to_string(), String::new()),
                     };
                     vec![
                         format!("{kind} {}", g.criterion),
@@ -218,7 +237,7 @@ impl Report {
                 .collect();
             if !gates.is_empty() {
                 blocks.push(Block::Table(
-                    vec!["Criterion", "Requirement", "Note", "Evidence", "Recorded"],
+                    vec![w.criterion, w.requirement, w.note, w.evidence, w.recorded],
                     gates,
                 ));
             }
@@ -241,55 +260,51 @@ impl Report {
                                 _ => None,
                             })
                             .unwrap_or_default();
-                        ("done".to_string(), format!("{t} by {a}"), note)
+                        (w.done.to_string(), by_whom(&a, &t), note)
                     }
                     ItemStatus::Skipped(reason) => {
                         let seq = run.state.skipped.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
                         let (a, t) = by(seq);
-                        ("skipped".to_string(), format!("{t} by {a}"), reason.clone())
+                        (w.skipped.to_string(), by_whom(&a, &t), reason.clone())
                     }
                     ItemStatus::Answered(v) => {
                         let seq = run.state.answers.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
                         let (a, t) = by(seq);
                         (
-                            format!("answered: {}", value::show(v)),
-                            format!("{t} by {a}"),
+                            fill(w.answered, &[&value::show(v)]),
+                            by_whom(&a, &t),
                             String::new(),
                         )
                     }
-                    _ => ("open".to_string(), String::new(), String::new()),
+                    _ => (w.open.to_string(), String::new(), String::new()),
                 };
                 items.push(vec![i.key.clone(), text, state, who, note]);
             }
             if !items.is_empty() {
                 blocks.push(Block::Table(
-                    vec!["Item", "Instruction or question", "State", "When", "Note"],
+                    vec![w.item, w.instruction, w.state, w.when, w.note],
                     items,
                 ));
             }
         }
 
-        blocks.push(Block::Heading(2, "Log".into()));
+        blocks.push(Block::Heading(2, w.log.into()));
         blocks.push(Block::Table(
-            vec!["#", "Time", "Actor", "Event"],
+            vec![w.number, w.time, w.actor, w.event],
             run.events
                 .iter()
                 .map(|e| vec![e.seq.to_string(), when(e), e.actor.clone(), describe(e)])
                 .collect(),
         ));
         if !run.state.unmapped.is_empty() {
-            blocks.push(Block::Para(format!(
-                "Events that name what the playbook no longer has since a migration, kept in \
-                 the log and left out of the state: {}.",
-                run.state
-                    .unmapped
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            let events: Vec<String> = run.state.unmapped.iter().map(u64::to_string).collect();
+            blocks.push(Block::Para(fill(w.unmapped, &[&events.join(", ")])));
         }
-        Report { blocks, title }
+        Report {
+            blocks,
+            title,
+            none: w.none,
+        }
     }
 
     pub fn markdown(&self) -> String {
@@ -297,25 +312,18 @@ impl Report {
         for b in &self.blocks {
             match b {
                 Block::Heading(level, t) => {
-                    out.push_str(&format!("{} {}\n\n", "#".repeat(*level as usize), md(t)))
+                    doc::markdown_heading(&mut out, *level as usize, &markdown_lines(t))
                 }
-                Block::Para(t) => out.push_str(&format!("{}\n\n", md(t))),
+                Block::Para(t) => out.push_str(&format!("{}\n\n", markdown_lines(t))),
+                Block::Table(_, rows) if rows.is_empty() => {
+                    out.push_str(&format!("{}\n\n", markdown_lines(self.none)))
+                }
                 Block::Table(head, rows) => {
-                    if rows.is_empty() {
-                        out.push_str("None.\n\n");
-                        continue;
-                    }
-                    out.push_str(&format!(
-                        "| {} |\n",
-                        head.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | ")
-                    ));
-                    out.push_str(&format!("|{}\n", " --- |".repeat(head.len())));
-                    for r in rows {
-                        out.push_str(&format!(
-                            "| {} |\n",
-                            r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
-                        ));
-                    }
+                    let head: Vec<String> = head.iter().map(|h| markdown_lines(h)).collect();
+                    let rows = rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| markdown_lines(c)).collect());
+                    doc::markdown_table(&mut out, &head, &[], rows);
                     out.push('\n');
                 }
             }
@@ -330,35 +338,23 @@ impl Report {
              table{{border-collapse:collapse;margin-bottom:1em}}\
              td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}</style>\n\
              </head>\n<body>\n",
-            html(&self.title)
+            html_lines(&self.title)
         );
         for b in &self.blocks {
             match b {
                 Block::Heading(level, t) => {
-                    out.push_str(&format!("<h{level}>{}</h{level}>\n", html(t)))
+                    out.push_str(&format!("<h{level}>{}</h{level}>\n", html_lines(t)))
                 }
-                Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", html(t))),
+                Block::Para(t) => out.push_str(&format!("<p>{}</p>\n", html_lines(t))),
+                Block::Table(_, rows) if rows.is_empty() => {
+                    out.push_str(&format!("<p>{}</p>\n", html_lines(self.none)))
+                }
                 Block::Table(head, rows) => {
-                    if rows.is_empty() {
-                        out.push_str("<p>None.</p>\n");
-                        continue;
-                    }
-                    out.push_str("<table>\n");
-                    if head.iter().any(|h| !h.is_empty()) {
-                        out.push_str("<tr>");
-                        for h in head {
-                            out.push_str(&format!("<th>{}</th>", html(h)));
-                        }
-                        out.push_str("</tr>\n");
-                    }
-                    for r in rows {
-                        out.push_str("<tr>");
-                        for c in r {
-                            out.push_str(&format!("<td>{}</td>", html(c)));
-                        }
-                        out.push_str("</tr>\n");
-                    }
-                    out.push_str("</table>\n");
+                    let head: Vec<String> = head.iter().map(|h| html_lines(h)).collect();
+                    let rows = rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| HtmlCell::from(html_lines(c))).collect());
+                    doc::html_table(&mut out, &head, rows);
                 }
             }
         }
@@ -389,48 +385,4 @@ fn describe(e: &Event) -> String {
         EventKind::Undo { undoes } => format!("undo event {undoes}"),
         EventKind::Migrate { changes, .. } => format!("migrate: {}", changes.join("; ")),
     }
-}
-
-/// Text for a Markdown paragraph or table cell: Markdown punctuation and
-/// HTML are escaped, line breaks become `<br>`.
-pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let lines: Vec<&str> = s.lines().collect();
-    for (n, line) in lines.iter().enumerate() {
-        if n > 0 {
-            out.push_str("<br>");
-        }
-        for c in line.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                c if c.is_control() || crate::escape::is_hidden(c) => out.push(' '),
-                c => out.push(c),
-            }
-        }
-    }
-    out
-}
-
-/// Text for HTML content or an attribute value.
-pub fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            c if c.is_control() || crate::escape::is_hidden(c) => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -163,6 +163,18 @@ fn every_locale_has_every_phrase_with_its_slots() {
                 l.locale
             );
         }
+        for ((name, word), (_, english)) in l.run.entries().into_iter().zip(en.run.entries()) {
+            let mut got = labels::slots(word);
+            let mut want = labels::slots(english);
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "{}: the slots of run word `{name}`", l.locale);
+            assert!(
+                !word.trim().is_empty(),
+                "{}: run word `{name}` is empty",
+                l.locale
+            );
+        }
         for (name, word) in l.words() {
             assert!(
                 !word.trim().is_empty() || name == "space",

@@ -919,3 +919,54 @@ fn playbook_toml_include_and_exclude_select_files() {
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["summary"]["files"], 4);
 }
+
+/// SARIF carries what a code-scanning service needs beyond the message:
+/// each rule's documentation address, each result's fingerprint (the same
+/// after lines move above it), and the fixes of the JSON output.
+#[test]
+fn sarif_has_help_uris_fingerprints_that_survive_moved_lines_and_fixes() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let fixture = "undefined-reference_misspelled-role.playbook";
+    let text = std::fs::read_to_string(root("tests/fixtures/invalid").join(fixture))
+        .expect("read the fixture");
+    std::fs::write(dir.path().join(fixture), &text).expect("write");
+    let (code, log) = check_sarif(dir.path(), &[fixture]);
+    assert_eq!(code, 1, "{log:#}");
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+    {
+        let uri = rule["helpUri"].as_str().expect("a helpUri");
+        let name = rule["id"].as_str().expect("an id");
+        assert!(
+            uri.starts_with("https://") && uri.ends_with(&format!("/docs/rules/{name}.md")),
+            "{uri}"
+        );
+        assert!(root(&format!("docs/rules/{name}.md")).is_file(), "{name}");
+    }
+    let result = &results(&log)[0];
+    let fix = &result["fixes"][0];
+    assert_eq!(fix["description"]["text"], "Change to `fm`", "{result:#}");
+    let change = &fix["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], fixture);
+    let replacement = &change["replacements"][0];
+    assert_eq!(replacement["insertedContent"]["text"], "fm");
+    assert_eq!(replacement["deletedRegion"]["startLine"], 5);
+    assert_eq!(replacement["deletedRegion"]["startColumn"], 11);
+
+    // Two comment lines above the fault move it down; its fingerprint stays.
+    let before = result["partialFingerprints"]["playbook/v1"].clone();
+    assert!(before.as_str().is_some_and(|f| f.len() > 16), "{result:#}");
+    std::fs::write(
+        dir.path().join(fixture),
+        format!("// moved\n// down\n{text}"),
+    )
+    .expect("write");
+    let (_, moved) = check_sarif(dir.path(), &[fixture]);
+    let after = &results(&moved)[0];
+    assert_eq!(
+        after["locations"][0]["physicalLocation"]["region"]["startLine"],
+        7
+    );
+    assert_eq!(after["partialFingerprints"]["playbook/v1"], before);
+}

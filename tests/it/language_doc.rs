@@ -195,3 +195,44 @@ fn example_extraction_reads_tags_and_lines() {
     assert_eq!(found[1].expect, Expect::Fails("cycle".to_string()));
     assert_eq!(found[1].text, "c\nd\n");
 }
+
+/// The words the reference and the `reserved-word` rule list as reserved
+/// are the grammar's expression keywords (`syntax::keywords`), which the
+/// resolver refuses as ids.
+#[test]
+fn the_reserved_words_the_docs_list_are_the_grammars() {
+    let want: std::collections::BTreeSet<&str> = playbook::syntax::keywords::expression_words()
+        .iter()
+        .copied()
+        .collect();
+    let docs = [
+        (
+            "docs/language.md",
+            "belong to the expression language",
+            "Using one",
+        ),
+        (
+            "src/rules/reserved-word.md",
+            "of the words of the expression language",
+            "It also",
+        ),
+    ];
+    for (file, from, to) in docs {
+        let text =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+                .unwrap_or_else(|e| panic!("read {file}: {e}"));
+        let start = text
+            .find(from)
+            .unwrap_or_else(|| panic!("{file}: `{from}` not found"));
+        let end = start
+            + text[start..]
+                .find(to)
+                .unwrap_or_else(|| panic!("{file}: `{to}` not found"));
+        let listed: std::collections::BTreeSet<&str> =
+            text[start..end].split('`').skip(1).step_by(2).collect();
+        assert_eq!(
+            listed, want,
+            "{file} lists other reserved words than the grammar"
+        );
+    }
+}

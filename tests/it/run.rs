@@ -1133,3 +1133,42 @@ fn a_moved_playbook_is_named_with_playbook() {
     );
     assert!(out.contains("\"serial\": 2"), "{out}");
 }
+
+#[test]
+fn status_and_report_in_another_locale_use_its_fixed_words() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = start(dir.path(), "c", Path::new(ENABLEMENT), &emea_inputs());
+    let now = "2026-11-24T10:00:00Z";
+    let status = ok(&state, now, &["status", "--locale", "zh"]);
+    assert!(status.contains("进度：0/"), "{status}");
+    assert!(status.contains("[受阻]"), "{status}");
+    assert!(status.contains("进入 rfa-customer"), "{status}");
+    for english in ["progress:", "[blocked]", " entry ", "waits:"] {
+        assert!(!status.contains(english), "`{english}` in:\n{status}");
+    }
+    let report = ok(
+        &state,
+        now,
+        &["report", "--to", "markdown", "--locale", "zh"],
+    );
+    assert!(report.starts_with("# 运行报告：c\n"), "{report}");
+    for heading in ["## 输入", "## 计算值", "## 步骤", "## 日志"] {
+        assert!(report.contains(heading), "`{heading}` missing:\n{report}");
+    }
+    for english in [
+        "Run report",
+        "## Inputs",
+        "| Progress |",
+        "not recorded",
+        "## Log",
+    ] {
+        assert!(!report.contains(english), "`{english}` in:\n{report}");
+    }
+    // The same run in English keeps the English words.
+    let report = ok(
+        &state,
+        now,
+        &["report", "--to", "markdown", "--locale", "en"],
+    );
+    assert!(report.starts_with("# Run report: c\n"), "{report}");
+}

@@ -85,6 +85,7 @@ pub fn run(
         let opened = Opened::read(state, Some(file))?;
         let run = opened.run()?;
         let locale = locale.unwrap_or(&opened.model.source_locale).to_string();
+        let words = &crate::labels::get(&locale).run;
         let view = run.view(now.today);
         println!();
         println!(
@@ -102,11 +103,12 @@ pub fn run(
             println!(
                 "Step {} [{}]: {}",
                 step.step.id,
-                step.status.as_str(),
+                crate::run::report::step_status(words, step.status),
                 crate::escape::terminal(&text::render(&run, &step.step.title, &locale, &[]))
             );
             for b in &step.blockers {
-                println!("  waits: {}", crate::escape::terminal(&b.to_string()));
+                let waits = crate::labels::fill(words.waits, &[&b.to_string()]);
+                println!("  {}", crate::escape::terminal(&waits));
             }
             if step.status != StepStatus::Blocked
                 || step
@@ -115,7 +117,7 @@ pub fn run(
                     .all(|b| matches!(b, crate::run::engine::Blocker::Evidence(_)))
             {
                 for i in &step.items {
-                    let mark = super::status::mark(i);
+                    let mark = super::status::mark(i, words);
                     let t = i
                         .text
                         .map(|t| text::render(&run, t, &locale, &i.bindings))

@@ -1,9 +1,11 @@
 //! `playbook run status`: a run's progress, each step's state, what
 //! blocks it and what can be done next, for people or as JSON.
 
+use crate::labels::{self, RunWords, fill};
 use crate::run::engine::{
     Applicability, Blocker, ItemKind, ItemStatus, ItemView, Run, StepStatus, View,
 };
+use crate::run::report::step_status;
 use crate::run::state::StateFile;
 use crate::run::{text, value};
 use serde::Serialize;
@@ -100,10 +102,10 @@ struct NextJson {
 
 /// The mark of an item in the checklist: `[x]` done, `[-]` skipped,
 /// `[answer]`, `[ ]` open, or the kind of a tip or warning.
-pub(super) fn mark(i: &ItemView) -> String {
+pub(super) fn mark(i: &ItemView, w: &RunWords) -> String {
     match (&i.status, i.kind) {
-        (_, ItemKind::Tip) => "tip".to_string(),
-        (_, ItemKind::Warning) => "warning".to_string(),
+        (_, ItemKind::Tip) => w.tip.to_string(),
+        (_, ItemKind::Warning) => w.warning.to_string(),
         (ItemStatus::Done, _) => "[x]".to_string(),
         (ItemStatus::Skipped(_), _) => "[-]".to_string(),
         (ItemStatus::Answered(v), _) => format!("[{}]", value::show(v)),
@@ -262,6 +264,7 @@ pub fn status_human(
     locale: &str,
 ) -> String {
     let m = run.model;
+    let w = &labels::get(locale).run;
     let mut out = String::new();
     let title = m
         .header
@@ -270,29 +273,32 @@ pub fn status_human(
         .map(|t| text::render(run, t, locale, &[]))
         .unwrap_or_else(|| m.id.clone());
     out.push_str(&format!("{} — {title}\n", file.name));
-    out.push_str(&format!(
-        "progress: {}/{}{}\n",
-        view.done,
-        view.total,
-        if view.complete { ", complete" } else { "" }
+    out.push_str(&fill(
+        w.progress_line,
+        &[&view.done.to_string(), &view.total.to_string()],
     ));
+    if view.complete {
+        out.push_str(w.complete_suffix);
+    }
+    out.push('\n');
     if let Some(d) = run.next_action_date() {
-        out.push_str(&format!("next action date: {d}\n"));
+        out.push_str(&fill(w.next_action_line, &[&d.to_string()]));
+        out.push('\n');
     }
     for s in &view.steps {
         out.push('\n');
         out.push_str(&format!(
             "{} [{}] {}\n",
             s.step.id,
-            s.status.as_str(),
+            step_status(w, s.status),
             text::render(run, &s.step.title, locale, &[])
         ));
         if let Some(why) = &s.skipped_because {
-            out.push_str(&format!("  skipped: {why}\n"));
+            out.push_str(&format!("  {}\n", fill(w.skipped_line, &[why])));
             continue;
         }
         for b in &s.blockers {
-            out.push_str(&format!("  waits: {b}\n"));
+            out.push_str(&format!("  {}\n", fill(w.waits, &[&b.to_string()])));
         }
         if !matches!(
             s.status,
@@ -306,8 +312,8 @@ pub fn status_human(
             }
             let mark = if g.recorded { "x" } else { " " };
             let kind = match g.kind {
-                crate::ir::GateKind::Entry => "entry",
-                crate::ir::GateKind::Exit => "exit",
+                crate::ir::GateKind::Entry => w.entry,
+                crate::ir::GateKind::Exit => w.exit,
             };
             let text = m
                 .criterion(&g.criterion)
@@ -322,30 +328,31 @@ pub fn status_human(
             outer.truncate(i.depth);
             let inherited: &[Blocker] = outer.last().copied().unwrap_or(&[]);
             let indent = "  ".repeat(i.depth + 1);
-            let mark = mark(i);
+            let mark = mark(i, w);
             let text = i
                 .text
                 .map(|t| text::render(run, t, locale, &i.bindings))
                 .unwrap_or_default();
             let optional = if i.optional && i.kind == ItemKind::Do {
-                " (optional)"
+                w.optional
             } else {
                 ""
             };
             out.push_str(&format!("{indent}{mark} {}{optional}: {text}\n", i.key));
             for b in i.blockers.iter().filter(|b| !inherited.contains(b)) {
-                out.push_str(&format!("{indent}    waits: {b}\n"));
+                let waits = fill(w.waits, &[&b.to_string()]);
+                out.push_str(&format!("{indent}    {waits}\n"));
             }
             while outer.len() <= i.depth {
                 outer.push(&i.blockers);
             }
         }
         for p in &s.pending {
-            out.push_str(&format!("  more items once: {p}\n"));
+            out.push_str(&format!("  {}\n", fill(w.more_items, &[&p.to_string()])));
         }
     }
     if !view.next.is_empty() {
-        out.push_str("\nnext:\n");
+        out.push_str(&format!("\n{}\n", w.next));
         for n in &view.next {
             out.push_str(&format!(
                 "  playbook run {} --state {}\n",

@@ -18,14 +18,7 @@ impl Words {
     }
 }
 
-/// Replaces `{0}`, `{1}`, ... in a template of [`Words`].
-pub fn fill(template: &str, args: &[&str]) -> String {
-    let mut out = template.to_string();
-    for (i, a) in args.iter().enumerate() {
-        out = out.replace(&format!("{{{i}}}"), a);
-    }
-    out
-}
+pub use crate::labels::fill;
 
 /// The playbook's texts in one locale.
 pub struct Texts<'m> {
