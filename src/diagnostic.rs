@@ -96,6 +96,20 @@ impl Witness {
             .join(", ")
     }
 
+    /// The witness in one line, as every output writes it: `path: prepare
+    /// -> conduct, when ready-for-more = false`.
+    pub fn describe(&self) -> String {
+        match (self.steps.is_empty(), self.values.is_empty()) {
+            (true, _) => format!("for example when {}", self.describe_values()),
+            (false, true) => format!("path: {}, whatever the inputs", self.describe_steps()),
+            (false, false) => format!(
+                "path: {}, when {}",
+                self.describe_steps(),
+                self.describe_values()
+            ),
+        }
+    }
+
     /// `prepare -> conduct`.
     pub fn describe_steps(&self) -> String {
         if self.steps.is_empty() {
@@ -228,6 +242,10 @@ pub struct JsonDiagnostic {
     /// lines moving (SARIF's `partialFingerprints`).
     #[serde(skip)]
     pub flagged: String,
+    /// The counterexample in one line, as people read it
+    /// ([`Witness::describe`]), for outputs without structure.
+    #[serde(skip)]
+    pub witness: Option<String>,
 }
 
 /// A fix in JSON output.
@@ -324,6 +342,7 @@ impl Diagnostic {
                         .collect(),
                 })
                 .collect(),
+            witness: self.path.as_ref().map(Witness::describe),
             flagged: file
                 .text
                 .get(self.primary.span.range())
@@ -404,13 +423,7 @@ impl<'s> MietteView<'s> {
             related.push(MietteView {
                 code: d.code.name(),
                 severity: None,
-                message: match (w.steps.is_empty(), w.values.is_empty()) {
-                    (true, _) => format!("for example when {}", w.describe_values()),
-                    (false, true) => format!("path: {}, whatever the inputs", w.describe_steps()),
-                    (false, false) => {
-                        format!("path: {}, when {}", w.describe_steps(), w.describe_values())
-                    }
-                },
+                message: w.describe(),
                 help: None,
                 source: Excerpt::empty(&f.name),
                 labels: Vec::new(),

@@ -113,10 +113,54 @@ impl Loader for FsLoader {
     }
 }
 
-fn describe(e: &std::io::Error) -> String {
+/// An I/O error in words, the same in every command: "no such file or
+/// directory", never Rust's name of the kind ("entity not found") nor the
+/// system's number ("(os error 2)").
+pub fn describe(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string().to_lowercase(),
+        ErrorKind::NotFound => "no such file or directory".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        ErrorKind::AlreadyExists => "it exists already".to_string(),
+        ErrorKind::IsADirectory => "it is a folder".to_string(),
+        ErrorKind::NotADirectory => "a part of the path is not a folder".to_string(),
+        ErrorKind::StorageFull => "no space left on the device".to_string(),
+        ErrorKind::ReadOnlyFilesystem => "the file system is read-only".to_string(),
+        _ => {
+            let text = e.to_string();
+            // "Broken pipe (os error 32)" -> "broken pipe".
+            let text = match text.rfind(" (os error ") {
+                Some(i) if text.ends_with(')') => &text[..i],
+                _ => &text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => format!("{:?}", e.kind()).to_lowercase(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn io_errors_are_described_in_words() {
+        assert_eq!(
+            describe(&Error::from(ErrorKind::NotFound)),
+            "no such file or directory"
+        );
+        assert_eq!(
+            describe(&Error::from_raw_os_error(2)),
+            "no such file or directory"
+        );
+        for e in [Error::from_raw_os_error(32), Error::other("Odd thing")] {
+            let text = describe(&e);
+            assert!(!text.contains("os error"), "{text}");
+            assert!(text.starts_with(|c: char| !c.is_uppercase()), "{text}");
+        }
     }
 }

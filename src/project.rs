@@ -5,7 +5,7 @@
 //! the configured levels: it compiles through [`Project::compile`].
 //!
 //! The configuration is found by walking up from the first path given (or
-//! the current folder). Folders are expanded into the `*.playbook` files
+//! the current folder), unless a [`ConfigSource`] names a file or none. Folders are expanded into the `*.playbook` files
 //! below them, honouring `.gitignore` and the configuration's `include` and
 //! `exclude` globs. Like `fs.rs`, this touches the disk; the core does not.
 
@@ -19,9 +19,24 @@ use std::path::{Path, PathBuf};
 pub struct Project {
     pub config: Config,
     pub files: Vec<PathBuf>,
+    /// The folders given that hold no `*.playbook` file (a wrong path in a
+    /// CI job, most likely).
+    pub empty: Vec<PathBuf>,
     /// The folder nothing is read outside of: the one holding
     /// `Playbook.toml`, or else the nearest folder holding every path given.
     pub root: PathBuf,
+}
+
+/// Which `Playbook.toml` governs a project.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// The nearest one in the folder of the first path given or above it.
+    #[default]
+    Discover,
+    /// This file (`--config PATH`).
+    File(PathBuf),
+    /// None: the defaults (`--isolated`).
+    Isolated,
 }
 
 #[derive(Debug)]
@@ -49,17 +64,20 @@ impl OpenError {
 
 impl Project {
     pub fn open(paths: &[PathBuf]) -> Result<Project, OpenError> {
+        Project::open_with(paths, &ConfigSource::Discover)
+    }
+
+    /// The project of the paths given, governed by the configuration
+    /// `source` names.
+    pub fn open_with(paths: &[PathBuf], source: &ConfigSource) -> Result<Project, OpenError> {
         let defaults = [PathBuf::from(".")];
         let paths = if paths.is_empty() {
             &defaults[..]
         } else {
             paths
         };
-        let (config, root) = match find_config(&paths[0]) {
-            Some(file) => (load_config(&file)?, file.parent().map(Path::to_path_buf)),
-            None => (Config::default(), None),
-        };
-        let files = collect(paths, &config, root.as_deref())?;
+        let (config, root) = configure(&paths[0], paths, source)?;
+        let (files, empty) = collect(paths, &config, root.as_deref())?;
         let root = match root {
             Some(root) => root,
             None => common_folder(paths)?,
@@ -67,6 +85,27 @@ impl Project {
         Ok(Project {
             config,
             files,
+            empty,
+            root,
+        })
+    }
+
+    /// The project of a file read from standard input and named `name`
+    /// (which need not exist): its configuration and root are those a file
+    /// at that path would have.
+    pub fn of_named(name: &Path, source: &ConfigSource) -> Result<Project, OpenError> {
+        let paths = [name.to_path_buf()];
+        let (config, root) = configure(name, &paths, source)?;
+        let mut root = match root {
+            Some(root) => root,
+            None => common_folder(&paths)?,
+        };
+        // The name need not exist: confine to its nearest existing folder.
+        while !root.is_dir() && root.pop() {}
+        Ok(Project {
+            config,
+            files: paths.to_vec(),
+            empty: Vec::new(),
             root,
         })
     }
@@ -81,8 +120,9 @@ impl Project {
     pub fn loader(&self) -> Result<crate::fs::FsLoader, OpenError> {
         crate::fs::FsLoader::confined(self.config.max_file_size(), &self.root).map_err(|e| {
             OpenError::Usage(format!(
-                "cannot open the project folder `{}`: {e}",
-                self.root.display()
+                "cannot open the project folder `{}`: {}",
+                self.root.display(),
+                crate::fs::describe(&e)
             ))
         })
     }
@@ -109,12 +149,50 @@ impl Project {
     }
 }
 
+/// The configuration `source` names for a project starting at `start`, and
+/// the folder it confines reads to: the configuration's folder, when it
+/// holds every path given.
+fn configure(
+    start: &Path,
+    paths: &[PathBuf],
+    source: &ConfigSource,
+) -> Result<(Config, Option<PathBuf>), OpenError> {
+    let file = match source {
+        ConfigSource::Discover => find_config(start),
+        ConfigSource::File(file) => Some(file.clone()),
+        ConfigSource::Isolated => None,
+    };
+    let Some(file) = file else {
+        return Ok((Config::default(), None));
+    };
+    let config = load_config(&file)?;
+    let folder = std::path::absolute(&file)
+        .ok()
+        .and_then(|f| f.parent().map(Path::to_path_buf));
+    let holds_every_path = |folder: &Path| {
+        paths
+            .iter()
+            .all(|p| std::path::absolute(p).is_ok_and(|p| p.starts_with(folder)))
+    };
+    let root = match (source, folder) {
+        (ConfigSource::File(_), Some(folder)) if !holds_every_path(&folder) => None,
+        (ConfigSource::File(_), folder) => folder,
+        (_, _) => file.parent().map(Path::to_path_buf),
+    };
+    Ok((config, root))
+}
+
 /// The deepest folder that holds every path given (a folder holds itself).
 fn common_folder(paths: &[PathBuf]) -> Result<PathBuf, OpenError> {
     let mut common: Option<PathBuf> = None;
     for path in paths {
-        let absolute = std::path::absolute(path)
-            .map_err(|e| OpenError::Usage(format!("cannot resolve `{}`: {e}", path.display())))?;
+        let absolute = std::path::absolute(path).map_err(|e| {
+            OpenError::Usage(format!(
+                "cannot resolve `{}`: {}",
+                path.display(),
+                crate::fs::describe(&e)
+            ))
+        })?;
         let folder = if absolute.is_dir() {
             absolute
         } else {
@@ -153,8 +231,13 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 
 /// Reads and parses a `Playbook.toml`.
 pub fn load_config(file: &Path) -> Result<Config, OpenError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| OpenError::Usage(format!("cannot read `{}`: {}", file.display(), e.kind())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        OpenError::Usage(format!(
+            "cannot read `{}`: {}",
+            file.display(),
+            crate::fs::describe(&e)
+        ))
+    })?;
     parse_config(file, text)
 }
 
@@ -169,12 +252,13 @@ pub fn parse_config(file: &Path, text: String) -> Result<Config, OpenError> {
     }
 }
 
-/// Expands folders into the `*.playbook` files below them, sorted.
+/// Expands folders into the `*.playbook` files below them, sorted; and the
+/// folders that hold none.
 fn collect(
     paths: &[PathBuf],
     config: &Config,
     root: Option<&Path>,
-) -> Result<Vec<PathBuf>, OpenError> {
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), OpenError> {
     let overrides = match root {
         Some(root) if !config.include.is_empty() || !config.exclude.is_empty() => {
             let mut builder = ignore::overrides::OverrideBuilder::new(root);
@@ -197,9 +281,14 @@ fn collect(
         _ => None,
     };
     let mut files = Vec::new();
+    let mut empty = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| {
-            OpenError::Usage(format!("cannot read `{}`: {}", path.display(), e.kind()))
+            OpenError::Usage(format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                crate::fs::describe(&e)
+            ))
         })?;
         if !meta.is_dir() {
             files.push(path.clone());
@@ -224,8 +313,11 @@ fn collect(
                 found.push(p.strip_prefix(&cwd).unwrap_or(p).to_path_buf());
             }
         }
+        if found.is_empty() {
+            empty.push(path.clone());
+        }
         found.sort();
         files.extend(found);
     }
-    Ok(files)
+    Ok((files, empty))
 }

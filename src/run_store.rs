@@ -61,7 +61,12 @@ impl std::fmt::Display for StoreError {
                 path.display()
             ),
             StoreError::Io { path, error } => {
-                write!(f, "cannot use `{}`: {error}", path.display())
+                write!(
+                    f,
+                    "cannot use `{}`: {}",
+                    path.display(),
+                    crate::fs::describe(error)
+                )
             }
         }
     }

@@ -33,6 +33,8 @@ pub struct Args {
     /// When to use colour in diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub config: super::project::ConfigArgs,
 }
 
 fn usage(message: impl std::fmt::Display) -> i32 {
@@ -47,23 +49,18 @@ pub fn run(args: &Args) -> i32 {
             args.file.display()
         ));
     }
-    let project = match super::project::Project::open(std::slice::from_ref(&args.file)) {
-        Ok(project) => project,
-        Err(super::project::OpenError::Usage(message)) => return usage(message),
-        Err(super::project::OpenError::Config(rendered)) => {
-            eprint!("{rendered}");
-            return EXIT_USAGE;
-        }
-    };
+    let project =
+        match super::project::Project::open(std::slice::from_ref(&args.file), None, &args.config) {
+            Ok(project) => project,
+            Err(e) => return e.report(),
+        };
     let loader = match project.loader() {
         Ok(loader) => loader,
-        Err(
-            super::project::OpenError::Usage(message) | super::project::OpenError::Config(message),
-        ) => {
-            return usage(message);
-        }
+        Err(e) => return e.report(),
     };
-    let compilation = match crate::compile_with(&args.file, &loader, &project.config) {
+    // `-` reads standard input, under the name the project gives it.
+    let file = project.files.first().unwrap_or(&args.file);
+    let compilation = match crate::compile_with(file, &loader, &project.config) {
         Ok(c) => c,
         Err(reason) => {
             return usage(format_args!(
@@ -165,7 +162,7 @@ pub fn run(args: &Args) -> i32 {
             Err(e) => usage(format_args!(
                 "cannot write `{}`: {}; choose a writable path with -o, or -o - for standard output",
                 path.display(),
-                e.kind()
+                crate::fs::describe(&e)
             )),
         },
     }
@@ -193,7 +190,7 @@ fn write_stdout(text: &str) -> i32 {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => usage(format_args!(
             "cannot write to standard output: {}",
-            e.kind()
+            crate::fs::describe(&e)
         )),
     }
 }

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files and folders to format (default: the current folder).
+    /// Files and folders to format (default: the current folder); `-`
+    /// formats standard input onto standard output.
     pub paths: Vec<PathBuf>,
     /// Change no file: print a diff for each file that is not formatted,
     /// and exit with 1 if there is one.
@@ -20,6 +21,19 @@ pub struct Args {
     /// When to use colour in diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Print no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Exit with 0 when a folder holds no playbook (by default an error,
+    /// exit 2).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// The name of the file read from standard input (`-`), shown in
+    /// diagnostics.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::project::ConfigArgs,
 }
 
 /// What became of one file.
@@ -34,19 +48,29 @@ enum Outcome {
 }
 
 pub fn run(args: &Args) -> i32 {
-    let project = match super::project::Project::open(&args.paths) {
+    let project = match super::project::Project::open(
+        &args.paths,
+        args.stdin_filename.as_deref(),
+        &args.config,
+    ) {
         Ok(project) => project,
-        Err(super::project::OpenError::Usage(message)) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-        Err(super::project::OpenError::Config(rendered)) => {
-            eprint!("{rendered}");
-            return EXIT_USAGE;
-        }
+        Err(e) => return e.report(),
     };
     let color = super::use_color(args.color);
     let limit = project.config.max_file_size();
+    if let Some((name, bytes)) = project.stdin() {
+        return match stdin(name, bytes, args.check, limit, color) {
+            Outcome::Formatted => EXIT_OK,
+            Outcome::Changed if !args.check => EXIT_OK,
+            Outcome::Changed | Outcome::Refused => EXIT_PROBLEMS,
+            Outcome::Failed => EXIT_USAGE,
+        };
+    }
+    if !args.allow_empty
+        && let Some(code) = project.refuse_empty()
+    {
+        return code;
+    }
     let mut counts = [0usize; 4];
     for file in &project.files {
         let outcome = one(file, args.check, limit, color);
@@ -75,7 +99,9 @@ pub fn run(args: &Args) -> i32 {
     if failed > 0 {
         summary.push_str(&format!(", {failed} failed"));
     }
-    eprintln!("{summary}");
+    if !args.quiet {
+        eprintln!("{summary}");
+    }
     if failed > 0 {
         EXIT_USAGE
     } else if refused > 0 || (args.check && changed > 0) {
@@ -83,6 +109,81 @@ pub fn run(args: &Args) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// Formats standard input onto standard output, or with `check`, prints
+/// its diff.
+fn stdin(name: &Path, bytes: &[u8], check: bool, limit: usize, color: bool) -> Outcome {
+    let name = name.display().to_string();
+    match formatted(&name, bytes, limit, color) {
+        Ok((text, formatted)) if check && text != formatted => {
+            print_diff(&name, &text, &formatted);
+            Outcome::Changed
+        }
+        Ok((_, _)) if check => Outcome::Formatted,
+        Ok((text, formatted)) => {
+            super::out::out!("{formatted}");
+            if text == formatted {
+                Outcome::Formatted
+            } else {
+                Outcome::Changed
+            }
+        }
+        Err(outcome) => outcome,
+    }
+}
+
+/// The text of a file and its formatted text; or, when it cannot be
+/// formatted, the outcome, once the reason is printed.
+fn formatted(
+    name: &str,
+    bytes: &[u8],
+    limit: usize,
+    color: bool,
+) -> Result<(String, String), Outcome> {
+    let mut sources = Sources::new();
+    let text = match crate::syntax::decode(FileId(0), bytes, limit) {
+        Ok(text) => text,
+        Err(failure) => {
+            let (shown, diagnostic) = *failure;
+            sources.add(SourceFile::new(name.to_string(), shown));
+            eprintln!("{}", diagnostic.render(&sources, color, super::width()));
+            return Err(Outcome::Refused);
+        }
+    };
+    let id = sources.add(SourceFile::new(name.to_string(), text));
+    let text = &sources.get(id).text;
+    match format(id, text) {
+        Ok(formatted) => Ok((text.clone(), formatted)),
+        Err(Error::Syntax(diagnostics)) => {
+            for d in &diagnostics {
+                eprintln!("{}", d.render(&sources, color, super::width()));
+            }
+            eprintln!(
+                "error: `{name}` is left as it is: the formatter formats only files without errors"
+            );
+            Err(Outcome::Refused)
+        }
+        Err(Error::Internal(reason)) => {
+            eprintln!(
+                "error: cannot format `{name}`: {reason}; the file is left as it is (this is a bug in the formatter, please report it with the file)"
+            );
+            Err(Outcome::Failed)
+        }
+    }
+}
+
+/// Prints how `text` differs from its formatted form, on standard output.
+fn print_diff(name: &str, text: &str, formatted: &str) {
+    let diff = similar::TextDiff::from_lines(text, formatted);
+    let mut stdout = super::out::stdout();
+    let _ = write!(
+        stdout,
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(name, &format!("{name} (formatted)"))
+    );
 }
 
 /// Formats one file: rewrites it, or with `check`, prints its diff.
@@ -95,53 +196,22 @@ fn one(path: &Path, check: bool, limit: usize, color: bool) -> Outcome {
             return Outcome::Failed;
         }
     };
-    let mut sources = Sources::new();
-    let text = match crate::syntax::decode(FileId(0), &bytes, limit) {
-        Ok(text) => text,
-        Err(failure) => {
-            let (shown, diagnostic) = *failure;
-            sources.add(SourceFile::new(name, shown));
-            eprintln!("{}", diagnostic.render(&sources, color, super::width()));
-            return Outcome::Refused;
-        }
+    let (text, formatted) = match formatted(&name, &bytes, limit, color) {
+        Ok(both) => both,
+        Err(outcome) => return outcome,
     };
-    let id = sources.add(SourceFile::new(name.clone(), text));
-    let text = &sources.get(id).text;
-    match format(id, text) {
-        Ok(formatted) if formatted == *text => Outcome::Formatted,
-        Ok(formatted) if check => {
-            let diff = similar::TextDiff::from_lines(text.as_str(), formatted.as_str());
-            let mut stdout = super::out::stdout();
-            let _ = write!(
-                stdout,
-                "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&name, &format!("{name} (formatted)"))
-            );
-            Outcome::Changed
-        }
-        Ok(formatted) => match write_atomically(path, &formatted) {
+    if formatted == text {
+        Outcome::Formatted
+    } else if check {
+        print_diff(&name, &text, &formatted);
+        Outcome::Changed
+    } else {
+        match write_atomically(path, &formatted) {
             Ok(()) => Outcome::Changed,
             Err(e) => {
-                eprintln!("error: cannot write `{name}`: {e}");
+                eprintln!("error: cannot write `{name}`: {}", crate::fs::describe(&e));
                 Outcome::Failed
             }
-        },
-        Err(Error::Syntax(diagnostics)) => {
-            for d in &diagnostics {
-                eprintln!("{}", d.render(&sources, color, super::width()));
-            }
-            eprintln!(
-                "error: `{name}` is left as it is: the formatter formats only files without errors"
-            );
-            Outcome::Refused
-        }
-        Err(Error::Internal(reason)) => {
-            eprintln!(
-                "error: cannot format `{name}`: {reason}; the file is left as it is (this is a bug in the formatter, please report it with the file)"
-            );
-            Outcome::Failed
         }
     }
 }

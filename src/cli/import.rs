@@ -96,7 +96,11 @@ fn import_one(path: &Path, args: &Args, color: bool) -> i32 {
     if let Err(e) =
         std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&target, &imported.source))
     {
-        eprintln!("error: cannot write `{}`: {e}", target.display());
+        eprintln!(
+            "error: cannot write `{}`: {}",
+            target.display(),
+            crate::fs::describe(&e)
+        );
         return EXIT_USAGE;
     }
     let c = imported.document.counts();
@@ -199,7 +203,11 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", catalogue.display());
+            eprintln!(
+                "error: cannot read `{}`: {}",
+                catalogue.display(),
+                crate::fs::describe(&e)
+            );
             return EXIT_USAGE;
         }
     };
@@ -230,14 +238,22 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
     if (existing.is_none() || merged.added > 0)
         && let Err(e) = std::fs::write(&catalogue, &merged.catalogue)
     {
-        eprintln!("error: cannot write `{}`: {e}", catalogue.display());
+        eprintln!(
+            "error: cannot write `{}`: {}",
+            catalogue.display(),
+            crate::fs::describe(&e)
+        );
         return EXIT_USAGE;
     }
     // Name the catalogue in the playbook, unless it does already.
     let text = match std::fs::read_to_string(into) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", into.display());
+            eprintln!(
+                "error: cannot read `{}`: {}",
+                into.display(),
+                crate::fs::describe(&e)
+            );
             return EXIT_USAGE;
         }
     };
@@ -248,7 +264,11 @@ fn merge_one(path: &Path, into: &Path, args: &Args, color: bool) -> i32 {
             return EXIT_USAGE;
         };
         if let Err(e) = std::fs::write(into, new) {
-            eprintln!("error: cannot write `{}`: {e}", into.display());
+            eprintln!(
+                "error: cannot write `{}`: {}",
+                into.display(),
+                crate::fs::describe(&e)
+            );
             return EXIT_USAGE;
         }
     }

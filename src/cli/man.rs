@@ -1,14 +1,16 @@
 //! `playbook man --out DIR`: the manual pages, generated from the clap
 //! definition (hidden; `docs/man/` holds the committed pages and a test
-//! fails when they are stale).
+//! fails when they are stale). The folder is always named, and each file
+//! written is named on standard output: nothing is written silently.
 
 use super::{EXIT_OK, EXIT_USAGE};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The folder to write `playbook.1` and `playbook-COMMAND.1` into.
-    #[arg(long, default_value = "docs/man")]
+    /// The folder to write `playbook.1` and `playbook-COMMAND.1` into
+    /// (created if missing), e.g. `docs/man`.
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
 
@@ -41,16 +43,21 @@ pub fn run(args: &Args) -> i32 {
         eprintln!(
             "error: cannot create `{}`: {}",
             args.out.display(),
-            e.kind()
+            crate::fs::describe(&e)
         );
         return EXIT_USAGE;
     }
     for (name, page) in pages() {
         let path = args.out.join(&name);
         if let Err(e) = std::fs::write(&path, page) {
-            eprintln!("error: cannot write `{}`: {}", path.display(), e.kind());
+            eprintln!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                crate::fs::describe(&e)
+            );
             return EXIT_USAGE;
         }
+        super::out::outln!("wrote `{}`", path.display());
     }
     EXIT_OK
 }

@@ -111,7 +111,8 @@ pub enum Command {
 /// When to colour human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    /// Colour on a terminal, unless `NO_COLOR` is set or `TERM=dumb`;
+    /// `FORCE_COLOR` or `CLICOLOR_FORCE` colour off a terminal too.
     Auto,
     Always,
     Never,
@@ -151,13 +152,27 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// Whether to colour output written to stderr.
 fn use_color(choice: ColorChoice) -> bool {
     use std::io::IsTerminal;
+    color_wanted(
+        choice,
+        |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+        std::io::stderr().is_terminal(),
+    )
+}
+
+/// The colour decision: `--color always|never` wins; under `auto`, a
+/// non-empty `NO_COLOR` turns colour off, a non-empty `FORCE_COLOR` or
+/// `CLICOLOR_FORCE` (other than `0`) turns it on even off a terminal,
+/// `TERM=dumb` turns it off, and otherwise colour is used on a terminal.
+fn color_wanted(choice: ColorChoice, env: impl Fn(&str) -> Option<String>, terminal: bool) -> bool {
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+    let forced = |name: &str| env(name).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto if forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto if env("TERM").as_deref() == Some("dumb") => false,
+        ColorChoice::Auto => terminal,
     }
 }
 
@@ -168,4 +183,50 @@ fn width() -> usize {
         .and_then(|c| c.parse().ok())
         .filter(|w| *w >= 40)
         .unwrap_or(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColorChoice, color_wanted};
+
+    fn wanted(choice: ColorChoice, vars: &[(&str, &str)], terminal: bool) -> bool {
+        color_wanted(
+            choice,
+            |name| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            },
+            terminal,
+        )
+    }
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment() {
+        use ColorChoice::{Always, Auto, Never};
+        assert!(wanted(Auto, &[], true));
+        assert!(!wanted(Auto, &[], false));
+        assert!(!wanted(Auto, &[("NO_COLOR", "1")], true));
+        assert!(wanted(Auto, &[("NO_COLOR", "")], true));
+        assert!(wanted(Auto, &[("FORCE_COLOR", "1")], false));
+        assert!(wanted(Auto, &[("CLICOLOR_FORCE", "1")], false));
+        assert!(!wanted(Auto, &[("CLICOLOR_FORCE", "0")], false));
+        assert!(!wanted(Auto, &[("TERM", "dumb")], true));
+        assert!(wanted(
+            Auto,
+            &[("TERM", "dumb"), ("FORCE_COLOR", "1")],
+            true
+        ));
+        assert!(!wanted(
+            Auto,
+            &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")],
+            true
+        ));
+        assert!(wanted(
+            Always,
+            &[("NO_COLOR", "1"), ("TERM", "dumb")],
+            false
+        ));
+        assert!(!wanted(Never, &[("FORCE_COLOR", "1")], true));
+    }
 }

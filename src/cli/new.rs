@@ -162,11 +162,19 @@ pub fn run(args: &Args) -> i32 {
         if let Some(parent) = path.parent()
             && let Err(e) = std::fs::create_dir_all(parent)
         {
-            eprintln!("error: cannot create `{}`: {}", parent.display(), e.kind());
+            eprintln!(
+                "error: cannot create `{}`: {}",
+                parent.display(),
+                crate::fs::describe(&e)
+            );
             return EXIT_USAGE;
         }
         if let Err(e) = std::fs::write(path, text) {
-            eprintln!("error: cannot write `{}`: {}", path.display(), e.kind());
+            eprintln!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                crate::fs::describe(&e)
+            );
             return EXIT_USAGE;
         }
         super::out::outln!("created {}", path.to_string_lossy().replace('\\', "/"));

@@ -7,12 +7,12 @@
 use std::io::{ErrorKind, Write};
 use std::sync::Mutex;
 
-/// The first error a write to standard output met.
-static FAILED: Mutex<Option<ErrorKind>> = Mutex::new(None);
+/// The first error a write to standard output met, and its description.
+static FAILED: Mutex<Option<(ErrorKind, String)>> = Mutex::new(None);
 
 fn remember(e: &std::io::Error) {
     if let Ok(mut failed) = FAILED.lock() {
-        failed.get_or_insert(e.kind());
+        failed.get_or_insert_with(|| (e.kind(), crate::fs::describe(e)));
     }
 }
 
@@ -39,9 +39,9 @@ pub fn finish(code: i32) -> i32 {
     let _ = stdout().flush();
     let failed = FAILED.lock().ok().and_then(|mut f| f.take());
     match failed {
-        None | Some(ErrorKind::BrokenPipe) => code,
-        Some(kind) => {
-            eprintln!("error: cannot write to standard output: {kind}; the output is incomplete");
+        None | Some((ErrorKind::BrokenPipe, _)) => code,
+        Some((_, reason)) => {
+            eprintln!("error: cannot write to standard output: {reason}; the output is incomplete");
             super::EXIT_USAGE
         }
     }

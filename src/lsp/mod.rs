@@ -302,6 +302,7 @@ impl Server {
             crate::project::Project {
                 config: parsed,
                 files: vec![path.to_path_buf()],
+                empty: Vec::new(),
                 root,
             },
             error,

@@ -149,9 +149,9 @@ fn d_the_shipped_playbooks_check_clean_in_every_format() {
     let files = 3;
     let output = run_in(dir.path(), &["check", "."]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(output.stdout.is_empty());
+    assert!(output.stderr.is_empty());
     assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout),
         format!("checked {files} files: 0 errors, 0 warnings\n")
     );
     let (code, report) = check_json(dir.path(), &["."]);

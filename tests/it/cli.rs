@@ -11,6 +11,7 @@ fn playbook() -> Command {
     // Deterministic rendering: no colour from the environment, a fixed width.
     cmd.env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
         .env("COLUMNS", "100");
     cmd
 }
@@ -70,8 +71,8 @@ fn shipped_playbooks_check_clean() {
         .args(["check", "playbooks/"])
         .assert()
         .code(0)
-        .stdout("")
-        .stderr(format!("checked {files} files: 0 errors, 0 warnings\n"));
+        .stderr("")
+        .stdout(format!("checked {files} files: 0 errors, 0 warnings\n"));
 }
 
 #[test]
@@ -80,13 +81,10 @@ fn a_bad_file_exits_1_and_says_so() {
         .args(["check", BAD])
         .assert()
         .code(1)
-        .stdout("")
         .stderr(predicate::str::contains("undefined-reference"))
         .stderr(predicate::str::contains("role `fmm` is not declared"))
         .stderr(predicate::str::contains("help: did you mean `fm`?"))
-        .stderr(predicate::str::ends_with(
-            "checked 1 file: 1 error, 0 warnings\n",
-        ));
+        .stdout("checked 1 file: 1 error, 0 warnings\n");
 }
 
 #[test]
@@ -95,9 +93,7 @@ fn a_good_and_a_bad_file_together_exit_1() {
         .args(["check", "tests/fixtures/valid/steps.playbook", BAD])
         .assert()
         .code(1)
-        .stderr(predicate::str::ends_with(
-            "checked 2 files: 1 error, 0 warnings\n",
-        ));
+        .stdout("checked 2 files: 1 error, 0 warnings\n");
 }
 
 #[test]
@@ -109,6 +105,35 @@ fn a_missing_path_exits_2() {
         .stdout("")
         .stderr(predicate::str::contains("no/such/file.playbook"))
         .stderr(predicate::str::contains("panicked").not());
+}
+
+/// Every command that reads a playbook says the same plain words when it is
+/// missing: not Rust's "entity not found", not "(os error 2)".
+#[test]
+fn a_missing_file_is_reported_in_the_same_words_by_every_command() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let expected = "error: cannot read `x.playbook`: no such file or directory\n";
+    for args in [
+        &["check", "x.playbook"][..],
+        &["fmt", "x.playbook"],
+        &["export", "--to", "json", "x.playbook"],
+        &["run", "start", "x.playbook", "--state", "s.toml"],
+    ] {
+        playbook()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(expected);
+    }
+    // A missing state file, in the same words.
+    playbook()
+        .current_dir(dir.path())
+        .args(["run", "status", "--state", "s.toml"])
+        .assert()
+        .code(2)
+        .stderr("error: cannot use `s.toml`: no such file or directory\n");
 }
 
 #[test]
@@ -161,7 +186,7 @@ fn check_without_paths_checks_the_current_folder() {
         .arg("check")
         .assert()
         .code(0)
-        .stderr("checked 1 file: 0 errors, 0 warnings\n");
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
 }
 
 #[test]
@@ -182,7 +207,7 @@ fn a_folder_honours_gitignore() {
         .args(["check", "."])
         .assert()
         .code(0)
-        .stderr("checked 1 file: 0 errors, 0 warnings\n");
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
 }
 
 /// A catalogue checked on its own and through the playbook that uses it
@@ -388,14 +413,17 @@ fn colour_always_and_never() {
 
 /// Runs the binary under a pseudo-terminal (util-linux `script`), so that
 /// `--color auto` sees a terminal. `None` when `script` is unavailable.
-fn on_a_terminal(no_color: Option<&str>, args: &str) -> Option<Vec<u8>> {
+fn on_a_terminal(env: &[(&str, &str)], args: &str) -> Option<Vec<u8>> {
     let bin: PathBuf = assert_cmd::cargo::cargo_bin("playbook");
     let mut cmd = std::process::Command::new("script");
     cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .env("TERM", "xterm")
         .env("COLUMNS", "100");
-    if let Some(v) = no_color {
-        cmd.env("NO_COLOR", v);
+    for (name, value) in env {
+        cmd.env(name, value);
     }
     let output = cmd.output().ok()?;
     output.status.code()?;
@@ -405,7 +433,7 @@ fn on_a_terminal(no_color: Option<&str>, args: &str) -> Option<Vec<u8>> {
 #[test]
 fn no_colour_under_no_color_even_on_a_terminal() {
     let args = format!("check --color auto {BAD}");
-    let Some(plain) = on_a_terminal(None, &args) else {
+    let Some(plain) = on_a_terminal(&[], &args) else {
         eprintln!("skipped: `script` is not available to provide a terminal");
         return;
     };
@@ -417,15 +445,24 @@ fn no_colour_under_no_color_even_on_a_terminal() {
         has_ansi(&plain),
         "no colour on a terminal with --color auto"
     );
-    let quiet = on_a_terminal(Some("1"), &args).expect("script ran once already");
+    let quiet = on_a_terminal(&[("NO_COLOR", "1")], &args).expect("script ran once already");
     assert!(
         !has_ansi(&quiet),
         "colour under NO_COLOR=1: {:?}",
         String::from_utf8_lossy(&quiet)
     );
     // An empty NO_COLOR does not count (no-color.org).
-    let empty = on_a_terminal(Some(""), &args).expect("script ran once already");
+    let empty = on_a_terminal(&[("NO_COLOR", "")], &args).expect("script ran once already");
     assert!(has_ansi(&empty), "no colour with an empty NO_COLOR");
+    // A dumb terminal gets none either, unless the flag asks for it.
+    let dumb = on_a_terminal(&[("TERM", "dumb")], &args).expect("script ran once already");
+    assert!(!has_ansi(&dumb), "colour under TERM=dumb");
+    let always = format!("check --color always {BAD}");
+    let dumb = on_a_terminal(&[("TERM", "dumb")], &always).expect("script ran once already");
+    assert!(
+        has_ansi(&dumb),
+        "--color always gave no colour under TERM=dumb"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -524,17 +561,13 @@ fn deny_warnings_turns_a_warning_into_exit_1() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("stale-translation"))
-        .stderr(predicate::str::ends_with(
-            "checked 1 file: 0 errors, 1 warning\n",
-        ));
+        .stdout("checked 1 file: 0 errors, 1 warning\n");
     playbook()
         .current_dir(dir.path())
         .args(["check", "--deny-warnings", "p.playbook"])
         .assert()
         .code(1)
-        .stderr(predicate::str::ends_with(
-            "checked 1 file: 0 errors, 1 warning\n",
-        ));
+        .stdout("checked 1 file: 0 errors, 1 warning\n");
 }
 
 #[test]
@@ -568,7 +601,7 @@ fn playbook_toml_levels_silence_warnings() {
         .args(["check", "main.playbook"])
         .assert()
         .code(0)
-        .stderr("checked 1 file: 0 errors, 0 warnings\n");
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
     std::fs::remove_file(dir.path().join("Playbook.toml")).expect("remove");
     playbook()
         .current_dir(dir.path())
@@ -577,9 +610,7 @@ fn playbook_toml_levels_silence_warnings() {
         .code(0)
         .stderr(predicate::str::contains("missing-metadata"))
         .stderr(predicate::str::contains("empty-step"))
-        .stderr(predicate::str::ends_with(
-            "checked 1 file: 0 errors, 2 warnings\n",
-        ));
+        .stdout("checked 1 file: 0 errors, 2 warnings\n");
 }
 
 #[test]
@@ -639,7 +670,455 @@ fn github_output_is_one_annotation_per_diagnostic() {
         .assert()
         .code(1)
         .stdout(predicate::str::starts_with(format!(
-            "::error file={BAD},line=5,col=11,endLine=5,endColumn=14,title=undefined-reference::"
+            "::error file={BAD},line=5,col=11,endLine=5,endColumn=14,title=playbook (undefined-reference)::"
         )))
         .stdout(predicate::function(|s: &str| s.lines().count() == 1));
+}
+
+/// The counterexample path and the related places are in the message, one
+/// a line (`%0A`), as the human format shows them.
+#[test]
+fn github_annotations_carry_the_path_and_the_related_places() {
+    let file =
+        "tests/fixtures/invalid/mandatory-task-not-on-every-path_only-in-one-branch.playbook";
+    playbook()
+        .args(["check", "--format", "github", file])
+        .assert()
+        .code(1)
+        .stderr("")
+        .stdout(format!(
+            "::error file={file},line=11,col=8,endLine=11,endColumn=12,\
+             title=playbook (mandatory-task-not-on-every-path)::\
+             mandatory task 4058 is not completed when `known` is false\
+             %0Apath: s, when known = false\
+             %0A{file}:15:10: completed only here, under conditions that do not always hold\
+             %0Ahelp: complete the task on every branch, or move `complete task` out of the condition\n"
+        ));
+}
+
+// ---------------------------------------------------------------------------
+// Standard input
+// ---------------------------------------------------------------------------
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).expect("read the fixture")
+}
+
+#[test]
+fn check_reads_standard_input() {
+    playbook()
+        .args(["check", "-"])
+        .write_stdin(read(BAD))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("<stdin>:5:11"))
+        .stderr(predicate::str::contains("role `fmm` is not declared"))
+        .stdout("checked 1 file: 1 error, 0 warnings\n");
+    playbook()
+        .args(["check", "--stdin-filename", "team/onboarding.playbook", "-"])
+        .write_stdin(read(BAD))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("team/onboarding.playbook:5:11"))
+        .stderr(predicate::str::contains("<stdin>").not());
+    // Without a path, --stdin-filename reads standard input too.
+    playbook()
+        .args(["check", "--stdin-filename", "a.playbook"])
+        .write_stdin(read("tests/fixtures/valid/steps.playbook"))
+        .assert()
+        .code(0)
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
+}
+
+#[test]
+fn standard_input_does_not_mix_with_paths() {
+    playbook()
+        .args(["check", "-", BAD])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: `-` (standard input) cannot be combined with other paths\n\
+             help: give `-` as the only path, and the files and folders in another run\n",
+        );
+    playbook()
+        .args(["fmt", "--stdin-filename", "a.playbook", BAD])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: --stdin-filename names standard input, not the paths given\n\
+             help: give `-` as the only path, or no path, to read standard input\n",
+        );
+}
+
+/// `--stdin-filename` finds the `Playbook.toml` a file at that path would
+/// have; `--isolated` ignores it.
+#[test]
+fn the_stdin_filename_selects_the_configuration() {
+    let dir = project_from("tests/fixtures/valid/config-levels");
+    let text = std::fs::read_to_string(dir.path().join("main.playbook")).expect("read");
+    let elsewhere = tempfile::tempdir().expect("a temporary folder");
+    let name = dir.path().join("main.playbook");
+    playbook()
+        .current_dir(elsewhere.path())
+        .arg("check")
+        .arg("--stdin-filename")
+        .arg(&name)
+        .arg("-")
+        .write_stdin(text.clone())
+        .assert()
+        .code(0)
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
+    playbook()
+        .current_dir(elsewhere.path())
+        .args(["check", "--isolated", "--stdin-filename"])
+        .arg(&name)
+        .arg("-")
+        .write_stdin(text)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("missing-metadata"))
+        .stdout("checked 1 file: 0 errors, 2 warnings\n");
+}
+
+#[test]
+fn fmt_formats_standard_input_onto_standard_output() {
+    let formatted = read("tests/fixtures/valid/steps.playbook");
+    let messy = formatted.replace("\n  title", "\n        title");
+    assert_ne!(messy, formatted);
+    playbook()
+        .args(["fmt", "-"])
+        .write_stdin(messy.clone())
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(formatted.clone());
+    // Already formatted: the same text back.
+    playbook()
+        .args(["fmt", "-"])
+        .write_stdin(formatted.clone())
+        .assert()
+        .code(0)
+        .stdout(formatted.clone());
+    // --check prints the diff under the stdin name and exits 1.
+    playbook()
+        .args(["fmt", "--check", "--stdin-filename", "s.playbook", "-"])
+        .write_stdin(messy)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("--- s.playbook"))
+        .stdout(predicate::str::contains("+  title \"Steps\""));
+    // A file with errors: nothing on standard output, the reason on stderr.
+    playbook()
+        .args(["fmt", "-"])
+        .write_stdin("playbook {")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("<stdin>"));
+}
+
+// ---------------------------------------------------------------------------
+// Folders without playbooks
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_folder_without_playbooks_exits_2_unless_allowed() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir(dir.path().join("empty")).expect("mkdir");
+    for command in ["check", "fmt"] {
+        playbook()
+            .current_dir(dir.path())
+            .args([command, "empty"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "error: no playbooks found: `empty` holds no `.playbook` file",
+            ))
+            .stderr(predicate::str::contains("--allow-empty"));
+        playbook()
+            .current_dir(dir.path())
+            .args([command, "--allow-empty", "empty"])
+            .assert()
+            .code(0);
+    }
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "--allow-empty", "empty"])
+        .assert()
+        .stdout("checked 0 files: 0 errors, 0 warnings\n");
+    // The current folder, when no path is given, counts too.
+    playbook()
+        .current_dir(dir.path().join("empty"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no playbooks found"));
+}
+
+// ---------------------------------------------------------------------------
+// -q, -v, --exit-zero, --statistics, --config, --isolated
+// ---------------------------------------------------------------------------
+
+#[test]
+fn quiet_prints_the_diagnostics_only() {
+    playbook()
+        .args(["check", "-q", BAD])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("role `fmm` is not declared"))
+        .stderr(predicate::str::contains("checked").not());
+    playbook()
+        .args(["check", "--quiet", "playbooks/"])
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn verbose_names_each_file_checked_on_stderr() {
+    playbook()
+        .args(["check", "-v", "tests/fixtures/valid/steps.playbook", BAD])
+        .assert()
+        .code(1)
+        .stdout("checked 2 files: 1 error, 0 warnings\n")
+        .stderr(predicate::str::contains(
+            "checked `tests/fixtures/valid/steps.playbook` in ",
+        ))
+        .stderr(predicate::str::contains(format!("checked `{BAD}` in ")));
+    playbook().args(["check", "-q", "-v", BAD]).assert().code(2);
+}
+
+#[test]
+fn exit_zero_keeps_problems_at_0_but_not_io_errors() {
+    playbook()
+        .args(["check", "--exit-zero", BAD])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("undefined-reference"))
+        .stdout("checked 1 file: 1 error, 0 warnings\n");
+    let dir = stale_translation_project();
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "--exit-zero", "--deny-warnings", "p.playbook"])
+        .assert()
+        .code(0);
+    playbook()
+        .args(["check", "--exit-zero", "no/such/file.playbook"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn statistics_count_each_code() {
+    let dup = "tests/fixtures/invalid/duplicate-id_step.playbook";
+    playbook()
+        .args(["check", "--statistics", BAD, dup, BAD])
+        .assert()
+        .code(1)
+        .stderr("")
+        .stdout(
+            "1  duplicate-id         error  two declarations of the same kind share an id\n\
+             1  undefined-reference  error  a name refers to nothing declared\n\
+             checked 3 files: 2 errors, 0 warnings\n",
+        );
+    let output = playbook()
+        .args(["check", "--statistics", "--format", "json", BAD, dup])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let counts: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        counts,
+        serde_json::json!([
+            {"code": "duplicate-id", "severity": "error", "count": 1},
+            {"code": "undefined-reference", "severity": "error", "count": 1},
+        ])
+    );
+    playbook()
+        .args(["check", "--statistics", "--format", "sarif", BAD])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--statistics"));
+}
+
+#[test]
+fn config_names_the_configuration_file() {
+    let dir = project_from("tests/fixtures/valid/config-levels");
+    let other = tempfile::tempdir().expect("a temporary folder");
+    std::fs::rename(
+        dir.path().join("Playbook.toml"),
+        other.path().join("quiet.toml"),
+    )
+    .expect("move the configuration away");
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "main.playbook"])
+        .assert()
+        .code(0)
+        .stdout("checked 1 file: 0 errors, 2 warnings\n");
+    playbook()
+        .current_dir(dir.path())
+        .arg("check")
+        .arg("--config")
+        .arg(other.path().join("quiet.toml"))
+        .arg("main.playbook")
+        .assert()
+        .code(0)
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "--config", "missing.toml", "main.playbook"])
+        .assert()
+        .code(2)
+        .stderr("error: cannot read `missing.toml`: no such file or directory\n");
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "--config", "x.toml", "--isolated", "main.playbook"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
+#[test]
+fn isolated_ignores_playbook_toml() {
+    let dir = project_from("tests/fixtures/valid/config-levels");
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "main.playbook"])
+        .assert()
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
+    playbook()
+        .current_dir(dir.path())
+        .args(["check", "--isolated", "main.playbook"])
+        .assert()
+        .code(0)
+        .stdout("checked 1 file: 0 errors, 2 warnings\n");
+}
+
+// ---------------------------------------------------------------------------
+// Colour from the environment
+// ---------------------------------------------------------------------------
+
+#[test]
+fn force_color_colours_off_a_terminal_unless_the_flag_says_never() {
+    for (name, value) in [("FORCE_COLOR", "1"), ("CLICOLOR_FORCE", "1")] {
+        let output = playbook()
+            .env(name, value)
+            .args(["check", BAD])
+            .output()
+            .expect("run");
+        assert!(has_ansi(&output.stderr), "no colour under {name}={value}");
+        assert!(!has_ansi(&output.stdout), "colour in the summary");
+        let output = playbook()
+            .env(name, value)
+            .args(["check", "--color", "never", BAD])
+            .output()
+            .expect("run");
+        assert!(!has_ansi(&output.stderr), "--color never lost to {name}");
+    }
+    let output = playbook()
+        .env("CLICOLOR_FORCE", "0")
+        .args(["check", BAD])
+        .output()
+        .expect("run");
+    assert!(!has_ansi(&output.stderr), "CLICOLOR_FORCE=0 forced colour");
+    let output = playbook()
+        .env("FORCE_COLOR", "1")
+        .env("NO_COLOR", "1")
+        .args(["check", BAD])
+        .output()
+        .expect("run");
+    assert!(!has_ansi(&output.stderr), "NO_COLOR lost to FORCE_COLOR");
+}
+
+#[test]
+fn check_help_says_which_stream_each_format_uses() {
+    let help = stdout_of(&["check", "--help"]);
+    assert!(
+        help.contains("`human` on standard error, then the summary on standard output"),
+        "{help}"
+    );
+    assert!(
+        help.contains("`json`, `sarif` and `github` on standard output"),
+        "{help}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// man
+// ---------------------------------------------------------------------------
+
+#[test]
+fn man_writes_only_into_the_folder_named_and_says_so() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    playbook()
+        .current_dir(dir.path())
+        .arg("man")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out <DIR>"));
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0);
+    playbook()
+        .current_dir(dir.path())
+        .args(["man", "--out", "pages"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("wrote `pages/playbook.1`\n"))
+        .stdout(predicate::str::contains("wrote `pages/playbook-check.1`\n"));
+    assert!(dir.path().join("pages/playbook.1").is_file());
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+}
+
+/// `export` takes `--config` and `--isolated` as `check` does: a level the
+/// configuration denies stops the export, unless it is ignored.
+#[test]
+fn export_honours_config_and_isolated() {
+    let dir = project_from("tests/fixtures/valid/config-levels");
+    std::fs::write(
+        dir.path().join("strict.toml"),
+        "[levels]\nempty-step = \"deny\"\n",
+    )
+    .expect("write");
+    playbook()
+        .current_dir(dir.path())
+        .args(["export", "--to", "json", "main.playbook"])
+        .assert()
+        .code(0);
+    playbook()
+        .current_dir(dir.path())
+        .args([
+            "export",
+            "--to",
+            "json",
+            "--config",
+            "strict.toml",
+            "main.playbook",
+        ])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("empty-step"));
+    std::fs::rename(
+        dir.path().join("strict.toml"),
+        dir.path().join("Playbook.toml"),
+    )
+    .expect("rename");
+    playbook()
+        .current_dir(dir.path())
+        .args(["export", "--to", "json", "main.playbook"])
+        .assert()
+        .code(1);
+    playbook()
+        .current_dir(dir.path())
+        .args(["export", "--to", "json", "--isolated", "main.playbook"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"id\""));
 }

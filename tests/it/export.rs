@@ -379,7 +379,7 @@ fn an_unwritable_output_is_a_usage_error() {
     assert_usage_error(
         &output,
         &format!(
-            "cannot write `{}`: entity not found; choose a writable path with -o, or -o - for standard output",
+            "cannot write `{}`: no such file or directory; choose a writable path with -o, or -o - for standard output",
             target.display()
         ),
     );
@@ -398,7 +398,7 @@ fn what_is_not_one_playbook_is_a_usage_error() {
     );
     assert_usage_error(
         &export_cli(&["no-such.playbook", "--to", "json"]),
-        "cannot read `no-such.playbook`: entity not found",
+        "cannot read `no-such.playbook`: no such file or directory",
     );
     // An unknown format is refused by the argument parser.
     let output = export_cli(&[ENABLEMENT, "--to", "pdf"]);

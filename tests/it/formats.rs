@@ -396,16 +396,52 @@ fn assert_annotations_match(stdout: &str, report: &Value) {
                 ("col", number("column")),
                 ("endLine", number("end_line")),
                 ("endColumn", number("end_column")),
-                ("title", d["code"].as_str().unwrap().to_string()),
+                (
+                    "title",
+                    format!("playbook ({})", d["code"].as_str().unwrap())
+                ),
             ],
             "{line}"
         );
-        let mut expected = d["message"].as_str().unwrap().to_string();
-        if let Some(help) = d["help"].as_str() {
-            expected.push_str("\nhelp: ");
-            expected.push_str(help);
+        // The message, the path, the related places and the help, one a
+        // line: what the human format shows.
+        let mut expected = vec![d["message"].as_str().unwrap().to_string()];
+        let message = unescape(message);
+        let lines: Vec<&str> = message.split('\n').collect();
+        if let Some(path) = d.get("path") {
+            // The values in the order the checker found them: compare as a set.
+            let shown = lines.get(1).copied().unwrap_or_default().to_string();
+            let steps: Vec<&str> = path["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
+            let prefix = if steps.is_empty() {
+                "for example when ".to_string()
+            } else {
+                format!("path: {}, ", steps.join(" -> "))
+            };
+            assert!(shown.starts_with(&prefix), "{shown:?} in {line}");
+            for (k, v) in path["values"].as_object().unwrap() {
+                let pair = format!("{k} = {}", v.as_str().unwrap());
+                assert!(shown.contains(&pair), "no {pair:?} in {shown:?}");
+            }
+            expected.push(shown);
         }
-        assert_eq!(unescape(message), expected, "{line}");
+        for r in d["related"].as_array().into_iter().flatten() {
+            expected.push(format!(
+                "{}:{}:{}: {}",
+                r["file"].as_str().unwrap(),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap()
+            ));
+        }
+        if let Some(help) = d["help"].as_str() {
+            expected.push(format!("help: {help}"));
+        }
+        assert_eq!(lines, expected, "{line}");
     }
 }
 
@@ -434,7 +470,7 @@ fn github_annotations_one_line_per_diagnostic_escaped() {
     // The escapes themselves, spelled out.
     let percent = lines
         .iter()
-        .find(|l| l.contains("title=invalid-literal::"))
+        .find(|l| l.contains("title=playbook (invalid-literal)::"))
         .expect("the invalid-literal annotation");
     assert!(
         percent.contains("::`12.345%25` is not a percentage"),
@@ -465,13 +501,13 @@ fn sarif_and_annotations_of_the_whole_invalid_corpus() {
     let (code, report) = check_json(&dir, &[corpus]);
     assert_eq!(code, 1);
     assert!(diagnostics(&report).len() > 100, "{}", report["summary"]);
+    let output = run_in(&dir, &["check", "--format", "github", corpus]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_annotations_match(&String::from_utf8(output.stdout).expect("UTF-8"), &report);
     let (code, log) = check_sarif(&dir, &[corpus]);
     assert_eq!(code, 1);
     assert_sarif_envelope(&log);
     assert_results_match(&log, &report, &|file| file.replace('\\', "/"));
-    let output = run_in(&dir, &["check", "--format", "github", corpus]);
-    assert_eq!(output.status.code(), Some(1));
-    assert_annotations_match(&String::from_utf8(output.stdout).expect("UTF-8"), &report);
 }
 
 #[test]
@@ -666,9 +702,7 @@ fn playbook_toml_is_found_by_walking_up() {
     // The warning that remains fails --deny-warnings.
     let output = run_in(&drafts, &["check", "--deny-warnings", "main.playbook"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).ends_with("checked 1 file: 0 errors, 1 warning\n")
-    );
+    assert!(String::from_utf8_lossy(&output.stdout) == "checked 1 file: 0 errors, 1 warning\n");
     // Without the configuration, missing-metadata comes back.
     without_config(dir.path());
     let (code, report) = check_json(&drafts, &["main.playbook"]);
@@ -682,7 +716,7 @@ fn playbook_toml_allow_removes_a_warning() {
     let output = run_in(dir.path(), &["check", "main.playbook"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout),
         "checked 1 file: 0 errors, 0 warnings\n"
     );
     let output = run_in(dir.path(), &["check", "--deny-warnings", "main.playbook"]);
@@ -857,7 +891,15 @@ fn playbook_toml_include_and_exclude_select_files() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(reported_files(&report), ["team-checked.playbook"]);
     for excluded in ["playbooks/drafts", "scratch"] {
-        let (code, report) = check_json(&d.join(excluded), &["."]);
+        // A folder whose playbooks are all excluded holds none to check:
+        // exit 2, unless that is expected.
+        let output = run_in(&d.join(excluded), &["check", "--format", "json", "."]);
+        assert_eq!(output.status.code(), Some(2), "{excluded}: {output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("no playbooks found"),
+            "{excluded}: {output:?}"
+        );
+        let (code, report) = check_json(&d.join(excluded), &["--allow-empty", "."]);
         assert_eq!(code, 0, "{excluded}: {report:#}");
         assert_eq!(report["summary"]["files"], 0, "{excluded}: {report:#}");
     }

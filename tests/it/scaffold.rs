@@ -46,7 +46,7 @@ fn new_writes_a_playbook_that_checks_and_formats_clean_in_every_locale() {
         .args(["check", "--deny-warnings"])
         .assert()
         .success()
-        .stderr("checked 1 file: 0 errors, 0 warnings\n");
+        .stdout("checked 1 file: 0 errors, 0 warnings\n");
     playbook()
         .current_dir(&folder)
         .args(["fmt", "--check", "."])
@@ -118,14 +118,14 @@ fn the_committed_manual_pages_are_current() {
     assert_eq!(
         names(dir.path()),
         names(committed),
-        "run `playbook man` to update docs/man"
+        "run `playbook man --out docs/man` to update docs/man"
     );
     for name in names(committed) {
         let fresh = std::fs::read_to_string(dir.path().join(&name)).unwrap();
         let old = std::fs::read_to_string(committed.join(&name)).unwrap();
         assert!(
             fresh == old,
-            "docs/man/{name} is stale: run `cargo run -- man`"
+            "docs/man/{name} is stale: run `cargo run -- man --out docs/man`"
         );
     }
     // One page per visible command, each naming its synopsis.

@@ -26,8 +26,13 @@ struct ListLine {
 }
 
 pub fn list(dir: &Path, format: Format, now: Now) -> Result<(), Failure> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Failure::usage(format!("cannot list `{}`: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Failure::usage(format!(
+            "cannot list `{}`: {}",
+            dir.display(),
+            crate::fs::describe(&e)
+        ))
+    })?;
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
