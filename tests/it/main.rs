@@ -26,6 +26,7 @@ mod language_doc;
 mod lsp;
 mod lsp_cache;
 mod markdown_seed;
+mod packaging;
 mod md_lines;
 mod randomised;
 mod rules_doc;
