@@ -33,7 +33,11 @@ fn extension() -> serde_json::Value {
 /// The licence file of each SPDX identifier we use, and a line only that
 /// licence's standard text has.
 const LICENCE_FILES: &[(&str, &str, &str)] = &[
-    ("MIT", "LICENSE-MIT", "Permission is hereby granted, free of charge"),
+    (
+        "MIT",
+        "LICENSE-MIT",
+        "Permission is hereby granted, free of charge",
+    ),
     (
         "Apache-2.0",
         "LICENSE-APACHE",
@@ -49,7 +53,9 @@ fn licence_ids(expression: &str) -> BTreeSet<&str> {
 #[test]
 fn cargo_toml_the_extension_and_the_licence_files_name_the_same_licence() {
     let package = package();
-    let licence = package["license"].as_str().expect("Cargo.toml has `license`");
+    let licence = package["license"]
+        .as_str()
+        .expect("Cargo.toml has `license`");
     assert_eq!(licence, "MIT OR Apache-2.0");
     assert_eq!(
         extension()["license"].as_str(),
@@ -61,7 +67,10 @@ fn cargo_toml_the_extension_and_the_licence_files_name_the_same_licence() {
     assert_eq!(lock["packages"][""]["license"].as_str(), Some(licence));
     let ids = licence_ids(licence);
     let known: BTreeSet<&str> = LICENCE_FILES.iter().map(|(id, _, _)| *id).collect();
-    assert_eq!(ids, known, "a licence without its file, or a file of no licence");
+    assert_eq!(
+        ids, known,
+        "a licence without its file, or a file of no licence"
+    );
     for (id, file, marker) in LICENCE_FILES {
         let text = read(file);
         assert!(text.contains(marker), "{file} is not the {id} licence");
@@ -81,7 +90,10 @@ fn cargo_toml_the_extension_and_the_licence_files_name_the_same_licence() {
 fn cargo_toml_and_the_extension_point_to_the_same_repository() {
     let package = package();
     let repository = package["repository"].as_str().expect("`repository`");
-    assert!(repository.starts_with("https://github.com/"), "{repository}");
+    assert!(
+        repository.starts_with("https://github.com/"),
+        "{repository}"
+    );
     for key in ["description", "homepage", "rust-version"] {
         assert!(package.contains_key(key), "Cargo.toml lacks `{key}`");
     }
@@ -98,9 +110,15 @@ fn cargo_toml_and_the_extension_point_to_the_same_repository() {
             "{keyword}"
         );
     }
-    assert!(package["categories"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(
+        package["categories"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
     let extension = extension();
-    let url = extension["repository"]["url"].as_str().expect("a repository url");
+    let url = extension["repository"]["url"]
+        .as_str()
+        .expect("a repository url");
     assert_eq!(url.trim_end_matches(".git"), repository);
     assert_eq!(extension["homepage"].as_str(), package["homepage"].as_str());
     assert_eq!(
@@ -123,4 +141,489 @@ fn the_readme_states_the_rust_version_of_cargo_toml() {
         read("README.md").contains(&format!("Rust toolchain ({version} or newer)")),
         "README.md gives another minimum Rust than Cargo.toml's {version}"
     );
+}
+
+/// A hook of `.pre-commit-hooks.yaml`, the keys pre-commit reads.
+#[derive(serde::Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Hook {
+    id: String,
+    name: String,
+    description: Option<String>,
+    entry: String,
+    language: String,
+    files: String,
+}
+
+fn hooks() -> Vec<Hook> {
+    serde_saphyr::from_str(&read(".pre-commit-hooks.yaml")).expect("the hooks are YAML")
+}
+
+/// Runs a hook's `entry` in `dir` on `files` as pre-commit does: the
+/// entry's words, then the file names. `playbook`, the executable that
+/// `language: rust` installs, is the binary under test.
+fn run_hook(hook: &Hook, dir: &Path, files: &[&str]) -> (i32, String) {
+    let mut words = hook.entry.split_whitespace();
+    assert_eq!(words.next(), Some("playbook"), "{}", hook.entry);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_playbook"))
+        .current_dir(dir)
+        .args(words)
+        .args(files)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the hook");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().expect("an exit code"), text)
+}
+
+fn hook(id: &str) -> Hook {
+    hooks()
+        .into_iter()
+        .find(|h| h.id == id)
+        .unwrap_or_else(|| panic!("no hook `{id}` in .pre-commit-hooks.yaml"))
+}
+
+#[test]
+fn the_pre_commit_hooks_are_built_with_cargo_for_playbook_files() {
+    let hooks = hooks();
+    let ids: Vec<&str> = hooks.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["playbook-check", "playbook-fmt"]);
+    for hook in &hooks {
+        assert_eq!(hook.language, "rust", "{}", hook.id);
+        assert_eq!(hook.files, r"\.playbook$", "{}", hook.id);
+        assert!(!hook.name.is_empty() && hook.description.is_some());
+    }
+}
+
+#[test]
+fn the_check_hook_passes_a_clean_playbook_and_fails_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root("tests/fixtures/valid/actions.playbook"),
+        dir.path().join("clean.playbook"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root("tests/fixtures/invalid/cycle_two-steps.playbook"),
+        dir.path().join("cycle.playbook"),
+    )
+    .unwrap();
+    let check = hook("playbook-check");
+    let (code, out) = run_hook(&check, dir.path(), &["clean.playbook"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 errors"), "{out}");
+    let (code, out) = run_hook(&check, dir.path(), &["clean.playbook", "cycle.playbook"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cycle.playbook:10:8"), "{out}");
+    assert!(
+        out.contains("steps wait for each other in a cycle: a -> b -> a"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_fmt_hook_rewrites_a_messy_playbook_and_leaves_a_formatted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.playbook");
+    let before = read("tests/fixtures/fmt/messy-layout.playbook");
+    std::fs::write(&messy, &before).unwrap();
+    let fmt = hook("playbook-fmt");
+    let (code, out) = run_hook(&fmt, dir.path(), &["messy.playbook"]);
+    assert_eq!(code, 0, "{out}");
+    let after = std::fs::read_to_string(&messy).unwrap();
+    // pre-commit fails the commit because the file changed.
+    assert_ne!(after, before, "the hook did not rewrite the messy layout");
+    let (code, out) = run_hook(&fmt, dir.path(), &["messy.playbook"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        after,
+        "a second run changed the file again"
+    );
+}
+
+/// The problems of an action's metadata, by the rules of GitHub's metadata
+/// syntax for a composite action (the keys of the JSON Schema that
+/// SchemaStore publishes for `action.yml`, written out here because the
+/// tests run offline): an empty list when there are none.
+fn action_problems(yaml: &str) -> Vec<String> {
+    use serde_json::Value;
+    let mut problems = Vec::new();
+    let action: Value = match serde_saphyr::from_str(yaml) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("not YAML: {e}")],
+    };
+    let Some(top) = action.as_object() else {
+        return vec!["not a mapping".to_string()];
+    };
+    let allowed_top = [
+        "name",
+        "author",
+        "description",
+        "inputs",
+        "outputs",
+        "runs",
+        "branding",
+    ];
+    for key in top.keys() {
+        if !allowed_top.contains(&key.as_str()) {
+            problems.push(format!("unknown key `{key}`"));
+        }
+    }
+    for key in ["name", "description"] {
+        if !top
+            .get(key)
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+        {
+            problems.push(format!("`{key}` is required and must be a string"));
+        }
+    }
+    let empty = serde_json::Map::new();
+    let inputs = match top.get("inputs") {
+        None => &empty,
+        Some(Value::Object(inputs)) => inputs,
+        Some(_) => {
+            problems.push("`inputs` must be a mapping".to_string());
+            &empty
+        }
+    };
+    for (name, input) in inputs {
+        let Some(input) = input.as_object() else {
+            problems.push(format!("input `{name}` must be a mapping"));
+            continue;
+        };
+        for key in input.keys() {
+            if !["description", "required", "default", "deprecationMessage"].contains(&key.as_str())
+            {
+                problems.push(format!("input `{name}`: unknown key `{key}`"));
+            }
+        }
+        if !input.get("description").is_some_and(Value::is_string) {
+            problems.push(format!("input `{name}` needs a `description`"));
+        }
+        if input.get("required").is_some_and(|r| !r.is_boolean()) {
+            problems.push(format!("input `{name}`: `required` must be a boolean"));
+        }
+    }
+    if let Some(branding) = top.get("branding") {
+        let colours = [
+            "white",
+            "black",
+            "yellow",
+            "blue",
+            "green",
+            "orange",
+            "red",
+            "purple",
+            "gray-dark",
+        ];
+        if let Some(colour) = branding.get("color").and_then(Value::as_str)
+            && !colours.contains(&colour)
+        {
+            problems.push(format!(
+                "branding colour `{colour}` is not one of {colours:?}"
+            ));
+        }
+    }
+    match top.get("runs") {
+        None => problems.push("`runs` is required".to_string()),
+        Some(runs) => {
+            if runs.get("using").and_then(Value::as_str) != Some("composite") {
+                problems.push("`runs.using` is not `composite`".to_string());
+            }
+            match runs.get("steps").and_then(Value::as_array) {
+                Some(steps) if !steps.is_empty() => {
+                    for (i, step) in steps.iter().enumerate() {
+                        problems.extend(
+                            step_problems(step)
+                                .into_iter()
+                                .map(|p| format!("step {}: {p}", i + 1)),
+                        );
+                    }
+                }
+                _ => problems.push("`runs.steps` must be a non-empty list".to_string()),
+            }
+        }
+    }
+    // Every `${{ inputs.NAME }}` names a declared input, and every input is
+    // used somewhere.
+    let mut used = BTreeSet::new();
+    for expression in yaml.split("${{").skip(1) {
+        let Some((expression, _)) = expression.split_once("}}") else {
+            problems.push("an expression without `}}`".to_string());
+            continue;
+        };
+        for part in expression.split("inputs.").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !inputs.contains_key(&name) {
+                problems.push(format!("`inputs.{name}` is not declared"));
+            }
+            used.insert(name);
+        }
+    }
+    for name in inputs.keys() {
+        if !used.contains(name) {
+            problems.push(format!("input `{name}` is declared but never used"));
+        }
+    }
+    problems
+}
+
+/// The problems of one step of a composite action.
+fn step_problems(step: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(step) = step.as_object() else {
+        return vec!["not a mapping".to_string()];
+    };
+    let allowed = [
+        "id",
+        "if",
+        "name",
+        "uses",
+        "run",
+        "shell",
+        "env",
+        "with",
+        "working-directory",
+        "continue-on-error",
+    ];
+    for key in step.keys() {
+        if !allowed.contains(&key.as_str()) {
+            problems.push(format!("unknown key `{key}`"));
+        }
+    }
+    match (step.contains_key("run"), step.contains_key("uses")) {
+        (true, true) => problems.push("both `run` and `uses`".to_string()),
+        (false, false) => problems.push("neither `run` nor `uses`".to_string()),
+        (true, false) if !step.get("shell").is_some_and(|s| s.is_string()) => {
+            problems.push("`run` without `shell`".to_string())
+        }
+        (false, true) if step.contains_key("shell") => {
+            problems.push("`shell` on a `uses` step".to_string())
+        }
+        _ => {}
+    }
+    if let Some(env) = step.get("env")
+        && !env
+            .as_object()
+            .is_some_and(|e| e.values().all(serde_json::Value::is_string))
+    {
+        problems.push("`env` must map names to strings".to_string());
+    }
+    problems
+}
+
+#[test]
+fn the_action_metadata_is_valid() {
+    let problems = action_problems(&read("action.yml"));
+    assert!(problems.is_empty(), "action.yml: {problems:#?}");
+}
+
+#[test]
+fn the_action_checker_finds_the_mistakes_it_looks_for() {
+    let broken = "\
+name: x
+runs:
+  using: node20
+  steps:
+    - run: echo ${{ inputs.pathz }}
+    - uses: actions/checkout@v4
+      shell: bash
+inputs:
+  paths:
+    required: \"true\"
+";
+    let problems = action_problems(broken);
+    for wanted in [
+        "`description` is required and must be a string",
+        "`runs.using` is not `composite`",
+        "step 1: `run` without `shell`",
+        "step 2: `shell` on a `uses` step",
+        "`inputs.pathz` is not declared",
+        "input `paths` needs a `description`",
+        "input `paths`: `required` must be a boolean",
+        "input `paths` is declared but never used",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == wanted),
+            "`{wanted}` is not among {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), 8, "{problems:#?}");
+}
+
+/// The action's steps, from its metadata.
+fn action_steps() -> Vec<serde_json::Value> {
+    let action: serde_json::Value = serde_saphyr::from_str(&read("action.yml")).unwrap();
+    action["runs"]["steps"].as_array().unwrap().clone()
+}
+
+#[test]
+fn the_action_installs_with_cargo_and_checks_in_the_github_format() {
+    let steps = action_steps();
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert!(
+        runs.iter().any(
+            |r| r.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\"")
+                && r.contains(
+                    "cargo install --locked --git https://github.com/playbook-lang/playbook"
+                )
+        ),
+        "{runs:#?}"
+    );
+    let repository = package()["repository"].as_str().unwrap().to_string();
+    assert!(runs.iter().any(|r| r.contains(&repository)));
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("playbook check --format github")),
+        "{runs:#?}"
+    );
+}
+
+/// Runs the action's last step, the check, with bash as the runner would:
+/// the inputs in the step's environment, the binary under test first on
+/// the `PATH`.
+#[test]
+fn the_action_check_step_annotates_the_problems_of_the_given_paths() {
+    let steps = action_steps();
+    let check = steps.last().expect("a step");
+    let script = check["run"].as_str().expect("a run step");
+    assert_eq!(check["shell"].as_str(), Some("bash"));
+    let env = check["env"]
+        .as_object()
+        .expect("the inputs come through env");
+    assert_eq!(env["PATHS"].as_str(), Some("${{ inputs.paths }}"));
+    assert_eq!(env["ARGS"].as_str(), Some("${{ inputs.args }}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("ok")).unwrap();
+    std::fs::copy(
+        root("tests/fixtures/valid/actions.playbook"),
+        dir.path().join("ok/clean.playbook"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root("tests/fixtures/invalid/cycle_two-steps.playbook"),
+        dir.path().join("cycle.playbook"),
+    )
+    .unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_playbook")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |paths: &str, args: &str| {
+        let output = std::process::Command::new("bash")
+            .args(["-e", "-c", script])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("PATHS", paths)
+            .env("ARGS", args)
+            .output()
+            .expect("run bash");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    let (code, out) = run("ok", "");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("::error"), "{out}");
+    // Two paths on two lines, as a YAML block would give them.
+    let (code, out) = run("ok\ncycle.playbook", "");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::error file=cycle.playbook,line=10,col=8")),
+        "{out}"
+    );
+    // Further arguments reach the command.
+    let (code, out) = run("ok", "--no-such-flag");
+    assert_eq!(code, Some(2), "{out}");
+}
+
+/// The instructions of the Dockerfile, continuation lines joined.
+fn dockerfile() -> Vec<(String, String)> {
+    let text = read("Dockerfile");
+    let mut joined = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(part) => {
+                joined.push_str(part);
+                joined.push(' ');
+            }
+            None => {
+                joined.push_str(line);
+                joined.push('\n');
+            }
+        }
+    }
+    joined
+        .lines()
+        .map(|l| {
+            let (instruction, rest) = l.split_once(' ').unwrap_or((l, ""));
+            (instruction.to_ascii_uppercase(), rest.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_dockerfile_builds_on_debian_with_z3_and_runs_on_a_slim_image() {
+    let instructions = dockerfile();
+    let froms: Vec<&str> = instructions
+        .iter()
+        .filter(|(i, _)| i == "FROM")
+        .map(|(_, r)| r.as_str())
+        .collect();
+    assert_eq!(froms, ["rust:1-bookworm AS build", "debian:bookworm-slim"]);
+    let last_from = instructions.iter().rposition(|(i, _)| i == "FROM").unwrap();
+    let (build, run) = instructions.split_at(last_from);
+    let has = |stage: &[(String, String)], instruction: &str, text: &str| {
+        stage
+            .iter()
+            .any(|(i, r)| i == instruction && r.contains(text))
+    };
+    assert!(has(
+        build,
+        "RUN",
+        "install -y --no-install-recommends libz3-dev"
+    ));
+    assert!(has(build, "RUN", "cargo install --locked --path ."));
+    assert!(has(
+        run,
+        "RUN",
+        "install -y --no-install-recommends libz3-4"
+    ));
+    assert!(
+        !has(run, "RUN", "libz3-dev"),
+        "the headers in the runtime image"
+    );
+    assert!(has(run, "COPY", "--from=build /usr/local/bin/playbook"));
+    assert_eq!(
+        run.iter()
+            .find(|(i, _)| i == "ENTRYPOINT")
+            .map(|(_, r)| r.as_str()),
+        Some(r#"["playbook"]"#),
+        "the entry point is the binary, in exec form"
+    );
+    // The build context leaves out what a build makes or installs.
+    let ignored = read(".dockerignore");
+    for path in ["target/", "**/node_modules/"] {
+        assert!(
+            ignored.lines().any(|l| l == path),
+            "{path} is not in .dockerignore"
+        );
+    }
 }
