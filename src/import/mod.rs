@@ -933,9 +933,18 @@ fn read_task_table(
             || h.contains("nombre")
     })
     .unwrap_or(1);
-    let m_col = find(&|h| {
-        h.contains("(m)") || h.contains("(o)") || h.contains("mandatory") || h.contains("强制")
+    // The mandatory column: the one whose header holds a legend of its
+    // markers (`(E)rforderlich/(O)ptional`), else one named so.
+    let legend_col = header
+        .iter()
+        .enumerate()
+        .find_map(|(i, h)| labels::Legend::parse(h).map(|legend| (i, legend)));
+    let m_col = legend_col.as_ref().map(|(i, _)| *i).or_else(|| {
+        find(&|h| {
+            h.contains("(m)") || h.contains("(o)") || h.contains("mandatory") || h.contains("强制")
+        })
     });
+    let legend = legend_col.map(|(_, legend)| legend).unwrap_or_default();
     let role_col = find(&|h| {
         h.contains("role")
             || h.contains("角色")
@@ -990,7 +999,10 @@ fn read_task_table(
             continue;
         };
         let marker = cell(row, m_col);
-        let mandatory = match labels::mandatory(&marker) {
+        let mandatory = match legend
+            .meaning(&marker)
+            .or_else(|| labels::mandatory(&marker))
+        {
             Some(m) => m,
             None => {
                 diags.push(unrecognised(
