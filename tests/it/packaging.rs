@@ -627,3 +627,107 @@ fn the_dockerfile_builds_on_debian_with_z3_and_runs_on_a_slim_image() {
         );
     }
 }
+
+/// The ` ```yaml ` blocks of a Markdown document.
+fn yaml_blocks(markdown: &str) -> Vec<String> {
+    markdown
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_ci_guide_shows_setups_that_use_what_we_ship() {
+    let guide = read("docs/ci.md");
+    let blocks = yaml_blocks(&guide);
+    assert!(blocks.len() >= 4, "{} YAML examples", blocks.len());
+    let mut documents = Vec::new();
+    for block in &blocks {
+        let value: serde_json::Value = serde_saphyr::from_str(block).unwrap_or_else(|e| {
+            panic!("a YAML example of docs/ci.md does not parse: {e}\n{block}")
+        });
+        documents.push(value);
+    }
+    // The pre-commit example names the hooks we have.
+    let hook_ids: BTreeSet<String> = hooks().into_iter().map(|h| h.id).collect();
+    let pre_commit = documents
+        .iter()
+        .find(|d| d.get("repos").is_some())
+        .expect("a pre-commit example");
+    let used: BTreeSet<String> = pre_commit["repos"][0]["hooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(used, hook_ids);
+    let repository = package()["repository"].as_str().unwrap().to_string();
+    assert_eq!(
+        pre_commit["repos"][0]["repo"].as_str(),
+        Some(repository.as_str())
+    );
+    // The workflow that uses the action passes only inputs it declares.
+    let action: serde_json::Value = serde_saphyr::from_str(&read("action.yml")).unwrap();
+    let action_ref = repository.trim_start_matches("https://github.com/");
+    let mut uses_action = false;
+    for document in &documents {
+        for job in document["jobs"]
+            .as_object()
+            .into_iter()
+            .flat_map(|j| j.values())
+        {
+            for step in job["steps"].as_array().into_iter().flatten() {
+                if step["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(&format!("{action_ref}@")))
+                {
+                    uses_action = true;
+                    for input in step["with"].as_object().into_iter().flat_map(|w| w.keys()) {
+                        assert!(
+                            action["inputs"].get(input).is_some(),
+                            "docs/ci.md passes `{input}`, which action.yml does not declare"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(uses_action, "no example uses the action");
+    // Every input of the action is explained.
+    for input in action["inputs"].as_object().unwrap().keys() {
+        assert!(
+            guide.contains(&format!("| `{input}` |")),
+            "input `{input}` is not in docs/ci.md"
+        );
+    }
+    // The side-by-side table has a row for each convention of issue 20.
+    let table = guide
+        .split("## Conventions side by side")
+        .nth(1)
+        .expect("the side-by-side section");
+    for needle in [
+        "--stdin-filename",
+        "exit codes",
+        "--exit-zero",
+        "--statistics",
+        "-q/--quiet",
+        "--isolated",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "CLICOLOR_FORCE",
+        "TERM=dumb",
+        "standard output and standard error",
+        "--format github",
+        "--allow-empty",
+        "pre-commit",
+        "GitHub Action",
+        "Docker",
+        "SARIF",
+    ] {
+        assert!(table.contains(needle), "the table lacks `{needle}`");
+    }
+    let rows = table.lines().filter(|l| l.starts_with("| ")).count();
+    assert!(rows >= 15, "{rows} rows");
+    assert!(read("README.md").contains("`docs/ci.md`"));
+}
