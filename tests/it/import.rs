@@ -622,7 +622,8 @@ fn the_legend_of_the_header_decides_over_the_usual_letters() {
 #[test]
 fn legends_in_the_forms_documents_write_them() {
     use playbook::import::labels::Legend;
-    let cases: [(&str, &[(&str, Option<bool>)]); 8] = [
+    type Markers = &'static [(&'static str, Option<bool>)];
+    let cases: [(&str, Markers); 8] = [
         (
             "(M)andatory / (O)ptional",
             &[("M", Some(true)), ("o", Some(false))],

@@ -275,10 +275,8 @@ fn action_problems(yaml: &str) -> Vec<String> {
         }
     }
     for key in ["name", "description"] {
-        if !top
-            .get(key)
-            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
-        {
+        let given = top.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        if given.is_empty() {
             problems.push(format!("`{key}` is required and must be a string"));
         }
     }
