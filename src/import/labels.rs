@@ -296,8 +296,9 @@ pub fn mandatory(cell: &str) -> Option<bool> {
     }
 }
 
-/// The legend of a task table's mandatory column, as its header states it:
-/// which marker means mandatory and which optional. `(M)andatory /
+/// The legend of a task table's mandatory column, as its header or a
+/// legend line above the table states it: which marker means mandatory and
+/// which optional. `(M)andatory /
 /// (O)ptional`, `(M) Mandatory (O) Optional`, `(E)rforderlich/(O)ptional`,
 /// `(M)强制性/(O)可选`, or `M = Mandatory, O = Optional`: the markers are
 /// the document's own, not a fixed list of letters.
@@ -318,6 +319,12 @@ impl Legend {
         let mut pairs = parenthesised(&text);
         if pairs.len() < 2 {
             pairs = assigned(&text);
+        }
+        // `Legend: M = Mandatory, O = Optional`.
+        if pairs.len() < 2
+            && let Some((_, rest)) = text.split_once([':', '：'])
+        {
+            pairs = assigned(rest);
         }
         if pairs.len() < 2 {
             return None;
@@ -350,6 +357,20 @@ impl Legend {
             .len()
             == legend.entries.len();
         (says_both && distinct).then_some(legend)
+    }
+
+    /// Whether a header cell is made of this legend's markers (`E/O`,
+    /// `M / O`): the column a legend line above the table explains.
+    pub fn names_column(&self, header: &str) -> bool {
+        let words: Vec<String> = header
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words.len() >= 2
+            && words
+                .iter()
+                .all(|w| self.entries.iter().any(|(m, _)| m == w))
     }
 
     /// Whether a row's marker means mandatory, by this legend.

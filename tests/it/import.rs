@@ -575,6 +575,11 @@ fn a_german_legend_with_e_for_erforderlich_makes_e_tasks_mandatory() {
         .filter(|d| d.message.contains("mandatory or optional"))
         .collect();
     assert!(unrecognised.is_empty(), "{unrecognised:?}");
+    assert!(
+        !out.source.contains("Legende"),
+        "the legend line became an instruction:\n{}",
+        out.source
+    );
     let tasks = task_lines(&out.source);
     let tasks: Vec<(&str, &str)> = tasks
         .iter()
@@ -585,7 +590,9 @@ fn a_german_legend_with_e_for_erforderlich_makes_e_tasks_mandatory() {
         [
             ("4058", "mandatory"),
             ("4099", "optional"),
-            ("4100", "mandatory")
+            ("4100", "mandatory"),
+            ("4101", "mandatory"),
+            ("4102", "optional")
         ],
         "{}",
         out.source
@@ -623,7 +630,7 @@ fn the_legend_of_the_header_decides_over_the_usual_letters() {
 fn legends_in_the_forms_documents_write_them() {
     use playbook::import::labels::Legend;
     type Markers = &'static [(&'static str, Option<bool>)];
-    let cases: [(&str, Markers); 8] = [
+    let cases: [(&str, Markers); 9] = [
         (
             "(M)andatory / (O)ptional",
             &[("M", Some(true)), ("o", Some(false))],
@@ -650,6 +657,10 @@ fn legends_in_the_forms_documents_write_them() {
         ),
         (
             "E = Erforderlich, O = Optional",
+            &[("E", Some(true)), ("O", Some(false))],
+        ),
+        (
+            "Legende: E = Erforderlich, O = Optional",
             &[("E", Some(true)), ("O", Some(false))],
         ),
         // One word unknown, the other known: the unknown one is its opposite.
