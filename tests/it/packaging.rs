@@ -729,3 +729,44 @@ fn the_ci_guide_shows_setups_that_use_what_we_ship() {
     assert!(rows >= 15, "{rows} rows");
     assert!(read("README.md").contains("`docs/ci.md`"));
 }
+
+/// Runs the action's install step with bash and a `cargo` that only
+/// prints its arguments: what it would install, for each `version`.
+#[test]
+fn the_action_installs_the_version_asked_for() {
+    let steps = action_steps();
+    let install = steps
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Install playbook"))
+        .expect("an install step");
+    assert_eq!(
+        install["env"]["VERSION"].as_str(),
+        Some("${{ inputs.version }}")
+    );
+    let script = install["run"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cargo = dir.path().join("cargo");
+    std::fs::write(&cargo, "#!/bin/sh\necho \"cargo $*\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |version: &str| {
+        let output = std::process::Command::new("bash")
+            .args(["-e", "-c", script])
+            .env("PATH", &path)
+            .env("VERSION", version)
+            .env("GITHUB_ACTION_PATH", "/actions/playbook")
+            .output()
+            .expect("run bash");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let git = "cargo install --locked --git https://github.com/playbook-lang/playbook";
+    assert_eq!(run(""), "cargo install --locked --path /actions/playbook\n");
+    assert_eq!(run("v0.1.0"), format!("{git} --tag v0.1.0 playbook\n"));
+    assert_eq!(run("0123abcd"), format!("{git} --rev 0123abcd playbook\n"));
+}
