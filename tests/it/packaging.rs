@@ -539,8 +539,10 @@ fn the_action_check_step_annotates_the_problems_of_the_given_paths() {
     let (code, out) = run("ok\ncycle.playbook", "");
     assert_eq!(code, Some(1), "{out}");
     assert!(
-        out.lines()
-            .any(|l| l.starts_with("::error file=cycle.playbook,line=10,col=8")),
+        out.lines().any(|l| l.starts_with("::error ")
+            && ["file=cycle.playbook,", "line=10,", "col=8,"]
+                .iter()
+                .all(|p| l.contains(p))),
         "{out}"
     );
     // Further arguments reach the command.
