@@ -813,3 +813,39 @@ fn no_path_error_comes_from_a_name_left_out() {
     );
     assert_eq!(codes_of(&complete_in_both), Vec::<&str>::new());
 }
+
+#[test]
+fn path_errors_beside_misspelt_roles_are_those_of_the_corrected_playbook() {
+    let fixture =
+        "tests/fixtures/invalid/mandatory-task-not-on-every-path_beside-misspelt-roles.playbook";
+    let text = std::fs::read_to_string(fixture).expect("the fixture");
+    // Corrected in place, so that every position stays where it was.
+    let corrected = text
+        .replace("owner fmm", "owner fm ")
+        .replace("owner fn\n", "owner fm\n");
+    assert_eq!(corrected.len(), text.len());
+    assert!(
+        playbook::compile_str("t.playbook", &corrected)
+            .diagnostics
+            .iter()
+            .all(|d| d.code != Code::UndefinedReference)
+    );
+    let path_diagnostics = |source: &str| {
+        let c = playbook::compile_str("t.playbook", source);
+        c.diagnostics
+            .iter()
+            .filter(|d| d.code != Code::UndefinedReference)
+            .map(|d| {
+                (
+                    d.code,
+                    d.message.clone(),
+                    d.primary.span.start,
+                    format!("{:?}", d.path),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = path_diagnostics(&text);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before, path_diagnostics(&corrected));
+}
