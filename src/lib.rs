@@ -96,8 +96,15 @@ pub fn compile_with(
                 .collect();
             resolve::resolve(&sources, &resolved, &translations, &mut diagnostics)
         }
-        _ => None,
+        _ => resolve::Resolved {
+            model: None,
+            without_unknown_roles: None,
+        },
     };
+    let resolve::Resolved {
+        model,
+        without_unknown_roles,
+    } = model;
     // The syntax trees are no longer needed: free them before the checks,
     // which are where memory peaks.
     drop(loaded);
@@ -106,6 +113,10 @@ pub fn compile_with(
     if let Some(model) = &model {
         diagnostics.extend(check::check(model));
         diagnostics.extend(check::required_locales(model, &config.locales));
+    } else if let Some(partial) = &without_unknown_roles {
+        // Misspelt roles only: the path errors are reported in the same
+        // round, not after the names are fixed.
+        diagnostics.extend(check::path_checks(partial));
     }
     config.apply(&mut diagnostics);
     let model = model.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));

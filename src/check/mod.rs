@@ -17,6 +17,7 @@ pub use smt::{At, Found, Mode, Outcome, solver_stats};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Playbook;
+use crate::registry::Code;
 
 /// Runs every check over a model.
 pub fn check(model: &Playbook) -> Vec<Diagnostic> {
@@ -41,6 +42,31 @@ fn check_with(model: &Playbook, mode: Mode) -> (Vec<Diagnostic>, bool) {
     let mut out = Vec::new();
     rules::run_all(&analysis, &mut out);
     (out, analysis.modelled())
+}
+
+/// The codes of the rules that follow the paths through a playbook: they
+/// read its steps, items, tasks, conditions and orderings, never its roles.
+const PATH_CODES: &[Code] = &[
+    Code::Cycle,
+    Code::UnreachableStep,
+    Code::UnassignedMandatoryTask,
+    Code::MandatoryTaskNotOnEveryPath,
+    Code::GateUnsatisfied,
+    Code::OrderingViolation,
+    Code::DecisionNotAsked,
+    Code::NonExhaustiveBranch,
+    Code::OverlappingBranch,
+    Code::AnalysisLimit,
+];
+
+/// The diagnostics of the path rules alone, for a model that lacks only
+/// role names that named no role (`resolve::Resolved`): what they report
+/// does not depend on roles, so it is what the corrected playbook gives
+/// them too, and one round of fixes shows both.
+pub fn path_checks(model: &Playbook) -> Vec<Diagnostic> {
+    let mut out = check(model);
+    out.retain(|d| PATH_CODES.contains(&d.code));
+    out
 }
 
 /// `missing-translation` for each locale the project requires that the

@@ -59,9 +59,65 @@ pub fn render(model: &Playbook) -> String {
 pub fn schema() -> String {
     let mut schema = schemars::schema_for!(Document<'static>).to_value();
     close(&mut schema);
+    standard_formats(&mut schema);
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
     text.push('\n');
     text
+}
+
+/// Removes the `format`s schemars writes for Rust's number types (`int8`,
+/// `uint32`, `double`, ...), which no JSON Schema draft defines and which
+/// strict validators (ajv) reject, so the schema validates unmodified. The
+/// range such a format stands for is kept as `minimum` and `maximum`, where
+/// schemars did not already write them and a double holds the bound
+/// exactly (up to 32 bits); the standard formats (`date`) stay.
+fn standard_formats(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    let mut stack = vec![schema];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                let range: Option<(i64, i64)> = match map.get("format").and_then(Value::as_str) {
+                    Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                    Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                    Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                    Some("uint8") => Some((0, u8::MAX.into())),
+                    Some("uint16") => Some((0, u16::MAX.into())),
+                    Some("uint32") => Some((0, u32::MAX.into())),
+                    _ => None,
+                };
+                let numeric = matches!(
+                    map.get("format").and_then(Value::as_str),
+                    Some(
+                        "int"
+                            | "int8"
+                            | "int16"
+                            | "int32"
+                            | "int64"
+                            | "int128"
+                            | "uint"
+                            | "uint8"
+                            | "uint16"
+                            | "uint32"
+                            | "uint64"
+                            | "uint128"
+                            | "float"
+                            | "double"
+                    )
+                );
+                if numeric {
+                    map.remove("format");
+                }
+                if let Some((min, max)) = range {
+                    map.entry("minimum").or_insert(Value::from(min));
+                    map.entry("maximum").or_insert(Value::from(max));
+                }
+                stack.extend(map.values_mut());
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
 }
 
 /// Adds `unevaluatedProperties: false` to the root and to every definition,

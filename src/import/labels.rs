@@ -270,8 +270,23 @@ pub fn mandatory(cell: &str) -> Option<bool> {
         "obrigatória",
         "obligatorio",
         "obligatoria",
+        "required",
+        "erforderlich",
+        "verpflichtend",
+        "obligatorisch",
+        "requerido",
+        "requerida",
     ];
-    const NO: &[&str] = &["o", "optional", "可选", "任意", "オプション", "opcional"];
+    const NO: &[&str] = &[
+        "o",
+        "optional",
+        "可选",
+        "任意",
+        "オプション",
+        "opcional",
+        "freiwillig",
+        "fakultativ",
+    ];
     if YES.contains(&t.as_str()) {
         Some(true)
     } else if NO.contains(&t.as_str()) {
@@ -279,6 +294,145 @@ pub fn mandatory(cell: &str) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// The legend of a task table's mandatory column, as its header or a
+/// legend line above the table states it: which marker means mandatory and
+/// which optional. `(M)andatory /
+/// (O)ptional`, `(M) Mandatory (O) Optional`, `(E)rforderlich/(O)ptional`,
+/// `(M)强制性/(O)可选`, or `M = Mandatory, O = Optional`: the markers are
+/// the document's own, not a fixed list of letters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Legend {
+    /// Each marker, lower-cased, and whether it means mandatory.
+    entries: Vec<(String, bool)>,
+}
+
+impl Legend {
+    /// Reads a legend from a header cell or a legend line; `None` unless
+    /// it has at least two markers and says for each what it means. A
+    /// word the importer does not know still counts when the legend has
+    /// two markers and the other one is known: it means the opposite
+    /// (`(E)rforderlich/(O)ptional` needs only `optional`).
+    pub fn parse(text: &str) -> Option<Legend> {
+        let text = text.replace(['*', '_'], "");
+        let mut pairs = parenthesised(&text);
+        if pairs.len() < 2 {
+            pairs = assigned(&text);
+        }
+        // `Legend: M = Mandatory, O = Optional`.
+        if pairs.len() < 2
+            && let Some((_, rest)) = text.split_once([':', '：'])
+        {
+            pairs = assigned(rest);
+        }
+        if pairs.len() < 2 {
+            return None;
+        }
+        let meanings: Vec<Option<bool>> = pairs.iter().map(|(_, word)| mandatory(word)).collect();
+        let known: Vec<bool> = meanings.iter().flatten().copied().collect();
+        let entries = match (pairs.len(), known.as_slice()) {
+            (_, k) if k.len() == pairs.len() => pairs
+                .iter()
+                .zip(&meanings)
+                .map(|((m, _), v)| (m.clone(), v.expect("all known")))
+                .collect(),
+            (2, [one]) => pairs
+                .iter()
+                .zip(&meanings)
+                .map(|((m, _), v)| (m.clone(), v.unwrap_or(!one)))
+                .collect(),
+            _ => return None,
+        };
+        let legend = Legend { entries };
+        // A legend that calls everything one thing, or names a marker
+        // twice, says nothing.
+        let says_both =
+            legend.entries.iter().any(|(_, m)| *m) && legend.entries.iter().any(|(_, m)| !m);
+        let distinct = legend
+            .entries
+            .iter()
+            .map(|(m, _)| m)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            == legend.entries.len();
+        (says_both && distinct).then_some(legend)
+    }
+
+    /// Whether a header cell is made of this legend's markers (`E/O`,
+    /// `M / O`): the column a legend line above the table explains.
+    pub fn names_column(&self, header: &str) -> bool {
+        let words: Vec<String> = header
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words.len() >= 2
+            && words
+                .iter()
+                .all(|w| self.entries.iter().any(|(m, _)| m == w))
+    }
+
+    /// Whether a row's marker means mandatory, by this legend.
+    pub fn meaning(&self, cell: &str) -> Option<bool> {
+        let marker = normalise(cell);
+        let marker = marker.trim_matches(['(', ')', '（', '）']);
+        self.entries
+            .iter()
+            .find(|(m, _)| m == marker)
+            .map(|(_, mandatory)| *mandatory)
+    }
+}
+
+/// The `(X)word` and `(X) word` pairs of a legend: the marker, lower-cased,
+/// and the word it stands for. A marker glued to the rest of a Latin word
+/// is its first letter (`(E)rforderlich` is `Erforderlich`).
+fn parenthesised(text: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['(', '（']) {
+        let after = &rest[open + rest[open..].chars().next().map_or(1, char::len_utf8)..];
+        let Some(close) = after.find([')', '）']) else {
+            break;
+        };
+        let marker = after[..close].trim();
+        let tail = &after[close + after[close..].chars().next().map_or(1, char::len_utf8)..];
+        let end = tail.find(['(', '（']).unwrap_or(tail.len());
+        let word = tail[..end]
+            .trim_end()
+            .trim_end_matches(['/', ',', ';', '|', '、', '／']);
+        let glued = tail.starts_with(|c: char| c.is_alphabetic())
+            && marker.chars().all(|c| c.is_ascii_alphabetic())
+            && tail.starts_with(|c: char| c.is_ascii_alphabetic());
+        let word = if glued {
+            format!("{marker}{}", word.trim())
+        } else {
+            word.trim().to_string()
+        };
+        if marker.is_empty() || marker.chars().count() > 3 || word.is_empty() {
+            return Vec::new();
+        }
+        pairs.push((marker.to_lowercase(), word));
+        rest = &tail[end..];
+    }
+    pairs
+}
+
+/// The `X = word` and `X: word` pairs of a legend, separated by commas,
+/// semicolons or slashes.
+fn assigned(text: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for part in text.split([',', ';', '/', '，', '；']) {
+        let Some((marker, word)) = part.split_once(['=', ':', '：']) else {
+            return Vec::new();
+        };
+        let (marker, word) = (marker.trim(), word.trim());
+        if marker.is_empty() || marker.chars().count() > 3 || word.is_empty() {
+            return Vec::new();
+        }
+        pairs.push((marker.to_lowercase(), word.to_string()));
+    }
+    pairs
 }
 
 /// Words that say "all services".

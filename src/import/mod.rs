@@ -295,6 +295,8 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
     let mut section = Section::Preamble;
     let mut step: Option<(StepDoc, u8)> = None;
     let mut part = Part::Instructions;
+    // The last legend line of a task table, for tables whose header has none.
+    let mut legend = None;
     let mut unknown_heading = String::new();
     let mut i = 0;
     while i < blocks.len() {
@@ -396,7 +398,7 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
                                 last.title
                             ),
                         ));
-                        read_task_table(file, rows, range.clone(), last, diags);
+                        read_task_table(file, rows, range.clone(), last, legend.as_ref(), diags);
                         continue;
                     }
                 }
@@ -421,7 +423,7 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
             part = Part::Instructions;
         }
         if let Some((s, _)) = &mut step {
-            read_step_block(file, block, s, &mut part, &doc.locale, diags);
+            read_step_block(file, block, s, &mut part, &mut legend, &doc.locale, diags);
             continue;
         }
         read_section_block(file, block, section, &mut doc, diags, &unknown_heading);
@@ -728,6 +730,7 @@ fn read_step_block(
     block: &Block,
     step: &mut StepDoc,
     part: &mut Part,
+    legend: &mut Option<labels::Legend>,
     locale: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -766,6 +769,14 @@ fn read_step_block(
                 return;
             }
             let one_line = markdown::clean(text);
+            // A legend line under the tasks heading: `(E)rforderlich /
+            // (O)ptional`, `Legend: M = Mandatory, O = Optional`.
+            if matches!(part, Part::Tasks)
+                && let Some(found) = labels::Legend::parse(&one_line)
+            {
+                *legend = Some(found);
+                return;
+            }
             // Bold lines that name a part of the step.
             match labels::label(&one_line) {
                 Some(Label::StepInputs) => *part = Part::Inputs,
@@ -813,7 +824,9 @@ fn read_step_block(
                 }
             }
         },
-        Block::Table { rows, range } => read_task_table(file, rows, range.clone(), step, diags),
+        Block::Table { rows, range } => {
+            read_task_table(file, rows, range.clone(), step, legend.as_ref(), diags)
+        }
         Block::Quote { text, .. } => step.items.push(ItemDoc {
             text: text.clone(),
             tip: true,
@@ -915,6 +928,7 @@ fn read_task_table(
     rows: &[Vec<String>],
     range: Range<usize>,
     step: &mut StepDoc,
+    legend_line: Option<&labels::Legend>,
     diags: &mut Vec<Diagnostic>,
 ) {
     // Columns by header: id, name, mandatory, role, services.
@@ -929,9 +943,31 @@ fn read_task_table(
             || h.contains("nombre")
     })
     .unwrap_or(1);
-    let m_col = find(&|h| {
-        h.contains("(m)") || h.contains("(o)") || h.contains("mandatory") || h.contains("强制")
-    });
+    // The mandatory column: the one whose header holds a legend of its
+    // markers (`(E)rforderlich/(O)ptional`), else one named so.
+    let legend_col = header
+        .iter()
+        .enumerate()
+        .find_map(|(i, h)| labels::Legend::parse(h).map(|legend| (i, legend)));
+    let m_col = legend_col
+        .as_ref()
+        .map(|(i, _)| *i)
+        .or_else(|| {
+            let line = legend_line?;
+            header.iter().position(|h| line.names_column(h))
+        })
+        .or_else(|| {
+            find(&|h| {
+                h.contains("(m)")
+                    || h.contains("(o)")
+                    || h.contains("mandatory")
+                    || h.contains("强制")
+            })
+        });
+    let legend = legend_col
+        .map(|(_, legend)| legend)
+        .or_else(|| legend_line.cloned())
+        .unwrap_or_default();
     let role_col = find(&|h| {
         h.contains("role")
             || h.contains("角色")
@@ -986,7 +1022,10 @@ fn read_task_table(
             continue;
         };
         let marker = cell(row, m_col);
-        let mandatory = match labels::mandatory(&marker) {
+        let mandatory = match legend
+            .meaning(&marker)
+            .or_else(|| labels::mandatory(&marker))
+        {
             Some(m) => m,
             None => {
                 diags.push(unrecognised(

@@ -283,7 +283,7 @@ impl Resolver<'_> {
             };
             let owner = owner
                 .as_ref()
-                .filter(|o| self.lookup(Ns::Role, o))
+                .filter(|o| self.role(o))
                 .map(|o| o.name.clone());
             let applies = applies
                 .as_ref()
@@ -331,7 +331,7 @@ impl Resolver<'_> {
         for stmt in body {
             match &stmt.kind {
                 StmtKind::Owner(ast::Owner::Role(role)) => {
-                    if self.lookup(Ns::Role, role) {
+                    if self.role(role) {
                         self.once(&mut owner, role.name.clone(), stmt);
                     }
                 }
@@ -349,7 +349,7 @@ impl Resolver<'_> {
                 StmtKind::With(roles) => {
                     let roles = roles
                         .iter()
-                        .filter(|r| self.lookup(Ns::Role, r))
+                        .filter(|r| self.role(r))
                         .map(|r| r.name.clone())
                         .collect();
                     self.once(&mut participants, roles, stmt);

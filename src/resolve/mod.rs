@@ -30,6 +30,18 @@ const BUILTIN_TYPES: &[&str] = &[
     "bool", "int", "percent", "date", "duration", "text", "service",
 ];
 
+/// What resolving gives.
+pub struct Resolved {
+    /// The model, when resolving found no error.
+    pub model: Option<ir::Playbook>,
+    /// When the only errors, here and before, are role names that name no
+    /// role (a step's `owner` or `with`, a task's `owner`): the model with
+    /// those names left out. Nothing else is missing from it, and no rule
+    /// that follows paths reads roles, so those rules hold on it
+    /// (`check::path_checks`).
+    pub without_unknown_roles: Option<ir::Playbook>,
+}
+
 /// Resolves the root module (index 0) together with the catalogues it uses
 /// (the other modules) and the translation catalogues of all of them.
 pub fn resolve(
@@ -37,7 +49,7 @@ pub fn resolve(
     modules: &[Module],
     translations: &[(usize, i18n::Catalogue)],
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<ir::Playbook> {
+) -> Resolved {
     let errors_before = diagnostics.iter().filter(|d| d.is_error()).count();
     let mut r = Resolver {
         sources,
@@ -52,18 +64,31 @@ pub fn resolve(
         decisions: Vec::new(),
         criteria: Vec::new(),
         anonymous: Vec::new(),
+        unknown_roles: 0,
     };
     r.declare_all();
     let model = r.build();
     let Resolver {
         texts,
         diagnostics: mut found,
+        unknown_roles,
         ..
     } = r;
     texts.check(modules, &mut found);
     diagnostics.extend(found);
     let errors_after = diagnostics.iter().filter(|d| d.is_error()).count();
-    (errors_after == errors_before).then_some(model)
+    if errors_after == errors_before {
+        Resolved {
+            model: Some(model),
+            without_unknown_roles: None,
+        }
+    } else {
+        let only_roles = errors_before == 0 && errors_after == unknown_roles;
+        Resolved {
+            model: None,
+            without_unknown_roles: only_roles.then_some(model),
+        }
+    }
 }
 
 struct Resolver<'a> {
@@ -83,6 +108,9 @@ struct Resolver<'a> {
     criteria: Vec<ir::Criterion>,
     /// Enums written inline as `one of a | b`.
     anonymous: Vec<ir::Enum>,
+    /// How many of the errors are role names, of an owner or participant,
+    /// that name no role ([`Resolver::role`]).
+    unknown_roles: usize,
 }
 
 impl<'a> Resolver<'a> {
@@ -336,6 +364,16 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Resolves the role of a step's `owner` or `with` or of a task's
+    /// `owner`, where a name that fails is left out and nothing else.
+    fn role(&mut self, id: &ast::Ident) -> bool {
+        let found = self.lookup(Ns::Role, id);
+        if !found {
+            self.unknown_roles += 1;
+        }
+        found
     }
 
     /// Resolves a reference in a namespace, with a suggestion when it fails.

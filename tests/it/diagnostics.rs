@@ -725,3 +725,127 @@ fn diagnostics_state_their_suggestion_missing_arms_and_missing_translation_as_da
     assert!(c.sources.get(*catalogue).name.ends_with(".toml"));
     assert_eq!(d.fixes[0].edits[0].span.file, *catalogue);
 }
+
+/// The codes of a compilation, sorted.
+fn codes_of(source: &str) -> Vec<&'static str> {
+    let c = playbook::compile_str("t.playbook", source);
+    let mut codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.name()).collect();
+    codes.sort();
+    codes
+}
+
+/// A playbook whose task 4058 is completed in one branch only, with
+/// `{task_owner}`, `{step_owner}`, `{after}` and `{complete}` filled in.
+fn one_branch(task_owner: &str, step_owner: &str, after: &str, complete: &str) -> String {
+    format!(
+        "playbook p {{
+  title \"T\"
+  description \"D\"
+  phase enable \"Enable\"
+  phase enable
+  owner \"o\"
+  author \"a\"
+  revised 2019-10-01
+  role fm \"FastTrack Manager\"
+  input known: bool \"Known\"
+  task 4058 \"Disengagement\" mandatory owner {task_owner}
+  step first \"First\" {{
+    owner fm
+    do x \"X.\"
+  }}
+  step s \"Step\" {{
+    owner {step_owner}
+    {after}
+    if known {{
+      do a \"A.\" {{
+        {complete}
+      }}
+    }} else {{
+      do b \"B.\"
+    }}
+  }}
+}}
+"
+    )
+}
+
+#[test]
+fn path_errors_are_reported_beside_misspelt_roles() {
+    let clean = one_branch("fm", "fm", "after first", "complete task 4058");
+    assert_eq!(codes_of(&clean), ["mandatory-task-not-on-every-path"]);
+    let misspelt = one_branch("fmm", "fn", "after first", "complete task 4058");
+    assert_eq!(
+        codes_of(&misspelt),
+        [
+            "mandatory-task-not-on-every-path",
+            "undefined-reference",
+            "undefined-reference"
+        ]
+    );
+    // The rules that read roles stay silent on the partial model: no
+    // missing owner for the step whose owner was misspelt, no unused `fm`.
+    let c = playbook::compile_str("t.playbook", &misspelt);
+    assert!(c.model.is_none());
+}
+
+#[test]
+fn no_path_error_comes_from_a_name_left_out() {
+    // A misspelt step, task or criterion changes the paths: leaving it out
+    // could report a path error the corrected playbook does not have, so
+    // with one of them no path rule runs, misspelt roles or not.
+    for (after, complete) in [
+        ("after frist", "complete task 4058"),
+        ("after first", "complete task 4059"),
+    ] {
+        for owner in ["fm", "fn"] {
+            let source = one_branch(owner, owner, after, complete);
+            let codes = codes_of(&source);
+            assert!(
+                codes.iter().all(|c| *c == "undefined-reference"),
+                "{after} / {complete} / owner {owner}: {codes:?}"
+            );
+        }
+    }
+    // The same playbook, corrected, has its path error.
+    let complete_in_both = one_branch("fm", "fm", "after first", "complete task 4058").replace(
+        "do b \"B.\"",
+        "do b \"B.\" {\n        complete task 4058\n      }",
+    );
+    assert_eq!(codes_of(&complete_in_both), Vec::<&str>::new());
+}
+
+#[test]
+fn path_errors_beside_misspelt_roles_are_those_of_the_corrected_playbook() {
+    let fixture =
+        "tests/fixtures/invalid/mandatory-task-not-on-every-path_beside-misspelt-roles.playbook";
+    let text = std::fs::read_to_string(fixture).expect("the fixture");
+    // Corrected in place, so that every position stays where it was.
+    let corrected = text
+        .replace("owner fmm", "owner fm ")
+        .replace("owner fn\n", "owner fm\n");
+    assert_eq!(corrected.len(), text.len());
+    assert!(
+        playbook::compile_str("t.playbook", &corrected)
+            .diagnostics
+            .iter()
+            .all(|d| d.code != Code::UndefinedReference)
+    );
+    let path_diagnostics = |source: &str| {
+        let c = playbook::compile_str("t.playbook", source);
+        c.diagnostics
+            .iter()
+            .filter(|d| d.code != Code::UndefinedReference)
+            .map(|d| {
+                (
+                    d.code,
+                    d.message.clone(),
+                    d.primary.span.start,
+                    format!("{:?}", d.path),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = path_diagnostics(&text);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before, path_diagnostics(&corrected));
+}

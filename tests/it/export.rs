@@ -623,6 +623,88 @@ fn the_committed_schema_is_current() {
     );
 }
 
+/// Every `format` in a schema, with the path of the object that has it.
+fn formats_in(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(format)) = map.get("format") {
+                out.push((at.to_string(), format.clone()));
+            }
+            for (key, v) in map {
+                formats_in(v, &format!("{at}/{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                formats_in(v, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_schema_uses_only_standard_formats_and_keeps_the_integer_ranges() {
+    let schema: Value = serde_json::from_str(&playbook::export::json::schema()).unwrap();
+    let mut formats = Vec::new();
+    formats_in(&schema, "", &mut formats);
+    // The formats of JSON Schema 2020-12's format vocabulary that we use.
+    for (at, format) in &formats {
+        assert!(
+            ["date", "date-time", "uri", "email"].contains(&format.as_str()),
+            "{at}: `{format}` is no standard format"
+        );
+    }
+    assert!(formats.iter().any(|(_, f)| f == "date"), "{formats:?}");
+    // A task number is a u32: its range is in the schema, without `uint32`.
+    let text = serde_json::to_string(&schema).unwrap();
+    assert!(
+        text.contains(r#"{"maximum":4294967295,"minimum":0,"type":"integer"}"#),
+        "no u32 range in the schema"
+    );
+    assert!(
+        text.contains(r#"{"maximum":127,"minimum":-128,"type":"integer"}"#),
+        "no i8 range in the schema"
+    );
+}
+
+#[test]
+fn the_schema_compiles_in_ajv_strict_mode_as_it_is() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let export = stdout(&export_cli(&[ENABLEMENT, "--to", "json"]));
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(root(SCHEMA)).unwrap()).unwrap();
+    // The same schema with one of the formats schemars writes for Rust's
+    // integers: strict mode must refuse it, or the check proves nothing.
+    let mut with_int_format = schema.clone();
+    with_int_format["properties"]["schema_version"]["format"] = "uint32".into();
+    let paths = write_all(
+        dir.path(),
+        &[
+            ("export.json".to_string(), export),
+            ("schema.json".to_string(), schema.to_string()),
+            ("int-format.json".to_string(), with_int_format.to_string()),
+        ],
+    );
+    let (code, report) = node(
+        "validate-playbook-json.mjs",
+        &["ajv", "ajv-formats"],
+        &[&paths[1], &paths[0]],
+    );
+    assert_eq!(code, Some(0), "{report}");
+    let (code, report) = node(
+        "validate-playbook-json.mjs",
+        &["ajv", "ajv-formats"],
+        &[&paths[2], &paths[0]],
+    );
+    assert_eq!(code, Some(2), "{report}");
+    assert!(
+        report.contains("cannot compile the schema")
+            && report.contains("unknown format \"uint32\""),
+        "{report}"
+    );
+}
+
 #[test]
 fn json_exports_match_the_schema() {
     let dir = tempfile::tempdir().expect("a temporary folder");

@@ -540,3 +540,149 @@ fn a_front_matter_locale_that_is_no_locale_name_is_reported_not_emitted() {
         .collect();
     assert_eq!(reported, ["locale"], "{:?}", out.diagnostics);
 }
+
+/// The task lines of an imported source: number and `mandatory` or
+/// `optional`.
+fn task_lines(source: &str) -> Vec<(String, String)> {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("task "))
+        .map(|l| {
+            let number = l.split_whitespace().nth(1).unwrap().to_string();
+            let kind = if l.contains("\" mandatory") {
+                "mandatory"
+            } else if l.contains("\" optional") {
+                "optional"
+            } else {
+                panic!("neither mandatory nor optional: {l}")
+            };
+            (number, kind.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_german_legend_with_e_for_erforderlich_makes_e_tasks_mandatory() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import/german_legend_erforderlich.md"
+    );
+    let out = imported(&std::fs::read_to_string(path).unwrap());
+    let unrecognised: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("mandatory or optional"))
+        .collect();
+    assert!(unrecognised.is_empty(), "{unrecognised:?}");
+    assert!(
+        !out.source.contains("Legende"),
+        "the legend line became an instruction:\n{}",
+        out.source
+    );
+    let tasks = task_lines(&out.source);
+    let tasks: Vec<(&str, &str)> = tasks
+        .iter()
+        .map(|(n, k)| (n.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(
+        tasks,
+        [
+            ("4058", "mandatory"),
+            ("4099", "optional"),
+            ("4100", "mandatory"),
+            ("4101", "mandatory"),
+            ("4102", "optional")
+        ],
+        "{}",
+        out.source
+    );
+}
+
+#[test]
+fn the_legend_of_the_header_decides_over_the_usual_letters() {
+    // `O` means mandatory here: the document's own legend says so.
+    let markdown = document([
+        "Übersicht",
+        "Ziele",
+        "Ansatz",
+        "Hauptrolle",
+        "Bewegungen",
+        "Gilt für",
+        "Schritteingaben",
+        "Schrittausgaben",
+        "FTOP-Aufgaben",
+        "Änderungsübersicht",
+        "O",
+        "13.09.2019",
+    ])
+    .replace("(M)andatory / (O)ptional", "(O)bligatorisch / (F)reiwillig");
+    let out = imported(&markdown);
+    assert_eq!(
+        task_lines(&out.source),
+        [("4058".to_string(), "mandatory".to_string())],
+        "{}",
+        out.source
+    );
+}
+
+#[test]
+fn legends_in_the_forms_documents_write_them() {
+    use playbook::import::labels::Legend;
+    type Markers = &'static [(&'static str, Option<bool>)];
+    let cases: [(&str, Markers); 9] = [
+        (
+            "(M)andatory / (O)ptional",
+            &[("M", Some(true)), ("o", Some(false))],
+        ),
+        (
+            "(M) Mandatory (O) Optional",
+            &[("m", Some(true)), ("O", Some(false))],
+        ),
+        (
+            "**(M) Mandatory (O) Optional**",
+            &[("M", Some(true)), ("O", Some(false))],
+        ),
+        (
+            "(E)rforderlich/(O)ptional",
+            &[("E", Some(true)), ("O", Some(false)), ("M", None)],
+        ),
+        (
+            "(M)强制性/(O)可选",
+            &[("M", Some(true)), ("O", Some(false))],
+        ),
+        (
+            "（必）必須／（任）任意",
+            &[("必", Some(true)), ("任", Some(false))],
+        ),
+        (
+            "E = Erforderlich, O = Optional",
+            &[("E", Some(true)), ("O", Some(false))],
+        ),
+        (
+            "Legende: E = Erforderlich, O = Optional",
+            &[("E", Some(true)), ("O", Some(false))],
+        ),
+        // One word unknown, the other known: the unknown one is its opposite.
+        (
+            "(X)yzzy / (O)ptional",
+            &[("X", Some(true)), ("O", Some(false))],
+        ),
+    ];
+    for (header, markers) in cases {
+        let legend = Legend::parse(header).unwrap_or_else(|| panic!("no legend in `{header}`"));
+        for (marker, meaning) in markers {
+            assert_eq!(legend.meaning(marker), *meaning, "`{marker}` in `{header}`");
+        }
+    }
+    for header in [
+        "Task ID",
+        "Mandatory",
+        "(M)andatory",
+        "(A)lpha / (B)eta",
+        "(M)andatory / (P)flicht",
+        "(M)andatory / (M)ust",
+    ] {
+        assert_eq!(Legend::parse(header), None, "`{header}` is no legend");
+    }
+}

