@@ -40,8 +40,10 @@ pub fn step_status(w: &RunWords, status: StepStatus) -> &'static str {
     }
 }
 
+/// When an event happened, to the second: the log keeps the exact time,
+/// a reader needs no nanoseconds.
 fn when(e: &Event) -> String {
-    e.time.to_string()
+    format!("{:.0}", e.time)
 }
 
 impl Report {

@@ -305,8 +305,9 @@ fn complete_lists_what_is_missing_and_decisions_open_branches() {
         "ana",
     )
     .expect("reviews");
-    run.answer("more", "yes", t, "ana").expect_err("not a bool");
-    run.answer("more", "true", t, "ana").expect("answered");
+    run.answer("more", "maybe", t, "ana")
+        .expect_err("not a bool");
+    run.answer("more", "yes", t, "ana").expect("answered");
     let view = run.view(t.today);
     let conduct = view.step("conduct").expect("conduct");
     assert!(conduct.item("demo").is_some());

@@ -53,9 +53,11 @@ pub fn parse(model: &Playbook, ty: &Type, text: &str) -> Result<Value, String> {
         )
     };
     match ty {
-        Type::Bool => match t {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
+        // A manager answers a question as it is asked: `yes` and `no` (and
+        // `y`, `n`, any case) are `true` and `false`.
+        Type::Bool => match t.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" => Ok(Value::Bool(true)),
+            "false" | "no" | "n" => Ok(Value::Bool(false)),
             _ => Err(expected()),
         },
         Type::Int => parse_int(t)

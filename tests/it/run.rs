@@ -1172,3 +1172,76 @@ fn status_and_report_in_another_locale_use_its_fixed_words() {
     );
     assert!(report.starts_with("# Run report: c\n"), "{report}");
 }
+
+#[test]
+fn answers_take_yes_and_no_and_reports_show_times_to_the_second() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = dir.path().join("c.toml");
+    // Started at the clock's time, which has a fraction of a second.
+    let mut cmd = playbook();
+    cmd.args(["run", "start", ENABLEMENT, "--actor", "ana", "--state"])
+        .arg(&state);
+    for (k, v) in emea_inputs() {
+        let v = if k == "account-team-known" {
+            "Yes".to_string()
+        } else {
+            v
+        };
+        cmd.arg("--input").arg(format!("{k}={v}"));
+    }
+    let out = cmd.output().expect("run playbook");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = ok(
+        &state,
+        "2026-11-24T10:00:00.123456789Z",
+        &["report", "--to", "markdown"],
+    );
+    let started = report
+        .lines()
+        .find(|l| l.starts_with("| Started |"))
+        .expect("the started row");
+    assert!(!started.contains('.'), "{started}");
+    assert!(started.ends_with("Z by ana |"), "{started}");
+    let known = report
+        .lines()
+        .find(|l| l.contains("(account-team-known)"))
+        .expect("the input's row");
+    assert!(known.ends_with("| true |"), "{known}");
+    for (word, shown) in [("n", Some("false")), ("NO", Some("false")), ("maybe", None)] {
+        let state = dir.path().join(format!("{word}.toml"));
+        let mut cmd = playbook();
+        cmd.args(["run", "start", ENABLEMENT, "--state"])
+            .arg(&state);
+        for (k, v) in emea_inputs() {
+            let v = if k == "account-team-known" {
+                word.to_string()
+            } else {
+                v
+            };
+            cmd.arg("--input").arg(format!("{k}={v}"));
+        }
+        let out = cmd.output().expect("run playbook");
+        let err = String::from_utf8_lossy(&out.stderr);
+        match shown {
+            Some(value) => {
+                assert_eq!(out.status.code(), Some(0), "`{word}`: {err}");
+                let report = ok(
+                    &state,
+                    "2026-11-24T10:00:00Z",
+                    &["report", "--to", "markdown"],
+                );
+                let row = format!("(account-team-known) | {value} |");
+                assert!(report.contains(&row), "`{word}`:\n{report}");
+            }
+            None => {
+                assert_ne!(out.status.code(), Some(0), "`{word}` is no answer");
+                assert!(err.contains("`maybe` is not a valid `bool`"), "{err}");
+            }
+        }
+    }
+}
