@@ -735,6 +735,64 @@ impl Playbook {
         })
     }
 
+    /// Rebuilds what the JSON form leaves out, for a model read back from
+    /// it (a run's pinned model): the definitions' evaluation order, found
+    /// again from the definitions they read. The resolver proved the
+    /// definitions acyclic; a cycle here (a hand-made model) cannot loop:
+    /// each definition is placed once.
+    pub fn rebuild_after_load(&mut self) {
+        let position: rustc_hash::FxHashMap<&str, usize> = self
+            .lets
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i))
+            .collect();
+        let reads: Vec<Vec<usize>> = self
+            .lets
+            .iter()
+            .map(|l| {
+                let mut reads = Vec::new();
+                walk_expr(&l.value, &mut |e| {
+                    if let ExprKind::Let { id } = &e.kind
+                        && let Some(&i) = position.get(id.as_str())
+                    {
+                        reads.push(i);
+                    }
+                });
+                reads
+            })
+            .collect();
+        // Depth-first, each definition after those it reads; 0 unvisited,
+        // 1 on the path, 2 placed.
+        let mut mark = vec![0u8; self.lets.len()];
+        let mut order = Vec::with_capacity(self.lets.len());
+        for root in 0..self.lets.len() {
+            let mut stack = vec![(root, 0usize)];
+            while let Some((i, next)) = stack.pop() {
+                if next == 0 {
+                    if mark[i] != 0 {
+                        continue;
+                    }
+                    mark[i] = 1;
+                }
+                match reads[i].get(next) {
+                    Some(&j) => {
+                        stack.push((i, next + 1));
+                        if mark[j] == 0 {
+                            stack.push((j, 0));
+                        }
+                    }
+                    None => {
+                        mark[i] = 2;
+                        order.push(i);
+                    }
+                }
+            }
+        }
+        self.let_order = order;
+        self.index = Index::default();
+    }
+
     /// The definitions in evaluation order: each after those it reads.
     pub fn lets_in_order(&self) -> impl Iterator<Item = &Let> {
         self.let_order.iter().filter_map(|&i| self.lets.get(i))

@@ -3,7 +3,7 @@
 //! items that no longer map; inputs to give again), and applying it
 //! appends a `migrate` event, keeping the whole old log.
 
-use super::engine::parse_inputs;
+use super::engine::{ItemStatus, StepStatus, View, parse_inputs};
 use super::state::{Fault, Manifest, StateFile, fingerprint};
 use super::value;
 use crate::eval::Value;
@@ -21,6 +21,10 @@ pub struct Plan {
     pub items_removed: Vec<String>,
     /// Events of the log whose ids the new playbook lacks.
     pub unmapped: Vec<String>,
+    /// What the change means for work the run finished: items and exit
+    /// criteria added to steps it completed, and whether a complete run
+    /// stays complete ([`Plan::judge`]).
+    pub outcome: Vec<String>,
     /// What stops the migration until it is given or fixed.
     pub blocking: Vec<String>,
     /// The run's inputs under the new playbook.
@@ -53,6 +57,7 @@ impl Plan {
                 .map(|s| format!("item `{s}` removed")),
         );
         out.extend(self.unmapped.iter().cloned());
+        out.extend(self.outcome.iter().cloned());
         if out.is_empty() && !self.same {
             out.push("texts or conditions changed; every step and item keeps its id".to_string());
         }
@@ -72,6 +77,63 @@ impl Plan {
             out.push_str(&format!("  ! {b}\n"));
         }
         out
+    }
+}
+
+impl Plan {
+    /// Says what the move means for work the run finished, from the run
+    /// under the old model (when known) and under the new one: what a step
+    /// the run completed lacks now is not asked of the run (the step stays
+    /// completed), and a complete run is said to stay complete, or not.
+    pub fn judge(&mut self, before: Option<&View<'_>>, after: &View<'_>) {
+        for s in &after.steps {
+            if s.status != StepStatus::Done {
+                continue;
+            }
+            for i in s
+                .items
+                .iter()
+                .filter(|i| i.status == ItemStatus::AddedLater)
+            {
+                self.outcome.push(format!(
+                    "item `{}` is new in step `{}`, which this run completed: the step stays \
+                     completed, and the item is shown as added later, not as work left",
+                    i.key, s.step.id
+                ));
+            }
+            for g in s.exit.iter().filter(|g| g.added_later) {
+                self.outcome.push(format!(
+                    "exit criterion `{}` is new in step `{}`, which this run completed: the \
+                     step stays completed, and the criterion is shown as added later",
+                    g.criterion, s.step.id
+                ));
+            }
+        }
+        match (before.map(|b| b.complete), after.complete) {
+            (Some(true), true) => self
+                .outcome
+                .push("the run was complete and stays complete".to_string()),
+            (Some(true), false) => {
+                let open: Vec<String> = after
+                    .steps
+                    .iter()
+                    .filter(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped))
+                    .map(|s| format!("`{}`", s.step.id))
+                    .chain(
+                        after
+                            .tasks
+                            .iter()
+                            .filter(|(_, done)| !done)
+                            .map(|(t, _)| format!("task {t}")),
+                    )
+                    .collect();
+                self.outcome.push(format!(
+                    "the run was complete and is not any more: {} still to do",
+                    open.join(", ")
+                ));
+            }
+            _ => {}
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod engine;
 pub mod event;
 pub mod migrate;
+pub mod pin;
 pub mod report;
 pub mod session;
 pub mod snapshot;

@@ -47,6 +47,23 @@ fn when(e: &Event) -> String {
 }
 
 impl Report {
+    /// Names the compiled playbook the run followed, by its fingerprint,
+    /// and says when that is the model pinned in the state file because the
+    /// playbook has changed since.
+    pub fn version(mut self, fingerprint: &str, pinned: bool, locale: &str) -> Report {
+        let w = &labels::get(locale).run;
+        let short = &fingerprint[..fingerprint.len().min(19)];
+        let text = if pinned {
+            format!("{short} ({})", w.pinned)
+        } else {
+            short.to_string()
+        };
+        if let Some(Block::Table(_, rows)) = self.blocks.get_mut(1) {
+            rows.insert(1, vec![w.version.to_string(), text]);
+        }
+        self
+    }
+
     pub fn new(run: &Run<'_>, view: &View<'_>, name: &str, locale: &str) -> Report {
         let m = run.model;
         let event = |seq: u64| run.events.get(seq as usize - 1);
@@ -225,6 +242,7 @@ impl Report {
                             let (a, t) = by(*seq);
                             (evidence.clone(), by_whom(&a, &t))
                         }
+                        None if g.added_later => (w.added_later.to_string(), String::new()),
                         None => (w.not_recorded.to_string(), String::new()),
                     };
                     vec![
@@ -277,6 +295,9 @@ impl Report {
                             by_whom(&a, &t),
                             String::new(),
                         )
+                    }
+                    ItemStatus::AddedLater => {
+                        (w.added_later.to_string(), String::new(), String::new())
                     }
                     _ => (w.open.to_string(), String::new(), String::new()),
                 };

@@ -85,6 +85,28 @@ impl From<RunError> for Error {
     }
 }
 
+impl Error {
+    /// Why a playbook cannot be run, in a few words (for a line of its own).
+    pub fn summary(&self) -> String {
+        match self {
+            Error::Playbook(PlaybookError::Open(crate::project::OpenError::Usage(m))) => m.clone(),
+            Error::Playbook(PlaybookError::Open(crate::project::OpenError::Config(..))) => {
+                "its `Playbook.toml` is not valid".to_string()
+            }
+            Error::Playbook(PlaybookError::Catalogue(_)) => "it is a catalogue".to_string(),
+            Error::Playbook(PlaybookError::Errors { compilation, .. }) => {
+                let n = compilation
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .count();
+                format!("it has {n} error{}", if n == 1 { "" } else { "s" })
+            }
+            other => format!("{other:?}"),
+        }
+    }
+}
+
 fn invalid(path: &Path, text: &str, fault: Fault) -> Error {
     Error::Invalid {
         path: path.to_path_buf(),
@@ -244,6 +266,38 @@ pub struct Opened {
     pub path: PathBuf,
     pub file: StateFile,
     pub model: Playbook,
+    /// Why the model is the one pinned in the state file rather than the
+    /// playbook's (only [`Opened::read_pinned`] reads it so).
+    pub pinned: Option<Pinned>,
+}
+
+/// Why a run is shown against its pinned model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pinned {
+    /// The playbook compiles to another model now: `was` and `now` are
+    /// the fingerprints.
+    Changed { source: PathBuf, now: String },
+    /// The playbook cannot be compiled (moved, removed, errors): why.
+    Unavailable { source: PathBuf, why: String },
+}
+
+impl Pinned {
+    /// One line for people, saying what is shown and how to move on.
+    pub fn describe(&self) -> String {
+        match self {
+            Pinned::Changed { source, .. } => format!(
+                "`{}` has changed since this run started: this shows the run against the \
+                 playbook as it ran, pinned in its state file (`playbook run migrate` moves it \
+                 to the new one)",
+                source.display()
+            ),
+            Pinned::Unavailable { source, why } => format!(
+                "`{}` cannot be compiled ({why}): this shows the run against the playbook as \
+                 it ran, pinned in its state file",
+                source.display()
+            ),
+        }
+    }
 }
 
 impl Opened {
@@ -274,6 +328,67 @@ impl Opened {
             path: state.to_path_buf(),
             file,
             model,
+            pinned: None,
+        })
+    }
+
+    /// Reads `state` whole to show it (status, report, list): against its
+    /// playbook when that still compiles to the run's model, else against
+    /// the model pinned in the file, saying why in [`Opened::pinned`]. A
+    /// finished run can so always be reported, whatever became of its
+    /// playbook. Only a file without a pin (written before pins existed)
+    /// still needs its playbook as it was.
+    pub fn read_pinned(state: &Path, playbook: Option<&Path>) -> Result<Opened, Error> {
+        let text = run_store::read(state)?;
+        let file = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
+        let source = playbook
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(&file.source));
+        let compiled = compile(&source);
+        let why = match compiled {
+            Ok(model) => {
+                let now = fingerprint(&model);
+                if now == file.fingerprint {
+                    return Ok(Opened {
+                        path: state.to_path_buf(),
+                        file,
+                        model,
+                        pinned: None,
+                    });
+                }
+                if file.pin.is_none() {
+                    return Err(Error::Changed {
+                        state: state.to_path_buf(),
+                        source,
+                        was: file.fingerprint.clone(),
+                        now,
+                    });
+                }
+                Pinned::Changed {
+                    source: source.clone(),
+                    now,
+                }
+            }
+            Err(e) if file.pin.is_none() => return Err(e),
+            Err(e) => Pinned::Unavailable {
+                source: source.clone(),
+                why: e.summary(),
+            },
+        };
+        let pin = file.pin.as_ref().expect("a pin, checked above");
+        let model = pin.model(&file.fingerprint).map_err(|message| {
+            let at = text.find("\n[pin]").map_or(0, |i| i + 1);
+            invalid(
+                state,
+                &text,
+                crate::run::state::Fault::new(at..at + 5, message, "this pin"),
+            )
+        })?;
+        Ok(Opened {
+            path: state.to_path_buf(),
+            file,
+            model,
+            pinned: Some(why),
         })
     }
 
@@ -380,6 +495,11 @@ impl Locked {
                 .run(model)
                 .map_err(|fault| invalid(path, &text, fault))?;
         }
+        // A file written before pins existed pins the model now: a change
+        // is made only when the playbook is still the run's.
+        if file.pin.is_none() {
+            file.pin = Some(crate::run::pin::Pin::of(model));
+        }
         let before = run.events.len();
         command.apply(&mut run, now, actor)?;
         for event in &run.events[before..] {
@@ -454,8 +574,24 @@ pub fn migration(
     let stored = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
     let model = compile(file)?;
     let given = split_inputs(inputs)?;
-    let plan = crate::run::migrate::plan(&stored, &text, &model, &given)
+    let mut plan = crate::run::migrate::plan(&stored, &text, &model, &given)
         .map_err(|f| invalid(state, &text, f))?;
+    if !plan.same && plan.blocking.is_empty() {
+        let after = stored
+            .run_migrated(&model, plan.inputs.clone())
+            .map_err(|f| invalid(state, &text, f))?;
+        // The run as it stands, under its pinned model (a file without a
+        // pin does not say whether it was complete).
+        let old = stored
+            .pin
+            .as_ref()
+            .and_then(|p| p.model(&stored.fingerprint).ok());
+        let before = old.as_ref().and_then(|m| stored.run(m).ok());
+        plan.judge(
+            before.as_ref().map(|r| r.view(now.today)).as_ref(),
+            &after.view(now.today),
+        );
+    }
     Ok(Migration {
         plan,
         lock,

@@ -22,6 +22,10 @@
 //! seal = "xxh3:..."
 //! ...
 //!
+//! [pin]                     # the compiled model itself (`super::pin`)
+//! encoding = "json+zlib+base64"
+//! model = "eNrt..."
+//!
 //! [[event]]                 # the append-only log
 //! seq = 1
 //! time = "2026-11-24T09:00:00Z"
@@ -35,6 +39,8 @@
 use super::engine::Run;
 use super::engine::decision_type;
 use super::event::{Effect, Event, EventKind};
+use super::pin::Pin;
+pub use super::pin::{fingerprint, normalised_json};
 use super::snapshot::Snapshot;
 use super::value;
 use super::value::{field_type, typed_value};
@@ -44,7 +50,6 @@ use crate::ir::{self, Playbook, Type};
 use crate::registry::Code;
 use crate::source::{FileId, Span};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
@@ -62,7 +67,7 @@ pub struct Fault {
 }
 
 impl Fault {
-    fn new(span: Range<usize>, message: impl Into<String>, label: &str) -> Fault {
+    pub fn new(span: Range<usize>, message: impl Into<String>, label: &str) -> Fault {
         Fault {
             message: message.into(),
             span,
@@ -83,38 +88,6 @@ impl Fault {
         .label(self.label.clone())
         .help(self.help.clone())
     }
-}
-
-/// The fingerprint of a compiled model: a hash of its JSON export, with
-/// the paths of `use`d catalogues cut to their file names, so that the
-/// same playbook reached by another path has the same fingerprint.
-pub fn fingerprint(model: &Playbook) -> String {
-    let mut json = serde_json::to_value(model).unwrap_or_default();
-    let mut stack = vec![&mut json];
-    while let Some(v) = stack.pop() {
-        match v {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map.iter_mut() {
-                    if k == "from"
-                        && let serde_json::Value::String(path) = v
-                    {
-                        let name = std::path::Path::new(path.as_str())
-                            .file_name()
-                            .map(|n| n.to_string_lossy().to_string())
-                            .unwrap_or_default();
-                        *path = name;
-                    } else {
-                        stack.push(v);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => stack.extend(items.iter_mut()),
-            _ => {}
-        }
-    }
-    let digest = sha2::Sha256::digest(serde_json::to_vec(&json).unwrap_or_default());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }
 
 /// What the playbook was when the run started (or was last migrated): its
@@ -215,6 +188,8 @@ struct Header {
     model: Manifest,
     #[serde(default)]
     state: Option<Snapshot>,
+    #[serde(default)]
+    pin: Option<Pin>,
     #[serde(default, rename = "event")]
     events: Vec<Spanned<RawEvent>>,
 }
@@ -233,6 +208,8 @@ struct HeaderOut<'a> {
     model: &'a Manifest,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a Snapshot>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pin: Option<&'a Pin>,
 }
 
 /// An event as written: one flat table, the keys its kind uses.
@@ -313,6 +290,9 @@ pub struct StateFile {
     events: Vec<Spanned<RawEvent>>,
     /// The sealed `[state]` table to write, or the one read and trusted.
     snapshot: Option<Snapshot>,
+    /// The compiled model the run follows (`super::pin`); `None` in a file
+    /// written before pins existed, until its next change.
+    pub pin: Option<Pin>,
     /// The log as text: a newline, then from the first `[[event]]` to the end.
     log_text: String,
     /// The text the file was read from (empty for a new file), for faults.
@@ -342,6 +322,7 @@ impl StateFile {
                 .collect(),
             events: Vec::new(),
             snapshot: None,
+            pin: Some(Pin::of(run.model)),
             log_text: String::new(),
             text: String::new(),
         };
@@ -394,6 +375,7 @@ impl StateFile {
         self.playbook = model.id.clone();
         self.fingerprint = fingerprint(model);
         self.manifest = Manifest::of(model);
+        self.pin = Some(Pin::of(model));
         self.source = source.to_string();
         self.inputs = inputs
             .iter()
@@ -418,6 +400,7 @@ impl StateFile {
                 .collect(),
             model: &self.manifest,
             state: self.snapshot.as_ref(),
+            pin: self.pin.as_ref(),
         };
         let head = toml::to_string(&header).map_err(|e| e.to_string())?;
         let mut out = String::with_capacity(head.len() + self.log_text.len() + 200);
@@ -472,6 +455,7 @@ impl StateFile {
             inputs: header.inputs,
             events: Vec::new(),
             snapshot: header.state,
+            pin: header.pin,
             log_text: format!("\n{}", &text[at..]),
             text: text.to_string(),
         }))
@@ -579,6 +563,7 @@ impl StateFile {
             inputs: header.inputs,
             events: header.events,
             snapshot: None,
+            pin: header.pin,
             log_text: text[log_start..].trim_end().to_string() + "\n",
             text: text.to_string(),
         })

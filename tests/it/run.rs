@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 const ENABLEMENT: &str = "playbooks/engagement-completion-enablement.playbook";
 
-fn playbook() -> Command {
+pub(crate) fn playbook() -> Command {
     let mut cmd = Command::cargo_bin("playbook").expect("the playbook binary");
     cmd.env_remove("PLAYBOOK_NOW")
         .env_remove("NO_COLOR")
@@ -19,7 +19,12 @@ fn playbook() -> Command {
 
 /// Runs `playbook run ARGS --state STATE` at `now` as `actor`; returns
 /// (exit code, stdout, stderr).
-fn run_cmd(state: &Path, now: &str, actor: &str, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_cmd(
+    state: &Path,
+    now: &str,
+    actor: &str,
+    args: &[&str],
+) -> (i32, String, String) {
     let out = playbook()
         .arg("run")
         .args(args)
@@ -36,14 +41,14 @@ fn run_cmd(state: &Path, now: &str, actor: &str, args: &[&str]) -> (i32, String,
 }
 
 /// Like [`run_cmd`], and the command must succeed.
-fn ok(state: &Path, now: &str, args: &[&str]) -> String {
+pub(crate) fn ok(state: &Path, now: &str, args: &[&str]) -> String {
     let (code, out, err) = run_cmd(state, now, "ana", args);
     assert_eq!(code, 0, "playbook run {args:?} failed:\n{out}{err}");
     out
 }
 
 /// Like [`run_cmd`], and the command must be refused with `code`.
-fn refused(state: &Path, now: &str, args: &[&str], code: i32) -> String {
+pub(crate) fn refused(state: &Path, now: &str, args: &[&str], code: i32) -> String {
     let (got, out, err) = run_cmd(state, now, "ana", args);
     assert_eq!(
         got, code,
@@ -52,7 +57,7 @@ fn refused(state: &Path, now: &str, args: &[&str], code: i32) -> String {
     err
 }
 
-fn start(dir: &Path, name: &str, file: &Path, inputs: &[(&str, String)]) -> PathBuf {
+pub(crate) fn start(dir: &Path, name: &str, file: &Path, inputs: &[(&str, String)]) -> PathBuf {
     let state = dir.join(format!("{name}.toml"));
     let mut cmd = playbook();
     cmd.args(["run", "start"])
@@ -73,26 +78,26 @@ fn start(dir: &Path, name: &str, file: &Path, inputs: &[(&str, String)]) -> Path
     state
 }
 
-fn status(state: &Path, now: &str) -> serde_json::Value {
+pub(crate) fn status(state: &Path, now: &str) -> serde_json::Value {
     let out = ok(state, now, &["status", "--format", "json"]);
     serde_json::from_str(&out).expect("status is JSON")
 }
 
 /// One combination of what changes the path through the playbook.
 #[derive(Debug, Clone)]
-struct Case {
-    account_team_known: bool,
-    ready_for_more: bool,
-    region: &'static str,
-    seats: u32,
-    active_users: u32,
-    services: &'static [&'static str],
+pub(crate) struct Case {
+    pub account_team_known: bool,
+    pub ready_for_more: bool,
+    pub region: &'static str,
+    pub seats: u32,
+    pub active_users: u32,
+    pub services: &'static [&'static str],
     /// When the next action date is set, and the date expected.
-    set_on: &'static str,
-    next_action: &'static str,
+    pub set_on: &'static str,
+    pub next_action: &'static str,
 }
 
-fn cases(region: &'static str) -> Vec<Case> {
+pub(crate) fn cases(region: &'static str) -> Vec<Case> {
     let mut out = Vec::new();
     for account_team_known in [true, false] {
         for ready_for_more in [true, false] {
@@ -125,11 +130,17 @@ fn cases(region: &'static str) -> Vec<Case> {
 /// Runs one case to completion through the subcommands and checks its
 /// report: the queue of its region, the next action date of its day.
 fn scripted_run(dir: &Path, n: usize, case: &Case) {
+    scripted_run_of(dir, n, case, Path::new(ENABLEMENT));
+}
+
+/// [`scripted_run`] of the enablement playbook at `file` (a copy); returns
+/// the state file.
+pub(crate) fn scripted_run_of(dir: &Path, n: usize, case: &Case, file: &Path) -> PathBuf {
     let day1 = "2026-11-24T10:00:00Z";
     let state = start(
         dir,
         &format!("run{n}"),
-        Path::new(ENABLEMENT),
+        file,
         &[
             ("seats", case.seats.to_string()),
             ("active-users", case.active_users.to_string()),
@@ -314,6 +325,7 @@ fn scripted_run(dir: &Path, n: usize, case: &Case) {
     }
     let html = ok(s, case.set_on, &["report", "--to", "html"]);
     assert!(html.contains(&format!("<td>{queue}</td>")), "{case:?}");
+    state
 }
 
 fn scripted_runs(region: &'static str) {
@@ -356,7 +368,7 @@ fn scripted_runs_to_completion_emea() {
     scripted_runs("emea");
 }
 
-fn emea_inputs() -> Vec<(&'static str, String)> {
+pub(crate) fn emea_inputs() -> Vec<(&'static str, String)> {
     vec![
         ("seats", "1500".into()),
         ("active-users", "200".into()),
@@ -555,7 +567,7 @@ fn a_broken_state_file_is_refused_pointing_at_the_fault_and_left_alone() {
 }
 
 /// A copy of the shipped playbooks in a folder of their own.
-fn playbook_copy(dir: &Path) -> PathBuf {
+pub(crate) fn playbook_copy(dir: &Path) -> PathBuf {
     let to = dir.join("playbooks");
     std::fs::create_dir_all(to.join("common")).expect("mkdir");
     for f in [
@@ -1108,8 +1120,13 @@ fn a_moved_playbook_is_named_with_playbook() {
     let state = start(dir.path(), "c", &file, &emea_inputs());
     let now = "2026-11-24T10:00:00Z";
     std::fs::rename(dir.path().join("playbooks"), dir.path().join("moved")).expect("move");
-    let err = refused(&state, now, &["status"], 2);
+    // A change needs the playbook; showing the run does not (its model is
+    // pinned in the state file), and says so.
+    let err = refused(&state, now, &["done", "prepare-conversation"], 2);
     assert!(err.contains("cannot read"), "{err}");
+    let (code, _, err) = run_cmd(&state, now, "ana", &["status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cannot be compiled"), "{err}");
     let moved = dir
         .path()
         .join("moved/engagement-completion-enablement.playbook");

@@ -202,7 +202,8 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             format,
             locale,
         } => {
-            let opened = Opened::read(state, playbook)?;
+            let opened = Opened::read_pinned(state, playbook)?;
+            note_pinned(&opened);
             let run = opened.run()?;
             let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
             let view = run.view(now.today);
@@ -213,14 +214,9 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
                         .into_owned()
                 }
                 Format::Json => {
-                    let mut s = serde_json::to_string_pretty(&status_json(
-                        &opened.file,
-                        &run,
-                        &view,
-                        locale,
-                        now.today,
-                    ))
-                    .unwrap_or_default();
+                    let mut json = status_json(&opened.file, &run, &view, locale, now.today);
+                    json.pinned = opened.pinned.as_ref().map(|p| p.describe());
+                    let mut s = serde_json::to_string_pretty(&json).unwrap_or_default();
                     s.push('\n');
                     s
                 }
@@ -273,11 +269,13 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
         ),
         RunCommand::Undo { state } => change(state, Command::Undo),
         RunCommand::Report { state, to, locale } => {
-            let opened = Opened::read(state, playbook)?;
+            let opened = Opened::read_pinned(state, playbook)?;
+            note_pinned(&opened);
             let run = opened.run()?;
             let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
             let view = run.view(now.today);
-            let report = crate::run::report::Report::new(&run, &view, &opened.file.name, locale);
+            let report = crate::run::report::Report::new(&run, &view, &opened.file.name, locale)
+                .version(&opened.file.fingerprint, opened.pinned.is_some(), locale);
             let text = match to {
                 ReportFormat::Markdown => report.markdown(),
                 ReportFormat::Html => report.html(),
@@ -292,6 +290,14 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             apply,
             inputs,
         } => migrate(state, file, *apply, inputs, now, &actor),
+    }
+}
+
+/// Says on standard error when a run is shown against its pinned model.
+fn note_pinned(opened: &Opened) {
+    if let Some(pinned) = &opened.pinned {
+        let line = format!("note: {}\n", pinned.describe());
+        eprint!("{}", crate::escape::terminal(&line));
     }
 }
 

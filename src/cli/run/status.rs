@@ -34,6 +34,9 @@ pub struct StatusJson {
     name: String,
     lineage: String,
     serial: u64,
+    /// Set when the run is shown against the model pinned in its state
+    /// file: why (the playbook changed or cannot be compiled).
+    pub pinned: Option<String>,
     complete: bool,
     progress: Progress,
     current_step: Option<String>,
@@ -78,6 +81,7 @@ struct GateJson {
     criterion: String,
     applies: &'static str,
     recorded: bool,
+    added_later: bool,
     evidence: Option<String>,
 }
 
@@ -128,6 +132,7 @@ fn item_status(s: &ItemStatus) -> &'static str {
         ItemStatus::Skipped(_) => "skipped",
         ItemStatus::Answered(_) => "answered",
         ItemStatus::Info => "info",
+        ItemStatus::AddedLater => "added-later",
     }
 }
 
@@ -164,6 +169,7 @@ pub fn status_json(
         name: file.name.clone(),
         lineage: file.lineage.clone(),
         serial: file.serial,
+        pinned: None,
         complete: view.complete,
         progress: Progress {
             done: view.done,
@@ -252,6 +258,7 @@ fn gate_json(run: &Run<'_>, g: &crate::run::engine::GateView) -> GateJson {
         criterion: g.criterion.clone(),
         applies: applies_str(&g.applies),
         recorded: g.recorded,
+        added_later: g.added_later,
         evidence: run.state.evidence(&g.criterion).map(str::to_string),
     }
 }
@@ -299,6 +306,20 @@ pub fn status_human(
         }
         for b in &s.blockers {
             out.push_str(&format!("  {}\n", fill(w.waits, &[&b.to_string()])));
+        }
+        let late = s
+            .items
+            .iter()
+            .filter(|i| i.status == ItemStatus::AddedLater)
+            .map(|i| &i.key)
+            .chain(
+                s.exit
+                    .iter()
+                    .filter(|g| g.added_later)
+                    .map(|g| &g.criterion),
+            );
+        for key in late {
+            out.push_str(&format!("  [~] {key}: {}\n", w.added_later));
         }
         if !matches!(
             s.status,

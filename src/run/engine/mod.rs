@@ -137,6 +137,9 @@ pub enum ItemStatus {
     Answered(Value),
     /// A tip or a warning: nothing to do.
     Info,
+    /// Not done, in a step the run completed before the item was part of
+    /// it (a migration added it): not this run's work, and not counted.
+    AddedLater,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +214,10 @@ pub struct GateView {
     pub kind: GateKind,
     pub applies: Applicability,
     pub recorded: bool,
+    /// An exit criterion without evidence in a step the run completed
+    /// before the criterion was part of it (a migration added it): not
+    /// this run's work, and not counted.
+    pub added_later: bool,
 }
 
 /// A step as it stands in this run.

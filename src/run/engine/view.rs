@@ -127,13 +127,16 @@ impl<'m> Run<'m> {
             total += 1;
             done += usize::from(v.status == StepStatus::Done);
             for i in &v.items {
-                if i.required() {
+                if i.required() && i.status != ItemStatus::AddedLater {
                     total += 1;
                     done += usize::from(i.finished());
                 }
             }
             for g in v.entry.iter().chain(&v.exit) {
-                if g.applies == Applicability::Yes && gates_seen.insert(g.criterion.clone()) {
+                if g.applies == Applicability::Yes
+                    && !g.added_later
+                    && gates_seen.insert(g.criterion.clone())
+                {
                     total += 1;
                     done += usize::from(g.recorded);
                 }
@@ -306,6 +309,7 @@ impl<'m> Run<'m> {
                     kind,
                     applies,
                     recorded,
+                    added_later: false,
                 };
                 match kind {
                     GateKind::Entry => view.entry.push(gate),
@@ -334,6 +338,17 @@ impl<'m> Run<'m> {
             .iter()
             .any(|g| g.recorded && self.recorded_in_step(&g.criterion, step));
         view.status = if self.state.completed.contains_key(&step.id) {
+            // A step completes only with everything it requires, so what
+            // it lacks now came with a migration after it was completed.
+            for i in view.items.iter_mut() {
+                if i.required() && !i.finished() {
+                    i.status = ItemStatus::AddedLater;
+                    i.blockers.clear();
+                }
+            }
+            for g in view.exit.iter_mut() {
+                g.added_later = g.applies == Applicability::Yes && !g.recorded;
+            }
             StepStatus::Done
         } else if !view.blockers.is_empty() {
             StepStatus::Blocked

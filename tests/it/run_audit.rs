@@ -1,0 +1,256 @@
+//! A run a manager can trust afterwards: a finished run stays reportable
+//! whatever becomes of its playbook (the state file pins the compiled
+//! model it ran against), and a migration tells the truth about a complete
+//! run.
+
+use crate::run::{cases, ok, playbook_copy, refused, run_cmd, scripted_run_of, status};
+use std::path::Path;
+
+const LATER: &str = "2027-02-01T10:00:00Z";
+
+/// A finished run of a copy of the enablement playbook, in `dir`.
+fn finished_run(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let file = playbook_copy(dir);
+    let case = cases("emea").remove(0);
+    let state = scripted_run_of(dir, 0, &case, &file);
+    (file, state)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "`{from}` is not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn a_finished_run_is_reported_after_its_playbook_and_catalogue_change() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (file, state) = finished_run(dir.path());
+    let before = ok(&state, LATER, &["report", "--to", "markdown"]);
+    assert!(!before.contains("has changed since"), "{before}");
+    // The playbook and the zh catalogue beside it both change.
+    edit(
+        &file,
+        "step prepare \"Prepare for Engagement Discussion Conversation (enablement)\"",
+        "step prepare \"Prepare the conversation\"",
+    );
+    let zh = file.with_file_name("engagement-completion-enablement.zh.toml");
+    let zh_text = std::fs::read_to_string(&zh).expect("read");
+    std::fs::write(&zh, zh_text.replacen("准备", "筹备", 1)).expect("write");
+    let (code, report, err) = run_cmd(&state, LATER, "ana", &["report", "--to", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("has changed since this run started"), "{err}");
+    assert!(err.contains("pinned in its state file"), "{err}");
+    // The report is the run as it was: the old title, the version named.
+    assert!(
+        report.contains("Prepare for Engagement Discussion Conversation (enablement)"),
+        "{report}"
+    );
+    assert!(!report.contains("Prepare the conversation"), "{report}");
+    assert!(report.contains("| Playbook version | sha256:"), "{report}");
+    assert!(
+        report.contains("the playbook has changed since"),
+        "{report}"
+    );
+    // The log and the evidence are all there, as before the change.
+    let tail = |r: &str| r[r.find("## ").expect("sections")..].to_string();
+    let strip = |r: &str| {
+        r.lines()
+            .filter(|l| !l.contains("Playbook version"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&tail(&report)), strip(&tail(&before)));
+    // In the other locale too, with the catalogue as it was.
+    let (code, zh_report, err) = run_cmd(
+        &state,
+        LATER,
+        "ana",
+        &["report", "--to", "html", "--locale", "zh"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(zh_report.contains("剧本版本"), "{zh_report}");
+    assert!(zh_report.contains("准备"), "the zh texts as they were");
+    // `status --format json` says so.
+    let st = status(&state, LATER);
+    assert_eq!(st["complete"], true);
+    assert!(
+        st["pinned"]
+            .as_str()
+            .is_some_and(|p| p.contains("has changed")),
+        "{st}"
+    );
+    // A change still needs the migration.
+    let err = refused(&state, LATER, &["undo"], 5);
+    assert!(err.contains("playbook run migrate"), "{err}");
+}
+
+#[test]
+fn a_finished_run_is_reported_when_its_playbook_is_gone() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (file, state) = finished_run(dir.path());
+    std::fs::remove_dir_all(file.parent().expect("its folder")).expect("remove");
+    let (code, report, err) = run_cmd(&state, LATER, "ana", &["report", "--to", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("cannot be compiled"), "{err}");
+    assert!(report.contains("ftcq-inactive-emea"), "{report}");
+    let st = status(&state, LATER);
+    assert_eq!(st["complete"], true, "{st}");
+}
+
+#[test]
+fn a_pin_that_does_not_match_the_fingerprint_is_refused() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (file, state) = finished_run(dir.path());
+    edit(
+        &file,
+        "step prepare \"Prepare for",
+        "step prepare \"Get ready for",
+    );
+    // Another run's pin (the changed playbook's) in this file.
+    let other = crate::run::start(dir.path(), "other", &file, &crate::run::emea_inputs());
+    let pin_of = |text: &str| {
+        let at = text.find("\n[pin]").expect("a pin");
+        let end = text[at..].find("\n[[event]]").expect("events") + at;
+        text[at..end].to_string()
+    };
+    let theirs = pin_of(&std::fs::read_to_string(&other).expect("read"));
+    let text = std::fs::read_to_string(&state).expect("read");
+    let ours = pin_of(&text);
+    std::fs::write(&state, text.replace(&ours, &theirs)).expect("write");
+    let err = refused(&state, LATER, &["report", "--to", "markdown"], 4);
+    assert!(
+        err.contains("does not match the run's fingerprint"),
+        "{err}"
+    );
+    assert!(err.contains("invalid-run-state"), "{err}");
+}
+
+#[test]
+fn a_state_file_without_a_pin_gets_one_at_its_next_change() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = playbook_copy(dir.path());
+    let state = crate::run::start(dir.path(), "old", &file, &crate::run::emea_inputs());
+    let text = std::fs::read_to_string(&state).expect("read");
+    let at = text.find("\n[pin]").expect("a pin");
+    let end = text[at..].find("\n[[event]]").expect("events") + at;
+    let unpinned = format!("{}{}", &text[..at], &text[end..]);
+    std::fs::write(&state, &unpinned).expect("write");
+    ok(
+        &state,
+        "2026-11-24T10:00:00Z",
+        &["record", "rfa-customer", "--evidence", "FTOP"],
+    );
+    let text = std::fs::read_to_string(&state).expect("read");
+    assert!(
+        text.contains("\n[pin]\nencoding = \"json+zlib+base64\""),
+        "{text}"
+    );
+    // Without a pin, a changed playbook still needs it as it was.
+    std::fs::write(&state, &unpinned).expect("write");
+    edit(
+        &file,
+        "step prepare \"Prepare for",
+        "step prepare \"Get ready for",
+    );
+    let err = refused(&state, LATER, &["report", "--to", "markdown"], 5);
+    assert!(err.contains("playbook run migrate"), "{err}");
+}
+
+#[test]
+fn a_migrated_complete_run_says_what_was_added_after_its_steps_and_stays_complete() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (file, state) = finished_run(dir.path());
+    // A mandatory item added to the finished `prepare` step (translated).
+    let item = "    do prepare-conversation \"After enablement is complete, prepare for the customer conversation.\"\n";
+    edit(
+        &file,
+        item,
+        &format!("{item}    do check-licences \"Check the licences once more.\"\n"),
+    );
+    let zh = file.with_file_name("engagement-completion-enablement.zh.toml");
+    let line = "\"item.prepare-conversation\" = {";
+    edit(
+        &zh,
+        line,
+        &format!(
+            "\"item.check-licences\" = {{ text = \"再次检查许可证。\", source = \"Check the licences once more.\" }}\n{line}"
+        ),
+    );
+    let (code, plan, err) = run_cmd(
+        &state,
+        LATER,
+        "ana",
+        &["migrate", file.to_str().expect("a path")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        plan.contains("item `check-licences` is new in step `prepare`, which this run completed"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("the run was complete and stays complete"),
+        "{plan}"
+    );
+    ok(
+        &state,
+        LATER,
+        &["migrate", "--apply", file.to_str().expect("a path")],
+    );
+    // No contradiction: complete, and every counted record done.
+    let st = status(&state, LATER);
+    assert_eq!(st["complete"], true, "{st}");
+    assert_eq!(st["progress"]["done"], st["progress"]["total"], "{st}");
+    assert!(st["pinned"].is_null(), "{st}");
+    let added = st["steps"][0]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == "check-licences")
+        .expect("the new item is shown");
+    assert_eq!(added["status"], "added-later", "{added}");
+    let human = ok(&state, LATER, &["status"]);
+    assert!(
+        human.contains("[~] check-licences: added after its step was completed"),
+        "{human}"
+    );
+    let report = ok(&state, LATER, &["report", "--to", "markdown"]);
+    assert!(
+        report.contains("| check-licences | Check the licences once more. | added after its step was completed; not part of this run |"),
+        "{report}"
+    );
+    // The migrate event records what the plan said.
+    let text = std::fs::read_to_string(&state).expect("read");
+    assert!(text.contains("the run was complete and stays complete"));
+}
+
+#[test]
+fn a_migration_that_adds_a_step_says_a_complete_run_is_not_complete_any_more() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (file, state) = finished_run(dir.path());
+    edit(
+        &file,
+        "  key-inputs {",
+        "  step archive \"Archive the engagement\" {\n    owner fm\n    after conduct\n    do archive-notes \"Archive the notes.\"\n  }\n\n  key-inputs {",
+    );
+    let zh = file.with_file_name("engagement-completion-enablement.zh.toml");
+    let line = "\"step.prepare\" = {";
+    edit(
+        &zh,
+        line,
+        &format!(
+            "\"step.archive\" = {{ text = \"归档\", source = \"Archive the engagement\" }}\n\"item.archive-notes\" = {{ text = \"归档笔记。\", source = \"Archive the notes.\" }}\n{line}"
+        ),
+    );
+    let (code, plan, err) = run_cmd(
+        &state,
+        LATER,
+        "ana",
+        &["migrate", file.to_str().expect("a path")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        plan.contains("the run was complete and is not any more: `archive` still to do"),
+        "{plan}{err}"
+    );
+}
