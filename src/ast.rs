@@ -129,6 +129,8 @@ pub struct Criterion {
     pub id: Ident,
     /// Text and note, when the criterion is declared here.
     pub declared: Option<(Text, Ident)>,
+    /// The items of the step it documents (`after ITEM, ...`).
+    pub after: Vec<Ident>,
     pub when: Option<Expr>,
 }
 

@@ -4,6 +4,8 @@
 //! Numbers are exact fractions, so `active-users >= 10% of seats` never
 //! suffers from rounding. Dates are calendar dates (jiff).
 
+pub mod explain;
+
 use crate::ir::{BinaryOp, DurationUnit, Expr, ExprKind};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -295,6 +297,17 @@ pub fn eval(e: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
             return Err(EvalError::NoArm);
         }
     })
+}
+
+/// The order of two numbers, percentages or dates; `None` for other values.
+pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Number(x) | Value::Percent(x), Value::Number(y) | Value::Percent(y)) => {
+            Some(x.cmp(y))
+        }
+        _ => None,
+    }
 }
 
 fn as_bool(v: Value) -> bool {

@@ -578,6 +578,7 @@ impl<'m> Partial<'m> {
                 };
                 Some(Gate {
                     criterion: g.criterion.clone(),
+                    after: g.after.clone(),
                     when,
                     span: g.span,
                 })

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod show;
 mod text;
 pub use text::{Named, Segment, segments, unbrace};
 
@@ -370,6 +371,10 @@ pub struct Criterion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Gate {
     pub criterion: String,
+    /// The items of the step this exit criterion documents: its evidence
+    /// is recorded only once they are done (`after ITEM, ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
     pub when: Option<Expr>,
     #[serde(skip)]
     pub span: Span,

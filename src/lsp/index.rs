@@ -158,6 +158,7 @@ impl Index {
     fn criterion(&mut self, c: &Criterion, kind: &'static str, out: &mut Vec<Outline>, s: &Stmt) {
         // A criterion without its text reuses one declared before: a
         // reference to it, so that rename and references reach it.
+        c.after.iter().for_each(|id| self.reference(id, "after"));
         if c.declared.is_none() {
             self.reference(&c.id, "criterion");
             if let Some(w) = &c.when {

@@ -449,12 +449,33 @@ impl Resolver<'_> {
                 }
             }
         }
+        let mut after = Vec::new();
+        for i in &c.after {
+            if kind == ir::GateKind::Entry {
+                self.error(
+                    Diagnostic::new(
+                        Code::UndefinedReference,
+                        i.span,
+                        format!(
+                            "entry criterion `{}` cannot come after item `{}`: entry evidence is \
+                             recorded before the step's items are done",
+                            c.id.name, i.name
+                        ),
+                    )
+                    .label("an item of the step this criterion opens")
+                    .help("tie an exit criterion to the items it documents instead: `exit ID \"...\" in NOTE after ITEM`"),
+                );
+            } else if self.item_in_step(i, &c.id.name) {
+                after.push(i.name.clone());
+            }
+        }
         let when = match &c.when {
             Some(w) => Some(self.check_expr(w, &Type::Bool)?),
             None => None,
         };
         Some(ir::Gate {
             criterion: c.id.name.clone(),
+            after,
             when,
             span: c.id.span,
         })

@@ -369,6 +369,7 @@ impl Lower {
         let mut kids = Kids::of(pair);
         let id = self.ident(kids.next());
         let mut declared = None;
+        let mut after = Vec::new();
         let mut when = None;
         for p in kids.rest() {
             match p.as_rule() {
@@ -386,12 +387,18 @@ impl Lower {
                     let e = p.into_inner().find(|p| p.as_rule() == Rule::expr);
                     when = e.map(|e| self.expr(e));
                 }
+                Rule::after_clause => {
+                    if let Some(list) = p.into_inner().find(|p| p.as_rule() == Rule::ident_list) {
+                        after = self.idents(list);
+                    }
+                }
                 _ => {}
             }
         }
         Criterion {
             id,
             declared: declared.and_then(|(t, n)| n.map(|n| (t, n))),
+            after,
             when,
         }
     }

@@ -236,26 +236,14 @@ pub(crate) fn scripted_run_of(dir: &Path, n: usize, case: &Case, file: &Path) ->
         );
     } else {
         ok(s, day2, &["done", "proceed"]);
-        ok(
+        // The email's evidence documents the email: not before it is sent.
+        let err = refused(
             s,
             day2,
-            &[
-                "record",
-                "customer-email-sent",
-                "--evidence",
-                "EM note: email",
-            ],
+            &["record", "customer-email-sent", "--evidence", "x"],
+            1,
         );
-        ok(
-            s,
-            day2,
-            &[
-                "record",
-                "customer-status-updated",
-                "--evidence",
-                "EM note: status",
-            ],
-        );
+        assert!(err.contains("item `follow-up-email` is not done"), "{err}");
     }
     ok(
         s,
@@ -269,8 +257,39 @@ pub(crate) fn scripted_run_of(dir: &Path, n: usize, case: &Case, file: &Path) ->
             "request-queue-move",
         ],
     );
+    if !case.ready_for_more {
+        ok(
+            s,
+            case.set_on,
+            &[
+                "record",
+                "customer-email-sent",
+                "--evidence",
+                "EM note: email",
+            ],
+        );
+        ok(
+            s,
+            case.set_on,
+            &[
+                "record",
+                "customer-status-updated",
+                "--evidence",
+                "EM note: status",
+            ],
+        );
+    }
     let err = refused(s, case.set_on, &["done", "unassign"], 1);
     assert!(err.contains("`queue-move-requested`"), "{err}");
+    // Evidence that the FM is unassigned is not taken before the work.
+    let err = refused(
+        s,
+        case.set_on,
+        &["record", "fm-unassigned", "--evidence", "x"],
+        1,
+    );
+    assert!(err.contains("documents work not done yet"), "{err}");
+    assert!(err.contains("item `unassign` is not done"), "{err}");
     ok(
         s,
         case.set_on,

@@ -254,3 +254,59 @@ fn a_migration_that_adds_a_step_says_a_complete_run_is_not_complete_any_more() {
         "{plan}{err}"
     );
 }
+
+/// `run start` of the shipped playbook with `seats` and `active-users`.
+fn start_refused(seats: &str, users: &str) -> String {
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = crate::run::playbook()
+        .args([
+            "run",
+            "start",
+            "playbooks/engagement-completion-enablement.playbook",
+        ])
+        .arg("--state")
+        .arg(dir.path().join("c.toml"))
+        .args(["--input", &format!("seats={seats}")])
+        .args(["--input", &format!("active-users={users}")])
+        .args([
+            "--input",
+            "region=apj",
+            "--input",
+            "account-team-known=false",
+        ])
+        .args([
+            "--input",
+            "services=sharepoint,teams",
+            "--now",
+            "2026-12-01",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("c.toml").exists(), "no run is created");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_refused_start_names_the_rule_the_failing_values_and_what_would_satisfy_it() {
+    let err = start_refused("500", "30");
+    for line in [
+        "its rule `requires usage-milestone` does not hold",
+        "`usage-milestone` (Active usage milestone reached) is false",
+        "`seats < 1000` holds (seats is 500), so the rule is `active-users >= 100 or active-users >= 10% of seats`",
+        "`active-users >= 100` does not hold: active-users is 30",
+        "`active-users >= 10% of seats` does not hold: active-users is 30, 10% of seats is 50",
+        // The weaker of the two ways is enough.
+        "it would with active-users at least 50\n",
+    ] {
+        assert!(err.contains(line), "`{line}` is not in:\n{err}");
+    }
+    let err = start_refused("1000", "99");
+    for line in [
+        "`seats >= 1000` holds (seats is 1000), so the rule is `active-users >= 100`",
+        "`active-users >= 100` does not hold: active-users is 99",
+        "it would with active-users at least 100\n",
+    ] {
+        assert!(err.contains(line), "`{line}` is not in:\n{err}");
+    }
+}

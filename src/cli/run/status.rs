@@ -82,6 +82,7 @@ struct GateJson {
     applies: &'static str,
     recorded: bool,
     added_later: bool,
+    blocked_by: Vec<BlockerJson>,
     evidence: Option<String>,
 }
 
@@ -259,6 +260,7 @@ fn gate_json(run: &Run<'_>, g: &crate::run::engine::GateView) -> GateJson {
         applies: applies_str(&g.applies),
         recorded: g.recorded,
         added_later: g.added_later,
+        blocked_by: g.waits.iter().map(blocker_json).collect(),
         evidence: run.state.evidence(&g.criterion).map(str::to_string),
     }
 }
@@ -341,6 +343,9 @@ pub fn status_human(
                 .map(|c| text::render(run, &c.text, locale, &[]))
                 .unwrap_or_default();
             out.push_str(&format!("  [{mark}] {kind} {}: {text}\n", g.criterion));
+            for b in &g.waits {
+                out.push_str(&format!("    {}\n", fill(w.waits, &[&b.to_string()])));
+            }
         }
         // Blockers an item shares with the item it is nested in are shown
         // once, on the outer item.

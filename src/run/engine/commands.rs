@@ -327,8 +327,30 @@ impl<'m> Run<'m> {
             .find(|g| g.criterion == criterion);
         match gate.map(|g| &g.applies) {
             Some(Applicability::No) => {
+                let rule = sv
+                    .step
+                    .entry
+                    .iter()
+                    .chain(&sv.step.exit)
+                    .find(|g| g.criterion == criterion)
+                    .and_then(|g| g.when.as_ref());
+                let statuses: BTreeMap<&str, StepStatus> = view
+                    .steps
+                    .iter()
+                    .map(|s| (s.step.id.as_str(), s.status))
+                    .collect();
+                let env = RunEnv {
+                    run: self,
+                    bindings: &[],
+                    today: Some(now.today),
+                    statuses: &statuses,
+                };
+                let why = rule.map_or_else(
+                    || "its `when` condition does not hold".to_string(),
+                    |r| self.why_not("when", r, &env),
+                );
                 return Err(RunError::new(format!(
-                    "{what} does not apply to this run: its `when` condition does not hold"
+                    "{what} does not apply to this run: {why}"
                 )));
             }
             Some(Applicability::NotYet(b)) => {
@@ -337,6 +359,15 @@ impl<'m> Run<'m> {
                 return Err(e);
             }
             _ => {}
+        }
+        if let Some(g) = gate.filter(|g| !g.waits.is_empty()) {
+            let mut e = RunError::new(format!(
+                "{what} documents work not done yet: its evidence is recorded once the items \
+                 it comes `after` are done"
+            ))
+            .help("mark the items done first (`playbook run done ITEM`), then record the evidence");
+            e.missing = g.waits.iter().map(|b| b.to_string()).collect();
+            return Err(e);
         }
         self.push(
             now,

@@ -218,6 +218,9 @@ pub struct GateView {
     /// before the criterion was part of it (a migration added it): not
     /// this run's work, and not counted.
     pub added_later: bool,
+    /// For an exit criterion tied to items (`after ITEM`): those of them
+    /// not done yet. Its evidence is recorded once they are.
+    pub waits: Vec<Blocker>,
 }
 
 /// A step as it stands in this run.
@@ -234,6 +237,8 @@ pub struct StepView<'m> {
     pub items: Vec<ItemView<'m>>,
     /// Parts of the checklist that depend on what is not known yet.
     pub pending: Vec<Blocker>,
+    /// Ids of the `do` items those parts hold: they may still apply.
+    pub waiting: Vec<String>,
 }
 
 impl<'m> StepView<'m> {

@@ -24,11 +24,24 @@ impl<'m> Run<'m> {
             match eval::eval(requires, &env) {
                 Ok(Value::Bool(true)) => {}
                 Ok(_) => {
-                    return Err(RunError::new(format!(
-                        "`{}` does not apply to this run: its `requires` condition does not hold for these inputs",
-                        model.id
-                    ))
-                    .help("check the inputs; the playbook runs only when its `requires` holds"));
+                    let why = eval::explain::why_false(model, requires, &env);
+                    let mut e = RunError::new(format!(
+                        "`{}` does not apply to this run: its rule `requires {}` does not hold \
+                         for these inputs",
+                        model.id,
+                        crate::ir::show::show(requires)
+                    ));
+                    e.missing = why.lines;
+                    return Err(e.help(if why.fixes.is_empty() {
+                        "check the inputs; the playbook runs only when its `requires` holds"
+                            .to_string()
+                    } else {
+                        format!(
+                            "the playbook runs only when its `requires` holds; with these inputs it \
+                             would with {}",
+                            why.fixes.join(", or ")
+                        )
+                    }));
                 }
                 Err(e) => return Err(RunError::new(format!("cannot start: {e}"))),
             }

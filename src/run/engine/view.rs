@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// Notes the `do` items of `item` as hidden while its conditions wait for
+/// an answer or evidence: they may still apply ([`StepView::waiting`]).
+fn hide(item: &Item, view: &mut StepView<'_>) {
+    ir::walk_items(std::slice::from_ref(item), &mut |i| {
+        if let Item::Do(d) = i {
+            view.waiting.push(d.id.clone());
+        }
+    });
+}
+
 impl<'m> Run<'m> {
     pub(super) fn truth(&self, e: &Expr, env: &RunEnv<'_, 'm>) -> Truth {
         match eval::eval(e, env) {
@@ -12,6 +22,24 @@ impl<'m> Run<'m> {
             // An expression that cannot be computed (an overflow) does not hold.
             Err(_) => Truth::No,
         }
+    }
+
+    /// Why a rule (`requires`, `when`) does not hold, in one line: the rule,
+    /// the values that fail it, and what would satisfy it.
+    pub(super) fn why_not(&self, keyword: &str, rule: &Expr, env: &RunEnv<'_, 'm>) -> String {
+        let why = eval::explain::why_false(self.model, rule, env);
+        let mut out = format!(
+            "its rule `{keyword} {}` does not hold",
+            crate::ir::show::show(rule)
+        );
+        if !why.lines.is_empty() {
+            out.push_str(": ");
+            out.push_str(&why.lines.join("; "));
+        }
+        if !why.fixes.is_empty() {
+            out.push_str(&format!(" (it would with {})", why.fixes.join(", or ")));
+        }
+        out
     }
 
     pub(super) fn blocker_for(&self, name: &str, bindings: &[(String, String)]) -> Blocker {
@@ -179,7 +207,7 @@ impl<'m> Run<'m> {
                         }
                     }
                     for g in &v.exit {
-                        if g.applies == Applicability::Yes && !g.recorded {
+                        if g.applies == Applicability::Yes && !g.recorded && g.waits.is_empty() {
                             next.push(Next::Record {
                                 criterion: g.criterion.clone(),
                                 step: id.clone(),
@@ -260,6 +288,7 @@ impl<'m> Run<'m> {
             exit: Vec::new(),
             items: Vec::new(),
             pending: Vec::new(),
+            waiting: Vec::new(),
         };
         if !self.applies(&step.applies) {
             view.status = StepStatus::Skipped;
@@ -271,8 +300,7 @@ impl<'m> Run<'m> {
                 Truth::Yes => {}
                 Truth::No => {
                     view.status = StepStatus::Skipped;
-                    view.skipped_because =
-                        Some("its `requires` condition does not hold".to_string());
+                    view.skipped_because = Some(self.why_not("requires", guard, &env));
                     return view;
                 }
                 Truth::Wait(b) => view.blockers.push(b),
@@ -310,6 +338,7 @@ impl<'m> Run<'m> {
                     applies,
                     recorded,
                     added_later: false,
+                    waits: Vec::new(),
                 };
                 match kind {
                     GateKind::Entry => view.entry.push(gate),
@@ -328,6 +357,21 @@ impl<'m> Run<'m> {
             &mut view,
         );
         self.order_items(step, &mut view);
+        // Exit evidence tied to items waits until every instance of them
+        // that applies is done (or skipped).
+        for (g, model) in view.exit.iter_mut().zip(&step.exit) {
+            for a in &model.after {
+                let open = view
+                    .items
+                    .iter()
+                    .filter(|i| &i.id == a && i.kind == ItemKind::Do && !i.finished())
+                    .map(|i| Blocker::Item(i.key.clone()));
+                g.waits.extend(open);
+                if view.waiting.contains(a) && !g.waits.contains(&Blocker::Item(a.clone())) {
+                    g.waits.push(Blocker::Item(a.clone()));
+                }
+            }
+        }
         let touched = view.items.iter().any(|i| {
             matches!(
                 i.status,
@@ -426,6 +470,7 @@ impl<'m> Run<'m> {
                                 if !view.pending.contains(&b) {
                                     view.pending.push(b);
                                 }
+                                hide(item, view);
                                 resolved = false;
                                 continue;
                             }
@@ -552,6 +597,7 @@ impl<'m> Run<'m> {
                         }
                     }
                     if waiting {
+                        hide(item, view);
                         resolved = false;
                         continue;
                     }
@@ -569,6 +615,7 @@ impl<'m> Run<'m> {
                                 if !view.pending.contains(&b) {
                                     view.pending.push(b);
                                 }
+                                hide(item, view);
                                 resolved = false;
                                 continue;
                             }
@@ -609,6 +656,7 @@ impl<'m> Run<'m> {
                         if !view.pending.contains(&b) {
                             view.pending.push(b);
                         }
+                        hide(item, view);
                         resolved = false;
                         continue;
                     }
@@ -628,6 +676,7 @@ impl<'m> Run<'m> {
                             if !view.pending.contains(&b) {
                                 view.pending.push(b);
                             }
+                            hide(item, view);
                             resolved = false;
                             continue;
                         }
