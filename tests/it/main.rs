@@ -31,6 +31,7 @@ mod packaging;
 mod randomised;
 mod rules_doc;
 mod run;
+mod run_list;
 mod safety;
 mod scaffold;
 mod seed;
