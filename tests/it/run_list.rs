@@ -448,7 +448,15 @@ fn subfolders_are_walked_but_hidden_ones_and_other_tomls_are_not() {
     );
     // Several arguments: a folder and a file, shown as given.
     let sub = dir.path().join("sub");
-    let (code, out, err) = list(DAY2, &[path(&sub), path(&dir.path().join("fabrikam.toml"))]);
+    let (code, out, err) = list(
+        DAY2,
+        &[
+            path(&sub),
+            path(&dir.path().join("fabrikam.toml")),
+            // Named twice, listed once.
+            path(&sub.join("contoso.toml")),
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains(&format!("{}/contoso.toml ", path(&sub))),

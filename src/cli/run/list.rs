@@ -200,6 +200,11 @@ fn find(paths: &[PathBuf]) -> Result<(Vec<Found>, Vec<Row>), Failure> {
             }
         }
     }
+    if several {
+        // A file reached through two arguments is one run.
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or(f.path.clone())));
+    }
     Ok((found, rows))
 }
 
