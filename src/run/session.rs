@@ -223,13 +223,28 @@ fn default_name(state: &Path) -> String {
 }
 
 /// Creates the state file of a new run of `model`, compiled from `file`;
-/// an existing file is never overwritten.
+/// an existing file is never overwritten. The actor owns the run.
 pub fn start(
     model: &Playbook,
     file: &Path,
     state: &Path,
     values: BTreeMap<String, Value>,
     name: Option<&str>,
+    now: Now,
+    actor: &str,
+) -> Result<(), Error> {
+    start_owned(model, file, state, values, name, actor, now, actor)
+}
+
+/// [`start`], naming who owns the run.
+#[allow(clippy::too_many_arguments)]
+pub fn start_owned(
+    model: &Playbook,
+    file: &Path,
+    state: &Path,
+    values: BTreeMap<String, Value>,
+    name: Option<&str>,
+    owner: &str,
     now: Now,
     actor: &str,
 ) -> Result<(), Error> {
@@ -240,9 +255,13 @@ pub fn start(
     if name.contains('\n') {
         return Err(Error::Usage("a run's name is one line".into()));
     }
+    if owner.contains('\n') || owner.trim().is_empty() {
+        return Err(Error::Usage("a run's owner is one line, not empty".into()));
+    }
     let lock = Lock::acquire(state, actor, now.time)?;
     let text = StateFile::create(&run, &name, &source_path(file), &run_store::new_lineage())
         .and_then(|mut f| {
+            f.owner = Some(owner.to_string());
             f.seal(&run);
             f.to_text()
         })

@@ -178,6 +178,8 @@ struct Header {
     schema: Spanned<u32>,
     playbook: String,
     name: String,
+    #[serde(default)]
+    owner: Option<String>,
     source: String,
     fingerprint: Spanned<String>,
     lineage: Spanned<String>,
@@ -200,6 +202,8 @@ struct HeaderOut<'a> {
     schema: u32,
     playbook: &'a str,
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
     source: &'a str,
     fingerprint: &'a str,
     lineage: &'a str,
@@ -279,6 +283,9 @@ struct RawEffect {
 pub struct StateFile {
     pub playbook: String,
     pub name: String,
+    /// Who answers for the run (`run start --owner`); files written before
+    /// owners existed have none.
+    pub owner: Option<String>,
     pub source: String,
     pub fingerprint: String,
     pub lineage: String,
@@ -310,6 +317,7 @@ impl StateFile {
         let mut file = StateFile {
             playbook: run.model.id.clone(),
             name: name.to_string(),
+            owner: None,
             source: source.to_string(),
             fingerprint: fingerprint(run.model),
             lineage: lineage.to_string(),
@@ -389,6 +397,7 @@ impl StateFile {
             schema: SCHEMA,
             playbook: &self.playbook,
             name: &self.name,
+            owner: self.owner.as_deref(),
             source: &self.source,
             fingerprint: &self.fingerprint,
             lineage: &self.lineage,
@@ -447,6 +456,7 @@ impl StateFile {
         Some(Ok(StateFile {
             playbook: header.playbook,
             name: header.name,
+            owner: header.owner,
             source: header.source,
             fingerprint: header.fingerprint.into_inner(),
             lineage: header.lineage.into_inner(),
@@ -555,6 +565,7 @@ impl StateFile {
         Ok(StateFile {
             playbook: header.playbook,
             name: header.name,
+            owner: header.owner,
             source: header.source,
             fingerprint: header.fingerprint.into_inner(),
             lineage: header.lineage.into_inner(),

@@ -32,6 +32,7 @@ mod randomised;
 mod rules_doc;
 mod run;
 mod run_audit;
+mod run_list;
 mod safety;
 mod scaffold;
 mod seed;

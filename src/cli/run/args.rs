@@ -54,6 +54,9 @@ pub enum RunCommand {
         /// The run's name in `run list` (default: the state file's name).
         #[arg(long)]
         name: Option<String>,
+        /// Who answers for the run, shown by `run list` (default: the actor).
+        #[arg(long)]
+        owner: Option<String>,
     },
     /// Show progress, each step's state, what blocks it and what can be done next.
     Status {
@@ -119,11 +122,29 @@ pub enum RunCommand {
         #[arg(long)]
         locale: Option<String>,
     },
-    /// One line per run in a folder.
+    /// A table of the runs in folders (and their subfolders) or state files.
+    ///
+    /// `--playbook ID` keeps the runs of that playbook (an id, or the
+    /// playbook's file). Exits 1 when a run listed has a problem.
     List {
-        dir: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        /// Folders to search (with their subfolders), or state files.
+        #[arg(default_value = ".", value_name = "DIR|FILE")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        /// Only the runs this person owns.
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+        /// Only the runs whose next action date has passed.
+        #[arg(long)]
+        overdue: bool,
+        /// Only the runs whose current step is STEP.
+        #[arg(long, value_name = "STEP")]
+        step: Option<String>,
+        /// Only the runs with a problem (an invalid state file, a playbook
+        /// that does not compile or changed).
+        #[arg(long)]
+        problems: bool,
     },
     /// Show what a changed playbook means for a run; change it with `--apply`.
     Migrate {
@@ -142,6 +163,14 @@ pub enum RunCommand {
 pub enum Format {
     Human,
     Json,
+}
+
+/// The formats of `run list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

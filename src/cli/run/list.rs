@@ -1,136 +1,574 @@
-//! `playbook run list`: one line per run in a folder.
+//! `playbook run list`: a table of the runs in folders (walked with their
+//! subfolders) or named state files, for people, as JSON or as CSV.
+//!
+//! Files are read and checked in parallel; each playbook a run names is
+//! compiled once (with its fingerprint). A file that looks like a state
+//! file but cannot be read, parsed or replayed is a row with a problem; a
+//! TOML file that is clearly something else (a translation catalogue,
+//! `Playbook.toml`) is left out. The command exits 1 when a row listed has
+//! a problem.
 
 use super::status::overdue;
-use super::{Failure, Format};
+use super::{EXIT_REFUSED, Failure, ListFormat};
 use crate::ir::Playbook;
 use crate::run::engine::Now;
 use crate::run::session;
 use crate::run::state::{StateFile, fingerprint};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use unicode_width::UnicodeWidthStr;
 
-#[derive(Serialize)]
-struct ListLine {
-    file: String,
+/// What `run list` keeps.
+#[derive(Debug, Default)]
+pub struct Filters {
+    pub owner: Option<String>,
+    /// A playbook id, or the path of a playbook file.
+    pub playbook: Option<PathBuf>,
+    pub overdue: bool,
+    pub step: Option<String>,
+    pub problems: bool,
+}
+
+/// One row: a run, or a file that should be one.
+#[derive(Debug, Default)]
+struct Row {
+    /// The path as found (the DIR argument joined with the file's path).
+    path: String,
+    /// The path shown in the table: relative to the DIR argument when
+    /// there is one argument.
+    shown: String,
     name: Option<String>,
+    owner: Option<String>,
     playbook: Option<String>,
+    /// The playbook's file, as the state file names it.
+    source: Option<String>,
     done: Option<usize>,
     total: Option<usize>,
     complete: Option<bool>,
     current_step: Option<String>,
     next_action_date: Option<String>,
     overdue: bool,
-    problem: Option<String>,
+    problems: Vec<String>,
 }
 
-pub fn list(dir: &Path, format: Format, now: Now) -> Result<(), Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Failure::usage(format!(
-            "cannot list `{}`: {}",
-            dir.display(),
-            crate::fs::describe(&e)
-        ))
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+/// A row as JSON: today's keys, then `owner` and every problem.
+#[derive(Serialize)]
+struct RowJson<'a> {
+    file: &'a str,
+    name: Option<&'a str>,
+    owner: Option<&'a str>,
+    playbook: Option<&'a str>,
+    done: Option<usize>,
+    total: Option<usize>,
+    complete: Option<bool>,
+    current_step: Option<&'a str>,
+    next_action_date: Option<&'a str>,
+    overdue: bool,
+    problem: Option<&'a str>,
+    problems: &'a [String],
+}
+
+/// A file to read: where it is, and how to show it.
+struct Found {
+    path: PathBuf,
+    shown: String,
+}
+
+pub fn list(
+    paths: &[PathBuf],
+    format: ListFormat,
+    filters: &Filters,
+    now: Now,
+) -> Result<(), Failure> {
+    let (found, mut rows) = find(paths)?;
+    // Read and parse every file in parallel, then compile each playbook
+    // once, then replay the runs in parallel.
+    let read: Vec<(Row, Option<StateFile>)> = found.par_iter().filter_map(read_one).collect();
+    let mut sources: Vec<String> = read
+        .iter()
+        .filter_map(|(_, f)| f.as_ref().map(|f| f.source.clone()))
         .collect();
-    files.sort();
-    let mut models: BTreeMap<String, Result<Playbook, String>> = BTreeMap::new();
-    let mut lines = Vec::new();
-    for path in files {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        // Only state files: they have a lineage and a log.
-        if !text.contains("\nlineage = ") || !text.contains("[[event]]") {
-            continue;
-        }
-        let mut line = ListLine {
-            file: path.display().to_string(),
-            name: None,
-            playbook: None,
-            done: None,
-            total: None,
-            complete: None,
-            current_step: None,
-            next_action_date: None,
-            overdue: false,
-            problem: None,
-        };
-        match StateFile::parse(&text) {
-            Err(fault) => line.problem = Some(format!("invalid state file: {}", fault.message)),
-            Ok(file) => {
-                line.name = Some(file.name.clone());
-                line.playbook = Some(file.playbook.clone());
-                let model = models.entry(file.source.clone()).or_insert_with(|| {
-                    session::compile(Path::new(&file.source)).map_err(|e| {
-                        Failure::from(e)
-                            .text
-                            .lines()
-                            .last()
-                            .unwrap_or("")
-                            .trim_start_matches("error: ")
-                            .to_string()
-                    })
-                });
-                match model {
-                    Err(e) => line.problem = Some(e.clone()),
-                    Ok(model) if fingerprint(model) != file.fingerprint => {
-                        line.problem =
-                            Some("the playbook changed: run `playbook run migrate`".into())
-                    }
-                    Ok(model) => match file.run(model) {
-                        Err(fault) => {
-                            line.problem = Some(format!("invalid state file: {}", fault.message))
-                        }
-                        Ok(run) => {
-                            let view = run.view(now.today);
-                            line.done = Some(view.done);
-                            line.total = Some(view.total);
-                            line.complete = Some(view.complete);
-                            line.current_step = view.current().map(|s| s.step.id.clone());
-                            line.next_action_date = run.next_action_date().map(|d| d.to_string());
-                            line.overdue = overdue(&run, now.today);
-                        }
-                    },
+    sources.sort_unstable();
+    sources.dedup();
+    let models: BTreeMap<String, Compiled> = sources
+        .into_par_iter()
+        .map(|source| {
+            let compiled = Compiled::of(&source);
+            (source, compiled)
+        })
+        .collect();
+    rows.extend(
+        read.into_par_iter()
+            .map(|(mut row, file)| {
+                if let Some(file) = file {
+                    follow(&mut row, &file, &models[file.source.as_str()], now);
                 }
-            }
-        }
-        lines.push(line);
-    }
+                row
+            })
+            .collect::<Vec<_>>(),
+    );
+    rows.sort_by(|a, b| a.shown.cmp(&b.shown).then_with(|| a.path.cmp(&b.path)));
+    let wanted = Wanted::new(filters, &models);
+    rows.retain(|r| wanted.keeps(r));
+
     let mut out = crate::cli::out::stdout();
     match format {
-        Format::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &lines);
+        ListFormat::Json => {
+            let json: Vec<RowJson<'_>> = rows.iter().map(row_json).collect();
+            let _ = serde_json::to_writer_pretty(&mut out, &json);
             let _ = writeln!(out);
         }
-        Format::Human => {
-            for l in &lines {
-                let text = match &l.problem {
-                    Some(p) => format!("{}  {}  {p}", l.name.as_deref().unwrap_or("?"), l.file),
-                    None => format!(
-                        "{}  {}  {}/{}{}  {}  next action {}{}",
-                        l.name.as_deref().unwrap_or("?"),
-                        l.playbook.as_deref().unwrap_or("?"),
-                        l.done.unwrap_or(0),
-                        l.total.unwrap_or(0),
-                        if l.complete == Some(true) {
-                            " complete"
-                        } else {
-                            ""
-                        },
-                        l.current_step.as_deref().unwrap_or("-"),
-                        l.next_action_date.as_deref().unwrap_or("-"),
-                        if l.overdue { "  OVERDUE" } else { "" },
-                    ),
-                };
-                let _ = writeln!(out, "{}", crate::escape::terminal(&text));
+        ListFormat::Csv => {
+            let _ = out.write_all(&csv(&rows));
+        }
+        ListFormat::Human => {
+            let _ = out.write_all(table(&rows).as_bytes());
+            let _ = writeln!(out, "{}", summary(&rows));
+        }
+    }
+    if rows.iter().any(|r| !r.problems.is_empty()) {
+        return Err(Failure {
+            code: EXIT_REFUSED,
+            text: String::new(),
+        });
+    }
+    Ok(())
+}
+
+/// The files to read under `paths`, and rows for the folders that could
+/// not be read. A path that does not exist is a usage error.
+fn find(paths: &[PathBuf]) -> Result<(Vec<Found>, Vec<Row>), Failure> {
+    let mut found = Vec::new();
+    let mut rows = Vec::new();
+    let several = paths.len() > 1;
+    for arg in paths {
+        let meta = std::fs::metadata(arg).map_err(|e| {
+            Failure::usage(format!(
+                "cannot list `{}`: {}",
+                arg.display(),
+                crate::fs::describe(&e)
+            ))
+        })?;
+        if !meta.is_dir() {
+            found.push(Found {
+                path: arg.clone(),
+                shown: arg.display().to_string(),
+            });
+            continue;
+        }
+        let walk = ignore::WalkBuilder::new(arg)
+            .hidden(true)
+            .ignore(false)
+            .git_ignore(false)
+            .git_global(false)
+            .git_exclude(false)
+            .parents(false)
+            .require_git(false)
+            .follow_links(false)
+            .build();
+        for entry in walk {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    // A subfolder that cannot be read may hold runs.
+                    let path = error_path(&e).unwrap_or_else(|| arg.clone());
+                    rows.push(Row {
+                        shown: shown(arg, &path, several),
+                        path: path.display().to_string(),
+                        problems: vec![format!("cannot read: {}", first_line(&e.to_string()))],
+                        ..Row::default()
+                    });
+                    continue;
+                }
+            };
+            let path = entry.path();
+            // A symbolic link to a state file is listed (runs are written
+            // through links); one to a folder is not followed.
+            let is_file = match entry.file_type() {
+                Some(t) if t.is_symlink() => path.is_file(),
+                Some(t) => t.is_file(),
+                None => false,
+            };
+            if is_file && path.extension().is_some_and(|e| e == "toml") {
+                found.push(Found {
+                    shown: shown(arg, path, several),
+                    path: path.to_path_buf(),
+                });
             }
         }
     }
-    Ok(())
+    if several {
+        // A file reached through two arguments is one run.
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or(f.path.clone())));
+    }
+    Ok((found, rows))
+}
+
+fn error_path(e: &ignore::Error) -> Option<PathBuf> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// `path` as shown: relative to the folder given, unless several were.
+fn shown(arg: &Path, path: &Path, several: bool) -> String {
+    match path.strip_prefix(arg) {
+        Ok(rel) if !several && !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+/// TOML files that are not state files by their name alone, for files
+/// that cannot be read to tell: the project's configuration and
+/// translation catalogues (`NAME.LOCALE.toml`). A file that can be read is
+/// judged by its text ([`looks_like_state`]), since a run's name may look
+/// like a locale (`contoso.com.toml`).
+fn excluded_name(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    if name.eq_ignore_ascii_case("playbook.toml") {
+        return true;
+    }
+    let stem = name.strip_suffix(".toml").unwrap_or(&name);
+    stem.rsplit_once('.').is_some_and(|(_, locale)| {
+        let mut parts = locale.split(['-', '_']);
+        let language = parts.next().unwrap_or("");
+        (2..=3).contains(&language.len())
+            && language.bytes().all(|b| b.is_ascii_lowercase())
+            && parts
+                .all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    })
+}
+
+/// Whether a TOML text is (or was meant to be) a state file: it has the
+/// header this tool writes, a lineage, or a log.
+fn looks_like_state(text: &str) -> bool {
+    let text = text.trim_start_matches('\u{feff}');
+    text.starts_with("# The state of a playbook run")
+        || text.lines().any(|l| {
+            let l = l.trim();
+            l == "[[event]]" || l.starts_with("lineage =") || l.starts_with("lineage=")
+        })
+}
+
+/// Reads one file: a row with the header's facts, and the parsed file
+/// when it is a state file that parses. `None` for files that are not
+/// state files.
+fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
+    let mut row = Row {
+        path: found.path.display().to_string(),
+        shown: found.shown.clone(),
+        ..Row::default()
+    };
+    let bytes = match std::fs::read(&found.path) {
+        Ok(bytes) => bytes,
+        Err(_) if excluded_name(&found.path) => return None,
+        Err(e) => {
+            row.problems
+                .push(format!("cannot read: {}", crate::fs::describe(&e)));
+            return Some((row, None));
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            if !looks_like_state(&String::from_utf8_lossy(e.as_bytes())) {
+                return None;
+            }
+            row.problems
+                .push("invalid state file: not UTF-8 text".to_string());
+            return Some((row, None));
+        }
+    };
+    if !looks_like_state(&text) {
+        return None;
+    }
+    match StateFile::parse(&text) {
+        Ok(file) => {
+            row.name = Some(file.name.clone());
+            row.owner = file.owner.clone();
+            row.playbook = Some(file.playbook.clone());
+            row.source = Some(file.source.clone());
+            Some((row, Some(file)))
+        }
+        Err(fault) => {
+            // Whatever the header still says helps find the run.
+            let head = text.split("\n[[event]]").next().unwrap_or("");
+            if let Ok(table) = toml::from_str::<toml::Table>(head) {
+                let get = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                row.name = get("name");
+                row.owner = get("owner");
+                row.playbook = get("playbook");
+            }
+            row.problems
+                .push(format!("invalid state file: {}", fault.message));
+            Some((row, None))
+        }
+    }
+}
+
+/// A playbook compiled once for every run that names it.
+struct Compiled {
+    model: Result<(Playbook, String), String>,
+    /// The playbook file's canonical path, for `--playbook FILE`.
+    canonical: Option<PathBuf>,
+}
+
+impl Compiled {
+    fn of(source: &str) -> Compiled {
+        let model = session::compile(Path::new(source))
+            .map(|model| {
+                let fp = fingerprint(&model);
+                (model, fp)
+            })
+            .map_err(|e| {
+                Failure::from(e)
+                    .text
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .to_string()
+            });
+        Compiled {
+            model,
+            canonical: std::fs::canonicalize(source).ok(),
+        }
+    }
+}
+
+/// Replays the run against its playbook, filling the row.
+fn follow(row: &mut Row, file: &StateFile, compiled: &Compiled, now: Now) {
+    let model = match &compiled.model {
+        Err(e) => return row.problems.push(e.clone()),
+        Ok((_, fp)) if *fp != file.fingerprint => {
+            return row
+                .problems
+                .push("the playbook changed: run `playbook run migrate`".into());
+        }
+        Ok((model, _)) => model,
+    };
+    match file.run(model) {
+        Err(fault) => row
+            .problems
+            .push(format!("invalid state file: {}", fault.message)),
+        Ok(run) => {
+            let view = run.view(now.today);
+            row.done = Some(view.done);
+            row.total = Some(view.total);
+            row.complete = Some(view.complete);
+            row.current_step = view.current().map(|s| s.step.id.clone());
+            row.next_action_date = run.next_action_date().map(|d| d.to_string());
+            row.overdue = overdue(&run, now.today);
+        }
+    }
+}
+
+/// The filters, ready to test rows.
+struct Wanted<'a> {
+    filters: &'a Filters,
+    /// `--playbook` as an id, and as a file when it names one.
+    playbook: Option<(String, Option<PathBuf>)>,
+    canonical: BTreeMap<&'a str, PathBuf>,
+}
+
+impl<'a> Wanted<'a> {
+    fn new(filters: &'a Filters, models: &'a BTreeMap<String, Compiled>) -> Wanted<'a> {
+        Wanted {
+            filters,
+            playbook: filters.playbook.as_ref().map(|p| {
+                let file = p.is_file().then(|| std::fs::canonicalize(p).ok()).flatten();
+                (p.display().to_string(), file)
+            }),
+            canonical: models
+                .iter()
+                .filter_map(|(s, c)| Some((s.as_str(), c.canonical.clone()?)))
+                .collect(),
+        }
+    }
+
+    fn keeps(&self, row: &Row) -> bool {
+        let f = self.filters;
+        if f.owner
+            .as_ref()
+            .is_some_and(|o| row.owner.as_deref() != Some(o.as_str()))
+        {
+            return false;
+        }
+        if let Some((id, file)) = &self.playbook {
+            let by_id = row.playbook.as_deref() == Some(id.as_str());
+            let by_file = file.as_ref().is_some_and(|file| {
+                row.source
+                    .as_deref()
+                    .and_then(|s| self.canonical.get(s))
+                    .is_some_and(|c| c == file)
+            });
+            if !by_id && !by_file {
+                return false;
+            }
+        }
+        if f.overdue && !row.overdue {
+            return false;
+        }
+        if f.step
+            .as_ref()
+            .is_some_and(|s| row.current_step.as_deref() != Some(s.as_str()))
+        {
+            return false;
+        }
+        !(f.problems && row.problems.is_empty())
+    }
+}
+
+fn row_json(r: &Row) -> RowJson<'_> {
+    RowJson {
+        file: &r.path,
+        name: r.name.as_deref(),
+        owner: r.owner.as_deref(),
+        playbook: r.playbook.as_deref(),
+        done: r.done,
+        total: r.total,
+        complete: r.complete,
+        current_step: r.current_step.as_deref(),
+        next_action_date: r.next_action_date.as_deref(),
+        overdue: r.overdue,
+        problem: r.problems.first().map(String::as_str),
+        problems: &r.problems,
+    }
+}
+
+/// The columns of the CSV output, one row per run.
+const CSV_HEADER: [&str; 11] = [
+    "file",
+    "name",
+    "owner",
+    "playbook",
+    "current_step",
+    "done",
+    "total",
+    "complete",
+    "next_action_date",
+    "overdue",
+    "problem",
+];
+
+fn csv(rows: &[Row]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    let _ = w.write_record(CSV_HEADER);
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<usize>| v.map(|n| n.to_string()).unwrap_or_default();
+    for r in rows {
+        let _ = w.write_record([
+            r.path.clone(),
+            opt(&r.name),
+            opt(&r.owner),
+            opt(&r.playbook),
+            opt(&r.current_step),
+            num(r.done),
+            num(r.total),
+            r.complete.map(|c| c.to_string()).unwrap_or_default(),
+            opt(&r.next_action_date),
+            r.overdue.to_string(),
+            r.problems.join("; "),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The table's header.
+const HEADER: [&str; 9] = [
+    "file",
+    "name",
+    "playbook",
+    "owner",
+    "current step",
+    "progress",
+    "next action",
+    "overdue",
+    "problem",
+];
+
+/// The rows as an aligned table, with a header; nothing when there are
+/// no rows.
+fn table(rows: &[Row]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let dash =
+        |v: &Option<String>| crate::escape::terminal(v.as_deref().unwrap_or("-")).into_owned();
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            let progress = match (r.complete, r.done, r.total) {
+                (Some(true), _, _) => "complete".to_string(),
+                (_, Some(d), Some(t)) => format!("{d}/{t}"),
+                _ => "-".to_string(),
+            };
+            let problem = match r.problems.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+            };
+            [
+                crate::escape::terminal(&r.shown).into_owned(),
+                dash(&r.name),
+                dash(&r.playbook),
+                dash(&r.owner),
+                dash(&r.current_step),
+                progress,
+                dash(&r.next_action_date),
+                if r.overdue { "yes" } else { "" }.to_string(),
+                crate::escape::terminal(&problem).into_owned(),
+            ]
+        })
+        .collect();
+    let header = HEADER.map(str::to_string);
+    let mut widths = [0usize; 9];
+    for line in std::iter::once(&header).chain(&cells) {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    for line in std::iter::once(&header).chain(&cells) {
+        let mut text = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            text.push_str(cell);
+            if i + 1 < line.len() {
+                text.push_str(&" ".repeat(widths[i] - cell.width()));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// "3 runs, 1 overdue, 1 problem".
+fn summary(rows: &[Row]) -> String {
+    let overdue = rows.iter().filter(|r| r.overdue).count();
+    let problems = rows.iter().filter(|r| !r.problems.is_empty()).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {overdue} overdue, {}",
+        plural(rows.len(), "run", "runs"),
+        plural(problems, "problem", "problems")
+    )
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
 }

@@ -19,7 +19,7 @@ mod interactive;
 mod list;
 mod status;
 
-pub use args::{Args, Common, Format, ReportFormat, RunCommand, actor, now};
+pub use args::{Args, Common, Format, ListFormat, ReportFormat, RunCommand, actor, now};
 use status::{status_human, status_json};
 
 use super::EXIT_USAGE;
@@ -196,7 +196,16 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             state,
             inputs,
             name,
-        } => start(file, state, inputs, name.as_deref(), now, &actor),
+            owner,
+        } => start(
+            file,
+            state,
+            inputs,
+            name.as_deref(),
+            owner.as_deref().unwrap_or(&actor),
+            now,
+            &actor,
+        ),
         RunCommand::Status {
             state,
             format,
@@ -283,7 +292,24 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             let _ = super::out::stdout().write_all(text.as_bytes());
             Ok(())
         }
-        RunCommand::List { dir, format } => list::list(dir, *format, now),
+        RunCommand::List {
+            paths,
+            format,
+            owner,
+            overdue,
+            step,
+            problems,
+        } => {
+            let filters = list::Filters {
+                owner: owner.clone(),
+                // In `run list`, `--playbook` picks the runs of a playbook.
+                playbook: playbook.map(Path::to_path_buf),
+                overdue: *overdue,
+                step: step.clone(),
+                problems: *problems,
+            };
+            list::list(paths, *format, &filters, now)
+        }
         RunCommand::Migrate {
             state,
             file,
@@ -306,6 +332,7 @@ fn start(
     state: &Path,
     inputs: &[String],
     name: Option<&str>,
+    owner: &str,
     now: Now,
     actor: &str,
 ) -> Result<(), Failure> {
@@ -315,7 +342,7 @@ fn start(
     let model = session::compile(file)?;
     let given = session::split_inputs(inputs)?;
     let values = session::parse_inputs(&model, &given)?;
-    session::start(&model, file, state, values, name, now, actor)?;
+    session::start_owned(&model, file, state, values, name, owner, now, actor)?;
     let line = format!(
         "started `{}` in `{}`; `playbook run status --state {}` shows what to do",
         model.id,
