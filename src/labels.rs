@@ -860,6 +860,22 @@ pub struct Labels {
     pub record: &'static str,
     /// A next step that leads to another playbook: `{x}` is its id.
     pub leads_to: &'static str,
+
+    // A document for one customer (`export --input`, `--customer`).
+    /// The customer a document is for.
+    pub customer: &'static str,
+    /// The lines to fill in by hand at the end of the header.
+    pub prepared_by: &'static str,
+    pub signature: &'static str,
+    /// What a loop over services walks, where no service is chosen yet.
+    pub service: &'static str,
+    /// Between groups of three digits, and before the decimals.
+    pub thousands_separator: &'static str,
+    pub decimal_separator: &'static str,
+    /// A date: `{d}` the day, `{month}` the month's name, `{y}` the year.
+    pub date: &'static str,
+    /// The months, January first, as [`Labels::date`] names them.
+    pub month_names: [&'static str; 12],
 }
 
 pub const EN: Labels = Labels {
@@ -980,6 +996,27 @@ pub const EN: Labels = Labels {
     complete_task: "Mark task {number} ({name}) complete",
     record: "Record: {x}",
     leads_to: "(see playbook {x})",
+    customer: "Customer",
+    prepared_by: "Prepared by",
+    signature: "Signature",
+    service: "service",
+    thousands_separator: ",",
+    decimal_separator: ".",
+    date: "{month} {d}, {y}",
+    month_names: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 };
 
 pub const ZH: Labels = Labels {
@@ -1100,6 +1137,16 @@ pub const ZH: Labels = Labels {
     complete_task: "将任务 {number}（{name}）标记为已完成",
     record: "记录：{x}",
     leads_to: "（参见行动手册 {x}）",
+    customer: "客户",
+    prepared_by: "编制人",
+    signature: "签名",
+    service: "服务",
+    thousands_separator: ",",
+    decimal_separator: ".",
+    date: "{y}年{month}月{d}日",
+    month_names: [
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+    ],
 };
 
 pub const DE: Labels = Labels {
@@ -1220,6 +1267,27 @@ pub const DE: Labels = Labels {
     complete_task: "Aufgabe {number} ({name}) als erledigt markieren",
     record: "Dokumentieren: {x}",
     leads_to: "(siehe Playbook {x})",
+    customer: "Kunde",
+    prepared_by: "Erstellt von",
+    signature: "Unterschrift",
+    service: "Dienst",
+    thousands_separator: ".",
+    decimal_separator: ",",
+    date: "{d}. {month} {y}",
+    month_names: [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
 };
 
 pub const JA: Labels = Labels {
@@ -1340,6 +1408,16 @@ pub const JA: Labels = Labels {
     complete_task: "タスク {number}（{name}）を完了にする",
     record: "記録：{x}",
     leads_to: "（プレイブック {x} を参照）",
+    customer: "顧客",
+    prepared_by: "作成者",
+    signature: "署名",
+    service: "サービス",
+    thousands_separator: ",",
+    decimal_separator: ".",
+    date: "{y}年{month}月{d}日",
+    month_names: [
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+    ],
 };
 
 pub const PT: Labels = Labels {
@@ -1460,6 +1538,27 @@ pub const PT: Labels = Labels {
     complete_task: "Marcar a tarefa {number} ({name}) como concluída",
     record: "Registrar: {x}",
     leads_to: "(ver o playbook {x})",
+    customer: "Cliente",
+    prepared_by: "Preparado por",
+    signature: "Assinatura",
+    service: "serviço",
+    thousands_separator: ".",
+    decimal_separator: ",",
+    date: "{d} de {month} de {y}",
+    month_names: [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
 };
 
 pub const ES: Labels = Labels {
@@ -1580,6 +1679,27 @@ pub const ES: Labels = Labels {
     complete_task: "Marcar la tarea {number} ({name}) como completada",
     record: "Registrar: {x}",
     leads_to: "(ver el playbook {x})",
+    customer: "Cliente",
+    prepared_by: "Preparado por",
+    signature: "Firma",
+    service: "servicio",
+    thousands_separator: ".",
+    decimal_separator: ",",
+    date: "{d} de {month} de {y}",
+    month_names: [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
 };
 
 /// Every locale with its own labels; the first is the fallback.
@@ -1644,6 +1764,7 @@ impl Labels {
             ("complete_task", self.complete_task),
             ("record", self.record),
             ("leads_to", self.leads_to),
+            ("date", self.date),
         ]
     }
 
@@ -1701,6 +1822,12 @@ impl Labels {
             ("yes", self.yes),
             ("no", self.no),
             ("today", self.today),
+            ("customer", self.customer),
+            ("prepared_by", self.prepared_by),
+            ("signature", self.signature),
+            ("service", self.service),
+            ("thousands_separator", self.thousands_separator),
+            ("decimal_separator", self.decimal_separator),
         ]
     }
 }

@@ -1,8 +1,8 @@
 //! `playbook export`: compile one playbook and write it in another format.
 
 use super::{ColorChoice, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
-use crate::export::specialise::{Given, specialise};
-use crate::export::{Format, export};
+use crate::export::specialise::{Customer, Given, specialise};
+use crate::export::{Format, export, html, markdown};
 use crate::ir::UnitKind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,14 @@ pub struct Args {
     /// a set as `a,b`.
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
+    /// Whom a Markdown or HTML document is for: named in its header, with
+    /// the inputs given and the date.
+    #[arg(long, value_name = "NAME")]
+    pub customer: Option<String>,
+    /// The date of a document for a customer: `2026-11-24`, or a time
+    /// (default: `PLAYBOOK_NOW`, else today).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
     /// The file to write (default, or `-`: standard output).
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -124,6 +132,23 @@ pub fn run(args: &Args) -> i32 {
             return usage(e);
         }
     }
+    // A document for one customer says whom it is for.
+    let for_customer = !given.is_empty() || args.customer.is_some();
+    let customer = if for_customer && matches!(args.to, Format::Markdown | Format::Html) {
+        let date = match today(args.now.as_deref()) {
+            Ok(date) => date,
+            Err(e) => return usage(e),
+        };
+        let name = args
+            .customer
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        Some(Customer::new(&model, given.clone(), name, date))
+    } else {
+        None
+    };
     let model = if given.is_empty() {
         model
     } else {
@@ -136,7 +161,11 @@ pub fn run(args: &Args) -> i32 {
     let text = if camunda8 {
         crate::export::bpmn::render_for(&model, locale, args.target)
     } else {
-        export(&model, args.to, locale)
+        match args.to {
+            Format::Markdown => markdown::render_for(&model, locale, customer.as_ref()),
+            Format::Html => html::render_for(&model, locale, customer.as_ref()),
+            _ => export(&model, args.to, locale),
+        }
     };
     match args.output.as_deref() {
         None => write_stdout(&text),
@@ -166,6 +195,31 @@ pub fn run(args: &Args) -> i32 {
             )),
         },
     }
+}
+
+/// The date of a document: `--now`, else `PLAYBOOK_NOW`, else today; a
+/// time is read in the system's time zone, as the run commands read it.
+fn today(now: Option<&str>) -> Result<jiff::civil::Date, String> {
+    let tz = jiff::tz::TimeZone::system();
+    let from_env = std::env::var("PLAYBOOK_NOW").ok();
+    let Some(text) = now
+        .or(from_env.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(jiff::Timestamp::now().to_zoned_datetime(tz).date());
+    };
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok(t.to_zoned_datetime(tz).date());
+    }
+    if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
+        return Ok(dt.date());
+    }
+    text.parse::<jiff::civil::Date>().map_err(|_| {
+        format!(
+            "`{text}` is not a time: write `2026-11-24T10:00:00Z`, `2026-11-24T10:00` or `2026-11-24`"
+        )
+    })
 }
 
 /// Whether `output` is (a name of) the playbook or a file it reads.

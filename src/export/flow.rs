@@ -100,6 +100,41 @@ fn key_of(id: &str, steps: &FxHashSet<&str>) -> String {
         .collect()
 }
 
+/// The phrases of the BPMN lowering that name a loop by its variable's id
+/// ("List the values of workload", "For each workload in …"), each with
+/// the same phrase naming what the loop walks in words instead, so that no
+/// id shows in a diagram.
+fn loop_words(model: &Playbook, locale: &str) -> Vec<(String, String)> {
+    use crate::ir::Item;
+    let cx = super::phrase::Ctx::new(model, locale);
+    let words = &crate::labels::get(locale).diagram;
+    let mut out = Vec::new();
+    for step in &model.steps {
+        crate::ir::walk_items(&step.items, &mut |item| {
+            if let Item::ForEach {
+                var, element, over, ..
+            } = item
+            {
+                let over_said = super::phrase::to_plain(&cx.value(over, &[]));
+                let var_said = cx.var(var, element, over, None).words;
+                for (with_id, with_words) in [
+                    (
+                        crate::labels::fill(words.values, &[var]),
+                        crate::labels::fill(words.values, &[&over_said]),
+                    ),
+                    (
+                        crate::labels::fill(words.for_each, &[var, &over_said]),
+                        crate::labels::fill(words.for_each, &[&var_said, &over_said]),
+                    ),
+                ] {
+                    out.push((with_id, with_words));
+                }
+            }
+        });
+    }
+    out
+}
+
 /// The flowchart of `model`, with texts in `locale`.
 pub fn flow(model: &Playbook, locale: &str) -> Flow {
     let p = bpmn::process(model, locale);
@@ -157,6 +192,14 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
         next[from].push((to, f.name.clone().unwrap_or_default()));
     }
     let steps: FxHashSet<&str> = model.steps.iter().map(|s| s.id.as_str()).collect();
+    let loop_words = loop_words(model, locale);
+    let said = |name: Option<&str>| {
+        let mut name = name.unwrap_or_default().to_string();
+        for (id_words, words) in &loop_words {
+            name = name.replace(id_words, words);
+        }
+        name
+    };
     let mut index = vec![usize::MAX; n];
     let mut nodes = Vec::new();
     let mut taken: FxHashSet<String> = FxHashSet::default();
@@ -168,7 +211,7 @@ pub fn flow(model: &Playbook, locale: &str) -> Flow {
             Kind::Start { .. } => (Shape::Start, node.name.clone().unwrap_or_default()),
             Kind::End => (Shape::End, node.name.clone().unwrap_or_default()),
             Kind::UserTask { .. } | Kind::ScriptTask { .. } => {
-                (Shape::Step, lines(node.name.as_deref().unwrap_or_default()))
+                (Shape::Step, lines(&said(node.name.as_deref())))
             }
             Kind::Parallel => (Shape::Decision, "+".to_string()),
             Kind::Exclusive | Kind::SubProcess => (

@@ -12,7 +12,9 @@
 //! ([`phrase::safe_url`]), in escaped `href` attributes. The output depends
 //! on the model and the locale only.
 
-use super::phrase::{self, Ctx, Inline, Phrase, plain};
+use super::markdown::{introduces_list, written_out};
+use super::phrase::{self, Ctx, Inline, Phrase, Var, plain};
+use super::specialise::Customer;
 use crate::doc::{self, HtmlCell};
 use crate::escape::{html as esc, html_keep_edges as escape_keep_edges};
 use crate::ir::{Gate, GateKind, Item, Playbook, Step, Task};
@@ -20,8 +22,15 @@ use crate::ir::{Gate, GateKind, Item, Playbook, Step, Task};
 /// The HTML document of `model` in `locale` (texts fall back to the source
 /// locale; labels to English when the locale has none).
 pub fn render(model: &Playbook, locale: &str) -> String {
+    render_for(model, locale, None)
+}
+
+/// The HTML page of `model` (specialised for `customer`, see
+/// [`super::specialise`]) for that customer, as
+/// [`super::markdown::render_for`] writes the Markdown document.
+pub fn render_for(model: &Playbook, locale: &str, customer: Option<&Customer>) -> String {
     let mut doc = Doc {
-        cx: Ctx::new(model, locale),
+        cx: Ctx::new(model, locale).for_customer(customer),
         out: String::new(),
     };
     doc.page();
@@ -74,6 +83,10 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 td.mark { text-align: center; }
+.customer { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1.25rem; margin: 1rem 0; }
+.customer dl.meta { margin: 0 0 .75rem; }
+.signature { display: flex; flex-wrap: wrap; gap: 1rem 2rem; margin: 1.5rem 0 0; }
+.signature span { flex: 1 1 12rem; border-top: 1px solid var(--ink); padding-top: .2rem; color: var(--muted); font-size: .85rem; }
 footer { margin-top: 3rem; border-top: 1px solid var(--line); padding-top: .75rem; color: var(--muted); }
 footer a { margin-right: 1rem; }
 @media print {
@@ -179,7 +192,48 @@ impl<'a> Doc<'a> {
             }
             self.push("</dl>\n");
         }
+        self.customer();
         self.push("</header>\n");
+    }
+
+    /// Whom the page is for: the customer, the date, the inputs given with
+    /// their values, and lines to sign.
+    fn customer(&mut self) {
+        let cx = self.cx;
+        let Some(customer) = cx.customer else {
+            return;
+        };
+        let l = cx.labels;
+        let mut rows = Vec::new();
+        if let Some(name) = &customer.name {
+            rows.push((l.customer.to_string(), esc(name)));
+        }
+        let date = customer.date;
+        rows.push((
+            l.history_date.to_string(),
+            format!("<time datetime=\"{date}\">{}</time>", esc(&cx.date(date))),
+        ));
+        for input in &cx.model.inputs {
+            if let Some(value) = customer.given.get(&input.id) {
+                let label = input
+                    .label
+                    .as_ref()
+                    .map_or_else(|| input.id.clone(), |t| cx.model.label_words(t, cx.locale));
+                rows.push((label, esc(&cx.value_words(value, &input.ty))));
+            }
+        }
+        self.push("<section class=\"customer\">\n<dl class=\"meta\">\n");
+        for (label, value) in rows {
+            self.push(&format!(
+                "<div><dt>{}</dt><dd>{value}</dd></div>\n",
+                esc(&label)
+            ));
+        }
+        self.push("</dl>\n<p class=\"signature\">");
+        for word in [l.prepared_by, l.signature, l.history_date] {
+            self.push(&format!("<span>{}</span>", esc(word)));
+        }
+        self.push("</p>\n</section>\n");
     }
 
     fn section_start(&mut self, class: &str, heading: &str) {
@@ -308,7 +362,7 @@ impl<'a> Doc<'a> {
         ));
     }
 
-    fn items(&mut self, items: &'a [Item], vars: &mut Vec<&'a str>) {
+    fn items(&mut self, items: &[Item], vars: &mut Vec<Var>) {
         let cx = self.cx;
         let l = cx.labels;
         for item in items {
@@ -326,6 +380,12 @@ impl<'a> Doc<'a> {
                         cx.then(&mut line, when);
                     }
                     self.check(&line);
+                    // The items a text introduces as its list ("which
+                    // covers:") come right under it, the actions after.
+                    let list_first = introduces_list(&line, &d.items);
+                    if list_first {
+                        self.nested(&d.items, vars);
+                    }
                     if !d.actions.is_empty() {
                         self.push("\n<ul class=\"actions\">\n");
                         for action in &d.actions {
@@ -334,7 +394,9 @@ impl<'a> Doc<'a> {
                         }
                         self.push("</ul>");
                     }
-                    self.nested(&d.items, vars);
+                    if !list_first {
+                        self.nested(&d.items, vars);
+                    }
                     self.push("</li>\n");
                 }
                 Item::Tip { text, .. } => {
@@ -412,16 +474,29 @@ impl<'a> Doc<'a> {
                     }
                 }
                 Item::ForEach {
-                    var, over, items, ..
+                    var,
+                    element,
+                    over,
+                    items,
                 } => {
+                    if let Some(each) = written_out(cx, vars, var, element, over, items) {
+                        // One item per value, at the loop's place.
+                        for (bound, body) in each {
+                            vars.push(bound);
+                            self.items(&body, vars);
+                            vars.pop();
+                        }
+                        continue;
+                    }
+                    let this = cx.var(var, element, over, None);
                     let when = cx.fill(
                         l.for_each,
                         &[
-                            ("var", vec![Inline::Var(var.clone())]),
+                            ("var", vec![Inline::Var(this.words.clone())]),
                             ("set", cx.value(over, vars)),
                         ],
                     );
-                    vars.push(var);
+                    vars.push(this);
                     self.branch(&when, items, vars);
                     vars.pop();
                 }
@@ -430,7 +505,7 @@ impl<'a> Doc<'a> {
     }
 
     /// A condition and the items it governs.
-    fn branch(&mut self, when: &Phrase, items: &'a [Item], vars: &mut Vec<&'a str>) {
+    fn branch(&mut self, when: &Phrase, items: &[Item], vars: &mut Vec<Var>) {
         self.push(&format!(
             "<li class=\"branch\"><span class=\"when\">{}</span>",
             inline(when)
@@ -439,7 +514,7 @@ impl<'a> Doc<'a> {
         self.push("</li>\n");
     }
 
-    fn nested(&mut self, items: &'a [Item], vars: &mut Vec<&'a str>) {
+    fn nested(&mut self, items: &[Item], vars: &mut Vec<Var>) {
         if !items.is_empty() {
             self.push("\n<ul class=\"checklist\">\n");
             self.items(items, vars);

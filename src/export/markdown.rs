@@ -12,7 +12,8 @@
 //!
 //! The output depends on the model and the locale only.
 
-use super::phrase::{self, Ctx, Inline, Phrase, plain};
+use super::phrase::{self, Ctx, Inline, Phrase, Var, plain};
+use super::specialise::Customer;
 use crate::doc::{self, Align};
 use crate::escape::{markdown as escape, markdown_keep_edges as escape_keep_edges, yaml};
 use crate::ir::{Gate, Item, Playbook, Step, Task};
@@ -20,12 +21,21 @@ use crate::ir::{Gate, Item, Playbook, Step, Task};
 /// The Markdown document of `model` in `locale` (texts fall back to the
 /// source locale; labels to English when the locale has none).
 pub fn render(model: &Playbook, locale: &str) -> String {
+    render_for(model, locale, None)
+}
+
+/// The Markdown document of `model` (specialised for `customer`, see
+/// [`super::specialise`]) for that customer: a header says whom it is for,
+/// loops over given sets are written out one item per value, and
+/// placeholders of the values the customer's inputs decide show them.
+pub fn render_for(model: &Playbook, locale: &str, customer: Option<&Customer>) -> String {
     let mut doc = Doc {
-        cx: Ctx::new(model, locale),
+        cx: Ctx::new(model, locale).for_customer(customer),
         out: String::new(),
     };
     doc.front_matter();
     doc.header();
+    doc.customer();
     doc.overview();
     doc.list_section(doc.cx.labels.objectives, &model.header.objectives);
     doc.approach();
@@ -93,6 +103,46 @@ impl<'a> Doc<'a> {
             self.out.push_str(&line);
             self.out.push_str("\n\n");
         }
+    }
+
+    /// Whom the document is for: the customer, the date, the inputs given
+    /// with their values, and lines to sign.
+    fn customer(&mut self) {
+        let cx = self.cx;
+        let Some(customer) = cx.customer else {
+            return;
+        };
+        let l = cx.labels;
+        let mut lines = Vec::new();
+        if let Some(name) = &customer.name {
+            lines.push(labelled(l.customer, name));
+        }
+        lines.push(labelled(l.history_date, &cx.date(customer.date)));
+        for input in &cx.model.inputs {
+            if let Some(value) = customer.given.get(&input.id) {
+                let label = input
+                    .label
+                    .as_ref()
+                    .map_or_else(|| input.id.clone(), |t| cx.model.label_words(t, cx.locale));
+                lines.push(labelled(&label, &cx.value_words(value, &input.ty)));
+            }
+        }
+        self.out.push_str(&lines.join("\\\n"));
+        self.out.push_str("\n\n");
+        let blank = "_".repeat(20);
+        let sign: Vec<String> = [l.prepared_by, l.signature, l.history_date]
+            .iter()
+            .map(|w| {
+                format!(
+                    "{}{} {}",
+                    escape(w, false),
+                    escape(l.colon, false),
+                    escape(&blank, false)
+                )
+            })
+            .collect();
+        self.out.push_str(&sign.join(" · "));
+        self.out.push_str("\n\n");
     }
 
     fn overview(&mut self) {
@@ -192,7 +242,7 @@ impl<'a> Doc<'a> {
         }
     }
 
-    fn items(&mut self, items: &'a [Item], depth: usize, vars: &mut Vec<&'a str>) {
+    fn items(&mut self, items: &[Item], depth: usize, vars: &mut Vec<Var>) {
         let cx = self.cx;
         let l = cx.labels;
         for item in items {
@@ -209,13 +259,31 @@ impl<'a> Doc<'a> {
                     }
                     self.block(depth, &line);
                     let before = self.out.len();
-                    for action in &d.actions {
-                        let mut line = plain("→ ");
-                        line.extend(self.cx.action(action, vars));
-                        self.block(depth + 1, &line);
+                    let actions: Vec<Phrase> = d
+                        .actions
+                        .iter()
+                        .map(|a| {
+                            let mut line = plain("→ ");
+                            line.extend(cx.action(a, vars));
+                            line
+                        })
+                        .collect();
+                    if introduces_list(&line, &d.items) {
+                        // The items are the list the text introduces
+                        // ("which covers:"); the actions come after it,
+                        // as paragraphs of the item, not items of the list.
+                        self.items(&d.items, depth + 1, vars);
+                        self.end_list(depth, before);
+                        for a in &actions {
+                            self.continuation(depth, a);
+                        }
+                    } else {
+                        for a in &actions {
+                            self.block(depth + 1, a);
+                        }
+                        self.items(&d.items, depth + 1, vars);
+                        self.end_list(depth, before);
                     }
-                    self.items(&d.items, depth + 1, vars);
-                    self.end_list(depth, before);
                 }
                 Item::Tip { text, .. } => {
                     let line = cx.rich(text, vars);
@@ -296,23 +364,52 @@ impl<'a> Doc<'a> {
                     }
                 }
                 Item::ForEach {
-                    var, over, items, ..
+                    var,
+                    element,
+                    over,
+                    items,
                 } => {
+                    if let Some(each) = written_out(cx, vars, var, element, over, items) {
+                        // One item per value, at the loop's place.
+                        for (bound, body) in each {
+                            vars.push(bound);
+                            self.items(&body, depth, vars);
+                            vars.pop();
+                        }
+                        continue;
+                    }
+                    let this = cx.var(var, element, over, None);
                     let line = cx.fill(
                         l.for_each,
                         &[
-                            ("var", vec![Inline::Var(var.clone())]),
+                            ("var", vec![Inline::Var(this.words.clone())]),
                             ("set", cx.value(over, vars)),
                         ],
                     );
                     self.block(depth, &line);
                     let before = self.out.len();
-                    vars.push(var);
+                    vars.push(this);
                     self.items(items, depth + 1, vars);
                     vars.pop();
                     self.end_list(depth, before);
                 }
             }
+        }
+    }
+
+    /// A paragraph that continues the block at `depth` after the list under
+    /// it: a paragraph of its own at the top level, an indented paragraph
+    /// of the list item below.
+    fn continuation(&mut self, depth: usize, line: &Phrase) {
+        let text = inline(line, true);
+        if depth == 0 {
+            self.out.push_str(&text);
+            self.out.push_str("\n\n");
+        } else {
+            self.out.push('\n');
+            self.out.push_str(&"  ".repeat(depth));
+            self.out.push_str(&text);
+            self.out.push('\n');
         }
     }
 
@@ -448,6 +545,41 @@ impl<'a> Doc<'a> {
             self.out.push('\n');
         }
     }
+}
+
+/// Whether an item's text introduces its sub-items as a list (it ends with
+/// a colon, "which covers:").
+pub(super) fn introduces_list(line: &[Inline], items: &[Item]) -> bool {
+    !items.is_empty() && phrase::to_plain(line).trim_end().ends_with([':', '：'])
+}
+
+/// A loop over a set the customer's inputs give, written out: for each
+/// value in order, the variable bound to it and the body decided for it.
+/// `None` for a loop whose set is not known, or a document for no one.
+pub(super) fn written_out(
+    cx: Ctx<'_>,
+    vars: &[Var],
+    var: &str,
+    element: &crate::ir::Type,
+    over: &crate::ir::Expr,
+    items: &[Item],
+) -> Option<Vec<(Var, Vec<Item>)>> {
+    let customer = cx.customer?;
+    let crate::ir::ExprKind::SetOf { values } = &over.kind else {
+        return None;
+    };
+    let mut bound: Vec<(String, String)> = vars
+        .iter()
+        .filter_map(|v| Some((v.name.clone(), v.bound.clone()?)))
+        .collect();
+    let mut out = Vec::new();
+    for value in values {
+        bound.push((var.to_string(), value.clone()));
+        let body = customer.bind(cx.model, &bound, items);
+        bound.pop();
+        out.push((cx.var(var, element, over, Some(value)), body));
+    }
+    Some(out)
 }
 
 /// `Label: **value**`, the corpus's line for a step's role, motions and

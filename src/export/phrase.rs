@@ -4,6 +4,8 @@
 //! plain text, links and loop variables, that each exporter escapes for its
 //! format. Nothing here escapes; nothing here is markup.
 
+use crate::eval::Value;
+use crate::export::specialise::Customer;
 use crate::ir::{
     Action, Applies, BinaryOp, DurationUnit, Expr, ExprKind, Item, LText, Playbook, Segment, Step,
     Task, Type, segments,
@@ -17,11 +19,23 @@ pub enum Inline {
     Text(String),
     /// A link whose address is `http`, `https` or `mailto` (see [`safe_url`]).
     Link { text: String, url: String },
-    /// The variable of a `for each` loop, shown by its id.
+    /// The variable of a `for each` loop, where no value is chosen: the
+    /// words for what it walks (see [`Var`]).
     Var(String),
 }
 
 pub type Phrase = Vec<Inline>;
+
+/// A loop variable in scope: its id, and the words it shows: the label of
+/// its value when the loop is written out for one value (`bound`), the
+/// words for what it walks otherwise. Never its id.
+#[derive(Debug, Clone)]
+pub struct Var {
+    pub name: String,
+    pub words: String,
+    /// The value it is bound to, when the loop is written out.
+    pub bound: Option<String>,
+}
 
 /// `text` as a phrase of one piece.
 pub fn plain(text: impl Into<String>) -> Phrase {
@@ -100,6 +114,8 @@ pub struct Ctx<'a> {
     pub model: &'a Playbook,
     pub locale: &'a str,
     pub labels: &'static Labels,
+    /// Whom the document is for, when it is for one customer.
+    pub customer: Option<&'a Customer>,
 }
 
 impl<'a> Ctx<'a> {
@@ -108,7 +124,152 @@ impl<'a> Ctx<'a> {
             model,
             locale,
             labels: labels::get(locale),
+            customer: None,
         }
+    }
+
+    /// The context of a document for `customer`.
+    pub fn for_customer(self, customer: Option<&'a Customer>) -> Ctx<'a> {
+        Ctx { customer, ..self }
+    }
+
+    /// The loop variable `name` over elements of type `element`, walking
+    /// `over`: bound to `value`, or not.
+    pub fn var(&self, name: &str, element: &Type, over: &Expr, value: Option<&str>) -> Var {
+        let words = match value {
+            Some(v) => self.enum_value(element, v),
+            None => self.element_words(element, Some(over)),
+        };
+        Var {
+            name: name.to_string(),
+            words,
+            bound: value.map(str::to_string),
+        }
+    }
+
+    /// What a loop over `over` walks, in words ([`Playbook::element_words`]),
+    /// or else the words of the collection.
+    fn element_words(&self, element: &Type, over: Option<&Expr>) -> String {
+        let service = self.labels.service;
+        match over {
+            Some(over) => self
+                .model
+                .element_words(element, over, self.locale, service)
+                .unwrap_or_else(|| to_plain(&self.value(over, &[]))),
+            None => match element {
+                Type::Enum(e) | Type::Set(e) => match self.model.enum_decl(e) {
+                    Some(d) => d
+                        .label
+                        .as_ref()
+                        .map_or_else(|| e.clone(), |l| self.label_text(l)),
+                    None if e == "service" => service.to_string(),
+                    None => self.labels.none.to_string(),
+                },
+                _ => self.labels.none.to_string(),
+            },
+        }
+    }
+
+    /// The value of an input or definition in words, when the document is
+    /// for a customer whose inputs decide it.
+    fn known(&self, id: &str) -> Option<String> {
+        let value = self.customer?.value(id)?;
+        let m = self.model;
+        let ty = m
+            .inputs
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| &i.ty)
+            .or_else(|| m.lets.iter().find(|l| l.id == id).map(|l| &l.ty))?;
+        Some(self.value_words(value, ty))
+    }
+
+    /// A value of type `ty` as the locale writes it: numbers with its
+    /// separators, dates in its form, enum values and services by their
+    /// labels.
+    pub fn value_words(&self, value: &Value, ty: &Type) -> String {
+        let l = self.labels;
+        match value {
+            Value::Bool(b) => (if *b { l.yes } else { l.no }).to_string(),
+            Value::Number(n) => match n.as_int() {
+                Some(i) => self.number(i),
+                None => n.to_string().replace('.', l.decimal_separator),
+            },
+            Value::Percent(p) => match p
+                .checked_mul(crate::eval::Ratio::int(10_000))
+                .and_then(|h| h.as_int())
+            {
+                Some(h) => percent(h).replace('.', l.decimal_separator),
+                None => p.to_string(),
+            },
+            Value::Date(d) => self.date(*d),
+            Value::Duration(amount, unit) => {
+                let (one, many) = match unit {
+                    DurationUnit::Days => l.days,
+                    DurationUnit::Weeks => l.weeks,
+                    DurationUnit::Months => l.months,
+                    DurationUnit::Years => l.years,
+                };
+                let template = if *amount == 1 { one } else { many };
+                to_plain(&self.fill(template, &[("n", plain(self.number(*amount)))]))
+            }
+            Value::Text(t) => t.clone(),
+            Value::Enum(v) => self.enum_value(ty, v),
+            Value::Set(values) => {
+                let element = match ty {
+                    Type::Set(e) => Type::Enum(e.clone()),
+                    other => other.clone(),
+                };
+                self.in_order(ty, values)
+                    .iter()
+                    .map(|v| self.enum_value(&element, v))
+                    .collect::<Vec<_>>()
+                    .join(l.list_separator)
+            }
+        }
+    }
+
+    /// The values of a set in the order the enum (or the services) declares them.
+    pub fn in_order(&self, ty: &Type, values: &std::collections::BTreeSet<String>) -> Vec<String> {
+        let order: Vec<&str> = match ty {
+            Type::Set(e) | Type::Enum(e) => match self.model.enum_decl(e) {
+                Some(d) => d.values.iter().map(|v| v.id.as_str()).collect(),
+                None => self.model.services.iter().map(|s| s.id.as_str()).collect(),
+            },
+            _ => Vec::new(),
+        };
+        let mut out: Vec<String> = values.iter().cloned().collect();
+        out.sort_by_key(|v| order.iter().position(|o| o == v).unwrap_or(usize::MAX));
+        out
+    }
+
+    /// A whole number with the locale's thousands separator.
+    pub fn number(&self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(self.labels.thousands_separator);
+            }
+            out.push(c);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    }
+
+    /// A date as the locale writes it.
+    pub fn date(&self, d: jiff::civil::Date) -> String {
+        let l = self.labels;
+        let month = l.month_names[(d.month() - 1) as usize];
+        labels::fill(
+            &l.date
+                .replace("{d}", "{0}")
+                .replace("{month}", "{1}")
+                .replace("{y}", "{2}"),
+            &[&d.day().to_string(), month, &d.year().to_string()],
+        )
     }
 
     /// A text in the locale (or the source locale), in template form.
@@ -118,12 +279,12 @@ impl<'a> Ctx<'a> {
 
     /// A text with its placeholders resolved; `vars` are the loop variables
     /// in scope, innermost last.
-    pub fn rich(&self, text: &LText, vars: &[&str]) -> Phrase {
+    pub fn rich(&self, text: &LText, vars: &[Var]) -> Phrase {
         self.template(self.raw(text), vars)
     }
 
     /// A template string (one paragraph of a text, say) resolved as [`Ctx::rich`].
-    pub fn template(&self, template: &str, vars: &[&str]) -> Phrase {
+    pub fn template(&self, template: &str, vars: &[Var]) -> Phrase {
         let mut out = Vec::new();
         for segment in segments(template) {
             match segment {
@@ -140,12 +301,17 @@ impl<'a> Ctx<'a> {
         to_plain(&self.rich(text, &[]))
     }
 
-    /// What a `{name}` placeholder shows: a loop variable as itself, a
-    /// template or link as a link to it, anything else by its words.
-    fn reference(&self, name: &str, vars: &[&str]) -> Phrase {
+    /// What a `{name}` placeholder shows: a loop variable as its value or
+    /// the words for what it walks ([`Var`]), an input or definition the
+    /// customer's inputs decide as its value, a template or link as a link
+    /// to it, anything else by its words.
+    fn reference(&self, name: &str, vars: &[Var]) -> Phrase {
         let m = self.model;
-        if vars.contains(&name) {
-            return vec![Inline::Var(name.to_string())];
+        if let Some(var) = vars.iter().rev().find(|v| v.name == name) {
+            return var_phrase(var);
+        }
+        if let Some(value) = self.known(name) {
+            return plain(value);
         }
         if let Some(d) = m.templates.iter().chain(&m.links).find(|d| d.id == name) {
             let text = self.label_text(&d.label);
@@ -257,7 +423,7 @@ impl<'a> Ctx<'a> {
     // Conditions and values.
 
     /// A condition in words, without "if".
-    pub fn condition(&self, e: &Expr, vars: &[&str]) -> Phrase {
+    pub fn condition(&self, e: &Expr, vars: &[Var]) -> Phrase {
         let l = self.labels;
         match &e.kind {
             ExprKind::Binary {
@@ -317,7 +483,7 @@ impl<'a> Ctx<'a> {
 
     /// A value in words. Definitions whose value is a `match` show their
     /// cases, so that a reader sees every value they may take.
-    pub fn value(&self, e: &Expr, vars: &[&str]) -> Phrase {
+    pub fn value(&self, e: &Expr, vars: &[Var]) -> Phrase {
         let l = self.labels;
         match &e.kind {
             ExprKind::Bool { value } => plain(if *value { l.yes } else { l.no }),
@@ -348,7 +514,10 @@ impl<'a> Ctx<'a> {
                 }
                 out
             }
-            ExprKind::LoopVar { id } => vec![Inline::Var(id.clone())],
+            ExprKind::LoopVar { id } => match vars.iter().rev().find(|v| &v.name == id) {
+                Some(var) => var_phrase(var),
+                None => vec![Inline::Var(self.element_words(&e.ty, None))],
+            },
             ExprKind::EnumValue { value } => plain(self.enum_value(&e.ty, value)),
             ExprKind::Recorded { .. } | ExprKind::Not { .. } => self.condition(e, vars),
             ExprKind::SetOf { values } => {
@@ -423,7 +592,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// An operand of an operator: parenthesised when it is an operation.
-    fn operand(&self, e: &Expr, vars: &[&str]) -> Phrase {
+    fn operand(&self, e: &Expr, vars: &[Var]) -> Phrase {
         let phrase = self.value(e, vars);
         if matches!(e.kind, ExprKind::Binary { .. }) {
             self.parenthesised(phrase)
@@ -433,7 +602,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The arms of a `match` expression: `pattern / pattern → value; ...`.
-    fn cases(&self, with_subject: bool, arms: &[crate::ir::ExprArm], vars: &[&str]) -> Phrase {
+    fn cases(&self, with_subject: bool, arms: &[crate::ir::ExprArm], vars: &[Var]) -> Phrase {
         let mut out = Vec::new();
         for (i, arm) in arms.iter().enumerate() {
             if i > 0 {
@@ -448,7 +617,7 @@ impl<'a> Ctx<'a> {
 
     /// The patterns of a `match` arm: values joined by ` / ` (with a
     /// subject), conditions joined by "or" (without), or "any other case".
-    pub fn patterns(&self, with_subject: bool, patterns: Option<&[Expr]>, vars: &[&str]) -> Phrase {
+    pub fn patterns(&self, with_subject: bool, patterns: Option<&[Expr]>, vars: &[Var]) -> Phrase {
         let Some(patterns) = patterns else {
             let words = self.labels.any_other_case.trim_end_matches([':', '：']);
             return plain(words);
@@ -492,7 +661,7 @@ impl<'a> Ctx<'a> {
     // Actions.
 
     /// What an action does, in words.
-    pub fn action(&self, action: &Action, vars: &[&str]) -> Phrase {
+    pub fn action(&self, action: &Action, vars: &[Var]) -> Phrase {
         let l = self.labels;
         match action {
             Action::Send { template, to } => {
@@ -577,6 +746,15 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|t| !done.contains(&t.number))
             .collect()
+    }
+}
+
+/// A loop variable: its value's label as text, or the words for what it
+/// walks as a variable.
+fn var_phrase(var: &Var) -> Phrase {
+    match var.bound {
+        Some(_) => plain(var.words.clone()),
+        None => vec![Inline::Var(var.words.clone())],
     }
 }
 

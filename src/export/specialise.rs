@@ -227,6 +227,62 @@ pub fn specialise(model: &Playbook, given: &Given) -> Result<Playbook, DoesNotAp
     }
 }
 
+/// Whom a document is for: the customer's name, the inputs given, the
+/// date it is prepared on, and the values those inputs decide (the inputs
+/// themselves and the definitions computed from them).
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// The customer's name (`--customer`), when given.
+    pub name: Option<String>,
+    pub given: Given,
+    pub date: jiff::civil::Date,
+    values: BTreeMap<String, Value>,
+}
+
+impl Customer {
+    /// The customer of `given`, for `model` as compiled (before it is
+    /// specialised).
+    pub fn new(
+        model: &Playbook,
+        given: Given,
+        name: Option<String>,
+        date: jiff::civil::Date,
+    ) -> Customer {
+        let mut values = given.values.clone();
+        let partial = Partial::new(model, &given, BTreeSet::new());
+        for (id, value) in &partial.lets {
+            if let Ok(v) = value {
+                values.insert(id.to_string(), v.clone());
+            }
+        }
+        Customer {
+            name,
+            given,
+            date,
+            values,
+        }
+    }
+
+    /// The value of an input or definition, when the given inputs decide it.
+    pub fn value(&self, id: &str) -> Option<&Value> {
+        self.values.get(id)
+    }
+
+    /// `items`, the body of loops whose variables are bound to one value
+    /// each (`bound`: variable, value), specialised for that value: a
+    /// condition on the variable is decided.
+    pub fn bind(&self, model: &Playbook, bound: &[(String, String)], items: &[Item]) -> Vec<Item> {
+        let mut partial = Partial::new(model, &self.given, BTreeSet::new());
+        for (var, value) in bound {
+            partial
+                .loops
+                .push((var.clone(), Some(BTreeSet::from([value.clone()]))));
+        }
+        let tasks: BTreeSet<u32> = model.tasks.iter().map(|t| t.number).collect();
+        partial.items(items, &tasks, &mut BTreeSet::new())
+    }
+}
+
 /// The evaluation environment of a partial evaluation.
 struct Partial<'m> {
     model: &'m Playbook,

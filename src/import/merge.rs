@@ -567,7 +567,14 @@ fn placeholders_back(model: &Playbook, loc: &str, source: &str, text: &str) -> S
         if have.contains(&p.name) || out.contains(&format!("{{{}}}", p.name)) {
             continue;
         }
-        let words = escape_braces(&model.placeholder_words(&p.name, loc));
+        // A loop variable shows the words for what its loop walks.
+        let service = crate::labels::get(loc).service;
+        let words = match model.named(&p.name) {
+            None => model.loop_var_words(&p.name, loc, service),
+            Some(_) => None,
+        }
+        .unwrap_or_else(|| model.placeholder_words(&p.name, loc));
+        let words = escape_braces(&words);
         if words.trim().is_empty() {
             continue;
         }

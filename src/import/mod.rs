@@ -472,6 +472,12 @@ fn exported_items(items: Vec<ItemDoc>, l: &crate::labels::Labels, cases: bool) -
         if text.starts_with('→') {
             continue;
         }
+        // The actions of an item whose text introduces its sub-items as a
+        // list ("which covers:") follow that list as paragraphs of the item.
+        let text = match text.find('→') {
+            Some(at) if text[..at].trim_end().ends_with([':', '：']) => text[..at].trim_end(),
+            _ => text,
+        };
         let depending = fits(l.depending_on, text);
         if cases
             || depending

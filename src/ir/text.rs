@@ -4,7 +4,9 @@
 //! names something in scope; a back end decides only what to show for it
 //! (a label, a run's value, a link) and how to escape it.
 
-use super::{Criterion, Decision, Decl, Field, Input, Item, LText, Let, Playbook, Step};
+use super::{
+    Criterion, Decision, Decl, Expr, ExprKind, Field, Input, Item, LText, Let, Playbook, Step, Type,
+};
 use crate::syntax::placeholders;
 use std::borrow::Cow;
 
@@ -170,6 +172,58 @@ impl Playbook {
                 Segment::Placeholder(name) => Cow::Borrowed(name),
             })
             .collect()
+    }
+
+    /// The words for what a loop walks, where no value is chosen, in
+    /// `locale`: the label of its element type (an enum's), `service` (the
+    /// caller's word for a service, from its labels) for services, or the
+    /// label of the input or definition it walks. `None` when none of them
+    /// has words.
+    pub fn element_words(
+        &self,
+        element: &Type,
+        over: &Expr,
+        locale: &str,
+        service: &str,
+    ) -> Option<String> {
+        if let Type::Enum(e) | Type::Set(e) = element {
+            if let Some(label) = self.enum_decl(e).and_then(|d| d.label.as_ref()) {
+                return Some(self.label_words(label, locale));
+            }
+            if e == "service" {
+                return Some(service.to_string());
+            }
+        }
+        match &over.kind {
+            ExprKind::Input { id } | ExprKind::Let { id } => self
+                .named(id)
+                .and_then(|n| n.label())
+                .map(|l| self.label_words(l, locale)),
+            _ => None,
+        }
+    }
+
+    /// The words the placeholder of loop variable `var` shows where no
+    /// value is chosen ([`Playbook::element_words`] of its loop); `None`
+    /// when no loop has that variable.
+    pub fn loop_var_words(&self, var: &str, locale: &str, service: &str) -> Option<String> {
+        let mut found = None;
+        for step in &self.steps {
+            super::walk_items(&step.items, &mut |item| {
+                if let Item::ForEach {
+                    var: v,
+                    element,
+                    over,
+                    ..
+                } = item
+                    && v == var
+                    && found.is_none()
+                {
+                    found = self.element_words(element, over, locale, service);
+                }
+            });
+        }
+        found
     }
 
     /// The plain words a `{name}` placeholder shows in a document in

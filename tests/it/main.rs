@@ -8,6 +8,7 @@ mod architecture;
 mod bpmn;
 mod cli;
 mod confinement;
+mod customer_documents;
 mod diagnostics;
 mod export;
 mod export_browser;
