@@ -102,9 +102,6 @@ fn advanced() -> &'static str {
         change(DAY2, &["done", "schedule", "review-activities:exchange"]);
         change(DAY2, &["answer", "ready-for-more", "false"]);
         change(DAY2, &["done", "proceed"]);
-        for c in ["customer-email-sent", "customer-status-updated"] {
-            change(DAY2, &["record", c, "--evidence", "EM note"]);
-        }
         change(
             DAY2,
             &[
@@ -116,6 +113,9 @@ fn advanced() -> &'static str {
                 "request-queue-move",
             ],
         );
+        for c in ["customer-email-sent", "customer-status-updated"] {
+            change(DAY2, &["record", c, "--evidence", "EM note"]);
+        }
         std::fs::read_to_string(&state).expect("the state file")
     })
 }
