@@ -40,6 +40,18 @@ pub fn step_status(w: &RunWords, status: StepStatus) -> &'static str {
     }
 }
 
+/// What a step, item or gate waits for, in the words of `w`.
+pub fn blocker(w: &RunWords, b: &super::engine::Blocker) -> String {
+    use super::engine::Blocker;
+    match b {
+        Blocker::Step(s) => fill(w.wait_step, &[s]),
+        Blocker::Evidence(c) => fill(w.wait_evidence, &[c]),
+        Blocker::Answer(d) => fill(w.wait_answer, &[d]),
+        Blocker::Item(i) => fill(w.wait_item, &[i]),
+        Blocker::Loop(v) => fill(w.wait_loop, &[v]),
+    }
+}
+
 /// When an event happened, to the second: the log keeps the exact time,
 /// a reader needs no nanoseconds.
 fn when(e: &Event) -> String {
@@ -129,7 +141,10 @@ impl Report {
                         .unwrap_or_else(|| i.id.clone());
                     vec![
                         format!("{label} ({})", i.id),
-                        run.inputs.get(&i.id).map(value::show).unwrap_or_default(),
+                        run.inputs
+                            .get(&i.id)
+                            .map(|v| text::value_with_id(run, v, locale))
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -142,7 +157,7 @@ impl Report {
             .map(|(k, v)| {
                 vec![
                     fill(w.definition, &[k]),
-                    value::show(v),
+                    text::value_with_id(run, v, locale),
                     fill(w.at_start, &[&when(start)]),
                 ]
             })
@@ -153,7 +168,7 @@ impl Report {
                     let row = match effect {
                         Effect::Set { item, field, value } => Some(vec![
                             fill(w.field_set, &[field, item]),
-                            value::show(value),
+                            text::value_with_id(run, value, locale),
                             by_whom(&e.actor, &when(e)),
                         ]),
                         Effect::Request {
@@ -162,7 +177,7 @@ impl Report {
                             field: Some((field, value)),
                         } => Some(vec![
                             fill(w.field_requested, &[field, role, item]),
-                            value::show(value),
+                            text::value_with_id(run, value, locale),
                             by_whom(&e.actor, &when(e)),
                         ]),
                         _ => None,
@@ -291,7 +306,7 @@ impl Report {
                         let seq = run.state.answers.get(&i.key).map(|(_, s)| *s).unwrap_or(0);
                         let (a, t) = by(seq);
                         (
-                            fill(w.answered, &[&value::show(v)]),
+                            fill(w.answered, &[&text::value(run, v, locale)]),
                             by_whom(&a, &t),
                             String::new(),
                         )

@@ -343,7 +343,7 @@ pub(crate) fn scripted_run_of(dir: &Path, n: usize, case: &Case, file: &Path) ->
         );
     }
     let html = ok(s, case.set_on, &["report", "--to", "html"]);
-    assert!(html.contains(&format!("<td>{queue}</td>")), "{case:?}");
+    assert!(html.contains(&format!(" ({queue})</td>")), "{case:?}");
     state
 }
 
@@ -1247,8 +1247,8 @@ fn answers_take_yes_and_no_and_reports_show_times_to_the_second() {
         .lines()
         .find(|l| l.contains("(account-team-known)"))
         .expect("the input's row");
-    assert!(known.ends_with("| true |"), "{known}");
-    for (word, shown) in [("n", Some("false")), ("NO", Some("false")), ("maybe", None)] {
+    assert!(known.ends_with("| yes |"), "{known}");
+    for (word, shown) in [("n", Some("no")), ("NO", Some("no")), ("maybe", None)] {
         let state = dir.path().join(format!("{word}.toml"));
         let mut cmd = playbook();
         cmd.args(["run", "start", ENABLEMENT, "--state"])

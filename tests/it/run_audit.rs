@@ -310,3 +310,35 @@ fn a_refused_start_names_the_rule_the_failing_values_and_what_would_satisfy_it()
         assert!(err.contains(line), "`{line}` is not in:\n{err}");
     }
 }
+
+#[test]
+fn zh_status_and_report_show_texts_for_values_and_words_for_what_waits() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = crate::run::start(
+        dir.path(),
+        "c",
+        Path::new("playbooks/engagement-completion-enablement.playbook"),
+        &crate::run::emea_inputs(),
+    );
+    let now = "2026-11-24T10:00:00Z";
+    let st = ok(&state, now, &["status", "--locale", "zh"]);
+    assert!(st.contains("等待：尚未记录 `rfa-customer` 的证据"), "{st}");
+    assert!(!st.contains("no evidence recorded"), "{st}");
+    let report = ok(
+        &state,
+        now,
+        &["report", "--to", "markdown", "--locale", "zh"],
+    );
+    assert!(
+        report.contains("| FTCQ 非活动 EMEA (ftcq-inactive-emea) |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("(region) | 欧洲、中东和非洲 (emea) |"),
+        "{report}"
+    );
+    assert!(report.contains("(account-team-known) | 是 |"), "{report}");
+    // A refusal names the step once, not as "belonging" to itself.
+    let err = refused(&state, now, &["complete", "prepare"], 1);
+    assert!(err.contains("error: step `prepare` is blocked"), "{err}");
+}

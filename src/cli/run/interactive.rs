@@ -107,7 +107,8 @@ pub fn run(
                 crate::escape::terminal(&text::render(&run, &step.step.title, &locale, &[]))
             );
             for b in &step.blockers {
-                let waits = crate::labels::fill(words.waits, &[&b.to_string()]);
+                let waits =
+                    crate::labels::fill(words.waits, &[&crate::run::report::blocker(words, b)]);
                 println!("  {}", crate::escape::terminal(&waits));
             }
             if step.status != StepStatus::Blocked

@@ -307,7 +307,10 @@ pub fn status_human(
             continue;
         }
         for b in &s.blockers {
-            out.push_str(&format!("  {}\n", fill(w.waits, &[&b.to_string()])));
+            out.push_str(&format!(
+                "  {}\n",
+                fill(w.waits, &[&crate::run::report::blocker(w, b)])
+            ));
         }
         let late = s
             .items
@@ -344,7 +347,10 @@ pub fn status_human(
                 .unwrap_or_default();
             out.push_str(&format!("  [{mark}] {kind} {}: {text}\n", g.criterion));
             for b in &g.waits {
-                out.push_str(&format!("    {}\n", fill(w.waits, &[&b.to_string()])));
+                out.push_str(&format!(
+                    "    {}\n",
+                    fill(w.waits, &[&crate::run::report::blocker(w, b)])
+                ));
             }
         }
         // Blockers an item shares with the item it is nested in are shown
@@ -366,7 +372,7 @@ pub fn status_human(
             };
             out.push_str(&format!("{indent}{mark} {}{optional}: {text}\n", i.key));
             for b in i.blockers.iter().filter(|b| !inherited.contains(b)) {
-                let waits = fill(w.waits, &[&b.to_string()]);
+                let waits = fill(w.waits, &[&crate::run::report::blocker(w, b)]);
                 out.push_str(&format!("{indent}    {waits}\n"));
             }
             while outer.len() <= i.depth {
@@ -374,7 +380,10 @@ pub fn status_human(
             }
         }
         for p in &s.pending {
-            out.push_str(&format!("  {}\n", fill(w.more_items, &[&p.to_string()])));
+            out.push_str(&format!(
+                "  {}\n",
+                fill(w.more_items, &[&crate::run::report::blocker(w, p)])
+            ));
         }
     }
     if !view.next.is_empty() {

@@ -39,20 +39,23 @@ impl<'m> Run<'m> {
         let sv = view
             .step(step_id)
             .ok_or_else(|| RunError::new(format!("step `{step_id}` does not exist")))?;
+        // `complete STEP` names the step itself: it is not "in" itself.
+        let whose = if what == format!("step `{step_id}`") {
+            format!("step `{step_id}`")
+        } else {
+            format!("{what} belongs to step `{step_id}`, which")
+        };
+        let whose = whose.as_str();
         match sv.status {
             StepStatus::Ready | StepStatus::Active => Ok(sv),
-            StepStatus::Done => Err(RunError::new(format!(
-                "{what} belongs to step `{step_id}`, which is already complete"
-            ))
-            .help("undo the step's completion first (`playbook run undo`)")),
+            StepStatus::Done => Err(RunError::new(format!("{whose} is already complete"))
+                .help("undo the step's completion first (`playbook run undo`)")),
             StepStatus::Skipped => Err(RunError::new(format!(
-                "{what} belongs to step `{step_id}`, which this run skips: {}",
+                "{whose} is skipped in this run: {}",
                 sv.skipped_because.as_deref().unwrap_or("it does not apply")
             ))),
             StepStatus::Blocked => {
-                let mut e = RunError::new(format!(
-                    "{what} belongs to step `{step_id}`, which is blocked"
-                ));
+                let mut e = RunError::new(format!("{whose} is blocked"));
                 e.missing = sv.blockers.iter().map(|b| b.to_string()).collect();
                 Err(e)
             }
