@@ -342,3 +342,77 @@ fn zh_status_and_report_show_texts_for_values_and_words_for_what_waits() {
     let err = refused(&state, now, &["complete", "prepare"], 1);
     assert!(err.contains("error: step `prepare` is blocked"), "{err}");
 }
+
+/// The four customers of issue 16, run through the shipped playbook: two
+/// complete their runs, shown in every locale the playbook has (en, zh);
+/// two are refused at the start with the reason.
+#[test]
+fn the_four_customers_run_or_are_refused_with_the_reason_in_every_locale() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = Path::new("playbooks/engagement-completion-enablement.playbook");
+    let customers = [
+        crate::run::Case {
+            account_team_known: true,
+            ready_for_more: false,
+            region: "emea",
+            seats: 5000,
+            active_users: 150,
+            services: &["exchange", "teams"],
+            set_on: "2026-12-31T23:30:00Z",
+            next_action: "2027-12-31",
+        },
+        crate::run::Case {
+            account_team_known: false,
+            ready_for_more: true,
+            region: "apj",
+            seats: 500,
+            active_users: 60,
+            services: &["sharepoint", "teams"],
+            set_on: "2027-01-01T08:00:00Z",
+            next_action: "2028-12-31",
+        },
+    ];
+    let queue_zh = [("emea", "FTCQ 非活动 EMEA"), ("apj", "FTCQ 非活动 APJ")];
+    for (n, case) in customers.iter().enumerate() {
+        // Runs to completion, checking the English report on the way.
+        let state = scripted_run_of(dir.path(), n, case, file);
+        let st = status(&state, case.set_on);
+        assert_eq!(st["complete"], true);
+        assert_eq!(st["next_action_date"], case.next_action);
+        let queue = format!("ftcq-inactive-{}", case.region);
+        assert_eq!(st["fields"]["tenant-queue"], queue.as_str());
+        // In zh: the fixed words, the queue by its zh label, no English
+        // heading left.
+        let (_, zh_label) = queue_zh
+            .iter()
+            .find(|(r, _)| *r == case.region)
+            .expect("a zh queue label");
+        for to in ["markdown", "html"] {
+            let report = ok(
+                &state,
+                case.set_on,
+                &["report", "--to", to, "--locale", "zh"],
+            );
+            assert!(report.contains("运行报告"), "{report}");
+            assert!(
+                report.contains(&format!("{zh_label} ({queue})")),
+                "{case:?}: {report}"
+            );
+            assert!(report.contains(case.next_action), "{case:?}");
+            for english in ["Run report", "Inputs", "Computed values", "Log"] {
+                assert!(
+                    !report.contains(&format!(">{english}<"))
+                        && !report.contains(&format!("# {english}")),
+                    "`{english}` in the zh report"
+                );
+            }
+        }
+        let human = ok(&state, case.set_on, &["status", "--locale", "zh"]);
+        assert!(human.contains("进度："), "{human}");
+        assert!(human.contains("conduct [已完成]"), "{human}");
+        assert!(!human.contains("progress"), "{human}");
+    }
+    // The other two are refused, with the rule and what would satisfy it.
+    assert!(start_refused("500", "30").contains("active-users at least 50"));
+    assert!(start_refused("1000", "99").contains("active-users at least 100"));
+}
