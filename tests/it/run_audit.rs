@@ -416,3 +416,47 @@ fn the_four_customers_run_or_are_refused_with_the_reason_in_every_locale() {
     assert!(start_refused("500", "30").contains("active-users at least 50"));
     assert!(start_refused("1000", "99").contains("active-users at least 100"));
 }
+
+#[test]
+fn run_list_follows_runs_of_a_changed_playbook_through_their_pins() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (file, finished) = finished_run(dir.path());
+    let open = crate::run::start(dir.path(), "open", &file, &crate::run::emea_inputs());
+    edit(
+        &file,
+        "step prepare \"Prepare for",
+        "step prepare \"Get ready for",
+    );
+    let out = crate::run::playbook()
+        .args(["run", "list", "--format", "json", "--now", "2027-01-02"])
+        .arg(dir.path())
+        .output()
+        .expect("list");
+    // The open run needs a migration: a problem, exit 1.
+    assert_eq!(out.status.code(), Some(1));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let row = |state: &Path| {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| {
+                r["file"].as_str().is_some_and(|f| {
+                    f.ends_with(state.file_name().and_then(|n| n.to_str()).expect("a name"))
+                })
+            })
+            .cloned()
+            .expect("listed")
+    };
+    let done = row(&finished);
+    assert_eq!(done["complete"], true, "{done}");
+    assert_eq!(done["done"], done["total"], "{done}");
+    assert!(done["problem"].is_null(), "{done}");
+    let open = row(&open);
+    assert_eq!(open["done"], 0, "{open}");
+    assert!(
+        open["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("run `playbook run migrate`")),
+        "{open}"
+    );
+}

@@ -100,11 +100,36 @@ pub fn list(
             (source, compiled)
         })
         .collect();
+    // Runs whose playbook changed or cannot be compiled are followed
+    // against the model pinned in their file: each pin read once.
+    let mut pins: BTreeMap<&str, &StateFile> = BTreeMap::new();
+    for (_, f) in &read {
+        if let Some(f) = f
+            && f.pin.is_some()
+            && !matches!(&models[f.source.as_str()].model, Ok((_, fp)) if *fp == f.fingerprint)
+        {
+            pins.entry(f.fingerprint.as_str()).or_insert(f);
+        }
+    }
+    let pinned: BTreeMap<String, Playbook> = pins
+        .into_par_iter()
+        .filter_map(|(fp, f)| {
+            let model = f.pin.as_ref()?.model(fp).ok()?;
+            Some((fp.to_string(), model))
+        })
+        .collect();
     rows.extend(
         read.into_par_iter()
             .map(|(mut row, file)| {
                 if let Some(file) = file {
-                    follow(&mut row, &file, &models[file.source.as_str()], now);
+                    let compiled = &models[file.source.as_str()];
+                    follow(
+                        &mut row,
+                        &file,
+                        compiled,
+                        pinned.get(&file.fingerprint),
+                        now,
+                    );
                 }
                 row
             })
@@ -345,15 +370,31 @@ impl Compiled {
 }
 
 /// Replays the run against its playbook, filling the row.
-fn follow(row: &mut Row, file: &StateFile, compiled: &Compiled, now: Now) {
-    let model = match &compiled.model {
-        Err(e) => return row.problems.push(e.clone()),
-        Ok((_, fp)) if *fp != file.fingerprint => {
+///
+/// When the playbook changed or cannot be compiled, the run is followed
+/// against its `pinned` model: its progress is shown, and the change is a
+/// problem only for a run not complete (a complete run needs no migration;
+/// its report reads the pin).
+fn follow(
+    row: &mut Row,
+    file: &StateFile,
+    compiled: &Compiled,
+    pinned: Option<&Playbook>,
+    now: Now,
+) {
+    let (model, problem) = match (&compiled.model, pinned) {
+        (Ok((model, fp)), _) if *fp == file.fingerprint => (model, None),
+        (Err(e), Some(pin)) => (pin, Some(e.clone())),
+        (Err(e), None) => return row.problems.push(e.clone()),
+        (Ok(_), Some(pin)) => (
+            pin,
+            Some("the playbook changed: run `playbook run migrate`".to_string()),
+        ),
+        (Ok(_), None) => {
             return row
                 .problems
                 .push("the playbook changed: run `playbook run migrate`".into());
         }
-        Ok((model, _)) => model,
     };
     match file.run(model) {
         Err(fault) => row
@@ -367,6 +408,9 @@ fn follow(row: &mut Row, file: &StateFile, compiled: &Compiled, now: Now) {
             row.current_step = view.current().map(|s| s.step.id.clone());
             row.next_action_date = run.next_action_date().map(|d| d.to_string());
             row.overdue = overdue(&run, now.today);
+            if let Some(p) = problem.filter(|_| !view.complete) {
+                row.problems.push(p);
+            }
         }
     }
 }
