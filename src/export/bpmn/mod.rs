@@ -959,10 +959,9 @@ impl Lower<'_, '_, '_, '_> {
         self.loop_ids.push(id.clone());
         // The name shows what the loop walks in words where the text
         // names the loop variable (`{workload}`).
-        let over_said = {
-            let ctx = crate::export::phrase::Ctx::new(self.texts.model, self.texts.locale);
-            crate::export::phrase::to_plain(&ctx.value(over, &[]))
-        };
+        let over_said = self.texts.over_words(over);
+        // The loop variable in words, never its id.
+        let var_said = self.texts.var_words(var);
         let name = match first_do {
             Some(d) => self
                 .texts
@@ -971,7 +970,7 @@ impl Lower<'_, '_, '_, '_> {
             None => format!(
                 "{}: {}",
                 self.texts.text(&step.title),
-                fill(words.for_each, &[var, &over_said])
+                fill(words.for_each, &[&var_said, &over_said])
             ),
         };
         let camunda8 = self.target == Target::Camunda8;
@@ -991,7 +990,7 @@ impl Lower<'_, '_, '_, '_> {
                 last = self.node(
                     p,
                     format!("Values_{id}"),
-                    fill(words.values, &[var]),
+                    fill(words.values, &[&over_said]),
                     Kind::ScriptTask { script, result },
                     last,
                 );

@@ -31,6 +31,19 @@ pub struct Texts<'m> {
 }
 
 impl<'m> Texts<'m> {
+    /// A loop variable in words (the label of what it walks), never its id.
+    pub fn var_words(&self, var: &str) -> String {
+        self.model
+            .loop_var_words(var, self.locale, crate::labels::get(self.locale).service)
+            .unwrap_or_else(|| var.to_string())
+    }
+
+    /// What a loop walks, in words (labels and value texts, not ids).
+    pub fn over_words(&self, over: &crate::ir::Expr) -> String {
+        let ctx = crate::export::phrase::Ctx::new(self.model, self.locale);
+        crate::export::phrase::to_plain(&ctx.value(over, &[]))
+    }
+
     pub fn new(model: &'m Playbook, locale: &'m str) -> Texts<'m> {
         let mut values: BTreeSet<&str> = BTreeSet::new();
         values.extend(model.inputs.iter().map(|i| i.id.as_str()));
@@ -154,7 +167,11 @@ impl<'m> Texts<'m> {
 
     /// The documentation of a loop: what to do for each value.
     pub fn loop_documentation(&self, var: &str, over: &crate::ir::Expr, items: &[Item]) -> String {
-        let mut out = format!("{}:\n", fill(self.words.for_each, &[var, &source(over)]));
+        let var = self.var_words(var);
+        let mut out = format!(
+            "{}:\n",
+            fill(self.words.for_each, &[&var, &self.over_words(over)])
+        );
         self.items(items, 0, &mut out);
         out.trim_end().to_string()
     }
@@ -253,7 +270,7 @@ impl<'m> Texts<'m> {
                 } => {
                     out.push_str(&format!(
                         "{indent}- {}:\n",
-                        fill(w.for_each, &[var, &source(over)])
+                        fill(w.for_each, &[&self.var_words(var), &self.over_words(over)])
                     ));
                     self.items(items, depth + 1, out);
                 }
