@@ -12,6 +12,8 @@
 //! `tests/it/export_documents.rs` checks that every phrase of every locale
 //! keeps its slots.
 
+pub mod refuse;
+
 /// The words the diagrams (flowcharts, BPMN) add, in one language:
 /// `{0}`, `{1}`, ... are the slots.
 #[derive(Debug, Clone, Copy)]

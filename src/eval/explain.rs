@@ -12,6 +12,8 @@
 use super::{Env, Value, eval};
 use crate::ir::show::show;
 use crate::ir::{BinaryOp, Expr, ExprKind, Playbook};
+use crate::labels::fill;
+use crate::labels::refuse::Refusals;
 
 /// Why a condition is false.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,18 +35,18 @@ struct Fix {
 }
 
 impl Fix {
-    fn text(&self) -> String {
-        let (name, v) = (&self.name, &self.value);
-        match self.op {
-            BinaryOp::Ge => format!("{name} at least {v}"),
-            BinaryOp::Gt => format!("{name} more than {v}"),
-            BinaryOp::Le => format!("{name} at most {v}"),
-            BinaryOp::Lt => format!("{name} less than {v}"),
-            BinaryOp::Ne => format!("{name} other than {v}"),
-            BinaryOp::In => format!("{name} one of {v}"),
-            BinaryOp::NotIn => format!("{name} none of {v}"),
-            _ => format!("{name} = {v}"),
-        }
+    fn text(&self, r: &Refusals) -> String {
+        let phrase = match self.op {
+            BinaryOp::Ge => r.at_least,
+            BinaryOp::Gt => r.more_than,
+            BinaryOp::Le => r.at_most,
+            BinaryOp::Lt => r.less_than,
+            BinaryOp::Ne => r.other_than,
+            BinaryOp::In => r.one_of,
+            BinaryOp::NotIn => r.none_of,
+            _ => r.equal_to,
+        };
+        fill(phrase, &[&self.name, &self.value.to_string()])
     }
 
     /// Whether `self` asks no more than `other` (both bounds from below,
@@ -66,10 +68,18 @@ impl Fix {
 /// Ways to make a condition hold: any one of the lists, each list whole.
 type Ways = Vec<Vec<Fix>>;
 
-/// Explains why `e` (a condition) does not hold in `env`.
-pub fn why_false(model: &Playbook, e: &Expr, env: &dyn Env) -> Why {
+/// Explains why `e` (a condition) does not hold in `env`, in the words of
+/// `locale`.
+pub fn why_false(model: &Playbook, e: &Expr, env: &dyn Env, locale: &str) -> Why {
+    let r = crate::labels::refuse::get(locale);
     let mut why = Why::default();
-    let mut ways = Explainer { model, env }.explain(e, true, 0, &mut why);
+    let mut ways = Explainer {
+        model,
+        env,
+        locale,
+        r,
+    }
+    .explain(e, true, 0, &mut why);
     // A single change that asks no more than another makes the other moot.
     let singles: Vec<Fix> = ways
         .iter()
@@ -79,7 +89,7 @@ pub fn why_false(model: &Playbook, e: &Expr, env: &dyn Env) -> Why {
     ways.retain(|w| !(w.len() == 1 && singles.iter().any(|s| s != &w[0] && s.weaker_than(&w[0]))));
     why.fixes = ways
         .iter()
-        .map(|w| w.iter().map(Fix::text).collect::<Vec<_>>().join(" and "))
+        .map(|w| w.iter().map(|f| f.text(r)).collect::<Vec<_>>().join(r.and))
         .collect();
     why.fixes.dedup();
     why
@@ -88,6 +98,8 @@ pub fn why_false(model: &Playbook, e: &Expr, env: &dyn Env) -> Why {
 struct Explainer<'a> {
     model: &'a Playbook,
     env: &'a dyn Env,
+    locale: &'a str,
+    r: &'static Refusals,
 }
 
 /// Definitions are followed this deep, a bound on the text.
@@ -114,10 +126,7 @@ impl Explainer<'_> {
                     .and_then(|i| i.label.as_ref())
             });
         match label {
-            Some(l) => format!(
-                "`{id}` ({})",
-                l.get(&self.model.source_locale, &self.model.source_locale)
-            ),
+            Some(l) => format!("`{id}` ({})", l.get(self.locale, &self.model.source_locale)),
             None => format!("`{id}`"),
         }
     }
@@ -128,7 +137,7 @@ impl Explainer<'_> {
             return None;
         }
         let v = self.value(e)?;
-        Some(format!("{} is {}", show(e), v))
+        Some(fill(self.r.is, &[&show(e), &v.to_string()]))
     }
 
     /// Explains why `e` is not `want`; returns the ways to make it so.
@@ -142,7 +151,8 @@ impl Explainer<'_> {
                 let Some(l) = self.model.lets.iter().find(|l| &l.id == id) else {
                     return Vec::new();
                 };
-                why.lines.push(format!("{} is {}", self.named(id), !want));
+                why.lines
+                    .push(fill(self.r.is, &[&self.named(id), &(!want).to_string()]));
                 self.explain(&l.value, want, depth + 1, why)
             }
             ExprKind::Binary {
@@ -184,20 +194,20 @@ impl Explainer<'_> {
                 let subject_value = subject.as_deref().and_then(|s| self.value(s));
                 for arm in arms {
                     let chosen = match &arm.patterns {
-                        None => Some(String::from("no other case applies")),
+                        None => Some(self.r.no_other_case.to_string()),
                         Some(patterns) => patterns.iter().find_map(|p| {
                             let v = self.value(p)?;
                             match (&subject_value, subject) {
                                 (Some(s), Some(subject)) => {
-                                    (&v == s).then(|| format!("{} is {}", show(subject), show(p)))
+                                    (&v == s).then(|| fill(self.r.is, &[&show(subject), &show(p)]))
                                 }
                                 _ => (v == Value::Bool(true)).then(|| {
                                     let values: Vec<String> =
                                         operands(p).filter_map(|o| self.operand(o)).collect();
                                     if values.is_empty() {
-                                        format!("`{}` holds", show(p))
+                                        fill(self.r.holds, &[&show(p)])
                                     } else {
-                                        format!("`{}` holds ({})", show(p), values.join(", "))
+                                        fill(self.r.holds_with, &[&show(p), &values.join(", ")])
                                     }
                                 }),
                             }
@@ -205,7 +215,7 @@ impl Explainer<'_> {
                     };
                     if let Some(reason) = chosen {
                         why.lines
-                            .push(format!("{reason}, so the rule is `{}`", show(&arm.value)));
+                            .push(fill(self.r.so_the_rule_is, &[&reason, &show(&arm.value)]));
                         return self.explain(&arm.value, want, depth + 1, why);
                     }
                 }
@@ -216,19 +226,23 @@ impl Explainer<'_> {
                     .into_iter()
                     .filter_map(|o| self.operand(o))
                     .collect();
-                let verb = if want { "does not hold" } else { "holds" };
-                if values.is_empty() {
-                    why.lines.push(format!("`{}` {verb}", show(e)));
+                let (bare, with) = if want {
+                    (self.r.does_not_hold, self.r.does_not_hold_with)
                 } else {
-                    why.lines
-                        .push(format!("`{}` {verb}: {}", show(e), values.join(", ")));
+                    (self.r.holds, self.r.holds_with)
+                };
+                if values.is_empty() {
+                    why.lines.push(fill(bare, &[&show(e)]));
+                } else {
+                    why.lines.push(fill(with, &[&show(e), &values.join(", ")]));
                 }
                 self.fix(*op, lhs, rhs, want)
                     .map(|f| vec![vec![f]])
                     .unwrap_or_default()
             }
             ExprKind::Input { id } | ExprKind::Decision { id } => {
-                why.lines.push(format!("{} is {}", self.named(id), !want));
+                why.lines
+                    .push(fill(self.r.is, &[&self.named(id), &(!want).to_string()]));
                 vec![vec![Fix {
                     name: id.clone(),
                     op: BinaryOp::Eq,
@@ -236,10 +250,12 @@ impl Explainer<'_> {
                 }]]
             }
             _ => {
-                why.lines.push(format!(
-                    "`{}` is {}",
-                    show(e),
-                    if want { "false" } else { "true" }
+                why.lines.push(fill(
+                    self.r.is,
+                    &[
+                        &format!("`{}`", show(e)),
+                        if want { "false" } else { "true" },
+                    ],
                 ));
                 Vec::new()
             }

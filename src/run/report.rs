@@ -42,14 +42,7 @@ pub fn step_status(w: &RunWords, status: StepStatus) -> &'static str {
 
 /// What a step, item or gate waits for, in the words of `w`.
 pub fn blocker(w: &RunWords, b: &super::engine::Blocker) -> String {
-    use super::engine::Blocker;
-    match b {
-        Blocker::Step(s) => fill(w.wait_step, &[s]),
-        Blocker::Evidence(c) => fill(w.wait_evidence, &[c]),
-        Blocker::Answer(d) => fill(w.wait_answer, &[d]),
-        Blocker::Item(i) => fill(w.wait_item, &[i]),
-        Blocker::Loop(v) => fill(w.wait_loop, &[v]),
-    }
+    b.say(w)
 }
 
 /// When an event happened, to the second: the log keeps the exact time,
@@ -331,7 +324,14 @@ impl Report {
             vec![w.number, w.time, w.actor, w.event],
             run.events
                 .iter()
-                .map(|e| vec![e.seq.to_string(), when(e), e.actor.clone(), describe(e)])
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        when(e),
+                        e.actor.clone(),
+                        describe(e, locale),
+                    ]
+                })
                 .collect(),
         ));
         if !run.state.unmapped.is_empty() {
@@ -401,26 +401,27 @@ impl Report {
     }
 }
 
-fn describe(e: &Event) -> String {
+fn describe(e: &Event, locale: &str) -> String {
+    let r = crate::labels::refuse::get(locale);
     match &e.kind {
-        EventKind::Start { .. } => "start".to_string(),
+        EventKind::Start { .. } => r.log_start.to_string(),
         EventKind::Done { items, note, .. } => {
-            let mut s = format!("done {}", items.join(", "));
+            let mut s = fill(r.log_done, &[&items.join(", ")]);
             if let Some(n) = note {
-                s.push_str(&format!(" (note: {n})"));
+                s.push_str(&fill(r.log_note, &[n]));
             }
             s
         }
         EventKind::Answer { decision, value } => {
-            format!("answer {decision} = {}", value::show(value))
+            fill(r.log_answer, &[decision, &value::show(value)])
         }
         EventKind::Record {
             criterion,
             evidence,
-        } => format!("record {criterion}: {evidence}"),
-        EventKind::Complete { step } => format!("complete {step}"),
-        EventKind::Skip { item, reason } => format!("skip {item} ({reason})"),
-        EventKind::Undo { undoes } => format!("undo event {undoes}"),
-        EventKind::Migrate { changes, .. } => format!("migrate: {}", changes.join("; ")),
+        } => fill(r.log_record, &[criterion, evidence]),
+        EventKind::Complete { step } => fill(r.log_complete, &[step]),
+        EventKind::Skip { item, reason } => fill(r.log_skip, &[item, reason]),
+        EventKind::Undo { undoes } => fill(r.log_undo, &[&undoes.to_string()]),
+        EventKind::Migrate { changes, .. } => fill(r.log_migrate, &[&changes.join("; ")]),
     }
 }

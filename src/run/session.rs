@@ -233,7 +233,7 @@ pub fn start(
     now: Now,
     actor: &str,
 ) -> Result<(), Error> {
-    start_owned(model, file, state, values, name, actor, now, actor)
+    start_owned(model, file, state, values, name, actor, None, now, actor)
 }
 
 /// [`start`], naming who owns the run.
@@ -245,10 +245,26 @@ pub fn start_owned(
     values: BTreeMap<String, Value>,
     name: Option<&str>,
     owner: &str,
+    locale: Option<&str>,
     now: Now,
     actor: &str,
 ) -> Result<(), Error> {
-    let run = Run::start(model, values, now, actor)?;
+    if let Some(l) = locale
+        && !model.locales.iter().any(|m| m == l)
+    {
+        return Err(Error::Usage(format!(
+            "`{}` has no texts in locale `{l}`; it has {}",
+            model.id,
+            model.locales.join(", ")
+        )));
+    }
+    let run = Run::start_in(
+        model,
+        values,
+        now,
+        actor,
+        locale.unwrap_or(&model.source_locale),
+    )?;
     let name = name
         .map(str::to_string)
         .unwrap_or_else(|| default_name(state));
@@ -262,6 +278,7 @@ pub fn start_owned(
     let text = StateFile::create(&run, &name, &source_path(file), &run_store::new_lineage())
         .and_then(|mut f| {
             f.owner = Some(owner.to_string());
+            f.locale = locale.map(str::to_string);
             f.seal(&run);
             f.to_text()
         })
@@ -411,12 +428,20 @@ impl Opened {
         })
     }
 
-    /// The run the file holds.
+    /// The run the file holds, speaking its locale.
     pub fn run(&self) -> Result<Run<'_>, Error> {
-        self.file.run(&self.model).map_err(|fault| {
+        let mut run = self.file.run(&self.model).map_err(|fault| {
             let text = run_store::read(&self.path).unwrap_or_default();
             invalid(&self.path, &text, fault)
-        })
+        })?;
+        run.speak(&self.locale());
+        Ok(run)
+    }
+
+    /// The language the run speaks: the one it was started in, else the
+    /// playbook's source locale.
+    pub fn locale(&self) -> String {
+        locale_of(&self.file, &self.model, None)
     }
 }
 
@@ -436,8 +461,10 @@ pub struct Changed {
     pub serial: u64,
     /// Whether the run is complete after it.
     pub complete: bool,
-    /// One line saying what the event did.
+    /// One line saying what the event did, in `locale`.
     pub description: String,
+    /// The language the change was described in.
+    pub locale: String,
 }
 
 /// A state file under its lock: nobody else changes it until this is
@@ -445,6 +472,16 @@ pub struct Changed {
 pub struct Locked {
     lock: Lock,
     state: PathBuf,
+    /// The language of refusals and descriptions, over the run's own.
+    locale: Option<String>,
+}
+
+/// The language a run speaks: `over` when given, else the one it was
+/// started in, else the playbook's source locale.
+pub fn locale_of(file: &StateFile, model: &Playbook, over: Option<&str>) -> String {
+    over.map(str::to_string)
+        .or_else(|| file.locale.clone())
+        .unwrap_or_else(|| model.source_locale.clone())
 }
 
 impl Locked {
@@ -454,7 +491,15 @@ impl Locked {
         Ok(Locked {
             lock: Lock::acquire(state, actor, since)?,
             state: state.to_path_buf(),
+            locale: None,
         })
+    }
+
+    /// Refuses and describes in `locale` (when given) instead of the
+    /// run's language.
+    pub fn speaking(mut self, locale: Option<&str>) -> Locked {
+        self.locale = locale.map(str::to_string);
+        self
     }
 
     /// Reads the file, compiles its playbook (or `playbook`) and applies
@@ -514,6 +559,8 @@ impl Locked {
                 .run(model)
                 .map_err(|fault| invalid(path, &text, fault))?;
         }
+        let locale = locale_of(&file, model, self.locale.as_deref());
+        run.speak(&locale);
         // A file written before pins existed pins the model now: a change
         // is made only when the playbook is still the run's.
         if file.pin.is_none() {
@@ -529,7 +576,8 @@ impl Locked {
         run_store::replace(&self.lock, path, &text)?;
         let event = run.events.last().expect("a run has events").clone();
         Ok(Changed {
-            description: describe(model, &event),
+            description: describe(model, &event, &locale),
+            locale,
             serial: file.serial,
             complete: run.view(now.today).complete,
             event,
@@ -546,7 +594,21 @@ pub fn change(
     now: Now,
     actor: &str,
 ) -> Result<Changed, Error> {
-    Locked::acquire(state, actor, now.time)?.change(playbook, command, now, actor)
+    change_in(state, playbook, command, now, actor, None)
+}
+
+/// [`change`], refusing and describing in `locale` when given.
+pub fn change_in(
+    state: &Path,
+    playbook: Option<&Path>,
+    command: &Command,
+    now: Now,
+    actor: &str,
+    locale: Option<&str>,
+) -> Result<Changed, Error> {
+    Locked::acquire(state, actor, now.time)?
+        .speaking(locale)
+        .change(playbook, command, now, actor)
 }
 
 /// Undoes the latest change in effect, reading from the log only the
@@ -658,53 +720,40 @@ impl Migration {
     }
 }
 
-/// One line saying what an event did.
-pub fn describe(model: &Playbook, event: &Event) -> String {
+/// One line saying what an event did, in the words of `locale`.
+pub fn describe(model: &Playbook, event: &Event, locale: &str) -> String {
+    use crate::labels::fill;
+    let r = crate::labels::refuse::get(locale);
     match &event.kind {
-        EventKind::Start { .. } => format!("started `{}`", model.id),
+        EventKind::Start { .. } => fill(r.ev_started, &[&model.id]),
         EventKind::Done { items, effects, .. } => {
-            let mut s = format!(
-                "done: {}",
-                items
-                    .iter()
-                    .map(|i| format!("`{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let names: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+            let mut s = fill(r.ev_done, &[&names.join(", ")]);
             for e in effects {
-                match e {
+                s.push_str(&match e {
                     Effect::Set { field, value, .. } => {
-                        s.push_str(&format!("; set `{field}` = {}", value::show(value)))
+                        fill(r.ev_set, &[field, &value::show(value)])
                     }
                     Effect::Request {
                         role,
                         field: Some((field, value)),
                         ..
-                    } => s.push_str(&format!(
-                        "; asked `{role}` to set `{field}` = {}",
-                        value::show(value)
-                    )),
-                    Effect::Request { role, .. } => s.push_str(&format!("; asked `{role}`")),
-                    Effect::Send { template, to, .. } => {
-                        s.push_str(&format!("; sent `{template}` to `{to}`"))
-                    }
-                    Effect::CompleteTask { task, .. } => {
-                        s.push_str(&format!("; completed task {task}"))
-                    }
-                    Effect::Record { criterion, .. } => {
-                        s.push_str(&format!("; recorded `{criterion}`"))
-                    }
-                }
+                    } => fill(r.ev_asked_set, &[role, field, &value::show(value)]),
+                    Effect::Request { role, .. } => fill(r.ev_asked, &[role]),
+                    Effect::Send { template, to, .. } => fill(r.ev_sent, &[template, to]),
+                    Effect::CompleteTask { task, .. } => fill(r.ev_task, &[&task.to_string()]),
+                    Effect::Record { criterion, .. } => fill(r.ev_recorded, &[criterion]),
+                });
             }
             s
         }
         EventKind::Answer { decision, value } => {
-            format!("answered `{decision}`: {}", value::show(value))
+            fill(r.ev_answered, &[decision, &value::show(value)])
         }
-        EventKind::Record { criterion, .. } => format!("recorded the evidence of `{criterion}`"),
-        EventKind::Complete { step } => format!("completed step `{step}`"),
-        EventKind::Skip { item, .. } => format!("skipped `{item}`"),
-        EventKind::Undo { undoes } => format!("undid event {undoes}"),
-        EventKind::Migrate { to, .. } => format!("migrated the run to {}", short(to)),
+        EventKind::Record { criterion, .. } => fill(r.ev_record, &[criterion]),
+        EventKind::Complete { step } => fill(r.ev_complete, &[step]),
+        EventKind::Skip { item, .. } => fill(r.ev_skip, &[item]),
+        EventKind::Undo { undoes } => fill(r.ev_undo, &[&undoes.to_string()]),
+        EventKind::Migrate { to, .. } => fill(r.ev_migrate, &[short(to)]),
     }
 }

@@ -180,6 +180,8 @@ struct Header {
     name: String,
     #[serde(default)]
     owner: Option<String>,
+    #[serde(default)]
+    locale: Option<String>,
     source: String,
     fingerprint: Spanned<String>,
     lineage: Spanned<String>,
@@ -204,6 +206,8 @@ struct HeaderOut<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locale: Option<&'a str>,
     source: &'a str,
     fingerprint: &'a str,
     lineage: &'a str,
@@ -286,6 +290,10 @@ pub struct StateFile {
     /// Who answers for the run (`run start --owner`); files written before
     /// owners existed have none.
     pub owner: Option<String>,
+    /// The language the run speaks (`run start --locale`): its refusals,
+    /// status and report; files without one speak the playbook's source
+    /// locale.
+    pub locale: Option<String>,
     pub source: String,
     pub fingerprint: String,
     pub lineage: String,
@@ -318,6 +326,7 @@ impl StateFile {
             playbook: run.model.id.clone(),
             name: name.to_string(),
             owner: None,
+            locale: None,
             source: source.to_string(),
             fingerprint: fingerprint(run.model),
             lineage: lineage.to_string(),
@@ -398,6 +407,7 @@ impl StateFile {
             playbook: &self.playbook,
             name: &self.name,
             owner: self.owner.as_deref(),
+            locale: self.locale.as_deref(),
             source: &self.source,
             fingerprint: &self.fingerprint,
             lineage: &self.lineage,
@@ -457,6 +467,7 @@ impl StateFile {
             playbook: header.playbook,
             name: header.name,
             owner: header.owner,
+            locale: header.locale,
             source: header.source,
             fingerprint: header.fingerprint.into_inner(),
             lineage: header.lineage.into_inner(),
@@ -566,6 +577,7 @@ impl StateFile {
             playbook: header.playbook,
             name: header.name,
             owner: header.owner,
+            locale: header.locale,
             source: header.source,
             fingerprint: header.fingerprint.into_inner(),
             lineage: header.lineage.into_inner(),

@@ -187,6 +187,29 @@ fn every_locale_has_every_phrase_with_its_slots() {
     assert_eq!(codes, ["en", "zh", "de", "ja", "pt", "es"]);
 }
 
+/// A run's refusals and event lines exist in every locale the documents
+/// have, each phrase with the slots of the English one.
+#[test]
+fn every_locale_refuses_with_the_slots_of_english() {
+    use playbook::labels::refuse;
+    let codes: Vec<&str> = refuse::ALL.iter().map(|r| r.locale).collect();
+    let documents: Vec<&str> = labels::LOCALES.iter().map(|l| l.locale).collect();
+    assert_eq!(codes, documents);
+    let en = refuse::get("en");
+    for r in refuse::ALL {
+        for ((name, word), (_, english)) in r.entries().into_iter().zip(en.entries()) {
+            let mut got = labels::slots(word);
+            let mut want = labels::slots(english);
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "{}: the slots of refusal `{name}`", r.locale);
+            assert!(!word.trim().is_empty(), "{}: `{name}` is empty", r.locale);
+        }
+    }
+    assert_eq!(refuse::get("zh-Hans").locale, "zh");
+    assert_eq!(refuse::get("fr").locale, "en");
+}
+
 #[test]
 fn labels_follow_the_primary_language() {
     assert_eq!(labels::get("zh").locale, "zh");

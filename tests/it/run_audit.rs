@@ -257,6 +257,11 @@ fn a_migration_that_adds_a_step_says_a_complete_run_is_not_complete_any_more() {
 
 /// `run start` of the shipped playbook with `seats` and `active-users`.
 fn start_refused(seats: &str, users: &str) -> String {
+    start_refused_with(seats, users, &[], 1)
+}
+
+/// [`start_refused`] with more arguments (`--locale zh`), exiting `code`.
+fn start_refused_with(seats: &str, users: &str, more: &[&str], code: i32) -> String {
     let dir = tempfile::tempdir().expect("a folder");
     let out = crate::run::playbook()
         .args([
@@ -280,9 +285,10 @@ fn start_refused(seats: &str, users: &str) -> String {
             "--now",
             "2026-12-01",
         ])
+        .args(more)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(code));
     assert!(!dir.path().join("c.toml").exists(), "no run is created");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -458,5 +464,93 @@ fn run_list_follows_runs_of_a_changed_playbook_through_their_pins() {
             .as_str()
             .is_some_and(|p| p.contains("run `playbook run migrate`")),
         "{open}"
+    );
+}
+
+#[test]
+fn a_start_refused_in_zh_gives_the_rule_the_values_and_the_way_out_in_zh() {
+    let err = start_refused_with("500", "30", &["--locale", "zh"], 1);
+    for line in [
+        "`engagement-completion-enablement` 不适用于本次运行：对这些输入，其规则 `requires usage-milestone` 不成立",
+        "`seats < 1000` 成立（seats 为 500），因此规则为 `active-users >= 100 or active-users >= 10% of seats`",
+        "`active-users >= 10% of seats` 不成立：active-users 为 30, 10% of seats 为 50",
+        "在这些输入下，若 active-users 至少为 50 则成立",
+    ] {
+        assert!(err.contains(line), "`{line}` is not in:\n{err}");
+    }
+    for english in ["does not hold", "would with", "so the rule is"] {
+        assert!(!err.contains(english), "`{english}` in:\n{err}");
+    }
+    let err = start_refused_with("1000", "99", &["--locale", "zh"], 1);
+    assert!(err.contains("若 active-users 至少为 100 则成立"), "{err}");
+}
+
+#[test]
+fn a_run_started_in_zh_refuses_describes_and_reports_in_zh_unless_told_otherwise() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = dir.path().join("c.toml");
+    let mut cmd = crate::run::playbook();
+    cmd.args([
+        "run",
+        "start",
+        "playbooks/engagement-completion-enablement.playbook",
+        "--locale",
+        "zh",
+        "--now",
+        "2026-11-24T09:00:00Z",
+        "--actor",
+        "ana",
+    ])
+    .arg("--state")
+    .arg(&state);
+    for (k, v) in crate::run::emea_inputs() {
+        cmd.arg("--input").arg(format!("{k}={v}"));
+    }
+    let out = cmd.output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("已在 `"), "{said}");
+    let now = "2026-11-24T10:00:00Z";
+    // Status speaks the run's language without being told.
+    let st = ok(&state, now, &["status"]);
+    assert!(st.contains("进度："), "{st}");
+    // A refusal: the step, and what it waits for, in zh.
+    let err = refused(&state, now, &["complete", "prepare"], 1);
+    assert!(err.contains("error: 步骤 `prepare` 被阻塞"), "{err}");
+    assert!(err.contains("尚未记录 `rfa-customer` 的证据"), "{err}");
+    let err = refused(&state, now, &["done", "no-such-item"], 1);
+    assert!(err.contains("该行动手册没有事项 `no-such-item`"), "{err}");
+    // A change says what it did in zh, to the second.
+    let out = ok(
+        &state,
+        now,
+        &["record", "rfa-customer", "--evidence", "EM 记录"],
+    );
+    assert!(
+        out.contains("已记录 `rfa-customer` 的证据（事件 2，由 ana 于 2026-11-24T10:00:00Z）"),
+        "{out}"
+    );
+    // `--locale` overrides the run's language for one command.
+    let err = refused(&state, now, &["complete", "prepare", "--locale", "en"], 1);
+    assert!(err.contains("error: step `prepare` is blocked"), "{err}");
+    assert!(
+        err.contains("no evidence recorded for `milestone-documented`"),
+        "{err}"
+    );
+    // The report's log is in zh too.
+    let report = ok(&state, now, &["report", "--to", "markdown"]);
+    assert!(
+        report.contains("| 1 | 2026-11-24T09:00:00Z | ana | 开始 |"),
+        "{report}"
+    );
+    assert!(report.contains("记录 rfa-customer：EM 记录"), "{report}");
+}
+
+#[test]
+fn a_run_cannot_start_in_a_locale_its_playbook_has_no_texts_in() {
+    let err = start_refused_with("5000", "150", &["--locale", "fr"], 2);
+    assert!(
+        err.contains("has no texts in locale `fr`; it has en, zh"),
+        "{err}"
     );
 }

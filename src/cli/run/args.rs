@@ -20,9 +20,6 @@ pub struct Args {
     /// Inputs of a new interactive run, as for `run start`.
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
-    /// Locale of the texts shown.
-    #[arg(long)]
-    pub locale: Option<String>,
 }
 
 /// Options every run command takes.
@@ -39,6 +36,11 @@ pub struct Common {
     /// (when it moved); its compiled model must be the run's.
     #[arg(long, global = true, value_name = "FILE")]
     pub playbook: Option<PathBuf>,
+    /// The language of the texts, refusals and reports: one of the
+    /// playbook's locales. `run start --locale` makes it the run's own
+    /// (default: the run's, else the playbook's source locale).
+    #[arg(long, global = true, value_name = "LOCALE")]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -64,9 +66,6 @@ pub enum RunCommand {
         state: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Locale of the texts shown.
-        #[arg(long)]
-        locale: Option<String>,
     },
     /// Mark instructions done.
     Done {
@@ -118,9 +117,6 @@ pub enum RunCommand {
         state: PathBuf,
         #[arg(long, value_enum)]
         to: ReportFormat,
-        /// Locale of the texts shown.
-        #[arg(long)]
-        locale: Option<String>,
     },
     /// A table of the runs in folders (and their subfolders) or state files.
     ///

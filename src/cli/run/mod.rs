@@ -167,7 +167,7 @@ pub fn run(args: &Args) -> i32 {
                 file,
                 state,
                 &args.inputs,
-                args.locale.as_deref(),
+                args.common.locale.as_deref(),
                 &args.common,
             ),
             _ => Err(Failure::usage(
@@ -189,7 +189,9 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
     let now = now(common)?;
     let actor = actor(common);
     let playbook = common.playbook.as_deref();
-    let change = |state: &Path, command: Command| change(state, playbook, &command, now, &actor);
+    let locale = common.locale.as_deref();
+    let change =
+        |state: &Path, command: Command| change_in(state, playbook, &command, now, &actor, locale);
     match command {
         RunCommand::Start {
             file,
@@ -203,18 +205,16 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             inputs,
             name.as_deref(),
             owner.as_deref().unwrap_or(&actor),
+            locale,
             now,
             &actor,
         ),
-        RunCommand::Status {
-            state,
-            format,
-            locale,
-        } => {
+        RunCommand::Status { state, format } => {
             let opened = Opened::read_pinned(state, playbook)?;
             note_pinned(&opened);
-            let run = opened.run()?;
-            let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
+            let mut run = opened.run()?;
+            let locale = &session::locale_of(&opened.file, &opened.model, locale);
+            run.speak(locale);
             let view = run.view(now.today);
             let mut out = super::out::stdout();
             let text = match format {
@@ -277,11 +277,12 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             },
         ),
         RunCommand::Undo { state } => change(state, Command::Undo),
-        RunCommand::Report { state, to, locale } => {
+        RunCommand::Report { state, to } => {
             let opened = Opened::read_pinned(state, playbook)?;
             note_pinned(&opened);
-            let run = opened.run()?;
-            let locale = locale.as_deref().unwrap_or(&opened.model.source_locale);
+            let mut run = opened.run()?;
+            let locale = &session::locale_of(&opened.file, &opened.model, locale);
+            run.speak(locale);
             let view = run.view(now.today);
             let report = crate::run::report::Report::new(&run, &view, &opened.file.name, locale)
                 .version(&opened.file.fingerprint, opened.pinned.is_some(), locale);
@@ -327,12 +328,14 @@ fn note_pinned(opened: &Opened) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn start(
     file: &Path,
     state: &Path,
     inputs: &[String],
     name: Option<&str>,
     owner: &str,
+    locale: Option<&str>,
     now: Now,
     actor: &str,
 ) -> Result<(), Failure> {
@@ -342,18 +345,22 @@ fn start(
     let model = session::compile(file)?;
     let given = session::split_inputs(inputs)?;
     let values = session::parse_inputs(&model, &given)?;
-    session::start_owned(&model, file, state, values, name, owner, now, actor)?;
-    let line = format!(
-        "started `{}` in `{}`; `playbook run status --state {}` shows what to do",
-        model.id,
-        state.display(),
-        state.display()
+    session::start_owned(&model, file, state, values, name, owner, locale, now, actor)?;
+    let r = crate::labels::refuse::get(locale.unwrap_or(&model.source_locale));
+    let line = crate::labels::fill(
+        r.start_line,
+        &[
+            &model.id,
+            &state.display().to_string(),
+            &format!("playbook run status --state {}", state.display()),
+        ],
     );
     super::out::outln!("{}", crate::escape::terminal(&line));
     Ok(())
 }
 
-/// Applies one change through the session, and says what it did.
+/// Applies one change through the session, and says what it did, in the
+/// run's language.
 fn change(
     state: &Path,
     playbook: Option<&Path>,
@@ -361,15 +368,33 @@ fn change(
     now: Now,
     actor: &str,
 ) -> Result<(), Failure> {
-    let changed = session::change(state, playbook, command, now, actor)?;
+    change_in(state, playbook, command, now, actor, None)
+}
+
+/// [`change`], in `locale` when given.
+fn change_in(
+    state: &Path,
+    playbook: Option<&Path>,
+    command: &Command,
+    now: Now,
+    actor: &str,
+    locale: Option<&str>,
+) -> Result<(), Failure> {
+    let changed = session::change_in(state, playbook, command, now, actor, locale)?;
     let event = &changed.event;
-    let line = format!(
-        "{} (event {}, by {} at {})",
-        changed.description, event.seq, event.actor, event.time
+    let r = crate::labels::refuse::get(&changed.locale);
+    let line = crate::labels::fill(
+        r.changed_line,
+        &[
+            &changed.description,
+            &event.seq.to_string(),
+            &event.actor,
+            &format!("{:.0}", event.time),
+        ],
     );
     super::out::outln!("{}", crate::escape::terminal(&line));
     if changed.complete {
-        super::out::outln!("the run is complete");
+        super::out::outln!("{}", r.run_complete);
     }
     Ok(())
 }

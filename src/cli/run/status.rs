@@ -237,7 +237,7 @@ pub fn status_json(
                     .collect(),
                 pending: s.pending.iter().map(blocker_json).collect(),
                 missing: if matches!(s.status, StepStatus::Ready | StepStatus::Active) {
-                    s.missing(&needed)
+                    s.missing(&needed, locale)
                 } else {
                     Vec::new()
                 },

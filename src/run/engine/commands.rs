@@ -1,8 +1,30 @@
 //! The commands: each validated against the view and appended as one event.
 
 use super::*;
+use crate::labels::fill;
 
 impl<'m> Run<'m> {
+    /// Speaks `locale` from now on: refusals, explanations and what waits.
+    pub fn speak(&mut self, locale: &str) {
+        self.locale = locale.to_string();
+    }
+
+    /// The language the run speaks.
+    pub fn locale(&self) -> &str {
+        &self.locale
+    }
+
+    /// The refusals in the run's language.
+    pub(super) fn say(&self) -> &'static crate::labels::refuse::Refusals {
+        crate::labels::refuse::get(&self.locale)
+    }
+
+    /// What waits, in the run's language.
+    pub(super) fn waits(&self, blockers: &[Blocker]) -> Vec<String> {
+        let w = &crate::labels::get(&self.locale).run;
+        blockers.iter().map(|b| b.say(w)).collect()
+    }
+
     // -----------------------------------------------------------------
     // Commands. Each validates against the view, then appends one event.
 
@@ -36,27 +58,33 @@ impl<'m> Run<'m> {
         step_id: &str,
         what: &str,
     ) -> Result<&'v StepView<'m>, RunError> {
+        let r = self.say();
         let sv = view
             .step(step_id)
-            .ok_or_else(|| RunError::new(format!("step `{step_id}` does not exist")))?;
+            .ok_or_else(|| RunError::new(fill(r.no_step, &[step_id])))?;
         // `complete STEP` names the step itself: it is not "in" itself.
-        let whose = if what == format!("step `{step_id}`") {
-            format!("step `{step_id}`")
-        } else {
-            format!("{what} belongs to step `{step_id}`, which")
+        let itself = what == fill(r.the_step, &[step_id]);
+        let say = |own: &str, within: &str, why: &str| {
+            if itself {
+                fill(own, &[step_id, why])
+            } else {
+                fill(within, &[what, step_id, why])
+            }
         };
-        let whose = whose.as_str();
         match sv.status {
             StepStatus::Ready | StepStatus::Active => Ok(sv),
-            StepStatus::Done => Err(RunError::new(format!("{whose} is already complete"))
-                .help("undo the step's completion first (`playbook run undo`)")),
-            StepStatus::Skipped => Err(RunError::new(format!(
-                "{whose} is skipped in this run: {}",
-                sv.skipped_because.as_deref().unwrap_or("it does not apply")
+            StepStatus::Done => {
+                Err(RunError::new(say(r.step_done, r.in_step_done, ""))
+                    .help(r.undo_completion_help))
+            }
+            StepStatus::Skipped => Err(RunError::new(say(
+                r.step_skipped,
+                r.in_step_skipped,
+                sv.skipped_because.as_deref().unwrap_or(r.does_not_apply),
             ))),
             StepStatus::Blocked => {
-                let mut e = RunError::new(format!("{whose} is blocked"));
-                e.missing = sv.blockers.iter().map(|b| b.to_string()).collect();
+                let mut e = RunError::new(say(r.step_blocked, r.in_step_blocked, ""));
+                e.missing = self.waits(&sv.blockers);
                 Err(e)
             }
         }
@@ -68,12 +96,13 @@ impl<'m> Run<'m> {
         view: &'v View<'m>,
         key: &str,
     ) -> Result<(&'v StepView<'m>, &'v ItemView<'m>), RunError> {
+        let r = self.say();
         let id = base(key);
         let Some(step_id) = self.item_step.get(id) else {
             let known: Vec<&str> = self.item_step.keys().copied().collect();
-            return Err(unknown("item", id, &known));
+            return Err(unknown(r, r.unknown_item, id, &known));
         };
-        let sv = self.open_step(view, step_id, &format!("item `{key}`"))?;
+        let sv = self.open_step(view, step_id, &fill(r.the_item, &[key]))?;
         if let Some(i) = sv.item(key) {
             return Ok((sv, i));
         }
@@ -84,15 +113,11 @@ impl<'m> Run<'m> {
             .map(|i| i.key.as_str())
             .collect();
         if !instances.is_empty() {
-            return Err(RunError::new(format!(
-                "`{key}` names no instance of item `{id}`, which is repeated for each element of a loop"
-            ))
-            .help(format!("name one of: {}", instances.join(", "))));
+            return Err(RunError::new(fill(r.no_instance_item, &[key, id]))
+                .help(fill(r.name_one_of, &[&instances.join(", ")])));
         }
-        let mut e = RunError::new(format!(
-            "item `{key}` does not apply to this run (yet): the conditions around it do not hold"
-        ));
-        e.missing = sv.pending.iter().map(|b| b.to_string()).collect();
+        let mut e = RunError::new(fill(r.item_not_here, &[key]));
+        e.missing = self.waits(&sv.pending);
         Err(e)
     }
 
@@ -105,8 +130,9 @@ impl<'m> Run<'m> {
         now: Now,
         actor: &str,
     ) -> Result<&Event, RunError> {
+        let r = self.say();
         if keys.is_empty() {
-            return Err(RunError::new("name at least one item"));
+            return Err(RunError::new(r.no_items));
         }
         let view = self.view(now.today);
         let mut effects = Vec::new();
@@ -114,34 +140,31 @@ impl<'m> Run<'m> {
         for key in keys {
             let (_, item) = self.find_item(&view, key)?;
             if !seen.insert(key.clone()) {
-                return Err(RunError::new(format!("item `{key}` is named twice")));
+                return Err(RunError::new(fill(r.named_twice, &[key])));
             }
             match item.kind {
                 ItemKind::Do => {}
                 ItemKind::Group => {
-                    return Err(RunError::new(format!(
-                        "item `{key}` is done when the items under it are; mark those instead"
-                    )));
+                    return Err(RunError::new(fill(r.group_item, &[key])));
                 }
                 _ => {
-                    return Err(RunError::new(format!(
-                        "`{key}` is a {} and has nothing to do",
-                        item.kind.as_str()
+                    return Err(RunError::new(fill(
+                        r.not_a_task,
+                        &[key, item.kind.as_str()],
                     )));
                 }
             }
             match &item.status {
                 ItemStatus::Done => {
-                    return Err(RunError::new(format!("item `{key}` is already done"))
-                        .help("`playbook run undo` takes back the latest change"));
+                    return Err(RunError::new(fill(r.item_done, &[key])).help(r.undo_help));
                 }
                 ItemStatus::Skipped(_) => {
-                    return Err(RunError::new(format!("item `{key}` was skipped")));
+                    return Err(RunError::new(fill(r.item_skipped, &[key])));
                 }
                 _ => {}
             }
             // Items named together may wait for each other in the order given.
-            let blockers: Vec<String> = item
+            let blockers: Vec<Blocker> = item
                 .blockers
                 .iter()
                 .filter(|b| match b {
@@ -151,11 +174,11 @@ impl<'m> Run<'m> {
                         .any(|k| base(k) == i.as_str()),
                     _ => true,
                 })
-                .map(|b| b.to_string())
+                .cloned()
                 .collect();
             if !blockers.is_empty() {
-                let mut e = RunError::new(format!("item `{key}` cannot be done yet"));
-                e.missing = blockers;
+                let mut e = RunError::new(fill(r.item_not_yet, &[key]));
+                e.missing = self.waits(&blockers);
                 return Err(e);
             }
             let d = item.item.expect("a do item has its model item");
@@ -169,7 +192,7 @@ impl<'m> Run<'m> {
             for action in &d.actions {
                 let compute = |e: &Expr| {
                     eval::eval(e, &env).map_err(|err| {
-                        RunError::new(format!("cannot compute the action of `{key}`: {err}"))
+                        RunError::new(fill(r.cannot_compute, &[key, &err.to_string()]))
                     })
                 };
                 effects.push(match action {
@@ -221,13 +244,14 @@ impl<'m> Run<'m> {
         now: Now,
         actor: &str,
     ) -> Result<&Event, RunError> {
+        let r = self.say();
         let id = base(key);
         let Some(decision) = self.model.decisions.iter().find(|d| d.id == id) else {
             let known: Vec<&str> = self.model.decisions.iter().map(|d| d.id.as_str()).collect();
-            return Err(unknown("decision", id, &known));
+            return Err(unknown(r, r.unknown_decision, id, &known));
         };
         let view = self.view(now.today);
-        let sv = self.open_step(&view, &decision.step, &format!("decision `{key}`"))?;
+        let sv = self.open_step(&view, &decision.step, &fill(r.the_decision, &[key]))?;
         let Some(item) = sv
             .items
             .iter()
@@ -240,31 +264,23 @@ impl<'m> Run<'m> {
                 .map(|i| i.key.as_str())
                 .collect();
             if !instances.is_empty() {
-                return Err(RunError::new(format!(
-                    "`{key}` names no instance of decision `{id}`, which is asked for each element of a loop"
-                ))
-                .help(format!("name one of: {}", instances.join(", "))));
+                return Err(RunError::new(fill(r.no_instance_decision, &[key, id]))
+                    .help(fill(r.name_one_of, &[&instances.join(", ")])));
             }
-            let mut e = RunError::new(format!(
-                "decision `{key}` is not asked on this run (yet): the conditions around it do not hold"
-            ));
-            e.missing = sv.pending.iter().map(|b| b.to_string()).collect();
+            let mut e = RunError::new(fill(r.decision_not_here, &[key]));
+            e.missing = self.waits(&sv.pending);
             return Err(e);
         };
         if let ItemStatus::Answered(v) = &item.status {
-            return Err(RunError::new(format!(
-                "decision `{key}` is already answered: {}",
-                value::show(v)
-            ))
-            .help("`playbook run undo` takes back the latest change"));
+            return Err(RunError::new(fill(r.answered, &[key, &value::show(v)])).help(r.undo_help));
         }
         if !item.blockers.is_empty() {
-            let mut e = RunError::new(format!("decision `{key}` cannot be answered yet"));
-            e.missing = item.blockers.iter().map(|b| b.to_string()).collect();
+            let mut e = RunError::new(fill(r.answer_not_yet, &[key]));
+            e.missing = self.waits(&item.blockers);
             return Err(e);
         }
         let value = value::parse(self.model, &decision.ty, text)
-            .map_err(|m| RunError::new(format!("decision `{key}`: {m}")))?;
+            .map_err(|m| RunError::new(fill(r.bad_answer, &[key, &m])))?;
         let key = key.to_string();
         self.push(
             now,
@@ -284,37 +300,33 @@ impl<'m> Run<'m> {
         now: Now,
         actor: &str,
     ) -> Result<&Event, RunError> {
+        let r = self.say();
         let Some(c) = self.model.criterion(criterion) else {
             let known: Vec<&str> = self.model.criteria.iter().map(|c| c.id.as_str()).collect();
-            return Err(unknown("criterion", criterion, &known));
+            return Err(unknown(r, r.unknown_criterion, criterion, &known));
         };
         if evidence.trim().is_empty() {
-            return Err(RunError::new(
-                "the evidence is empty: say which note holds it and what was written",
-            ));
+            return Err(RunError::new(r.empty_evidence));
         }
         let view = self.view(now.today);
-        let what = format!("criterion `{criterion}`");
+        let what = fill(r.the_criterion, &[criterion]);
         let sv = match c.kind {
             GateKind::Exit => self.open_step(&view, &c.step, &what)?,
             GateKind::Entry => {
                 let sv = view
                     .step(&c.step)
-                    .ok_or_else(|| RunError::new(format!("step `{}` does not exist", c.step)))?;
+                    .ok_or_else(|| RunError::new(fill(r.no_step, &[&c.step])))?;
                 match sv.status {
                     StepStatus::Blocked => {
-                        let waits: Vec<String> = sv
+                        let waits: Vec<Blocker> = sv
                             .blockers
                             .iter()
                             .filter(|b| !matches!(b, Blocker::Evidence(_)))
-                            .map(|b| b.to_string())
+                            .cloned()
                             .collect();
                         if !waits.is_empty() {
-                            let mut e = RunError::new(format!(
-                                "{what} is an entry criterion of step `{}`, which waits for other things first",
-                                c.step
-                            ));
-                            e.missing = waits;
+                            let mut e = RunError::new(fill(r.entry_waits, &[&what, &c.step]));
+                            e.missing = self.waits(&waits);
                             return Err(e);
                         }
                         sv
@@ -349,27 +361,21 @@ impl<'m> Run<'m> {
                     statuses: &statuses,
                 };
                 let why = rule.map_or_else(
-                    || "its `when` condition does not hold".to_string(),
-                    |r| self.why_not("when", r, &env),
+                    || r.when_fails.to_string(),
+                    |rule| self.why_not("when", rule, &env),
                 );
-                return Err(RunError::new(format!(
-                    "{what} does not apply to this run: {why}"
-                )));
+                return Err(RunError::new(fill(r.gate_not_here, &[&what, &why])));
             }
             Some(Applicability::NotYet(b)) => {
-                let mut e = RunError::new(format!("{what} cannot be recorded yet"));
-                e.missing = vec![b.to_string()];
+                let mut e = RunError::new(fill(r.record_not_yet, &[&what]));
+                e.missing = self.waits(std::slice::from_ref(b));
                 return Err(e);
             }
             _ => {}
         }
         if let Some(g) = gate.filter(|g| !g.waits.is_empty()) {
-            let mut e = RunError::new(format!(
-                "{what} documents work not done yet: its evidence is recorded once the items \
-                 it comes `after` are done"
-            ))
-            .help("mark the items done first (`playbook run done ITEM`), then record the evidence");
-            e.missing = g.waits.iter().map(|b| b.to_string()).collect();
+            let mut e = RunError::new(fill(r.before_work, &[&what])).help(r.before_work_help);
+            e.missing = self.waits(&g.waits);
             return Err(e);
         }
         self.push(
@@ -384,24 +390,21 @@ impl<'m> Run<'m> {
 
     /// `complete STEP`: refused, with the list of what is missing.
     pub fn complete(&mut self, step: &str, now: Now, actor: &str) -> Result<&Event, RunError> {
+        let r = self.say();
         if self.model.step(step).is_none() {
             let known: Vec<&str> = self.model.steps.iter().map(|s| s.id.as_str()).collect();
-            return Err(unknown("step", step, &known));
+            return Err(unknown(r, r.unknown_step, step, &known));
         }
         let view = self.view(now.today);
-        let sv = self.open_step(&view, step, &format!("step `{step}`"))?;
+        let sv = self.open_step(&view, step, &fill(r.the_step, &[step]))?;
         let needed = self.task_items(&view.steps);
-        let missing = sv.missing(&needed);
+        let missing = sv.missing(&needed, &self.locale);
         if !missing.is_empty() {
-            let mut e = RunError::new(format!(
-                "step `{step}` cannot be completed: {} {} missing",
-                missing.len(),
-                if missing.len() == 1 {
-                    "thing is"
-                } else {
-                    "things are"
-                }
-            ));
+            let mut e = RunError::new(if missing.len() == 1 {
+                fill(r.cannot_complete_one, &[step])
+            } else {
+                fill(r.cannot_complete, &[step, &missing.len().to_string()])
+            });
             e.missing = missing;
             return Err(e);
         }
@@ -422,24 +425,20 @@ impl<'m> Run<'m> {
         now: Now,
         actor: &str,
     ) -> Result<&Event, RunError> {
+        let r = self.say();
         if reason.trim().is_empty() {
-            return Err(RunError::new("give the reason for skipping"));
+            return Err(RunError::new(r.no_reason));
         }
         let view = self.view(now.today);
         let (_, item) = self.find_item(&view, key)?;
         if item.kind != ItemKind::Do || !item.optional {
-            return Err(RunError::new(format!(
-                "item `{key}` is not optional and cannot be skipped"
-            ))
-            .help("only items written `optional` can be skipped"));
+            return Err(RunError::new(fill(r.not_optional, &[key])).help(r.not_optional_help));
         }
         if self.task_items(&view.steps).contains(key) {
-            return Err(RunError::new(format!(
-                "item `{key}` completes a mandatory task and cannot be skipped"
-            )));
+            return Err(RunError::new(fill(r.task_item, &[key])));
         }
         if item.finished() {
-            return Err(RunError::new(format!("item `{key}` is already finished")));
+            return Err(RunError::new(fill(r.item_finished, &[key])));
         }
         self.push(
             now,
@@ -453,8 +452,9 @@ impl<'m> Run<'m> {
 
     /// `undo`: takes back the latest change still in effect.
     pub fn undo(&mut self, now: Now, actor: &str) -> Result<&Event, RunError> {
+        let r = self.say();
         let Some(&top) = self.state.effective.last() else {
-            return Err(RunError::new("nothing to undo"));
+            return Err(RunError::new(r.nothing_to_undo));
         };
         let Some(target) = self.event_at(top) else {
             return Err(RunError::new(
@@ -466,10 +466,7 @@ impl<'m> Run<'m> {
             target.kind,
             EventKind::Start { .. } | EventKind::Migrate { .. }
         ) {
-            return Err(RunError::new(format!(
-                "nothing to undo: the latest change in effect is the run's `{}`",
-                target.kind.name()
-            )));
+            return Err(RunError::new(fill(r.undo_start, &[target.kind.name()])));
         }
         let undoes = target.seq;
         self.push(now, actor, EventKind::Undo { undoes })

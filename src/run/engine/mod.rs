@@ -85,6 +85,18 @@ impl fmt::Display for Blocker {
 }
 
 impl Blocker {
+    /// What waits, in the words of `w`.
+    pub fn say(&self, w: &crate::labels::RunWords) -> String {
+        use crate::labels::fill;
+        match self {
+            Blocker::Step(s) => fill(w.wait_step, &[s]),
+            Blocker::Evidence(c) => fill(w.wait_evidence, &[c]),
+            Blocker::Answer(d) => fill(w.wait_answer, &[d]),
+            Blocker::Item(i) => fill(w.wait_item, &[i]),
+            Blocker::Loop(v) => fill(w.wait_loop, &[v]),
+        }
+    }
+
     /// The kind, for JSON: `step`, `evidence`, `answer`, `item`, `loop`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -242,34 +254,33 @@ pub struct StepView<'m> {
 }
 
 impl<'m> StepView<'m> {
-    /// What `complete` would miss, in words.
-    pub fn missing(&self, tasks_needed: &BTreeSet<String>) -> Vec<String> {
+    /// What `complete` would miss, in the words of `locale`.
+    pub fn missing(&self, tasks_needed: &BTreeSet<String>, locale: &str) -> Vec<String> {
+        use crate::labels::fill;
+        let r = crate::labels::refuse::get(locale);
+        let w = &crate::labels::get(locale).run;
         let mut out = Vec::new();
         for i in &self.items {
             let needed = i.required() || (i.kind == ItemKind::Do && tasks_needed.contains(&i.key));
             if needed && !i.finished() {
                 out.push(match i.kind {
-                    ItemKind::Ask => format!("answer to decision `{}`", i.key),
-                    _ if i.optional => format!(
-                        "item `{}` (optional, but it completes a mandatory task)",
-                        i.key
-                    ),
-                    _ => format!("item `{}`", i.key),
+                    ItemKind::Ask => fill(r.missing_answer, &[&i.key]),
+                    _ if i.optional => fill(r.missing_optional, &[&i.key]),
+                    _ => fill(r.missing_item, &[&i.key]),
                 });
             }
         }
         for p in &self.pending {
-            out.push(format!("the items that depend on it: {p}"));
+            out.push(fill(r.missing_pending, &[&p.say(w)]));
         }
         for g in &self.exit {
             match &g.applies {
                 Applicability::Yes if !g.recorded => {
-                    out.push(format!("evidence for exit criterion `{}`", g.criterion))
+                    out.push(fill(r.missing_evidence, &[&g.criterion]))
                 }
-                Applicability::NotYet(b) => out.push(format!(
-                    "exit criterion `{}`, which depends on it: {b}",
-                    g.criterion
-                )),
+                Applicability::NotYet(b) => {
+                    out.push(fill(r.missing_gate_not_yet, &[&g.criterion, &b.say(w)]))
+                }
                 _ => {}
             }
         }
@@ -398,6 +409,9 @@ pub struct Run<'m> {
     /// What each step waits for, by step index ([`Playbook::waits`], the
     /// definition the checks prove the order with), computed on first use.
     waits: std::cell::OnceCell<BTreeMap<&'m str, Vec<&'m str>>>,
+    /// The language of the run's refusals and explanations (the
+    /// playbook's source locale unless [`Run::speak`] says otherwise).
+    locale: String,
 }
 
 /// Parses `NAME=VALUE` inputs against the playbook's declarations. Every
@@ -535,15 +549,23 @@ pub fn instance_key(id: &str, bindings: &[(String, String)]) -> String {
     key
 }
 
-fn unknown(what: &str, name: &str, known: &[&str]) -> RunError {
+/// A name the playbook does not have: `what` is the refusal's phrase
+/// (`Refusals::unknown_item`, ...).
+fn unknown(
+    r: &crate::labels::refuse::Refusals,
+    what: &str,
+    name: &str,
+    known: &[&str],
+) -> RunError {
+    use crate::labels::fill;
     let best = known
         .iter()
         .map(|k| (strsim::jaro_winkler(name, k), *k))
         .filter(|(s, _)| *s > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    let e = RunError::new(format!("the playbook has no {what} `{name}`"));
+    let e = RunError::new(fill(what, &[name]));
     match best {
-        Some((_, k)) => e.help(format!("did you mean `{k}`?")),
+        Some((_, k)) => e.help(fill(r.did_you_mean, &[k])),
         None => e,
     }
 }

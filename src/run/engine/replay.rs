@@ -2,6 +2,7 @@
 //! log, each event added to (or taken back from) the state it adds up to.
 
 use super::*;
+use crate::labels::fill;
 
 impl<'m> Run<'m> {
     /// Starts a run: checks the playbook's `requires` and computes the
@@ -12,7 +13,20 @@ impl<'m> Run<'m> {
         now: Now,
         actor: &str,
     ) -> Result<Run<'m>, RunError> {
+        Run::start_in(model, inputs, now, actor, &model.source_locale)
+    }
+
+    /// [`Run::start`], refusing in the words of `locale`.
+    pub fn start_in(
+        model: &'m Playbook,
+        inputs: BTreeMap<String, Value>,
+        now: Now,
+        actor: &str,
+        locale: &str,
+    ) -> Result<Run<'m>, RunError> {
+        let r = crate::labels::refuse::get(locale);
         let mut run = Run::empty(model, inputs);
+        run.speak(locale);
         let statuses = BTreeMap::new();
         let env = RunEnv {
             run: &run,
@@ -24,26 +38,19 @@ impl<'m> Run<'m> {
             match eval::eval(requires, &env) {
                 Ok(Value::Bool(true)) => {}
                 Ok(_) => {
-                    let why = eval::explain::why_false(model, requires, &env);
-                    let mut e = RunError::new(format!(
-                        "`{}` does not apply to this run: its rule `requires {}` does not hold \
-                         for these inputs",
-                        model.id,
-                        crate::ir::show::show(requires)
+                    let why = eval::explain::why_false(model, requires, &env, locale);
+                    let mut e = RunError::new(fill(
+                        r.requires_fails,
+                        &[&model.id, &crate::ir::show::show(requires)],
                     ));
                     e.missing = why.lines;
                     return Err(e.help(if why.fixes.is_empty() {
-                        "check the inputs; the playbook runs only when its `requires` holds"
-                            .to_string()
+                        r.requires_help.to_string()
                     } else {
-                        format!(
-                            "the playbook runs only when its `requires` holds; with these inputs it \
-                             would with {}",
-                            why.fixes.join(", or ")
-                        )
+                        fill(r.requires_would, &[&why.fixes.join(r.or)])
                     }));
                 }
-                Err(e) => return Err(RunError::new(format!("cannot start: {e}"))),
+                Err(e) => return Err(RunError::new(fill(r.cannot_start, &[&e.to_string()]))),
             }
         }
         let mut computed = Vec::new();
@@ -87,6 +94,7 @@ impl<'m> Run<'m> {
             lets: BTreeMap::new(),
             item_step,
             waits: std::cell::OnceCell::new(),
+            locale: model.source_locale.clone(),
         }
     }
 

@@ -27,17 +27,16 @@ impl<'m> Run<'m> {
     /// Why a rule (`requires`, `when`) does not hold, in one line: the rule,
     /// the values that fail it, and what would satisfy it.
     pub(super) fn why_not(&self, keyword: &str, rule: &Expr, env: &RunEnv<'_, 'm>) -> String {
-        let why = eval::explain::why_false(self.model, rule, env);
-        let mut out = format!(
-            "its rule `{keyword} {}` does not hold",
-            crate::ir::show::show(rule)
-        );
+        let r = crate::labels::refuse::get(&self.locale);
+        let why = eval::explain::why_false(self.model, rule, env, &self.locale);
+        let mut out = crate::labels::fill(r.rule_fails, &[keyword, &crate::ir::show::show(rule)]);
         if !why.lines.is_empty() {
             out.push_str(": ");
             out.push_str(&why.lines.join("; "));
         }
         if !why.fixes.is_empty() {
-            out.push_str(&format!(" (it would with {})", why.fixes.join(", or ")));
+            let would = crate::labels::fill(r.would_with, &[&why.fixes.join(r.or)]);
+            out.push_str(&format!(" ({would})"));
         }
         out
     }
@@ -214,7 +213,7 @@ impl<'m> Run<'m> {
                             });
                         }
                     }
-                    if v.missing(&needed).is_empty() {
+                    if v.missing(&needed, &self.locale).is_empty() {
                         next.push(Next::Complete { step: id });
                     }
                 }
