@@ -451,6 +451,7 @@ impl<'a> Doc<'a> {
             Some(c) => cx.then(&mut line, cx.rich(&c.text, &[])),
             None => cx.then(&mut line, plain(gate.criterion.clone())),
         }
+        cx.then(&mut line, cx.after_items(&gate.after));
         line
     }
 

@@ -335,6 +335,37 @@ impl<'a> Ctx<'a> {
         self.model.placeholder_words(id, self.locale)
     }
 
+    /// What an exit criterion documents (`after ITEM, ...`), in words: the
+    /// items' texts; empty when it names none.
+    pub fn after_items(&self, after: &[String]) -> Phrase {
+        if after.is_empty() {
+            return Vec::new();
+        }
+        let mut texts: Vec<Phrase> = Vec::new();
+        for id in after {
+            let mut found = None;
+            for step in &self.model.steps {
+                crate::ir::walk_items(&step.items, &mut |item| {
+                    if let crate::ir::Item::Do(d) = item
+                        && &d.id == id
+                        && found.is_none()
+                    {
+                        found = Some(self.rich(&d.text, &[]));
+                    }
+                });
+            }
+            texts.push(found.unwrap_or_else(|| plain(id.clone())));
+        }
+        let mut list = Vec::new();
+        for (n, t) in texts.into_iter().enumerate() {
+            if n > 0 {
+                push_text(&mut list, self.labels.list_separator.to_string());
+            }
+            list.extend(t);
+        }
+        self.fill(self.labels.after_done, &[("x", list)])
+    }
+
     /// Appends `next` to `line`, with the locale's space between them.
     pub fn then(&self, line: &mut Phrase, next: Phrase) {
         if !line.is_empty() && !next.is_empty() {

@@ -439,7 +439,8 @@ fn read(file: FileId, text: &str, locale: Option<&str>, diags: &mut Vec<Diagnost
         for s in &mut doc.steps {
             s.items = exported_items(std::mem::take(&mut s.items), labels, false);
             for gate in s.entry.iter_mut().chain(&mut s.exit) {
-                *gate = without_condition(gate, labels);
+                *gate = without_closing(&without_condition(gate, labels), labels.after_done)
+                    .to_string();
             }
         }
         return doc;

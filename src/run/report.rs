@@ -69,6 +69,20 @@ impl Report {
         self
     }
 
+    /// Names who answers for the run, after its name (a run started
+    /// before owners existed has none, and no row).
+    pub fn owner(mut self, owner: Option<&str>, locale: &str) -> Report {
+        let w = &labels::get(locale).run;
+        if let (Some(owner), Some(Block::Table(_, rows))) = (owner, self.blocks.get_mut(1)) {
+            let at = rows
+                .iter()
+                .position(|r| r.first().map(String::as_str) == Some(w.run))
+                .map_or(rows.len(), |i| i + 1);
+            rows.insert(at, vec![w.owner.to_string(), owner.to_string()]);
+        }
+        self
+    }
+
     pub fn new(run: &Run<'_>, view: &View<'_>, name: &str, locale: &str) -> Report {
         let m = run.model;
         let event = |seq: u64| run.events.get(seq as usize - 1);

@@ -544,6 +544,11 @@ fn a_run_started_in_zh_refuses_describes_and_reports_in_zh_unless_told_otherwise
         "{report}"
     );
     assert!(report.contains("记录 rfa-customer：EM 记录"), "{report}");
+    // Who answers for the run, after its name.
+    assert!(
+        report.contains("| 运行 | c |\n| 负责人 | ana |"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -285,7 +285,8 @@ fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
             run.speak(locale);
             let view = run.view(now.today);
             let report = crate::run::report::Report::new(&run, &view, &opened.file.name, locale)
-                .version(&opened.file.fingerprint, opened.pinned.is_some(), locale);
+                .version(&opened.file.fingerprint, opened.pinned.is_some(), locale)
+                .owner(opened.file.owner.as_deref(), locale);
             let text = match to {
                 ReportFormat::Markdown => report.markdown(),
                 ReportFormat::Html => report.html(),
