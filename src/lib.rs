@@ -98,13 +98,10 @@ pub fn compile_with(
         }
         _ => resolve::Resolved {
             model: None,
-            without_unknown_roles: None,
+            path_model: None,
         },
     };
-    let resolve::Resolved {
-        model,
-        without_unknown_roles,
-    } = model;
+    let resolve::Resolved { model, path_model } = model;
     // The syntax trees are no longer needed: free them before the checks,
     // which are where memory peaks.
     drop(loaded);
@@ -113,9 +110,9 @@ pub fn compile_with(
     if let Some(model) = &model {
         diagnostics.extend(check::check(model));
         diagnostics.extend(check::required_locales(model, &config.locales));
-    } else if let Some(partial) = &without_unknown_roles {
-        // Misspelt roles only: the path errors are reported in the same
-        // round, not after the names are fixed.
+    } else if let Some(partial) = &path_model {
+        // Misspelt names no path rule reads: the path errors are reported
+        // in the same round, not after the names are fixed.
         diagnostics.extend(check::path_checks(partial));
     }
     config.apply(&mut diagnostics);

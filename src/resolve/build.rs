@@ -44,6 +44,7 @@ impl Resolver<'_> {
                 .iter()
                 .any(|ns| self.scope.get(*ns, &p.name).is_some());
             if !known {
+                self.harmless += 1;
                 // Point into the source when the text is a plain string.
                 let raw = self.modules_text(text.span);
                 let span = match raw.find(&format!("{{{}}}", p.name)) {
@@ -115,13 +116,13 @@ impl Resolver<'_> {
                     let t = self.text("description", t);
                     self.once(&mut description, t, stmt);
                 }
-                StmtKind::Phase { id, label: None } if self.lookup(Ns::Phase, id) => {
+                StmtKind::Phase { id, label: None } if self.lookup_harmless(Ns::Phase, id) => {
                     self.once(&mut phase, id.name.clone(), stmt);
                 }
                 StmtKind::Motions(ids) => {
                     let ids: Vec<String> = ids
                         .iter()
-                        .filter(|id| self.lookup(Ns::Motion, id))
+                        .filter(|id| self.lookup_harmless(Ns::Motion, id))
                         .map(|id| id.name.clone())
                         .collect();
                     self.once(&mut motions, ids, stmt);
@@ -357,7 +358,7 @@ impl Resolver<'_> {
                 StmtKind::Motions(ids) => {
                     let ids = ids
                         .iter()
-                        .filter(|m| self.lookup(Ns::Motion, m))
+                        .filter(|m| self.lookup_harmless(Ns::Motion, m))
                         .map(|m| m.name.clone())
                         .collect();
                     self.once(&mut motions, ids, stmt);
@@ -426,18 +427,19 @@ impl Resolver<'_> {
     fn gate(&mut self, c: &ast::Criterion, kind: ir::GateKind) -> Option<ir::Gate> {
         match &c.declared {
             Some((text, note)) => {
-                let ok = self.lookup(Ns::Note, note);
+                // A note that names nothing is reported; the criterion is
+                // kept, so that the rules that follow paths still hold on
+                // the model (no path rule reads notes).
+                self.lookup_harmless(Ns::Note, note);
                 let text = self.text(&format!("criterion.{}", c.id.name), text);
-                if ok {
-                    self.criteria.push(ir::Criterion {
-                        id: c.id.name.clone(),
-                        text,
-                        note: note.name.clone(),
-                        step: self.current_step.clone(),
-                        kind,
-                        span: c.id.span,
-                    });
-                }
+                self.criteria.push(ir::Criterion {
+                    id: c.id.name.clone(),
+                    text,
+                    note: note.name.clone(),
+                    step: self.current_step.clone(),
+                    kind,
+                    span: c.id.span,
+                });
             }
             // A reused entry criterion names evidence that an earlier step
             // records; whether one does, on every path, is for the checks
@@ -689,9 +691,11 @@ impl Resolver<'_> {
     fn action(&mut self, stmt: &ast::Stmt) -> Option<ir::Action> {
         match &stmt.kind {
             StmtKind::Send { template, to } => {
-                let a = self.lookup(Ns::Template, template);
-                let b = self.lookup(Ns::Role, to);
-                (a && b).then(|| ir::Action::Send {
+                // Kept when a name fails (and reported): no path rule
+                // reads what is sent to whom.
+                self.lookup_harmless(Ns::Template, template);
+                self.role(to);
+                Some(ir::Action::Send {
                     template: template.name.clone(),
                     to: to.name.clone(),
                 })

@@ -34,12 +34,13 @@ const BUILTIN_TYPES: &[&str] = &[
 pub struct Resolved {
     /// The model, when resolving found no error.
     pub model: Option<ir::Playbook>,
-    /// When the only errors, here and before, are role names that name no
-    /// role (a step's `owner` or `with`, a task's `owner`): the model with
-    /// those names left out. Nothing else is missing from it, and no rule
-    /// that follows paths reads roles, so those rules hold on it
-    /// (`check::path_checks`).
-    pub without_unknown_roles: Option<ir::Playbook>,
+    /// When the only errors, here and before, are names no rule that
+    /// follows paths reads (roles, notes, templates, phases, motions, and
+    /// placeholders in texts): the model with those names left out or kept
+    /// as written. Nothing a path rule reads is missing from it, so those
+    /// rules hold on it (`check::path_checks`), and a file with misspelt
+    /// names gets its path errors in the same round.
+    pub path_model: Option<ir::Playbook>,
 }
 
 /// Resolves the root module (index 0) together with the catalogues it uses
@@ -64,14 +65,14 @@ pub fn resolve(
         decisions: Vec::new(),
         criteria: Vec::new(),
         anonymous: Vec::new(),
-        unknown_roles: 0,
+        harmless: 0,
     };
     r.declare_all();
     let model = r.build();
     let Resolver {
         texts,
         diagnostics: mut found,
-        unknown_roles,
+        harmless,
         ..
     } = r;
     texts.check(modules, &mut found);
@@ -80,13 +81,13 @@ pub fn resolve(
     if errors_after == errors_before {
         Resolved {
             model: Some(model),
-            without_unknown_roles: None,
+            path_model: None,
         }
     } else {
-        let only_roles = errors_before == 0 && errors_after == unknown_roles;
+        let only_harmless = errors_before == 0 && errors_after == harmless;
         Resolved {
             model: None,
-            without_unknown_roles: only_roles.then_some(model),
+            path_model: only_harmless.then_some(model),
         }
     }
 }
@@ -110,7 +111,8 @@ struct Resolver<'a> {
     anonymous: Vec<ir::Enum>,
     /// How many of the errors are role names, of an owner or participant,
     /// that name no role ([`Resolver::role`]).
-    unknown_roles: usize,
+    /// Errors on names no path rule reads ([`Resolved::path_model`]).
+    harmless: usize,
 }
 
 impl<'a> Resolver<'a> {
@@ -371,7 +373,18 @@ impl<'a> Resolver<'a> {
     fn role(&mut self, id: &ast::Ident) -> bool {
         let found = self.lookup(Ns::Role, id);
         if !found {
-            self.unknown_roles += 1;
+            self.harmless += 1;
+        }
+        found
+    }
+
+    /// [`Resolver::lookup`] of a name no rule that follows paths reads (a
+    /// note, template, phase or motion): a failure still leaves a model the
+    /// path rules hold on.
+    fn lookup_harmless(&mut self, ns: Ns, id: &ast::Ident) -> bool {
+        let found = self.lookup(ns, id);
+        if !found {
+            self.harmless += 1;
         }
         found
     }

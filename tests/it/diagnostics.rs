@@ -849,3 +849,67 @@ fn path_errors_beside_misspelt_roles_are_those_of_the_corrected_playbook() {
     assert_eq!(before.len(), 1, "{before:?}");
     assert_eq!(before, path_diagnostics(&corrected));
 }
+
+#[test]
+fn path_errors_beside_misspelt_notes_templates_phases_and_placeholders_are_those_of_the_corrected_playbook()
+ {
+    let fixture =
+        "tests/fixtures/invalid/mandatory-task-not-on-every-path_beside-misspelt-names.playbook";
+    let text = std::fs::read_to_string(fixture).expect("the fixture");
+    // Corrected in place, so that every position stays where it was.
+    let corrected = text
+        .replace("phase enabel", "phase enable")
+        .replace("{atw}", "{atu}")
+        .replace("in emm\n", "in em \n")
+        .replace("send atv", "send atu");
+    assert_eq!(corrected.len(), text.len());
+    let names = |source: &str| {
+        playbook::compile_str("t.playbook", source)
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.code, Code::UndefinedReference | Code::PlaceholderMismatch))
+            .count()
+    };
+    assert_eq!(names(&text), 4);
+    assert_eq!(names(&corrected), 0);
+    let path_diagnostics = |source: &str| {
+        let c = playbook::compile_str("t.playbook", source);
+        c.diagnostics
+            .iter()
+            .filter(|d| !matches!(d.code, Code::UndefinedReference | Code::PlaceholderMismatch))
+            .map(|d| {
+                (
+                    d.code,
+                    d.message.clone(),
+                    d.primary.span.start,
+                    format!("{:?}", d.path),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = path_diagnostics(&text);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].0, Code::MandatoryTaskNotOnEveryPath);
+    assert_eq!(before, path_diagnostics(&corrected));
+}
+
+/// A misspelt name a path rule reads (an input in a condition) changes the
+/// paths: no path rule runs, rather than one that could be wrong.
+#[test]
+fn a_misspelt_input_in_a_condition_stops_the_path_rules() {
+    let fixture =
+        "tests/fixtures/invalid/mandatory-task-not-on-every-path_beside-misspelt-names.playbook";
+    let text = std::fs::read_to_string(fixture)
+        .expect("the fixture")
+        .replace("if known {", "if knwn {");
+    let codes: Vec<Code> = playbook::compile_str("t.playbook", &text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert!(codes.contains(&Code::UndefinedReference), "{codes:?}");
+    assert!(
+        !codes.contains(&Code::MandatoryTaskNotOnEveryPath),
+        "{codes:?}"
+    );
+}
