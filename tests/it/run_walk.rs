@@ -110,7 +110,10 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
     let first = wait(&mut p, "Quit (the run is saved)");
     assert!(first.contains("Record evidence `kickoff`"), "{first}");
     assert!(!first.contains("1)"), "no numbers: {first}");
-    assert!(!first.contains("\x1b[32m"), "no colour under NO_COLOR: {first}");
+    assert!(
+        !first.contains("\x1b[32m"),
+        "no colour under NO_COLOR: {first}"
+    );
     // Evidence is required: an empty one is asked again.
     keys(&mut p, "kickoff\r");
     wait(&mut p, "Evidence:");
@@ -119,7 +122,10 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
     keys(&mut p, "Kickoff minutes in the log\r");
     wait(&mut p, "✓ recorded the evidence of `kickoff`");
     let after = wait(&mut p, "progress: 1/8");
-    assert!(!after.contains("Step prepare"), "no checklist again: {after}");
+    assert!(
+        !after.contains("Step prepare"),
+        "no checklist again: {after}"
+    );
     // Items are chosen by what they are, not where they are.
     wait(&mut p, "What next?");
     keys(&mut p, "done `call`\r");
@@ -142,7 +148,10 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
     wait(&mut p, "progress: 4/8");
     // Undo asks first; declining keeps the change.
     let menu = wait(&mut p, "Quit (the run is saved)");
-    assert!(menu.contains("Done `extra` (optional): Send a gift."), "{menu}");
+    assert!(
+        menu.contains("Done `extra` (optional): Send a gift."),
+        "{menu}"
+    );
     assert!(!menu.contains("Done `call`"), "{menu}");
     keys(&mut p, "undo\r");
     wait(&mut p, "Undo the latest change?");
@@ -158,7 +167,10 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
     assert!(text.contains("\"emea\""), "{text}");
     assert!(text.contains("\"email\""), "{text}");
     assert!(text.contains("managed = false"), "{text}");
-    assert!(text.contains("evidence = \"Kickoff minutes in the log\""), "{text}");
+    assert!(
+        text.contains("evidence = \"Kickoff minutes in the log\""),
+        "{text}"
+    );
     assert!(text.contains("note = \"called Tuesday\""), "{text}");
     assert!(text.contains("\"phone\""), "{text}");
     assert!(!text.contains("event = \"undo\""), "{text}");
@@ -167,7 +179,10 @@ fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
     wait(&mut p, "Step prepare");
     wait(&mut p, "progress: 4/8");
     let menu = wait(&mut p, "Quit (the run is saved)");
-    assert!(menu.contains("Done `extra` (optional): Send a gift."), "{menu}");
+    assert!(
+        menu.contains("Done `extra` (optional): Send a gift."),
+        "{menu}"
+    );
     // Undo, confirmed, takes back the answer.
     keys(&mut p, "undo\r");
     wait(&mut p, "Undo the latest change?");

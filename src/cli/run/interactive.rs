@@ -462,7 +462,10 @@ fn checklist(
     out.push('\n');
     for b in &step.blockers {
         let waits = crate::labels::fill(words.waits, &[&crate::run::report::blocker(words, b)]);
-        out.push_str(&format!("  {}\n", paint.yellow(&crate::escape::terminal(&waits))));
+        out.push_str(&format!(
+            "  {}\n",
+            paint.yellow(&crate::escape::terminal(&waits))
+        ));
     }
     if step.status != StepStatus::Blocked
         || step
@@ -546,7 +549,9 @@ fn ask_value(
         _ => {
             let check = |text: &str| match value::parse(model, ty, text) {
                 Ok(_) => Ok(Validation::Valid),
-                Err(e) => Ok(Validation::Invalid(crate::escape::terminal(&e).into_owned().into())),
+                Err(e) => Ok(Validation::Invalid(
+                    crate::escape::terminal(&e).into_owned().into(),
+                )),
             };
             let help = value::describe_type(model, ty).replace('`', "");
             Text::new(message)
