@@ -34,6 +34,7 @@ mod rules_doc;
 mod run;
 mod run_audit;
 mod run_list;
+mod run_walk;
 mod safety;
 mod scaffold;
 mod seed;

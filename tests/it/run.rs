@@ -2,7 +2,8 @@
 //! enablement playbook to completion for every combination of inputs and
 //! answers that changes the path, crashes during writes, two writers at
 //! once, broken and outdated state files, migration, and the interactive
-//! walk through a pseudo-terminal.
+//! walk's refusal without a terminal (`run_walk.rs` drives the walk through
+//! a pseudo-terminal).
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -932,119 +933,6 @@ fn without_a_terminal_the_interactive_walk_refuses_with_a_hint() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("needs a terminal"), "{err}");
     assert!(err.contains("playbook run start"), "{err}");
-}
-
-#[test]
-fn the_interactive_walk_runs_in_a_terminal_and_resumes() {
-    use rexpect::session::spawn_command;
-    let dir = tempfile::tempdir().expect("a folder");
-    let state = dir.path().join("c.toml");
-    let bin = assert_cmd::cargo::cargo_bin("playbook");
-    let command = |inputs: bool| {
-        let mut c = std::process::Command::new(&bin);
-        c.args(["run", ENABLEMENT, "--state"]).arg(&state).args([
-            "--actor",
-            "ana",
-            "--now",
-            "2026-11-24T10:00:00Z",
-        ]);
-        if inputs {
-            c.args([
-                "--input",
-                "seats=1500",
-                "--input",
-                "active-users=200",
-                "--input",
-                "region=apj",
-            ]);
-        }
-        c
-    };
-    let timeout = Some(20_000);
-    let mut p = spawn_command(command(true), timeout).expect("spawn in a pty");
-    // Inputs not given are asked for, and checked.
-    p.exp_string("(account-team-known, `true` or `false`): ")
-        .expect("asks");
-    p.send_line("maybe").expect("send");
-    p.exp_string("is not a valid `bool`").expect("checked");
-    p.exp_string("(account-team-known").expect("asks again");
-    p.send_line("false").expect("send");
-    p.exp_string("(services, ").expect("asks services");
-    p.send_line("teams").expect("send");
-    p.exp_string("Run started").expect("started");
-    p.exp_string("1) record evidence `rfa-customer`")
-        .expect("choices");
-    p.exp_string("> ").expect("prompt");
-    p.send_line("1").expect("send");
-    p.exp_string("evidence (which note, what was written): ")
-        .expect("asks evidence");
-    p.send_line("FTOP shows the RFA motion").expect("send");
-    p.exp_string("recorded the evidence of `rfa-customer`")
-        .expect("recorded");
-    p.exp_string("> ").expect("prompt");
-    // Ctrl-C at the prompt: the run is saved.
-    p.send_control('c').expect("ctrl-c");
-    p.exp_eof().expect("ends");
-    let text = std::fs::read_to_string(&state).expect("saved");
-    assert!(text.contains("evidence = \"FTOP shows the RFA motion\""));
-    // Resumed: the next choices follow from the saved state.
-    let mut p = spawn_command(command(false), timeout).expect("spawn in a pty");
-    p.exp_string("1) record evidence `milestone-documented`")
-        .expect("resumes");
-    p.exp_string("> ").expect("prompt");
-    p.send_line("u").expect("undo");
-    p.exp_string("undid event 2").expect("undone");
-    p.exp_string("1) record evidence `rfa-customer`")
-        .expect("back");
-    p.exp_string("> ").expect("prompt");
-    p.send_line("q").expect("quit");
-    p.exp_string("run the same command to resume")
-        .expect("left");
-    p.exp_eof().expect("ends");
-}
-
-#[test]
-fn the_interactive_walk_skips_an_optional_item_with_a_reason() {
-    use rexpect::session::spawn_command;
-    let dir = tempfile::tempdir().expect("a folder");
-    let state = dir.path().join("items.toml");
-    let bin = assert_cmd::cargo::cargo_bin("playbook");
-    let mut c = std::process::Command::new(&bin);
-    c.args(["run", "tests/fixtures/valid/items.playbook", "--state"])
-        .arg(&state)
-        .args(["--actor", "ana", "--now", "2026-11-24T10:00:00Z"])
-        .args(["--input", "ready=true"]);
-    let mut p = spawn_command(c, Some(20_000)).expect("spawn in a pty");
-    let menu = p.exp_string("> ").expect("the choices");
-    let number = |id: &str| {
-        menu.lines()
-            .find(|l| l.contains(&format!("`{id}`")))
-            .and_then(|l| l.trim().split(')').next())
-            .unwrap_or_else(|| panic!("`{id}` is a choice:\n{menu}"))
-            .to_string()
-    };
-    assert!(menu.contains("done `optional-one` (optional)"), "{menu}");
-    assert!(menu.contains("s N) skip optional item N"), "{menu}");
-    // A required item cannot be skipped.
-    p.send_line(&format!("s {}", number("plain")))
-        .expect("send");
-    p.exp_string("only an optional item can be skipped")
-        .expect("refused");
-    p.exp_string("> ").expect("prompt");
-    p.send_line(&format!("s {}", number("optional-one")))
-        .expect("send");
-    p.exp_string("why is it skipped? ").expect("asks why");
-    p.send_line("not needed for this customer").expect("send");
-    p.exp_string("skipped `optional-one`").expect("skipped");
-    p.exp_string("> ").expect("prompt");
-    p.send_line("q").expect("quit");
-    p.exp_eof().expect("ends");
-    let text = std::fs::read_to_string(&state).expect("saved");
-    assert!(text.contains("event = \"skip\""), "{text}");
-    assert!(
-        text.contains("reason = \"not needed for this customer\""),
-        "{text}"
-    );
 }
 
 #[test]
