@@ -262,3 +262,46 @@ fn the_interactive_walk_skips_an_optional_item_with_a_reason() {
     );
     assert!(!text.contains("event = \"done\""), "{text}");
 }
+
+/// A walk started with `--locale zh` speaks zh throughout: the prompts, the
+/// menu, the line of a change; and the run keeps the locale for the
+/// commands that follow.
+#[test]
+fn the_interactive_walk_speaks_the_locale_it_was_started_in() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let state = dir.path().join("zh.toml");
+    let mut command = walk(
+        Path::new("playbooks/engagement-completion-enablement.playbook"),
+        &state,
+        false,
+    );
+    command.args(["--locale", "zh"]);
+    for (k, v) in crate::run::emea_inputs() {
+        command.arg("--input").arg(format!("{k}={v}"));
+    }
+    let mut p = spawn_command(command, Some(20_000)).expect("spawn in a pty");
+    wait(&mut p, "已在 `");
+    wait(&mut p, "进度：0/");
+    let menu = wait(&mut p, "退出（运行已保存）");
+    // What came before, read back from its bytes.
+    let bytes: Vec<u8> = menu.chars().map(|c| c as u32 as u8).collect();
+    let menu = String::from_utf8_lossy(&bytes);
+    assert!(menu.contains("记录证据 `rfa-customer`："), "{menu}");
+    assert!(menu.contains("显示清单"), "{menu}");
+    assert!(!menu.contains("Record evidence"), "{menu}");
+    keys(&mut p, "`rfa-customer`\r");
+    wait(&mut p, "证据：");
+    keys(&mut p, "\r");
+    wait(&mut p, "不能为空");
+    keys(&mut p, "FTOP action\r");
+    wait(&mut p, "✓ 已记录 `rfa-customer` 的证据");
+    wait(&mut p, "下一步做什么？");
+    keys(&mut p, "\x1b");
+    wait(&mut p, "已离开");
+    p.exp_eof().expect("ends");
+    let text = std::fs::read_to_string(&state).expect("the state file");
+    assert!(text.contains("locale = \"zh\""), "{text}");
+    // The subcommands go on in zh without being told.
+    let err = crate::run::refused(&state, "2026-11-24T11:00:00Z", &["complete", "prepare"], 1);
+    assert!(err.contains("步骤 `prepare` 被阻塞"), "{err}");
+}

@@ -13,6 +13,8 @@
 
 use super::{Common, EXIT_LOCKED, EXIT_REFUSED, Failure, actor, now};
 use crate::ir::{Playbook, Type};
+use crate::labels::fill;
+use crate::labels::refuse::{self, Refusals};
 use crate::run::engine::{Blocker, ItemKind, Next, StepStatus, View};
 use crate::run::session::{self, Command, Opened};
 use crate::run::{text, value};
@@ -49,11 +51,12 @@ pub fn run(
     if !state.exists() {
         let model = session::compile(file)?;
         let locale = locale.unwrap_or(&model.source_locale).to_string();
+        let w = refuse::get(&locale);
         println!(
             "{}",
-            paint.bold(&crate::escape::terminal(&format!(
-                "A new run of `{}`: give its inputs.",
-                model.id
+            paint.bold(&crate::escape::terminal(&fill(
+                w.walk_new_run,
+                &[&model.id]
             )))
         );
         let mut given = session::split_inputs(inputs)?;
@@ -70,17 +73,29 @@ pub fn run(
             match ask_value(&model, &input.ty, &message, &locale) {
                 Ok(answer) => given.push((input.id.clone(), answer)),
                 Err(_) => {
-                    println!("left without starting the run");
+                    println!("{}", w.walk_left_unstarted);
                     return Ok(());
                 }
             }
         }
         let values = session::parse_inputs(&model, &given)?;
-        session::start(&model, file, state, values, None, now(common)?, &actor)?;
+        // The run speaks the locale it was started in (`--locale`).
+        let speaks = Some(locale.as_str()).filter(|l| *l != model.source_locale);
+        session::start_owned(
+            &model,
+            file,
+            state,
+            values,
+            None,
+            &actor,
+            speaks,
+            now(common)?,
+            &actor,
+        )?;
         println!(
             "{} {}",
             paint.green("✓"),
-            crate::escape::terminal(&format!("Run started in `{}`.", state.display()))
+            crate::escape::terminal(&fill(w.walk_started, &[&state.display().to_string()]))
         );
     }
     // The step whose checklist was shown last: shown again when it changes.
@@ -89,11 +104,12 @@ pub fn run(
         let now = now(common)?;
         let opened = Opened::read(state, Some(file))?;
         let run = opened.run()?;
-        let locale = locale.unwrap_or(&opened.model.source_locale).to_string();
+        let locale = session::locale_of(&opened.file, &opened.model, locale);
+        let w = refuse::get(&locale);
         let view = run.view(now.today);
         if view.complete {
             println!("{}", progress(&opened, &view, &locale, &paint));
-            println!("The run is complete. `playbook run report` writes its audit document.");
+            println!("{}", w.walk_complete);
             return Ok(());
         }
         let current = view.current().map(|s| s.step.id.clone());
@@ -107,11 +123,11 @@ pub fn run(
         let missing = current
             .as_deref()
             .and_then(|c| view.step(c))
-            .map(|s| s.missing(&tasks_needed(&view)))
+            .map(|s| s.missing(&tasks_needed(&view), &locale))
             .unwrap_or_default();
         drop(view);
         drop(run);
-        let chosen = Select::new("What next?", menu)
+        let chosen = Select::new(w.walk_what_next, menu)
             .with_page_size(12)
             .with_scorer(&|typed, _, label, _| {
                 label
@@ -119,15 +135,15 @@ pub fn run(
                     .contains(&typed.to_lowercase())
                     .then_some(0)
             })
-            .with_help_message("↑↓ to move, type to filter, Enter to choose, Esc to leave")
+            .with_help_message(w.walk_menu_help)
             .prompt();
         let chosen = match chosen {
             Ok(c) => c.action,
-            Err(e) => return leave(e),
+            Err(e) => return leave(e, w),
         };
         let command = match chosen {
             Action::Quit => {
-                println!("left; run the same command to resume");
+                println!("{}", w.walk_left);
                 return Ok(());
             }
             Action::Checklist => {
@@ -137,13 +153,13 @@ pub fn run(
                 continue;
             }
             Action::Undo => {
-                match confirm("Undo the latest change?", &locale) {
+                match confirm(w.walk_undo_q, &locale) {
                     Ok(true) => {}
                     Ok(false) => {
-                        println!("nothing undone");
+                        println!("{}", w.walk_nothing_undone);
                         continue;
                     }
-                    Err(e) => return leave(e),
+                    Err(e) => return leave(e, w),
                 }
                 Command::Undo
             }
@@ -152,63 +168,63 @@ pub fn run(
                     println!(
                         "{} {}",
                         paint.yellow("!"),
-                        crate::escape::terminal(&format!(
-                            "the step `{step}` cannot be completed yet; it misses: {}",
-                            missing.join(", ")
+                        crate::escape::terminal(&fill(
+                            w.walk_not_ready,
+                            &[&step, &missing.join(", ")]
                         ))
                     );
                     continue;
                 }
                 let question =
-                    crate::escape::terminal(&format!("Complete the step `{step}`?")).into_owned();
+                    crate::escape::terminal(&fill(w.walk_complete_q, &[&step])).into_owned();
                 match confirm(&question, &locale) {
                     Ok(true) => {}
                     Ok(false) => {
-                        println!("not completed");
+                        println!("{}", w.walk_not_completed);
                         continue;
                     }
-                    Err(e) => return leave(e),
+                    Err(e) => return leave(e, w),
                 }
                 Command::Complete { step }
             }
             Action::Skip { item } => {
-                let reason = Text::new("Why is it skipped?")
-                    .with_validator(required)
+                let reason = Text::new(w.walk_why_skip)
+                    .with_validator(required(w))
                     .prompt();
                 match reason {
                     Ok(reason) => Command::Skip { item, reason },
-                    Err(e) => match back(e) {
+                    Err(e) => match back(e, w) {
                         Some(left) => return left,
                         None => continue,
                     },
                 }
             }
             Action::Next(Next::Done { item, .. }) => {
-                let note = Text::new("Note (optional):")
-                    .with_help_message("Enter for none")
+                let note = Text::new(w.walk_note)
+                    .with_help_message(w.walk_note_help)
                     .prompt();
                 match note {
                     Ok(note) => Command::Done {
                         items: vec![item],
                         note: Some(note).filter(|n| !n.trim().is_empty()),
                     },
-                    Err(e) => match back(e) {
+                    Err(e) => match back(e, w) {
                         Some(left) => return left,
                         None => continue,
                     },
                 }
             }
             Action::Next(Next::Record { criterion, .. }) => {
-                let evidence = Text::new("Evidence:")
-                    .with_help_message("which note, what was written in it")
-                    .with_validator(required)
+                let evidence = Text::new(w.walk_evidence)
+                    .with_help_message(w.walk_evidence_help)
+                    .with_validator(required(w))
                     .prompt();
                 match evidence {
                     Ok(evidence) => Command::Record {
                         criterion,
                         evidence,
                     },
-                    Err(e) => match back(e) {
+                    Err(e) => match back(e, w) {
                         Some(left) => return left,
                         None => continue,
                     },
@@ -228,7 +244,7 @@ pub fn run(
                 let question = crate::escape::terminal(&question).into_owned();
                 match ask_value(model, &d.ty, &question, &locale) {
                     Ok(value) => Command::Answer { decision, value },
-                    Err(e) => match back(e) {
+                    Err(e) => match back(e, w) {
                         Some(left) => return left,
                         None => continue,
                     },
@@ -236,7 +252,7 @@ pub fn run(
             }
             Action::Next(Next::Complete { .. }) => continue,
         };
-        match session::change(state, Some(file), &command, now, &actor) {
+        match session::change_in(state, Some(file), &command, now, &actor, Some(&locale)) {
             Ok(changed) => {
                 println!(
                     "{} {}",
@@ -293,6 +309,7 @@ fn menu(
     locale: &str,
     current: Option<&str>,
 ) -> Vec<Entry> {
+    let w = refuse::get(locale);
     let mut out = Vec::new();
     let mut completable = Vec::new();
     for next in &view.next {
@@ -304,7 +321,7 @@ fn menu(
                     .map(|c| text::render(run, &c.text, locale, &[]))
                     .unwrap_or_default();
                 out.push(Entry {
-                    label: line(&format!("Record evidence `{criterion}`: {t}")),
+                    label: line(&fill(w.menu_record, &[criterion, &t])),
                     action: Action::Next(next.clone()),
                 });
             }
@@ -314,14 +331,14 @@ fn menu(
                     .and_then(|i| i.text.map(|t| text::render(run, t, locale, &i.bindings)))
                     .unwrap_or_default();
                 let optional = found.is_some_and(|i| !i.required());
-                let tag = if optional { " (optional)" } else { "" };
+                let tag = if optional { w.walk_optional } else { "" };
                 out.push(Entry {
-                    label: line(&format!("Done `{item}`{tag}: {t}")),
+                    label: line(&fill(w.menu_done, &[item, tag, &t])),
                     action: Action::Next(next.clone()),
                 });
                 if optional {
                     out.push(Entry {
-                        label: line(&format!("Skip `{item}`{tag}: {t}")),
+                        label: line(&fill(w.menu_skip, &[item, tag, &t])),
                         action: Action::Skip { item: item.clone() },
                     });
                 }
@@ -333,7 +350,7 @@ fn menu(
                     .and_then(|i| i.text.map(|t| text::render(run, t, locale, &i.bindings)))
                     .unwrap_or_default();
                 out.push(Entry {
-                    label: line(&format!("Answer `{decision}`: {t}")),
+                    label: line(&fill(w.menu_answer, &[decision, &t])),
                     action: Action::Next(next.clone()),
                 });
             }
@@ -341,18 +358,18 @@ fn menu(
         }
     }
     out.push(Entry {
-        label: "Show the checklist".to_string(),
+        label: w.menu_checklist.to_string(),
         action: Action::Checklist,
     });
     out.push(Entry {
-        label: "Undo the last change".to_string(),
+        label: w.menu_undo.to_string(),
         action: Action::Undo,
     });
     if let Some(c) = current
         && !completable.iter().any(|s| s == c)
     {
         out.push(Entry {
-            label: line(&format!("Complete the step `{c}` (not yet)")),
+            label: line(&fill(w.menu_complete_not_yet, &[c])),
             action: Action::Complete {
                 step: c.to_string(),
                 ready: false,
@@ -361,12 +378,12 @@ fn menu(
     }
     for step in completable {
         out.push(Entry {
-            label: line(&format!("Complete the step `{step}`")),
+            label: line(&fill(w.menu_complete, &[&step])),
             action: Action::Complete { step, ready: true },
         });
     }
     out.push(Entry {
-        label: "Quit (the run is saved)".to_string(),
+        label: w.menu_quit.to_string(),
         action: Action::Quit,
     });
     out
@@ -454,10 +471,13 @@ fn checklist(
     };
     let title = text::render(run, &step.step.title, locale, &[]);
     out.push('\n');
-    out.push_str(&paint.bold(&crate::escape::terminal(&format!(
-        "Step {} [{}]: {title}",
-        step.step.id,
-        crate::run::report::step_status(words, step.status),
+    out.push_str(&paint.bold(&crate::escape::terminal(&fill(
+        refuse::get(locale).walk_step,
+        &[
+            &step.step.id,
+            crate::run::report::step_status(words, step.status),
+            &title,
+        ],
     ))));
     out.push('\n');
     for b in &step.blockers {
@@ -614,8 +634,9 @@ fn confirm(question: &str, locale: &str) -> Result<bool, InquireError> {
         }
     };
     let formatter = move |b: bool| if b { yes } else { no }.to_string();
-    let hint = format!("{yes}/{no}, Enter for {no}");
-    let error = format!("answer {yes} or {no}");
+    let w = refuse::get(locale);
+    let hint = fill(w.walk_yes_no_hint, &[yes, no]);
+    let error = fill(w.walk_answer_yes_no, &[yes, no]);
     Confirm::new(question)
         .with_default(false)
         .with_parser(&parser)
@@ -627,20 +648,24 @@ fn confirm(question: &str, locale: &str) -> Result<bool, InquireError> {
         .prompt()
 }
 
-/// A text that must not be empty.
-fn required(text: &str) -> Result<Validation, inquire::error::CustomUserError> {
-    Ok(if text.trim().is_empty() {
-        Validation::Invalid("it cannot be empty".into())
-    } else {
-        Validation::Valid
-    })
+/// A text that must not be empty, said in the words of `w`.
+fn required(
+    w: &'static Refusals,
+) -> impl Fn(&str) -> Result<Validation, inquire::error::CustomUserError> + Clone {
+    move |text: &str| {
+        Ok(if text.trim().is_empty() {
+            Validation::Invalid(w.walk_not_empty.into())
+        } else {
+            Validation::Valid
+        })
+    }
 }
 
 /// Leaving at the menu: every change is already written.
-fn leave(e: InquireError) -> Result<(), Failure> {
+fn leave(e: InquireError, w: &Refusals) -> Result<(), Failure> {
     match e {
         InquireError::OperationCanceled | InquireError::OperationInterrupted => {
-            println!("left; run the same command to resume");
+            println!("{}", w.walk_left);
             Ok(())
         }
         e => Err(Failure {
@@ -652,10 +677,10 @@ fn leave(e: InquireError) -> Result<(), Failure> {
 
 /// Leaving a question: Esc or Ctrl-D go back to the menu (`None`), Ctrl-C
 /// leaves the walk.
-fn back(e: InquireError) -> Option<Result<(), Failure>> {
+fn back(e: InquireError, w: &Refusals) -> Option<Result<(), Failure>> {
     match e {
         InquireError::OperationCanceled => None,
-        e => Some(leave(e)),
+        e => Some(leave(e, w)),
     }
 }
 

@@ -360,19 +360,8 @@ fn start(
     Ok(())
 }
 
-/// Applies one change through the session, and says what it did, in the
-/// run's language.
-fn change(
-    state: &Path,
-    playbook: Option<&Path>,
-    command: &Command,
-    now: Now,
-    actor: &str,
-) -> Result<(), Failure> {
-    change_in(state, playbook, command, now, actor, None)
-}
-
-/// [`change`], in `locale` when given.
+/// Applies one change through the session, and says what it did, in
+/// `locale` (default: the run's language).
 fn change_in(
     state: &Path,
     playbook: Option<&Path>,
