@@ -69,7 +69,7 @@ fn a_finished_run_is_reported_after_its_playbook_and_catalogue_change() {
         &["report", "--to", "html", "--locale", "zh"],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(zh_report.contains("剧本版本"), "{zh_report}");
+    assert!(zh_report.contains("行动手册版本"), "{zh_report}");
     assert!(zh_report.contains("准备"), "the zh texts as they were");
     // `status --format json` says so.
     let st = status(&state, LATER);
@@ -519,7 +519,7 @@ fn a_run_started_in_zh_refuses_describes_and_reports_in_zh_unless_told_otherwise
     assert!(err.contains("error: 步骤 `prepare` 被阻塞"), "{err}");
     assert!(err.contains("尚未记录 `rfa-customer` 的证据"), "{err}");
     let err = refused(&state, now, &["done", "no-such-item"], 1);
-    assert!(err.contains("该行动手册没有事项 `no-such-item`"), "{err}");
+    assert!(err.contains("该行动手册没有项目 `no-such-item`"), "{err}");
     // A change says what it did in zh, to the second.
     let out = ok(
         &state,
