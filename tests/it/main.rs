@@ -37,6 +37,7 @@ mod run_list;
 mod safety;
 mod scaffold;
 mod seed;
+mod serve;
 mod solver_enumeration;
 mod tutorial;
 mod vscode;
