@@ -450,3 +450,240 @@ fn serve_escapes_hostile_text() {
     assert_eq!(code, 422);
     assert!(!page.contains("<script>"), "{page}");
 }
+
+/// One thing a manager does on the page, and the subcommand that does it.
+struct Act {
+    /// The button's value: `done KEY`, `record CRITERION`, ...
+    button: String,
+    value: Option<&'static str>,
+    /// Refused by the engine: the words the refusal must contain.
+    refused: Option<&'static str>,
+}
+
+fn act(button: &str, value: Option<&'static str>) -> Act {
+    Act {
+        button: button.to_string(),
+        value,
+        refused: None,
+    }
+}
+
+/// The enablement run of one customer (account team known, ready for
+/// more, teams only), one click at a time, by the day it is done on.
+fn days() -> Vec<(&'static str, Vec<Act>)> {
+    let mut day1: Vec<Act> = [
+        "rfa-customer",
+        "milestone-documented",
+        "account-team-identified",
+    ]
+    .iter()
+    .map(|c| act(&format!("record {c}"), Some("FTOP note")))
+    .collect();
+    for i in [
+        "prepare-conversation",
+        "email-account-team",
+        "ask-for-review",
+        "fm-disengages",
+        "account-team-support",
+    ] {
+        day1.push(act(&format!("done {i}"), None));
+    }
+    day1.push(Act {
+        button: "complete prepare".into(),
+        value: None,
+        refused: Some("evidence for exit criterion `atu-sent`"),
+    });
+    day1.push(act("record atu-sent", Some("EM note: ATU email sent")));
+    day1.push(act("complete prepare", None));
+    let day2 = vec![
+        act("done schedule", None),
+        act("done review-activities:teams", None),
+        act("answer ready-for-more", Some("true")),
+        act("done rfa-instructions", None),
+        act("done demo-rfa-form", None),
+        act(
+            "record more-workloads-listed",
+            Some("TE note: next workloads"),
+        ),
+    ];
+    let mut day3: Vec<Act> = [
+        "follow-up-email",
+        "mark-disengagement",
+        "update-notes",
+        "set-next-action-date",
+        "request-queue-move",
+    ]
+    .iter()
+    .map(|i| act(&format!("done {i}"), None))
+    .collect();
+    day3.push(act(
+        "record queue-move-requested",
+        Some("EM note: queue move asked"),
+    ));
+    day3.push(act("done unassign", None));
+    for c in [
+        "completion-status",
+        "next-action-date-updated",
+        "fm-unassigned",
+        "next-steps-listed",
+    ] {
+        day3.push(act(&format!("record {c}"), Some("note")));
+    }
+    day3.push(act("complete conduct", None));
+    vec![
+        ("2026-11-24T10:00:00Z", day1),
+        ("2026-12-01T10:00:00Z", day2),
+        ("2026-12-31T23:30:00Z", day3),
+    ]
+}
+
+/// The same acts through the subcommands.
+fn by_subcommands(state: &Path) {
+    for (now, acts) in days() {
+        for a in acts {
+            let (verb, target) = a.button.split_once(' ').expect("verb and target");
+            let mut args = vec![verb, target];
+            match verb {
+                "record" => args.extend(["--evidence", a.value.expect("evidence")]),
+                "answer" => args.push(a.value.expect("an answer")),
+                _ => {}
+            }
+            match a.refused {
+                Some(why) => {
+                    let err = refused(state, now, &args, 1);
+                    assert!(err.contains(why), "{err}");
+                }
+                None => {
+                    ok(state, now, &args);
+                }
+            }
+        }
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PLAYBOOK_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser/node_modules/playwright-core/package.json");
+    assert!(
+        path.is_file() && modules.is_file(),
+        "no Chromium at {} or no playwright-core in tests/browser: run `bash scripts/test.sh`",
+        path.display()
+    );
+    Some(path)
+}
+
+/// Chromium completes a run by clicking through its page, a day at a time
+/// (the server restarted with each day's `--now`); its report is the
+/// report of the same run done with the subcommands. With
+/// `PLAYBOOK_SCREENSHOTS=DIR`, the dashboard and the run page are saved
+/// there (docs/img holds the ones of docs/run.md).
+#[test]
+fn serve_chromium_completes_a_run_by_clicking() {
+    let chromium = chromium().expect("Chromium");
+    let cli = tempfile::tempdir().expect("a folder");
+    let web = tempfile::tempdir().expect("a folder");
+    let state = start(
+        cli.path(),
+        "contoso",
+        Path::new(ENABLEMENT),
+        &[
+            ("seats", "1500".to_string()),
+            ("active-users", "120".to_string()),
+            ("account-team-known", "true".to_string()),
+            ("region", "emea".to_string()),
+            ("services", "teams".to_string()),
+        ],
+    );
+    let served = web.path().join("contoso.toml");
+    std::fs::copy(&state, &served).expect("copy the run");
+    by_subcommands(&state);
+
+    let shots = std::env::var_os("PLAYBOOK_SCREENSHOTS").map(PathBuf::from);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/serve-clicks.mjs");
+    let days = days();
+    let last_day = days.len() - 1;
+    for (n, (now, acts)) in days.into_iter().enumerate() {
+        let server = Server::start(web.path(), now);
+        let json: Vec<serde_json::Value> = acts
+            .iter()
+            .map(|a| {
+                let mut v = serde_json::json!({ "do": a.button });
+                if let Some(value) = a.value {
+                    v["value"] = value.into();
+                }
+                // The run page mid-way, for the docs.
+                if n == 1 && a.button == "answer ready-for-more" {
+                    v["shot"] = "serve-run.png".into();
+                }
+                v
+            })
+            .collect();
+        let actions = web.path().join(format!("day{n}.json"));
+        std::fs::write(&actions, serde_json::to_string(&json).expect("JSON")).expect("write");
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg(&script)
+            .arg(&server.base)
+            .arg("contoso")
+            .arg(&actions)
+            .env("PLAYBOOK_CHROMIUM", &chromium);
+        if let Some(dir) = shots.as_ref().filter(|_| n == 1) {
+            cmd.arg(dir);
+        }
+        let out = cmd.output().expect("run node");
+        assert!(
+            out.status.success(),
+            "serve-clicks.mjs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("the script prints JSON");
+        assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+        assert_eq!(report["scripts"], 0, "the pages run no script");
+        assert!(
+            report["dashboard"]
+                .as_str()
+                .is_some_and(|d| d.contains("engagement-completion-enablement")),
+            "{report}"
+        );
+        let results = report["results"].as_array().expect("results");
+        assert_eq!(results.len(), acts.len());
+        for (a, r) in acts.iter().zip(results) {
+            assert_ne!(r["missing"], true, "{}: no such button: {r}", a.button);
+            match a.refused {
+                Some(why) => {
+                    assert_eq!(r["http"], 422, "{}: {r}", a.button);
+                    assert!(
+                        r["refused"].as_str().is_some_and(|t| t.contains(why)),
+                        "{}: {r}",
+                        a.button
+                    );
+                }
+                None => {
+                    assert_eq!(r["http"], 200, "{}: {r}", a.button);
+                    assert_eq!(r["refused"], "", "{}: {r}", a.button);
+                    assert_ne!(r["said"], "", "{}: {r}", a.button);
+                }
+            }
+        }
+        if n == last_day {
+            let said = results
+                .last()
+                .and_then(|r| r["said"].as_str())
+                .unwrap_or("");
+            assert!(said.contains("the run is complete"), "{said}");
+        }
+    }
+    let when = "2027-01-02T10:00:00Z";
+    assert_eq!(
+        ok(&served, when, &["report", "--to", "markdown"]),
+        ok(&state, when, &["report", "--to", "markdown"]),
+        "the run clicked through is the run of the subcommands"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&served).expect("the served run"),
+        std::fs::read_to_string(&state).expect("the CLI's run"),
+    );
+    assert_eq!(super::run::status(&served, when)["complete"], true);
+}
