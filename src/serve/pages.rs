@@ -456,11 +456,9 @@ impl RunPage {
             owner: opened.file.owner.clone(),
             locale: locale.to_string(),
             progress_line,
-            percent: if view.total == 0 {
-                if view.complete { 100 } else { 0 }
-            } else {
-                view.done * 100 / view.total
-            },
+            percent: (view.done * 100)
+                .checked_div(view.total)
+                .unwrap_or(if view.complete { 100 } else { 0 }),
             complete: view.complete,
             next_action: run
                 .next_action_date()
