@@ -686,3 +686,59 @@ fn serve_chromium_completes_a_run_by_clicking() {
     );
     assert_eq!(super::run::status(&served, when)["complete"], true);
 }
+
+#[test]
+fn serve_skips_an_optional_item_with_a_reason_as_run_skip_does() {
+    let items = Path::new("tests/fixtures/valid/items.playbook");
+    let cli = tempfile::tempdir().expect("a folder");
+    let web = tempfile::tempdir().expect("a folder");
+    let state = start(cli.path(), "items", items, &[("ready", "true".to_string())]);
+    let served = web.path().join("items.toml");
+    std::fs::copy(&state, &served).expect("copy the run");
+    let err = refused(&state, DAY1, &["skip", "plain", "--reason", "no"], 1);
+    ok(
+        &state,
+        DAY1,
+        &["skip", "optional-one", "--reason", "not <needed>"],
+    );
+
+    let server = Server::start(web.path(), DAY1);
+    let url = server.url("/run?file=items.toml");
+    let page = get(&url).1;
+    assert!(page.contains("value=\"skip optional-one\""), "{page}");
+    assert!(!page.contains("value=\"skip plain\""), "{page}");
+    let token = csrf(&page);
+    let (code, _, page) = post(
+        &url,
+        &[
+            ("csrf", &token),
+            ("action", "skip"),
+            ("target", "plain"),
+            ("value", "no"),
+        ],
+        &[],
+    );
+    assert_eq!(code, 422);
+    let message = err.lines().next().and_then(|l| l.strip_prefix("error: "));
+    assert!(
+        page.contains(&html(message.expect("a message"))),
+        "{err}\n{page}"
+    );
+    let (code, _, _) = post(
+        &url,
+        &[
+            ("csrf", &token),
+            ("action", "skip"),
+            ("target", "optional-one"),
+            ("value", "not <needed>"),
+        ],
+        &[],
+    );
+    assert_eq!(code, 303);
+    assert_eq!(
+        std::fs::read_to_string(&served).expect("the served run"),
+        std::fs::read_to_string(&state).expect("the CLI's run"),
+    );
+    let page = get(&url).1;
+    assert!(page.contains("not &lt;needed&gt;"), "{page}");
+}
