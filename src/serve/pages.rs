@@ -256,6 +256,8 @@ struct RunPage {
     next_action: Option<String>,
     overdue: bool,
     pinned: Option<String>,
+    /// Who holds the run's lock now, as a change would be told.
+    locked: Option<String>,
     said: Option<String>,
     refused: Option<Refusal>,
     words: Words,
@@ -465,6 +467,7 @@ impl RunPage {
                 .map(|d| fill(w.next_action_line, &[&d.to_string()])),
             overdue: crate::runs::overdue(run, request.now.today),
             pinned: opened.pinned.as_ref().map(|p| p.describe()),
+            locked: crate::run_store::held(request.path).map(|e| e.to_string()),
             said: request.said.clone(),
             refused: None,
             words: Words::of(w),

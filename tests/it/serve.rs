@@ -360,6 +360,12 @@ fn serve_a_locked_run_shows_the_lock_message() {
     let token = csrf(&get(&url).1);
     let since = "2026-11-24T10:00:00Z".parse().expect("a time");
     let lock = playbook::run_store::Lock::acquire(&state, "bo <b>", since).expect("the lock");
+    let (code, page) = get(&url);
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("id=\"locked\">the run is being changed by another writer: `bo &lt;b&gt;`"),
+        "the page says who holds the lock: {page}"
+    );
     let (code, _, page) = post(
         &url,
         &[
@@ -376,6 +382,7 @@ fn serve_a_locked_run_shows_the_lock_message() {
         "{page}"
     );
     drop(lock);
+    assert!(!get(&url).1.contains("id=\"locked\""));
     let (code, _, page) = post(
         &url,
         &[
