@@ -235,6 +235,14 @@ fn serve_a_tick_writes_what_run_done_writes() {
         ok(&served, when, &["report", "--to", "markdown"]),
         ok(&state, when, &["report", "--to", "markdown"])
     );
+    // Undo, the same way.
+    ok(&state, when, &["undo"]);
+    let (code, _, body) = post(&url, &[("csrf", &token), ("action", "undo")], &[]);
+    assert_eq!(code, 303, "{body}");
+    assert_eq!(
+        std::fs::read_to_string(&served).expect("the served run"),
+        std::fs::read_to_string(&state).expect("the CLI's run"),
+    );
 }
 
 #[test]
