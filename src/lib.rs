@@ -37,6 +37,8 @@ pub mod registry;
 pub mod resolve;
 pub mod run;
 pub mod run_store;
+pub mod runs;
+pub mod serve;
 pub mod source;
 pub mod suggest;
 pub mod syntax;

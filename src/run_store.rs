@@ -160,6 +160,34 @@ fn still_there(file: &File, path: &Path) -> bool {
     }
 }
 
+/// Whether another writer holds the lock of `state` now, as the error a
+/// change would meet; for showing a run (`playbook serve`). Never creates
+/// the lock file. The check is a shared lock taken and let go at once: a
+/// writer that starts in that instant may be told the run is locked.
+pub fn held(state: &Path) -> Option<StoreError> {
+    let path = lock_path(state);
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC);
+    let mut file = options.open(&path).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = file.unlock();
+            None
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            Some(StoreError::Locked {
+                holder: describe_holder(&holder),
+                lock: path,
+            })
+        }
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
+}
+
 /// The exclusive right to change a state file, until dropped.
 #[derive(Debug)]
 pub struct Lock {

@@ -15,6 +15,7 @@ mod out;
 mod project;
 mod run;
 mod sarif;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -100,6 +101,14 @@ pub enum Command {
     /// interactively; the subcommands do one thing each, for scripts. State
     /// files, commands and exit codes are described in docs/run.md.
     Run(Box<run::Args>),
+    /// Serve the runs of a folder as a web checklist on this machine.
+    ///
+    /// A dashboard of the runs (as `run list` shows them) and a page per
+    /// run where its items are ticked, decisions answered, evidence
+    /// recorded and steps completed, with the validation, audit log and
+    /// lock of `playbook run`. Listens on 127.0.0.1 unless `--bind` and
+    /// `--allow-remote` say otherwise. See docs/run.md.
+    Serve(Box<serve::Args>),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -137,6 +146,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::New(args) => new::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             // The generators panic on a write error: generate in memory.

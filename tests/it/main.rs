@@ -38,6 +38,7 @@ mod run_walk;
 mod safety;
 mod scaffold;
 mod seed;
+mod serve;
 mod solver_enumeration;
 mod tutorial;
 mod vscode;

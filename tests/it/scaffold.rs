@@ -136,6 +136,7 @@ fn the_committed_manual_pages_are_current() {
         "fmt",
         "lsp",
         "new",
+        "serve",
         "completions",
     ] {
         let page =

@@ -20,6 +20,7 @@ mod list;
 mod status;
 
 pub use args::{Args, Common, Format, ListFormat, ReportFormat, RunCommand, actor, now};
+pub use list::describe;
 use status::{status_human, status_json};
 
 use super::EXIT_USAGE;

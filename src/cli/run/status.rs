@@ -8,6 +8,7 @@ use crate::run::engine::{
 use crate::run::report::step_status;
 use crate::run::state::StateFile;
 use crate::run::{text, value};
+use crate::runs::overdue;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -135,12 +136,6 @@ fn item_status(s: &ItemStatus) -> &'static str {
         ItemStatus::Info => "info",
         ItemStatus::AddedLater => "added-later",
     }
-}
-
-/// The overdue flag: a next action date before today, on a run not complete
-/// or complete alike (the date is when the customer is to be contacted).
-pub fn overdue(run: &Run<'_>, today: jiff::civil::Date) -> bool {
-    run.next_action_date().is_some_and(|d| d < today)
 }
 
 pub fn status_json(
