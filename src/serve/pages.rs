@@ -403,7 +403,7 @@ impl RunPage {
                             depth: i.depth,
                             optional: i.optional && i.kind == ItemKind::Do,
                             mark: mark(run, &i.status, i.kind, w, locale),
-                            status: item_status(&i.status),
+                            status: i.status.name(),
                             text: i
                                 .text
                                 .map(|t| text::render(run, t, locale, &i.bindings))
@@ -500,17 +500,6 @@ fn mark(run: &Run<'_>, status: &ItemStatus, kind: ItemKind, w: &RunWords, locale
         (ItemStatus::Skipped(_), _) => "–".to_string(),
         (ItemStatus::Answered(v), _) => text::value(run, v, locale),
         _ => String::new(),
-    }
-}
-
-fn item_status(s: &ItemStatus) -> &'static str {
-    match s {
-        ItemStatus::Open => "open",
-        ItemStatus::Done => "done",
-        ItemStatus::Skipped(_) => "skipped",
-        ItemStatus::Answered(_) => "answered",
-        ItemStatus::Info => "info",
-        ItemStatus::AddedLater => "added-later",
     }
 }
 

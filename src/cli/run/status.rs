@@ -127,17 +127,6 @@ fn applies_str(a: &Applicability) -> &'static str {
     }
 }
 
-fn item_status(s: &ItemStatus) -> &'static str {
-    match s {
-        ItemStatus::Open => "open",
-        ItemStatus::Done => "done",
-        ItemStatus::Skipped(_) => "skipped",
-        ItemStatus::Answered(_) => "answered",
-        ItemStatus::Info => "info",
-        ItemStatus::AddedLater => "added-later",
-    }
-}
-
 pub fn status_json(
     file: &StateFile,
     run: &Run<'_>,
@@ -218,7 +207,7 @@ pub fn status_json(
                         kind: i.kind.as_str(),
                         depth: i.depth,
                         optional: i.optional,
-                        status: item_status(&i.status),
+                        status: i.status.name(),
                         answer: match &i.status {
                             ItemStatus::Answered(v) => Some(value::show(v)),
                             _ => None,

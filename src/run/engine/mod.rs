@@ -154,6 +154,21 @@ pub enum ItemStatus {
     AddedLater,
 }
 
+impl ItemStatus {
+    /// The state's name, for JSON and pages: `open`, `done`, `skipped`,
+    /// `answered`, `info`, `added-later`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ItemStatus::Open => "open",
+            ItemStatus::Done => "done",
+            ItemStatus::Skipped(_) => "skipped",
+            ItemStatus::Answered(_) => "answered",
+            ItemStatus::Info => "info",
+            ItemStatus::AddedLater => "added-later",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
     Do,
