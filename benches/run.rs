@@ -8,10 +8,10 @@
 //!
 //! A *state change* is what `playbook run record` does once the playbook is
 //! compiled: take the lock, read the state file, resume the run from its
-//! sealed `[state]` table (checking the seal against the log's text),
-//! check the command against the run's view, append the event, seal a new
-//! table, and replace the file atomically (temporary file, `sync_all`,
-//! rename, fsync of the folder). The same without the lock and the disk is
+//! sealed cache (checking the seal against the file's text), check the
+//! command against the run's view, append the event, replace the file
+//! atomically (temporary file, `sync_all`, rename, fsync of the folder),
+//! and write a new cache. The same without the lock and the disk is
 //! measured too, and so is `undo`, which also reads from the log the event
 //! it takes back and the values that event covered.
 
@@ -45,8 +45,8 @@ fn now() -> Now {
     }
 }
 
-/// The text of a state file whose log holds `events` events.
-fn state_text(model: &playbook::ir::Playbook, events: usize) -> String {
+/// The text of a state file whose log holds `events` events, and its cache.
+fn state_text(model: &playbook::ir::Playbook, events: usize) -> (String, String) {
     let given: Vec<(String, String)> = [
         ("seats", "1500"),
         ("active-users", "200"),
@@ -77,48 +77,57 @@ fn state_text(model: &playbook::ir::Playbook, events: usize) -> String {
         file.append(run.events.last().expect("an event"))
             .expect("append");
     }
-    file.seal(&run);
-    file.to_text().expect("text")
+    let text = file.to_text().expect("text");
+    let cache = file.seal(&run, &text);
+    (text, cache)
 }
 
 /// One state change in memory, as `playbook run record` makes it: read
-/// the file through its snapshot, check, append, seal, serialise.
-fn change_in_memory(model: &playbook::ir::Playbook, text: &str) -> String {
-    let mut file = StateFile::parse_sealed(text).expect("parses");
+/// the file through its cache, check, append, serialise, seal.
+fn change_in_memory(model: &playbook::ir::Playbook, text: &str, cache: &str) -> (String, String) {
+    let mut file = StateFile::parse_sealed(text, Some(cache)).expect("parses");
     assert!(file.is_sealed_read(), "the snapshot is trusted");
     let mut run = file.run(model).expect("resumes");
     run.record("milestone-documented", "TE note", now(), "bench")
         .expect("record");
     file.append(run.events.last().expect("an event"))
         .expect("append");
-    file.seal(&run);
-    file.to_text().expect("text")
+    let text = file.to_text().expect("text");
+    let cache = file.seal(&run, &text);
+    (text, cache)
 }
 
 /// An undo in memory, as `playbook run undo` makes it: resume from the
 /// snapshot, read from the log the events the undo needs, undo, append,
 /// seal.
-fn undo_in_memory(model: &playbook::ir::Playbook, text: &str) -> String {
-    let mut file = StateFile::parse_sealed(text).expect("parses");
+fn undo_in_memory(model: &playbook::ir::Playbook, text: &str, cache: &str) -> (String, String) {
+    let mut file = StateFile::parse_sealed(text, Some(cache)).expect("parses");
     let mut run = file.run(model).expect("resumes");
     assert!(file.prepare_undo(&mut run, model), "the undo is prepared");
     run.undo(now(), "bench").expect("undo");
     file.append(run.events.last().expect("an event"))
         .expect("append");
-    file.seal(&run);
-    file.to_text().expect("text")
+    let text = file.to_text().expect("text");
+    let cache = file.seal(&run, &text);
+    (text, cache)
 }
 
-/// One change on disk: lock, read, change, replace atomically.
-fn change_on_disk(
-    model: &playbook::ir::Playbook,
-    state: &Path,
-    f: fn(&playbook::ir::Playbook, &str) -> String,
-) {
+type Change = fn(&playbook::ir::Playbook, &str, &str) -> (String, String);
+
+/// One change on disk: lock, read, change, replace atomically, cache.
+fn change_on_disk(model: &playbook::ir::Playbook, state: &Path, f: Change) {
     let lock = Lock::acquire(state, "bench", now().time).expect("lock");
     let read = run_store::read(state).expect("read");
-    let new = f(model, &read);
+    let cache = run_store::read_cache(state).expect("a cache");
+    let (new, cache) = f(model, &read, &cache);
     run_store::replace(&lock, state, &new).expect("write");
+    run_store::write_cache(&lock, state, &cache).expect("cache");
+}
+
+/// Puts the state file and its cache back as they were.
+fn restore(state: &Path, text: &str, cache: &str) {
+    std::fs::write(state, text).expect("restore");
+    std::fs::write(run_store::cache_path(state), cache).expect("restore");
 }
 
 fn percentiles(name: &str, mut samples: Vec<Duration>) {
@@ -139,18 +148,20 @@ fn state_change(c: &mut Criterion) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
     let model = model();
-    let text = state_text(&model, events);
+    let (text, cache) = state_text(&model, events);
     let dir = tempfile::tempdir().expect("a folder");
     let state = dir.path().join("bench.toml");
-    std::fs::write(&state, &text).expect("write");
+    // The first lock makes the folder of locks and caches.
+    drop(Lock::acquire(&state, "bench", now().time).expect("lock"));
+    restore(&state, &text, &cache);
 
     let mut group = c.benchmark_group(format!("run with {events} events"));
     group.sample_size(20);
     group.bench_function("state change in memory", |b| {
-        b.iter(|| change_in_memory(black_box(&model), black_box(&text)))
+        b.iter(|| change_in_memory(black_box(&model), black_box(&text), black_box(&cache)))
     });
     group.bench_function("undo in memory", |b| {
-        b.iter(|| undo_in_memory(black_box(&model), black_box(&text)))
+        b.iter(|| undo_in_memory(black_box(&model), black_box(&text), black_box(&cache)))
     });
     group.bench_function("parse only", |b| {
         b.iter(|| {
@@ -172,7 +183,7 @@ fn state_change(c: &mut Criterion) {
                 let start = Instant::now();
                 change_on_disk(&model, &state, change_in_memory);
                 total += start.elapsed();
-                std::fs::write(&state, &text).expect("restore");
+                restore(&state, &text, &cache);
             }
             total
         })
@@ -191,20 +202,20 @@ fn state_change(c: &mut Criterion) {
     let mut undo_disk = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
-        black_box(change_in_memory(&model, &text));
+        black_box(change_in_memory(&model, &text, &cache));
         memory.push(start.elapsed());
         let start = Instant::now();
         change_on_disk(&model, &state, change_in_memory);
         disk.push(start.elapsed());
         // Back to the same length for the next change.
-        std::fs::write(&state, &text).expect("restore");
+        restore(&state, &text, &cache);
         let start = Instant::now();
-        black_box(undo_in_memory(&model, &text));
+        black_box(undo_in_memory(&model, &text, &cache));
         undo_memory.push(start.elapsed());
         let start = Instant::now();
         change_on_disk(&model, &state, undo_in_memory);
         undo_disk.push(start.elapsed());
-        std::fs::write(&state, &text).expect("restore");
+        restore(&state, &text, &cache);
     }
     percentiles(&format!("state change in memory, {events} events"), memory);
     percentiles(&format!("state change on disk, {events} events"), disk);

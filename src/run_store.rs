@@ -5,10 +5,17 @@
 //!   file and flushes the folder, so a crash at any instant leaves the old
 //!   file or the new one, never a torn one.
 //! - **One writer at a time.** A writer holds an exclusive lock
-//!   (`File::try_lock`) on `STATE.lock` beside the state file, and writes
-//!   into it who holds it and since when. A second writer does not wait: it
-//!   gets [`StoreError::Locked`] naming the holder. The kernel releases the
-//!   lock when its holder exits, even when it is killed.
+//!   (`File::try_lock`) on `.playbook-cache/STATE.lock` in the state file's
+//!   folder, and writes into it who holds it and since when. A second
+//!   writer gets [`StoreError::Locked`] naming the holder, or with
+//!   `--wait`, says so and waits for it ([`Lock::acquire_waiting`]). The
+//!   kernel releases the lock when its holder exits, even when it is
+//!   killed.
+//! - **Nothing untracked beside the runs.** The lock and the cache of each
+//!   run's state live in `.playbook-cache/`, whose own `.gitignore` keeps
+//!   them out of git; the state files are all a team commits. `run start`
+//!   writes a `.gitattributes` line that has git merge a state file with
+//!   its `union` driver ([`mark_for_git`]).
 //! - A new run never replaces an existing file (`persist_noclobber`).
 //! - **Links are followed for the state file, never for the lock.** A state
 //!   path that is a symbolic link is written through to its target (as
@@ -97,13 +104,150 @@ pub fn target(state: &Path) -> PathBuf {
     path
 }
 
-/// The lock file of a state file: `contoso.run.toml.lock`, beside the file
-/// the state path stands for.
-pub fn lock_path(state: &Path) -> PathBuf {
+/// The folder of the files of the runs of a folder that are not the
+/// runs: their locks and caches.
+pub const LOCAL: &str = ".playbook-cache";
+
+/// `.playbook-cache/NAME` + `suffix` in the folder of the file the state
+/// path stands for.
+fn local_path(state: &Path, suffix: &str) -> PathBuf {
     let state = target(state);
     let mut name = state.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    state.with_file_name(name)
+    name.push(suffix);
+    folder(&state).join(LOCAL).join(name)
+}
+
+/// The lock file of a state file: `.playbook-cache/contoso.run.toml.lock`
+/// in the folder of the file the state path stands for.
+pub fn lock_path(state: &Path) -> PathBuf {
+    local_path(state, ".lock")
+}
+
+/// The cache of a run's state: `.playbook-cache/contoso.run.toml.state`.
+pub fn cache_path(state: &Path) -> PathBuf {
+    local_path(state, ".state")
+}
+
+/// Makes the folder of locks and caches, with a `.gitignore` that keeps
+/// it out of git. A path there that is not a folder of its own (a link, a
+/// file) is refused and left untouched.
+fn local_folder(state: &Path) -> Result<PathBuf, StoreError> {
+    let dir = folder(&target(state)).join(LOCAL);
+    match std::fs::symlink_metadata(&dir) {
+        Ok(m) if m.is_dir() => return Ok(dir),
+        Ok(_) => return Err(StoreError::UnsafeLock(dir)),
+        Err(_) => {}
+    }
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+                return Err(StoreError::UnsafeLock(dir));
+            }
+        }
+        Err(error) => return Err(StoreError::Io { path: dir, error }),
+    }
+    let ignore = dir.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_err() {
+        std::fs::write(
+            &ignore,
+            "# Locks and caches of the runs beside this folder: never committed.\n*\n",
+        )
+        .map_err(io(&ignore))?;
+    }
+    Ok(dir)
+}
+
+/// Makes the folder of a new state file, if need be.
+pub fn make_folder(state: &Path) -> Result<(), StoreError> {
+    match state.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(io(dir))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The cache of a run's state, if there is one (never through a link).
+pub fn read_cache(state: &Path) -> Option<String> {
+    let path = cache_path(state);
+    let dir = path.parent()?;
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        || !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+    {
+        return None;
+    }
+    std::fs::read_to_string(&path).ok()
+}
+
+/// Replaces the cache of a run's state, atomically. The caller holds the
+/// lock. A cache that cannot be written is only slower reading: the
+/// caller may ignore the error.
+pub fn write_cache(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+    let dir = local_folder(state)?;
+    let path = cache_path(state);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cache.")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io(&dir))?;
+    tmp.write_all(text.as_bytes()).map_err(io(tmp.path()))?;
+    tmp.persist(&path).map_err(|e| StoreError::Io {
+        path: path.clone(),
+        error: e.error,
+    })?;
+    Ok(())
+}
+
+/// Has git merge the state file with its `union` driver: adds a line to
+/// the `.gitattributes` of its folder (creating it) unless one names the
+/// same files already. `*.run.toml` for a file named so, else the file's
+/// own name. Returns the line when it added it.
+pub fn mark_for_git(state: &Path) -> Result<Option<String>, StoreError> {
+    let state = target(state);
+    let name = state.file_name().unwrap_or_default().to_string_lossy();
+    let pattern = if name.ends_with(".run.toml") {
+        "*.run.toml".to_string()
+    } else {
+        // Git's patterns: escape what would be a wildcard or a space.
+        name.chars()
+            .flat_map(|c| {
+                let escape = matches!(c, '*' | '?' | '[' | '\\' | ' ' | '#' | '!');
+                escape.then_some('\\').into_iter().chain([c])
+            })
+            .collect()
+    };
+    let path = folder(&state).join(".gitattributes");
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(StoreError::Io { path, error }),
+    };
+    if existing
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some(pattern.as_str()))
+    {
+        return Ok(None);
+    }
+    let line = format!("{pattern} merge=union");
+    let mut text = existing;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str(
+            "# Two clones that each add events to a run merge into one log\n\
+             # (written by `playbook run start`; see docs/run.md).\n",
+        );
+    }
+    text.push_str(&line);
+    text.push('\n');
+    let tmp = temporary(&path, &text)?;
+    tmp.persist(&path).map_err(|e| StoreError::Io {
+        path: path.clone(),
+        error: e.error,
+    })?;
+    Ok(Some(line))
 }
 
 /// Opens the lock file without following a link, and checks that it is a
@@ -198,8 +342,30 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock of `state`, or says who holds it. Never waits.
     pub fn acquire(state: &Path, actor: &str, since: jiff::Timestamp) -> Result<Lock, StoreError> {
+        Lock::acquire_with(state, actor, since, None)
+    }
+
+    /// Takes the lock of `state`, waiting for its holder to let go: calls
+    /// `waiting` with who holds it (once) before it waits.
+    pub fn acquire_waiting(
+        state: &Path,
+        actor: &str,
+        since: jiff::Timestamp,
+        waiting: &mut dyn FnMut(&StoreError),
+    ) -> Result<Lock, StoreError> {
+        Lock::acquire_with(state, actor, since, Some(waiting))
+    }
+
+    fn acquire_with(
+        state: &Path,
+        actor: &str,
+        since: jiff::Timestamp,
+        mut waiting: Option<&mut dyn FnMut(&StoreError)>,
+    ) -> Result<Lock, StoreError> {
+        local_folder(state)?;
         let path = lock_path(state);
         let mut attempts = 0;
+        let mut told = false;
         let mut file = loop {
             let mut file = open_lock(&path)?;
             match file.try_lock() {
@@ -207,10 +373,18 @@ impl Lock {
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let mut holder = String::new();
                     let _ = file.read_to_string(&mut holder);
-                    return Err(StoreError::Locked {
+                    let locked = StoreError::Locked {
                         holder: describe_holder(&holder),
-                        lock: path,
-                    });
+                        lock: path.clone(),
+                    };
+                    let Some(waiting) = waiting.as_mut() else {
+                        return Err(locked);
+                    };
+                    if !told {
+                        waiting(&locked);
+                        told = true;
+                    }
+                    file.lock().map_err(io(&path))?;
                 }
                 Err(std::fs::TryLockError::Error(error)) => {
                     return Err(StoreError::Io { path, error });
@@ -222,7 +396,7 @@ impl Lock {
                 break file;
             }
             attempts += 1;
-            if attempts > 100 {
+            if attempts > 100 && !told {
                 return Err(StoreError::UnsafeLock(path));
             }
         };

@@ -243,7 +243,10 @@ fn looks_like_state(text: &str) -> bool {
     text.starts_with("# The state of a playbook run")
         || text.lines().any(|l| {
             let l = l.trim();
-            l == "[[event]]" || l.starts_with("lineage =") || l.starts_with("lineage=")
+            l == "[[event]]"
+                || l == "[log]"
+                || l.starts_with("lineage =")
+                || l.starts_with("lineage=")
         })
 }
 
@@ -280,7 +283,9 @@ fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
         return None;
     }
     match StateFile::parse(&text) {
-        Ok(file) => {
+        Ok(mut file) => {
+            // Listing writes nothing: the source can stand resolved.
+            file.source = file.playbook_path(&found.path).display().to_string();
             row.name = Some(file.name.clone());
             row.owner = file.owner.clone();
             row.playbook = Some(file.playbook.clone());
@@ -289,7 +294,11 @@ fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
         }
         Err(fault) => {
             // Whatever the header still says helps find the run.
-            let head = text.split("\n[[event]]").next().unwrap_or("");
+            let head = text
+                .split("\n[[event]]")
+                .next()
+                .and_then(|h| h.split("\n[log]").next())
+                .unwrap_or("");
             if let Ok(table) = toml::from_str::<toml::Table>(head) {
                 let get = |k: &str| table.get(k).and_then(|v| v.as_str()).map(str::to_string);
                 row.name = get("name");

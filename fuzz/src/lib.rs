@@ -353,12 +353,11 @@ pub fn run_state(bytes: &[u8]) -> Load {
         view.done,
         view.total
     );
-    // Sealed as a change seals it, the file reads back through its
-    // `[state]` table, without its log, to the state the log adds up to.
-    let mut sealed = fast.clone();
-    sealed.seal(&run);
-    let sealed_text = sealed.to_text().expect("a sealed file is written");
-    let through = StateFile::parse_sealed(&sealed_text)
+    // Written and sealed as a change writes them, the file reads back
+    // through its cache, without its log, to the state the log adds up to.
+    let sealed_text = fast.to_text().expect("the file is written");
+    let cache = fast.seal(&run, &sealed_text);
+    let through = StateFile::parse_sealed(&sealed_text, Some(&cache))
         .unwrap_or_else(|f| panic!("the sealed file is refused: {f:?}\n{sealed_text}"));
     assert!(
         through.is_sealed_read(),
@@ -386,8 +385,9 @@ pub fn run_state(bytes: &[u8]) -> Load {
         for e in &run.events[before..] {
             file.append(e).expect("append");
         }
-        file.seal(&run);
-        Some(file.to_text().expect("text"))
+        let text = file.to_text().expect("text");
+        let cache = file.seal(&run, &text);
+        Some((text, cache))
     };
     let replayed = StateFile::parse(&sealed_text).expect("the sealed file reads whole");
     let replayed_run = replayed.run(model).expect("the sealed file replays");

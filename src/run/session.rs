@@ -200,12 +200,42 @@ pub fn parse_inputs(
     crate::run::engine::parse_inputs(model, given).map_err(Error::Inputs)
 }
 
-/// The absolute path of the playbook, as stored in the state file.
-fn source_path(file: &Path) -> String {
-    std::fs::canonicalize(file)
-        .unwrap_or_else(|_| file.to_path_buf())
-        .display()
-        .to_string()
+/// The path of the playbook as stored in the state file: relative to the
+/// state file's folder, so that a run committed to git finds its playbook
+/// in every clone; absolute when there is no relative way (another drive).
+fn source_path(file: &Path, state: &Path) -> String {
+    let source = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let real = run_store::target(state);
+    let folder = match real.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let relative = std::fs::canonicalize(&folder)
+        .ok()
+        .and_then(|folder| relative_to(&source, &folder));
+    relative.unwrap_or(source).display().to_string()
+}
+
+/// `path` from `base` (both absolute, canonical), with `..` where needed;
+/// `None` when they share no folder but the root (a playbook and runs
+/// that have nothing to do with each other's place).
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let path: Vec<Component> = path.components().collect();
+    let base: Vec<Component> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let rooted = |c: &Component| matches!(c, Component::RootDir | Component::Prefix(_));
+    if path.iter().take(common).filter(|c| !rooted(c)).count() == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for c in &path[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
 }
 
 /// A run's name when none is given: the state file's name without
@@ -274,16 +304,23 @@ pub fn start_owned(
     if owner.contains('\n') || owner.trim().is_empty() {
         return Err(Error::Usage("a run's owner is one line, not empty".into()));
     }
+    run_store::make_folder(state)?;
     let lock = Lock::acquire(state, actor, now.time)?;
-    let text = StateFile::create(&run, &name, &source_path(file), &run_store::new_lineage())
-        .and_then(|mut f| {
-            f.owner = Some(owner.to_string());
-            f.locale = locale.map(str::to_string);
-            f.seal(&run);
-            f.to_text()
-        })
-        .map_err(Error::Usage)?;
+    let mut file = StateFile::create(
+        &run,
+        &name,
+        &source_path(file, state),
+        &run_store::new_lineage(),
+    )
+    .map_err(Error::Usage)?;
+    file.owner = Some(owner.to_string());
+    file.locale = locale.map(str::to_string);
+    let text = file.to_text().map_err(Error::Usage)?;
     run_store::create(&lock, state, &text)?;
+    // The run is written: what follows only speeds up its next change and
+    // has git merge it.
+    let _ = run_store::write_cache(&lock, state, &file.seal(&run, &text));
+    run_store::mark_for_git(state)?;
     Ok(())
 }
 
@@ -346,10 +383,10 @@ impl Opened {
     /// [`Opened::read`], reading the log or trusting the sealed snapshot.
     pub fn read_with(state: &Path, playbook: Option<&Path>, log: Log) -> Result<Opened, Error> {
         let text = run_store::read(state)?;
-        let file = parse(&text, log).map_err(|fault| invalid(state, &text, fault))?;
+        let file = parse(state, &text, log).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from(&file.source));
+            .unwrap_or_else(|| file.playbook_path(state));
         let model = compile(&source)?;
         let now = fingerprint(&model);
         if now != file.fingerprint {
@@ -379,7 +416,7 @@ impl Opened {
         let file = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from(&file.source));
+            .unwrap_or_else(|| file.playbook_path(state));
         let compiled = compile(&source);
         let why = match compiled {
             Ok(model) => {
@@ -445,10 +482,10 @@ impl Opened {
     }
 }
 
-fn parse(text: &str, log: Log) -> Result<StateFile, Fault> {
+fn parse(state: &Path, text: &str, log: Log) -> Result<StateFile, Fault> {
     match log {
         Log::Whole => StateFile::parse(text),
-        Log::Sealed => StateFile::parse_sealed(text),
+        Log::Sealed => StateFile::parse_sealed(text, run_store::read_cache(state).as_deref()),
     }
 }
 
@@ -495,6 +532,21 @@ impl Locked {
         })
     }
 
+    /// [`Locked::acquire`], waiting for the holder to let go; `waiting`
+    /// is told who holds it before the wait.
+    pub fn acquire_waiting(
+        state: &Path,
+        actor: &str,
+        since: jiff::Timestamp,
+        waiting: &mut dyn FnMut(&StoreError),
+    ) -> Result<Locked, Error> {
+        Ok(Locked {
+            lock: Lock::acquire_waiting(state, actor, since, waiting)?,
+            state: state.to_path_buf(),
+            locale: None,
+        })
+    }
+
     /// Refuses and describes in `locale` (when given) instead of the
     /// run's language.
     pub fn speaking(mut self, locale: Option<&str>) -> Locked {
@@ -525,12 +577,14 @@ impl Locked {
         actor: &str,
     ) -> Result<Changed, Error> {
         let text = run_store::read(&self.state)?;
-        let file = StateFile::parse_sealed(&text).map_err(|f| invalid(&self.state, &text, f))?;
+        let cache = run_store::read_cache(&self.state);
+        let file = StateFile::parse_sealed(&text, cache.as_deref())
+            .map_err(|f| invalid(&self.state, &text, f))?;
         let fingerprint = fingerprint(model);
         if fingerprint != file.fingerprint {
             return Err(Error::Changed {
                 state: self.state.clone(),
-                source: PathBuf::from(&file.source),
+                source: file.playbook_path(&self.state),
                 was: file.fingerprint.clone(),
                 now: fingerprint,
             });
@@ -571,9 +625,9 @@ impl Locked {
         for event in &run.events[before..] {
             file.append(event).map_err(Error::Usage)?;
         }
-        file.seal(&run);
         let text = file.to_text().map_err(Error::Usage)?;
         run_store::replace(&self.lock, path, &text)?;
+        let _ = run_store::write_cache(&self.lock, path, &file.seal(&run, &text));
         let event = run.events.last().expect("a run has events").clone();
         Ok(Changed {
             description: describe(model, &event, &locale),
@@ -607,6 +661,22 @@ pub fn change_in(
     locale: Option<&str>,
 ) -> Result<Changed, Error> {
     Locked::acquire(state, actor, now.time)?
+        .speaking(locale)
+        .change(playbook, command, now, actor)
+}
+
+/// [`change_in`], waiting for another writer's lock (`--wait`): `waiting`
+/// is told who holds it before the wait.
+pub fn change_waiting(
+    state: &Path,
+    playbook: Option<&Path>,
+    command: &Command,
+    now: Now,
+    actor: &str,
+    locale: Option<&str>,
+    waiting: &mut dyn FnMut(&StoreError),
+) -> Result<Changed, Error> {
+    Locked::acquire_waiting(state, actor, now.time, waiting)?
         .speaking(locale)
         .change(playbook, command, now, actor)
 }
@@ -709,13 +779,13 @@ impl Migration {
             .map_err(|f| invalid(&state, &text, f))?;
         let from = stored.fingerprint.clone();
         run.migrate(&from, &fingerprint(&model), plan.changes(), now, actor)?;
-        stored.rebase(&model, &source_path(&file), &plan.inputs);
+        stored.rebase(&model, &source_path(&file, &state), &plan.inputs);
         stored
             .append(run.events.last().expect("the migrate event"))
             .map_err(Error::Usage)?;
-        stored.seal(&run);
         let text = stored.to_text().map_err(Error::Usage)?;
         run_store::replace(&lock, &state, &text)?;
+        let _ = run_store::write_cache(&lock, &state, &stored.seal(&run, &text));
         Ok(())
     }
 }

@@ -2,13 +2,12 @@
 //! text (the disk is `crate::run_store`'s business).
 //!
 //! ```toml
-//! schema = 1
+//! schema = 2
 //! playbook = "engagement-completion-enablement"
 //! name = "contoso"
-//! source = "/path/to/engagement-completion-enablement.playbook"
+//! source = "../playbooks/engagement-completion-enablement.playbook"
 //! fingerprint = "sha256:..."
 //! lineage = "4f1c..."
-//! serial = 3
 //!
 //! [inputs]
 //! seats = 1500
@@ -17,21 +16,34 @@
 //! id = "prepare"
 //! ...
 //!
-//! [state]                   # what the log adds up to (`super::snapshot`)
-//! serial = 3
-//! seal = "xxh3:..."
-//! ...
-//!
 //! [pin]                     # the compiled model itself (`super::pin`)
 //! encoding = "json+zlib+base64"
 //! model = "eNrt..."
 //!
-//! [[event]]                 # the append-only log
-//! seq = 1
-//! time = "2026-11-24T09:00:00Z"
-//! actor = "ana"
-//! event = "start"
+//! [log]                     # the append-only log, one event per line
+//! events = [
+//! { id = "3f0c9a1e77d2b415", time = "2026-11-24T09:00:00Z", actor = "ana", event = "start" },
+//! ]
 //! ```
+//!
+//! **Made for git.** Nothing above the log changes when an event is
+//! appended (only `run migrate` rewrites the header), and each event is one
+//! line named by its id, never by a number: two clones that each append
+//! events merge with git's `union` driver (the `.gitattributes` that `run
+//! start` writes) into a valid log, their events one after the other. The
+//! run is the log read in file order; a line that a merge repeats counts
+//! once. An event's id hashes the previous event's id with the event, so
+//! the same change made after the same history has the same id, and two
+//! different changes have different ones. An undo names the event it
+//! takes back by id.
+//!
+//! What the log adds up to is cached outside the file
+//! ([`StateFile::seal`], kept untracked by `run_store`), sealed with the
+//! file's whole text: a cache that does not fit the file is ignored.
+//!
+//! Files of schema 1 (one numbered `[[event]]` table per event, with a
+//! serial and the cache in the file) are read, and written as schema 2
+//! at their next change.
 //!
 //! A file that is not what this module writes is refused with a
 //! [`Fault`] that points at the fault; it is never repaired.
@@ -54,8 +66,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
 
-/// The version of the state file format this build reads and writes.
-pub const SCHEMA: u32 = 1;
+/// The version of the state file format this build writes.
+pub const SCHEMA: u32 = 2;
+
+/// The older layout this build reads (numbered `[[event]]` tables).
+const SCHEMA_NUMBERED: u32 = 1;
 
 /// What is wrong with a state file, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,17 +200,41 @@ struct Header {
     source: String,
     fingerprint: Spanned<String>,
     lineage: Spanned<String>,
-    serial: Spanned<u64>,
+    /// Schema 1: the number of events.
+    #[serde(default)]
+    serial: Option<Spanned<u64>>,
     #[serde(default)]
     inputs: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
     model: Manifest,
+    /// Schema 1's cache of the state, no longer read.
     #[serde(default)]
-    state: Option<Snapshot>,
+    state: Option<toml::Value>,
     #[serde(default)]
     pin: Option<Pin>,
+    /// Schema 1's log.
     #[serde(default, rename = "event")]
     events: Vec<Spanned<RawEvent>>,
+    /// Schema 2's log.
+    #[serde(default)]
+    log: Option<LogTable>,
+}
+
+/// The `[log]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogTable {
+    #[serde(default)]
+    events: Vec<Spanned<RawEvent>>,
+}
+
+/// What an undo takes back: an event's id (schema 2), or its number
+/// (schema 1, and in memory once the log is read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Ref {
+    Seq(u64),
+    Id(String),
 }
 
 /// The header as written (no spans, no events).
@@ -211,11 +250,8 @@ struct HeaderOut<'a> {
     source: &'a str,
     fingerprint: &'a str,
     lineage: &'a str,
-    serial: u64,
     inputs: BTreeMap<&'a str, toml::Value>,
     model: &'a Manifest,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<&'a Snapshot>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pin: Option<&'a Pin>,
 }
@@ -224,7 +260,12 @@ struct HeaderOut<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawEvent {
+    /// Schema 1's number; in memory, the event's place in the log.
+    #[serde(default, skip_serializing_if = "is_zero")]
     seq: u64,
+    /// Schema 2's name of the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
     time: String,
     actor: String,
     event: String,
@@ -247,7 +288,7 @@ struct RawEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    undoes: Option<u64>,
+    undoes: Option<Ref>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,25 +335,37 @@ pub struct StateFile {
     /// status and report; files without one speak the playbook's source
     /// locale.
     pub locale: Option<String>,
+    /// The playbook's path as written: relative to the state file's
+    /// folder, or absolute (see [`StateFile::playbook_path`]).
     pub source: String,
     pub fingerprint: String,
     pub lineage: String,
+    /// The number of events in the log.
     pub serial: u64,
     pub manifest: Manifest,
     inputs: BTreeMap<String, Spanned<toml::Value>>,
-    /// The log's events; empty when the file was read through its sealed
-    /// snapshot ([`StateFile::parse_sealed`]).
+    /// The log's events, numbered by their place; empty when the file was
+    /// read through its cache ([`StateFile::parse_sealed`]).
     events: Vec<Spanned<RawEvent>>,
-    /// The sealed `[state]` table to write, or the one read and trusted.
+    /// The id of each event of `events`.
+    ids: Vec<String>,
+    /// The state the cache gave, for a file read through it.
     snapshot: Option<Snapshot>,
     /// The compiled model the run follows (`super::pin`); `None` in a file
     /// written before pins existed, until its next change.
     pub pin: Option<Pin>,
-    /// The log as text: a newline, then from the first `[[event]]` to the end.
+    /// The log as text: one line per event, each ending in `,\n`.
     log_text: String,
     /// The text the file was read from (empty for a new file), for faults.
     text: String,
 }
+
+/// The line that opens the log, and the one that closes it.
+const LOG_OPEN: &str = "\n[log]\n\
+    # One event per line, oldest first; append-only. `git merge` joins the\n\
+    # events of two clones (see the `.gitattributes` beside this file).\n\
+    events = [\n";
+const LOG_CLOSE: &str = "]\n";
 
 impl StateFile {
     /// A new run's file: the header and the start event.
@@ -338,6 +391,7 @@ impl StateFile {
                 .map(|(k, v)| (k.clone(), Spanned::new(0..0, value::to_toml(v))))
                 .collect(),
             events: Vec::new(),
+            ids: Vec::new(),
             snapshot: None,
             pin: Some(Pin::of(run.model)),
             log_text: String::new(),
@@ -358,32 +412,68 @@ impl StateFile {
         self.serial == 0
     }
 
-    /// Whether the file was read through its snapshot, without its events
+    /// Whether the file was read through its cache, without its events
     /// (see [`StateFile::parse_sealed`]).
     pub fn is_sealed_read(&self) -> bool {
         self.events.is_empty() && self.serial > 0
     }
 
-    /// Writes `run`'s state beside the log, sealed with it, so that the
-    /// next change can skip the log. Call after the run's last append.
-    pub fn seal(&mut self, run: &Run<'_>) {
-        self.snapshot = Some(Snapshot::of(run, &self.log_text[1..]));
+    /// The cache of `run`'s state for the file whose whole text is `text`
+    /// (what [`StateFile::to_text`] gave after the run's last append), so
+    /// that the next change can skip the log. A TOML table.
+    pub fn seal(&self, run: &Run<'_>, text: &str) -> String {
+        toml::to_string(&Snapshot::of(run, text)).unwrap_or_default()
+    }
+
+    /// The playbook the run follows: [`StateFile::source`] read from the
+    /// folder of `state`, the state file.
+    pub fn playbook_path(&self, state: &std::path::Path) -> std::path::PathBuf {
+        let source = std::path::Path::new(&self.source);
+        if source.is_absolute() {
+            return source.to_path_buf();
+        }
+        let real = crate::run_store::target(state);
+        match real.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join(source),
+            _ => source.to_path_buf(),
+        }
+    }
+
+    /// The id of the event at `index` in the log.
+    fn id_at(&self, index: usize) -> Option<String> {
+        if let Some(id) = self.ids.get(index) {
+            return Some(id.clone());
+        }
+        let line = self.log_text.lines().nth(index)?;
+        let rest = line.strip_prefix("{ id = \"")?;
+        Some(rest[..rest.find('"')?].to_string())
     }
 
     /// Appends an event to the log; the serial grows with it.
     pub fn append(&mut self, event: &Event) -> Result<(), String> {
-        let raw = raw_event(event);
-        #[derive(Serialize)]
-        struct One<'a> {
-            event: [&'a RawEvent; 1],
+        let mut raw = raw_event(event);
+        if let Some(Ref::Seq(n)) = raw.undoes {
+            let id = (n as usize)
+                .checked_sub(1)
+                .and_then(|i| self.id_at(i))
+                .ok_or_else(|| format!("the log has no event {n} to undo"))?;
+            raw.undoes = Some(Ref::Id(id));
         }
-        let text = toml::to_string(&One { event: [&raw] }).map_err(|e| e.to_string())?;
-        self.log_text.push('\n');
-        self.log_text.push_str(&text);
-        self.events.push(Spanned::new(0..0, raw));
+        let previous = match self.serial {
+            0 => String::new(),
+            n => self
+                .id_at(n as usize - 1)
+                .ok_or_else(|| "the log's last line has no id".to_string())?,
+        };
+        let (id, line) = line::write(&previous, &raw);
+        self.log_text.push_str(&line);
+        raw.undoes = event_undoes(event);
+        raw.id = Some(id.clone());
+        if !self.is_sealed_read() {
+            self.events.push(Spanned::new(0..0, raw));
+            self.ids.push(id);
+        }
         self.serial += 1;
-        // The snapshot no longer adds up the log: `seal` writes a new one.
-        self.snapshot = None;
         Ok(())
     }
 
@@ -411,24 +501,24 @@ impl StateFile {
             source: &self.source,
             fingerprint: &self.fingerprint,
             lineage: &self.lineage,
-            serial: self.serial,
             inputs: self
                 .inputs
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.get_ref().clone()))
                 .collect(),
             model: &self.manifest,
-            state: self.snapshot.as_ref(),
             pin: self.pin.as_ref(),
         };
         let head = toml::to_string(&header).map_err(|e| e.to_string())?;
-        let mut out = String::with_capacity(head.len() + self.log_text.len() + 200);
+        let mut out = String::with_capacity(head.len() + self.log_text.len() + 400);
         out.push_str(
-            "# The state of a playbook run, written by `playbook run`. The events below are\n\
-             # the run's audit log: append-only, newest last. See docs/run.md.\n",
+            "# The state of a playbook run, written by `playbook run`. The events under\n\
+             # [log] are the run's audit log. See docs/run.md.\n",
         );
         out.push_str(&head);
+        out.push_str(LOG_OPEN);
         out.push_str(&self.log_text);
+        out.push_str(LOG_CLOSE);
         Ok(out)
     }
 
@@ -438,26 +528,31 @@ impl StateFile {
         StateFile::parse_with(text, true)
     }
 
-    /// Reads a state file to change it. When its `[state]` table is sealed
-    /// with the log as it stands (the last writer wrote both, and nobody
-    /// edited either since), the events are not read: the run resumes from
-    /// the table. Otherwise it is [`StateFile::parse`].
-    pub fn parse_sealed(text: &str) -> Result<StateFile, Fault> {
-        match StateFile::sealed(text) {
+    /// Reads a state file to change it. When `cache` (what
+    /// [`StateFile::seal`] gave) is sealed with the file as it stands (the
+    /// last writer wrote both, and nobody changed the file since), the
+    /// events are not read: the run resumes from the cache. Otherwise it
+    /// is [`StateFile::parse`].
+    pub fn parse_sealed(text: &str, cache: Option<&str>) -> Result<StateFile, Fault> {
+        match cache.and_then(|c| StateFile::sealed(text, c)) {
             Some(file) => file,
             None => StateFile::parse(text),
         }
     }
 
-    fn sealed(text: &str) -> Option<Result<StateFile, Fault>> {
-        let at = first_event_line(text)?;
+    fn sealed(text: &str, cache: &str) -> Option<Result<StateFile, Fault>> {
+        let snapshot: Snapshot = toml::from_str(cache).ok()?;
+        if snapshot.serial == 0 || !snapshot.holds_for(text) {
+            return None;
+        }
+        let at = text.find(LOG_OPEN)? + 1;
+        let lines = at - 1 + LOG_OPEN.len();
+        let end = text.len().checked_sub(LOG_CLOSE.len())?;
+        if !text.ends_with(LOG_CLOSE) || end < lines {
+            return None;
+        }
         let header: Header = toml::from_str(&text[..at]).ok()?;
-        let snapshot = header.state.as_ref()?;
-        if !header.events.is_empty()
-            || snapshot.serial == 0
-            || snapshot.serial != *header.serial.get_ref()
-            || !snapshot.holds_for(&text[at..])
-        {
+        if *header.schema.get_ref() != SCHEMA {
             return None;
         }
         if let Err(fault) = check_header(&header) {
@@ -471,18 +566,20 @@ impl StateFile {
             source: header.source,
             fingerprint: header.fingerprint.into_inner(),
             lineage: header.lineage.into_inner(),
-            serial: header.serial.into_inner(),
+            serial: snapshot.serial,
             manifest: header.model,
             inputs: header.inputs,
             events: Vec::new(),
-            snapshot: header.state,
+            ids: Vec::new(),
+            snapshot: Some(snapshot),
             pin: header.pin,
-            log_text: format!("\n{}", &text[at..]),
+            log_text: text[lines..end].to_string(),
             text: text.to_string(),
         }))
     }
 
-    /// [`StateFile::parse`], with or without the fast scanner of the log.
+    /// [`StateFile::parse`], with or without the fast scanner of a
+    /// schema 1 log.
     pub fn parse_with(text: &str, scanner: bool) -> Result<StateFile, Fault> {
         let toml_error = |e: toml::de::Error| {
             let span = e.span().unwrap_or(0..text.len().min(1));
@@ -492,17 +589,15 @@ impl StateFile {
                 "here",
             )
         };
-        // The log as this module writes it is read by a scanner that takes
-        // a fraction of the time of a TOML parser; a log written otherwise
-        // (by hand) is read by the TOML parser, which also names the fault.
+        // A schema 1 log as this module wrote it is read by a scanner that
+        // takes a fraction of the time of a TOML parser; a log written
+        // otherwise is read by the TOML parser, which also names the fault.
         let fast = first_event_line(text).filter(|_| scanner).and_then(|at| {
             let log = fast::log(text, at)?;
             let header: Header = toml::from_str(&text[..at]).ok()?;
             header.events.is_empty().then_some((header, log))
         });
-        // Only a log the scanner read is known to hold nothing but events.
-        let scanned = fast.is_some();
-        let header = match fast {
+        let mut header = match fast {
             Some((mut header, log)) => {
                 header.events = log;
                 header
@@ -521,26 +616,37 @@ impl StateFile {
             }
         };
         check_header(&header)?;
-        if header.events.is_empty() {
+        let numbered = *header.schema.get_ref() == SCHEMA_NUMBERED;
+        let (events, ids) = if numbered {
+            numbered_log(text, &header)?
+        } else {
+            if let Some(e) = header.events.first() {
+                return Err(Fault::new(
+                    e.span(),
+                    "a schema 2 file keeps its events in `[log]`, one per line, not in \
+                     `[[event]]` tables",
+                    "this table",
+                ));
+            }
+            if let Some(serial) = &header.serial {
+                return Err(Fault::new(
+                    serial.span(),
+                    "a schema 2 file has no serial: the log says how many events there are",
+                    "not in schema 2",
+                ));
+            }
+            let log = header.log.take().map(|l| l.events).unwrap_or_default();
+            named_log(text, log)?
+        };
+        if events.is_empty() {
             return Err(Fault::new(
                 0..text.len().min(1),
                 "the state file has no events: every run starts with a `start` event",
-                "no `[[event]]`",
+                "no events",
             ));
         }
-        for (index, e) in header.events.iter().enumerate() {
+        for e in &events {
             let raw = e.get_ref();
-            if raw.seq != index as u64 + 1 {
-                return Err(Fault::new(
-                    key_span(text, e.span(), "seq"),
-                    format!(
-                        "event number {} is out of sequence: expected {}",
-                        raw.seq,
-                        index + 1
-                    ),
-                    "this event",
-                ));
-            }
             if raw.time.parse::<jiff::Timestamp>().is_err() {
                 return Err(Fault::new(
                     e.span(),
@@ -556,24 +662,7 @@ impl StateFile {
                 )
             })?;
         }
-        let serial = *header.serial.get_ref();
-        if serial != header.events.len() as u64 {
-            return Err(Fault::new(
-                header.serial.span(),
-                format!(
-                    "the serial is {serial}, but the log holds {} events",
-                    header.events.len()
-                ),
-                "does not match the log",
-            ));
-        }
-        // Keep the log's text to write it back as it is.
-        let log_start = header
-            .events
-            .first()
-            .map(|e| e.span().start)
-            .unwrap_or(text.len());
-        Ok(StateFile {
+        let mut file = StateFile {
             playbook: header.playbook,
             name: header.name,
             owner: header.owner,
@@ -581,44 +670,41 @@ impl StateFile {
             source: header.source,
             fingerprint: header.fingerprint.into_inner(),
             lineage: header.lineage.into_inner(),
-            serial,
+            serial: events.len() as u64,
             manifest: header.model,
             inputs: header.inputs,
-            events: header.events,
+            events,
+            ids,
             snapshot: None,
             pin: header.pin,
-            log_text: text[log_start..].trim_end().to_string() + "\n",
+            log_text: String::new(),
             text: text.to_string(),
-        })
-        .map(|mut f| {
-            // The log text must hold the log only; a hand-edited layout
-            // (comments, other tables between events, which written back
-            // after the header would define them twice) is written anew.
-            if !scanned || !f.log_text.starts_with("[[event]]") {
-                f.log_text = f.render_log();
-            } else {
-                f.log_text.insert(0, '\n');
-            }
-            f
-        })
+        };
+        file.log_text = file.render_log();
+        Ok(file)
     }
 
+    /// The log written anew, one line per event.
     fn render_log(&self) -> String {
         let mut out = String::new();
-        #[derive(Serialize)]
-        struct One<'a> {
-            event: [&'a RawEvent; 1],
-        }
-        for e in &self.events {
-            out.push('\n');
-            out.push_str(
-                &toml::to_string(&One {
-                    event: [e.get_ref()],
-                })
-                .unwrap_or_default(),
-            );
+        for (e, id) in self.events.iter().zip(&self.ids) {
+            out.push_str(&line::write_with_id(id, &self.on_disk(e.get_ref())));
         }
         out
+    }
+
+    /// An event as the log writes it: no number, and an undo naming the
+    /// event it takes back by id.
+    fn on_disk(&self, raw: &RawEvent) -> RawEvent {
+        let mut raw = raw.clone();
+        raw.seq = 0;
+        raw.id = None;
+        if let Some(Ref::Seq(n)) = raw.undoes
+            && let Some(id) = (n as usize).checked_sub(1).and_then(|i| self.ids.get(i))
+        {
+            raw.undoes = Some(Ref::Id(id.clone()));
+        }
+        raw
     }
 
     /// A stored input, as written.
@@ -736,10 +822,9 @@ impl StateFile {
         if run.event_at(top).is_some() {
             return true;
         }
-        let starts: Vec<usize> = self
-            .log_text
-            .match_indices("\n[[event]]\n")
-            .map(|(at, _)| at + 1)
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(self.log_text.match_indices('\n').map(|(at, _)| at + 1))
+            .filter(|&at| at < self.log_text.len())
             .collect();
         if starts.len() as u64 != self.serial {
             return false;
@@ -749,9 +834,13 @@ impl StateFile {
             &self.log_text[starts[i]..end]
         };
         let event = |i: usize| -> Option<Event> {
-            let raw = fast::log(slice(i), 0)?;
-            let [raw] = raw.as_slice() else { return None };
-            typed_event(model, raw.get_ref(), true).ok()
+            let mut raw = line::read(slice(i))?;
+            // An undo read alone cannot say which event it names.
+            if raw.undoes.is_some() {
+                return None;
+            }
+            raw.seq = i as u64 + 1;
+            typed_event(model, &raw, true).ok()
         };
         let Some(undone) = event(top) else {
             return false;
@@ -894,12 +983,13 @@ fn uncover<K: Ord, V>(
 
 /// The checks of the header that need no playbook.
 fn check_header(header: &Header) -> Result<(), Fault> {
-    if *header.schema.get_ref() != SCHEMA {
+    let schema = *header.schema.get_ref();
+    if schema != SCHEMA && schema != SCHEMA_NUMBERED {
         return Err(Fault::new(
             header.schema.span(),
             format!(
-                "the state file has schema version {}, and this build reads version {SCHEMA}",
-                header.schema.get_ref()
+                "the state file has schema version {schema}, and this build reads versions \
+                 {SCHEMA_NUMBERED} and {SCHEMA}"
             ),
             "unsupported version",
         ));
@@ -1033,7 +1123,7 @@ fn raw_event(event: &Event) -> RawEvent {
             raw.item = Some(item.clone());
             raw.reason = Some(reason.clone());
         }
-        EventKind::Undo { undoes } => raw.undoes = Some(*undoes),
+        EventKind::Undo { undoes } => raw.undoes = Some(Ref::Seq(*undoes)),
         EventKind::Migrate { from, to, changes } => {
             raw.from = Some(from.clone());
             raw.to = Some(to.clone());
@@ -1176,7 +1266,11 @@ fn typed_event(model: &Playbook, raw: &RawEvent, older: bool) -> Result<Event, S
             reason: raw.reason.clone().ok_or_else(|| missing("reason"))?,
         },
         "undo" => EventKind::Undo {
-            undoes: raw.undoes.ok_or_else(|| missing("undoes"))?,
+            undoes: match &raw.undoes {
+                Some(Ref::Seq(n)) => *n,
+                Some(Ref::Id(id)) => return Err(format!("no event has id `{id}`")),
+                None => return Err(missing("undoes")),
+            },
         },
         "migrate" => EventKind::Migrate {
             from: raw.from.clone().ok_or_else(|| missing("from"))?,
@@ -1191,6 +1285,337 @@ fn typed_event(model: &Playbook, raw: &RawEvent, older: bool) -> Result<Event, S
         actor: raw.actor.clone(),
         kind,
     })
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What an event's undo takes back, by number.
+fn event_undoes(event: &Event) -> Option<Ref> {
+    match &event.kind {
+        EventKind::Undo { undoes } => Some(Ref::Seq(*undoes)),
+        _ => None,
+    }
+}
+
+type Log = (Vec<Spanned<RawEvent>>, Vec<String>);
+
+/// A schema 1 log: numbered events, checked against the serial, and the id
+/// each would have had in schema 2 (so that two clones writing the same
+/// file anew write the same lines).
+fn numbered_log(text: &str, header: &Header) -> Result<Log, Fault> {
+    for (index, e) in header.events.iter().enumerate() {
+        let raw = e.get_ref();
+        if raw.seq != index as u64 + 1 {
+            return Err(Fault::new(
+                key_span(text, e.span(), "seq"),
+                format!(
+                    "event number {} is out of sequence: expected {}",
+                    raw.seq,
+                    index + 1
+                ),
+                "this event",
+            ));
+        }
+    }
+    if let Some(serial) = &header.serial
+        && *serial.get_ref() != header.events.len() as u64
+    {
+        return Err(Fault::new(
+            serial.span(),
+            format!(
+                "the serial is {}, but the log holds {} events",
+                serial.get_ref(),
+                header.events.len()
+            ),
+            "does not match the log",
+        ));
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(header.events.len());
+    for e in &header.events {
+        let mut raw = e.get_ref().clone();
+        raw.seq = 0;
+        if let Some(Ref::Seq(n)) = raw.undoes
+            && let Some(id) = (n as usize).checked_sub(1).and_then(|i| ids.get(i))
+        {
+            raw.undoes = Some(Ref::Id(id.clone()));
+        }
+        let previous = ids.last().map(String::as_str).unwrap_or("");
+        ids.push(line::write(previous, &raw).0);
+    }
+    Ok((header.events.clone(), ids))
+}
+
+/// A schema 2 log: events named by id, oldest first. A line a merge
+/// repeated counts once. The events are ordered by time, and events of
+/// the same time by their place in the file: each clone writes its events
+/// in time order (a change is never dated before the event it follows), so
+/// the order of a clone's own events is kept, and two clones' events,
+/// which a merge puts one clone's after the other's, interleave as they
+/// happened. An undo's id becomes the number of the event it names, which
+/// must come before it.
+fn named_log(text: &str, log: Vec<Spanned<RawEvent>>) -> Result<Log, Fault> {
+    let mut events: Vec<(String, Spanned<RawEvent>)> = Vec::with_capacity(log.len());
+    let mut seen: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(log.len());
+    for e in log {
+        let span = e.span();
+        let mut raw = e.into_inner();
+        if raw.seq != 0 {
+            return Err(Fault::new(
+                key_span(text, span, "seq"),
+                "an event of a schema 2 log has no number: events are named by their `id`",
+                "not in schema 2",
+            ));
+        }
+        let Some(id) = raw.id.take().filter(|id| line::is_id(id)) else {
+            return Err(Fault::new(
+                span,
+                "the event has no `id` (1 to 64 letters, digits, `-` or `_`)",
+                "this event",
+            ));
+        };
+        if let Some(&at) = seen.get(&id) {
+            if *events[at].1.get_ref() == raw {
+                continue; // the same line twice, as a merge may leave it
+            }
+            return Err(Fault::new(
+                span,
+                format!(
+                    "two different events have id `{id}`: keep the right one, or give this \
+                     one an id of its own"
+                ),
+                "the second",
+            ));
+        }
+        seen.insert(id.clone(), events.len());
+        events.push((id, Spanned::new(span, raw)));
+    }
+    // A time that does not parse is refused by the caller, wherever it sorts.
+    events.sort_by_key(|(_, e)| e.get_ref().time.parse::<jiff::Timestamp>().ok());
+    let mut place: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(events.len());
+    let mut out: Vec<Spanned<RawEvent>> = Vec::with_capacity(events.len());
+    for (index, (id, e)) in events.iter().enumerate() {
+        let span = e.span();
+        let mut raw = e.get_ref().clone();
+        match &raw.undoes {
+            Some(Ref::Id(target)) => match place.get(target.as_str()) {
+                Some(&at) => raw.undoes = Some(Ref::Seq(at as u64 + 1)),
+                None => {
+                    return Err(Fault::new(
+                        key_span(text, span, "undoes"),
+                        format!("the undo names event `{target}`, which is not earlier in the log"),
+                        "this undo",
+                    ));
+                }
+            },
+            Some(Ref::Seq(_)) => {
+                return Err(Fault::new(
+                    key_span(text, span, "undoes"),
+                    "an undo names the event it takes back by its id, not a number",
+                    "this undo",
+                ));
+            }
+            None => {}
+        }
+        raw.seq = index as u64 + 1;
+        place.insert(id, index);
+        out.push(Spanned::new(span, raw));
+    }
+    let ids = events.into_iter().map(|(id, _)| id).collect();
+    Ok((out, ids))
+}
+
+/// One event as one line of the log: `{ id = "...", time = "...", ... },`.
+mod line {
+    use super::RawEvent;
+    use std::fmt::Write;
+
+    /// The id an event gets after `previous` (the id of the event before
+    /// it, empty for the first), and its line.
+    pub(super) fn write(previous: &str, raw: &RawEvent) -> (String, String) {
+        let fields = fields(raw);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(previous.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(fields.as_bytes());
+        let id = format!("{:016x}", hasher.digest());
+        let line = format!("{{ id = \"{id}\", {fields} }},\n");
+        (id, line)
+    }
+
+    /// The line of an event whose id is known.
+    pub(super) fn write_with_id(id: &str, raw: &RawEvent) -> String {
+        format!("{{ id = \"{id}\", {} }},\n", fields(raw))
+    }
+
+    /// One line of the log read back (for an undo that reads only the
+    /// events it needs); `None` if it is not one.
+    pub(super) fn read(line: &str) -> Option<RawEvent> {
+        let line = line.trim_end().strip_suffix(',')?;
+        #[derive(serde::Deserialize)]
+        struct One {
+            e: RawEvent,
+        }
+        toml::from_str::<One>(&format!("e = {line}"))
+            .ok()
+            .map(|o| o.e)
+    }
+
+    /// Whether `id` can name an event.
+    pub(super) fn is_id(id: &str) -> bool {
+        (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
+    /// The event's keys but its id, on one line: time, actor and event
+    /// first, then the others in their order.
+    fn fields(raw: &RawEvent) -> String {
+        let mut raw = raw.clone();
+        raw.id = None;
+        raw.seq = 0;
+        let mut out = String::new();
+        let Ok(toml::Value::Table(table)) = toml::Value::try_from(&raw) else {
+            return out;
+        };
+        let first = ["time", "actor", "event"];
+        let keys = first.iter().map(|k| k.to_string()).chain(
+            table
+                .keys()
+                .filter(|k| !first.contains(&k.as_str()))
+                .cloned(),
+        );
+        for k in keys {
+            if let Some(v) = table.get(&k) {
+                if !out.is_empty() {
+                    out.push_str(", ");
+                }
+                key(&k, &mut out);
+                out.push_str(" = ");
+                value(v, &mut out);
+            }
+        }
+        out
+    }
+
+    fn key(k: &str, out: &mut String) {
+        if !k.is_empty()
+            && k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            out.push_str(k);
+        } else {
+            string(k, out);
+        }
+    }
+
+    /// A value on one line: strings escaped, tables inline.
+    fn value(v: &toml::Value, out: &mut String) {
+        match v {
+            toml::Value::String(s) => string(s, out),
+            toml::Value::Integer(i) => {
+                let _ = write!(out, "{i}");
+            }
+            toml::Value::Float(f) => {
+                if f.is_nan() {
+                    out.push_str("nan");
+                } else if f.is_infinite() {
+                    out.push_str(if *f > 0.0 { "inf" } else { "-inf" });
+                } else {
+                    let text = f.to_string();
+                    out.push_str(&text);
+                    if !text.contains(['.', 'e', 'E']) {
+                        out.push_str(".0");
+                    }
+                }
+            }
+            toml::Value::Boolean(b) => {
+                let _ = write!(out, "{b}");
+            }
+            toml::Value::Datetime(d) => {
+                let _ = write!(out, "{d}");
+            }
+            toml::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    value(item, out);
+                }
+                out.push(']');
+            }
+            toml::Value::Table(table) => {
+                if table.is_empty() {
+                    out.push_str("{}");
+                    return;
+                }
+                out.push_str("{ ");
+                for (i, (k, v)) in table.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    key(k, out);
+                    out.push_str(" = ");
+                    value(v, out);
+                }
+                out.push_str(" }");
+            }
+        }
+    }
+
+    /// A basic string: every character TOML does not allow as it is, and
+    /// every line break, escaped, so that the string stays on its line.
+    fn string(s: &str, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::RawEvent;
+
+        #[test]
+        fn a_line_reads_back_as_the_event_it_was_written_from() {
+            let raw = RawEvent {
+                time: "2026-11-24T09:00:00Z".into(),
+                actor: "ana \"x\"\nbob\u{7f}\u{1b}".into(),
+                event: "record".into(),
+                criterion: Some("a b".into()),
+                evidence: Some("line 1\r\nline 2\t\\".into()),
+                value: Some(toml::Value::Float(1e20)),
+                ..RawEvent::default()
+            };
+            let (id, line) = super::write("", &raw);
+            assert_eq!(line.matches('\n').count(), 1, "{line}");
+            assert!(
+                line.starts_with(&format!("{{ id = \"{id}\", time = ")),
+                "{line}"
+            );
+            let mut back = super::read(&line).expect("reads");
+            assert_eq!(back.id.take(), Some(id.clone()));
+            assert_eq!(back, raw);
+            // The id depends on the event before it, and on the event.
+            assert_ne!(super::write(&id, &raw).0, id);
+        }
+    }
 }
 
 /// A scanner for the log exactly as [`StateFile`] writes it: `[[event]]`,
@@ -1358,7 +1783,7 @@ mod fast {
             "evidence" => e.evidence = Some(string(v)?),
             "note" => e.note = Some(string(v)?),
             "reason" => e.reason = Some(string(v)?),
-            "undoes" => e.undoes = Some(u64::try_from(integer(v)?).ok()?),
+            "undoes" => e.undoes = Some(super::Ref::Seq(u64::try_from(integer(v)?).ok()?)),
             "from" => e.from = Some(string(v)?),
             "to" => e.to = Some(string(v)?),
             "changes" => e.changes = strings(v)?,

@@ -426,6 +426,11 @@ mod state_file {
         let text = file.to_text().expect("text");
         let read = StateFile::parse(&text).expect("parses");
         assert_eq!(read.serial, 4);
+        assert!(text.contains("\nschema = 2\n"), "{text}");
+        // One line per event, and nothing above the log that counts them.
+        let log = &text[text.find("events = [\n").expect("a log")..];
+        assert_eq!(log.lines().count(), 4 + 2, "{log}");
+        assert!(!text.contains("serial"), "{text}");
         assert_eq!(read.lineage, "0123abcd");
         let again = read.run(&m).expect("replays");
         assert_eq!(again.events, run.events);
@@ -435,8 +440,39 @@ mod state_file {
         assert_eq!(read.to_text().expect("text"), text);
     }
 
+    /// The same file in schema 1's layout, as earlier builds wrote it:
+    /// numbered `[[event]]` tables, a serial, an undo naming a number.
+    fn as_schema_1(text: &str) -> String {
+        let mut table: toml::Table = toml::from_str(text).expect("TOML");
+        let log = table.remove("log").expect("a log");
+        let events = log["events"].as_array().expect("events").clone();
+        let ids: Vec<String> = events
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_string())
+            .collect();
+        table.insert("schema".into(), 1.into());
+        table.insert("serial".into(), (events.len() as i64).into());
+        let mut out = toml::to_string(&table).expect("header");
+        for (i, e) in events.into_iter().enumerate() {
+            let mut e = e.as_table().expect("a table").clone();
+            e.remove("id");
+            if let Some(toml::Value::String(id)) = e.get("undoes").cloned() {
+                let n = ids.iter().position(|i| *i == id).expect("named") + 1;
+                e.insert("undoes".into(), (n as i64).into());
+            }
+            let mut one = toml::Table::new();
+            one.insert("seq".into(), (i as i64 + 1).into());
+            one.extend(e);
+            let mut wrap = toml::Table::new();
+            wrap.insert("event".into(), toml::Value::Array(vec![one.into()]));
+            out.push('\n');
+            out.push_str(&toml::to_string(&wrap).expect("event"));
+        }
+        out
+    }
+
     #[test]
-    fn the_log_scanner_reads_what_the_toml_parser_reads() {
+    fn a_schema_1_file_is_the_same_run_and_is_written_as_schema_2_byte_for_byte() {
         let m = model();
         let (mut run, mut file) = sample(&m);
         let t = now("2026-11-25");
@@ -446,13 +482,45 @@ mod state_file {
         file.append(run.events.last().expect("event"))
             .expect("append");
         let text = file.to_text().expect("text");
-        let fast = StateFile::parse_with(&text, true).expect("scanned");
-        let slow = StateFile::parse_with(&text, false).expect("parsed");
-        assert_eq!(
-            fast.run(&m).expect("replays").events,
-            slow.run(&m).expect("replays").events
+        let old = as_schema_1(&text);
+        assert!(
+            old.contains("[[event]]") && old.contains("seq = 4\n"),
+            "{old}"
         );
-        assert_eq!(fast.to_text().expect("text"), slow.to_text().expect("text"));
+        assert!(old.contains("undoes = 3\n"), "{old}");
+        // Read by the scanner and by the TOML parser alike.
+        for scanner in [true, false] {
+            let read = StateFile::parse_with(&old, scanner).expect("reads schema 1");
+            assert_eq!(read.run(&m).expect("replays").events, run.events);
+            // Written anew, the ids are those the events had when written:
+            // two clones converting the same file write the same lines.
+            assert_eq!(read.to_text().expect("text"), text, "scanner: {scanner}");
+        }
+    }
+
+    #[test]
+    fn a_line_repeated_by_a_merge_counts_once_and_two_events_with_one_id_are_refused() {
+        let m = model();
+        let (run, file) = sample(&m);
+        let text = file.to_text().expect("text");
+        let start = text.find("events = [\n").expect("a log") + "events = [\n".len();
+        let line_2 = text[start..].lines().nth(1).expect("event 2").to_string();
+        let repeated = text.replacen(&line_2, &format!("{line_2}\n{line_2}"), 1);
+        let read = StateFile::parse(&repeated).expect("reads");
+        assert_eq!(read.serial, 4);
+        assert_eq!(read.run(&m).expect("replays").events, run.events);
+        assert_eq!(read.to_text().expect("text"), text);
+        let forged = line_2.replace("FTOP shows", "FTOP forged");
+        let twice = text.replacen(&line_2, &format!("{line_2}\n{forged}"), 1);
+        let fault = StateFile::parse(&twice).expect_err("refused");
+        assert!(
+            fault.message.contains("two different events have id"),
+            "{fault:?}"
+        );
+        assert!(
+            twice[fault.span.clone()].contains("FTOP forged"),
+            "{fault:?}"
+        );
     }
 
     #[test]
@@ -460,21 +528,37 @@ mod state_file {
         let m = model();
         let (_, file) = sample(&m);
         let text = file.to_text().expect("text");
+        let old = as_schema_1(&text);
+        let ids: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("{ id = \"")?.split('"').next())
+            .collect();
+        let undoes_2 = format!("undoes = \"{}\"", ids[1]);
         let cases: Vec<(String, &str, &str)> = vec![
             (
-                text.replace("seq = 3", "seq = 7"),
+                old.replace("seq = 3", "seq = 7"),
                 "out of sequence",
                 "seq = 7",
             ),
             (
-                text.replace("serial = 4", "serial = 5"),
+                old.replace("serial = 4", "serial = 5"),
                 "the serial is 5",
                 "5",
             ),
             (
-                text.replace("schema = 1", "schema = 9"),
+                text.replace("schema = 2", "schema = 9"),
                 "schema version 9",
                 "9",
+            ),
+            (
+                text.replacen(&format!("{{ id = \"{}\", ", ids[1]), "{ ", 1),
+                "has no `id`",
+                "FTOP shows",
+            ),
+            (
+                text.replacen(&format!("undoes = \"{}\"", ids[2]), "undoes = \"e404\"", 1),
+                "not earlier in the log",
+                "undoes = \"e404\"",
             ),
             (
                 text.replacen("event = \"done\"", "event = \"dance\"", 1),
@@ -482,9 +566,12 @@ mod state_file {
                 "event = \"dance\"",
             ),
             (
-                text.replace("undoes = 3", "undoes = 2"),
+                text.replace(
+                    &format!("undoes = \"{}\"", ids[2]),
+                    &format!("undoes = \"{}\"", ids[1]),
+                ),
                 "not the latest event in effect",
-                "undoes = 2",
+                &undoes_2,
             ),
             (text[..text.len() - 40].to_string(), "", ""),
         ];
@@ -542,18 +629,25 @@ mod snapshot {
         },
     ];
 
-    /// A run's file as `playbook run` writes it: appended, then sealed.
-    fn written(run: &Run<'_>) -> String {
-        let mut file =
-            StateFile::create(run, "contoso", "close.playbook", "0123abcd").expect("file");
-        file.seal(run);
-        file.to_text().expect("text")
+    /// A run's file as `playbook run` writes it, and the cache it writes
+    /// beside it.
+    fn written(run: &Run<'_>) -> (String, String) {
+        let file = StateFile::create(run, "contoso", "close.playbook", "0123abcd").expect("file");
+        let text = file.to_text().expect("text");
+        let cache = file.seal(run, &text);
+        (text, cache)
     }
 
-    /// One change made by reading `text` whole or through its snapshot.
-    fn change(m: &Playbook, text: &str, sealed: bool, f: Change) -> String {
+    /// One change made by reading the file whole or through its cache.
+    fn change(
+        m: &Playbook,
+        written: &(String, String),
+        sealed: bool,
+        f: Change,
+    ) -> (String, String) {
+        let (text, cache) = written;
         let mut file = if sealed {
-            StateFile::parse_sealed(text)
+            StateFile::parse_sealed(text, Some(cache))
         } else {
             StateFile::parse(text)
         }
@@ -567,8 +661,9 @@ mod snapshot {
         for e in &run.events[before..] {
             file.append(e).expect("append");
         }
-        file.seal(&run);
-        file.to_text().expect("text")
+        let text = file.to_text().expect("text");
+        let cache = file.seal(&run, &text);
+        (text, cache)
     }
 
     #[test]
@@ -582,11 +677,11 @@ mod snapshot {
             text = sealed;
         }
         // The state the snapshot gives back is the state the log adds up to.
-        let replayed = StateFile::parse(&text)
+        let replayed = StateFile::parse(&text.0)
             .expect("reads")
             .run(&m)
             .expect("runs");
-        let resumed = StateFile::parse_sealed(&text)
+        let resumed = StateFile::parse_sealed(&text.0, Some(&text.1))
             .expect("reads")
             .run(&m)
             .expect("runs");
@@ -613,36 +708,43 @@ mod snapshot {
     }
 
     #[test]
-    fn an_edit_of_the_log_or_of_the_snapshot_breaks_the_seal() {
+    fn an_edit_of_the_file_or_of_its_cache_breaks_the_seal() {
         let m = model();
-        let mut text = written(&started(&m, EMEA_BOTH));
+        let mut written = written(&started(&m, EMEA_BOTH));
         for f in &CHANGES[..4] {
-            text = change(&m, &text, true, *f);
+            written = change(&m, &written, true, *f);
         }
+        let (text, cache) = &written;
         assert!(
-            StateFile::parse_sealed(&text)
+            StateFile::parse_sealed(text, Some(cache))
                 .expect("reads")
                 .is_sealed_read()
         );
         // An edited event: the log is read, and it decides.
         let log_edit = text.replacen("FTOP: prepared", "FTOP: edited", 1);
-        let file = StateFile::parse_sealed(&log_edit).expect("reads");
+        let file = StateFile::parse_sealed(&log_edit, Some(cache)).expect("reads");
         assert!(!file.is_sealed_read());
-        // An edited snapshot: ignored; the log decides.
-        let table_edit = text.replacen(
-            "evidence = \"FTOP: prepared\"\nseq",
-            "evidence = \"forged\"\nseq",
-            1,
-        );
-        assert_ne!(table_edit, text, "the snapshot holds the evidence");
-        let file = StateFile::parse_sealed(&table_edit).expect("reads");
+        // An edited header (an input): the same.
+        let header_edit = text.replacen("name = \"contoso\"", "name = \"fabrikam\"", 1);
+        let file = StateFile::parse_sealed(&header_edit, Some(cache)).expect("reads");
+        assert!(!file.is_sealed_read());
+        // An edited cache: ignored; the log decides.
+        let cache_edit = cache.replacen("FTOP: prepared", "forged", 1);
+        assert_ne!(&cache_edit, cache, "the cache holds the evidence");
+        let file = StateFile::parse_sealed(text, Some(&cache_edit)).expect("reads");
         assert!(!file.is_sealed_read());
         let run = file.run(&m).expect("runs");
         assert_eq!(run.state.evidence("prepared"), Some("FTOP: prepared"));
-        // A broken event behind an intact snapshot is still found.
-        let broken = text.replacen("seq = 3\n", "seq = 9\n", 1);
-        let fault = StateFile::parse_sealed(&broken).expect_err("refused");
-        assert!(fault.message.contains("out of sequence"), "{fault:?}");
+        // No cache (a fresh clone): the log.
+        assert!(
+            !StateFile::parse_sealed(text, None)
+                .expect("reads")
+                .is_sealed_read()
+        );
+        // A broken event behind an intact cache is still found.
+        let broken = text.replacen("event = \"record\"", "event = \"dance\"", 1);
+        let fault = StateFile::parse_sealed(&broken, Some(cache)).expect_err("refused");
+        assert!(fault.message.contains("not an event"), "{fault:?}");
     }
 
     const UNDO: Change = |r, t| r.undo(t, "bo").map(|_| ());
@@ -677,7 +779,7 @@ mod snapshot {
             text = change(&m, &text, true, *f);
         }
         text = change(&m, &text, true, UNDO);
-        let run = StateFile::parse_sealed(&text)
+        let run = StateFile::parse_sealed(&text.0, Some(&text.1))
             .expect("reads")
             .run(&m)
             .expect("runs");
@@ -689,7 +791,7 @@ mod snapshot {
         let m = model();
         let mut text = written(&started(&m, EMEA_BOTH));
         text = change(&m, &text, true, CHANGES[0]);
-        let file = StateFile::parse_sealed(&text).expect("reads");
+        let file = StateFile::parse_sealed(&text.0, Some(&text.1)).expect("reads");
         let mut resumed = file.run(&m).expect("runs");
         let err = resumed.undo(now("2026-11-25"), "ana").expect_err("refused");
         assert!(err.message.contains("resumed from a snapshot"), "{err}");
@@ -758,7 +860,6 @@ mod migration {
         file.rebase(&new, "close.playbook", &plan.inputs);
         file.append(migrated.events.last().expect("event"))
             .expect("append");
-        file.seal(&migrated);
         let text = file.to_text().expect("text");
         // Read again later, the run holds; the decision is asked again.
         let mut again = StateFile::parse(&text)

@@ -16,17 +16,71 @@
 use crate::randomised::oracle::{self, Load};
 use playbook::run::state::StateFile;
 
-/// The state file after the first walk's twentieth command: it has a
-/// computed table, an effect, literal strings and an undo.
+/// A state file of a walk with a computed table, an effect, literal
+/// strings and an undo, in the layout of schema 1 (numbered `[[event]]`
+/// tables), which the fast scanner reads.
 fn state() -> String {
     let files = oracle::state_files();
     let text = files
         .iter()
-        .find(|t| t.contains("[[event.effect]]") && t.contains("event = \"undo\""))
-        .expect("a walk with an effect and an undo")
-        .clone();
+        .find(|t| t.contains("effect = [{") && t.contains("event = \"undo\""))
+        .expect("a walk with an effect and an undo");
+    let text = as_schema_1(text);
+    assert!(text.contains("[[event.effect]]"), "{text}");
     assert_eq!(oracle::run_state(text.as_bytes()), Load::Run);
     text
+}
+
+/// An event as schema 1 wrote it: its number and common keys first.
+#[derive(serde::Serialize)]
+struct Numbered {
+    seq: u64,
+    time: toml::Value,
+    actor: toml::Value,
+    event: toml::Value,
+    #[serde(flatten)]
+    rest: toml::Table,
+}
+
+/// A schema 2 state file written as schema 1 wrote it: a serial, and one
+/// numbered `[[event]]` table per event, an undo naming a number.
+fn as_schema_1(text: &str) -> String {
+    let mut table: toml::Table = toml::from_str(text).expect("TOML");
+    let log = table.remove("log").expect("a log");
+    let events = log["events"].as_array().expect("events").clone();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["id"].as_str().expect("id"))
+        .collect();
+    table.insert("schema".into(), 1.into());
+    table.insert("serial".into(), (events.len() as i64).into());
+    let mut out = toml::to_string(&table).expect("header");
+    for (i, e) in events.iter().enumerate() {
+        let mut rest = e.as_table().expect("a table").clone();
+        for key in ["id", "time", "actor", "event"] {
+            rest.remove(key);
+        }
+        if let Some(toml::Value::String(id)) = rest.get("undoes").cloned() {
+            let n = ids.iter().position(|i| *i == id).expect("named") + 1;
+            rest.insert("undoes".into(), (n as i64).into());
+        }
+        #[derive(serde::Serialize)]
+        struct One {
+            event: [Numbered; 1],
+        }
+        let one = One {
+            event: [Numbered {
+                seq: i as u64 + 1,
+                time: e["time"].clone(),
+                actor: e["actor"].clone(),
+                event: e["event"].clone(),
+                rest,
+            }],
+        };
+        out.push('\n');
+        out.push_str(&toml::to_string(&one).expect("event"));
+    }
+    out
 }
 
 /// `text` with the first `from` replaced by `to`; `from` must be there.

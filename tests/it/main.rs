@@ -33,6 +33,7 @@ mod randomised;
 mod rules_doc;
 mod run;
 mod run_audit;
+mod run_git;
 mod run_list;
 mod run_walk;
 mod safety;

@@ -333,6 +333,11 @@ const LSP_TOKENS: &[&str] = &[
 /// TOML, the state file's keys and values, and hostile characters.
 const STATE_TOKENS: &[&str] = &[
     "[[event]]\n",
+    "[log]\n",
+    "events = [\n",
+    "{ id = \"",
+    "\" },\n",
+    "schema = 2\n",
     "[inputs]\n",
     "[[model.step]]\n",
     "[model]\n",

@@ -111,7 +111,7 @@ fn a_pin_that_does_not_match_the_fingerprint_is_refused() {
     let other = crate::run::start(dir.path(), "other", &file, &crate::run::emea_inputs());
     let pin_of = |text: &str| {
         let at = text.find("\n[pin]").expect("a pin");
-        let end = text[at..].find("\n[[event]]").expect("events") + at;
+        let end = text[at..].find("\n[log]").expect("events") + at;
         text[at..end].to_string()
     };
     let theirs = pin_of(&std::fs::read_to_string(&other).expect("read"));
@@ -133,7 +133,7 @@ fn a_state_file_without_a_pin_gets_one_at_its_next_change() {
     let state = crate::run::start(dir.path(), "old", &file, &crate::run::emea_inputs());
     let text = std::fs::read_to_string(&state).expect("read");
     let at = text.find("\n[pin]").expect("a pin");
-    let end = text[at..].find("\n[[event]]").expect("events") + at;
+    let end = text[at..].find("\n[log]").expect("events") + at;
     let unpinned = format!("{}{}", &text[..at], &text[end..]);
     std::fs::write(&state, &unpinned).expect("write");
     ok(

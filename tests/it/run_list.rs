@@ -470,7 +470,7 @@ fn a_broken_state_file_is_a_problem_and_exits_1() {
     let dir = runs();
     let text = advanced();
     // Cut short in the log: the header still names the run.
-    let cut = text.rfind("[[event]]").expect("a log") + 12;
+    let cut = text.rfind("{ id = ").expect("a log") + 12;
     std::fs::write(dir.path().join("sub/broken.toml"), &text[..cut]).expect("write");
     let (code, out, err) = list(DAY2, &[path(dir.path())]);
     assert_eq!(code, 1, "{out}{err}");

@@ -80,7 +80,7 @@ fn a_lock_path_that_is_a_symlink_is_refused_and_its_target_kept() {
     let state = started(dir.path());
     let victim = dir.path().join("precious.txt");
     std::fs::write(&victim, "keep me\n").expect("write");
-    let lock = dir.path().join("c.toml.lock");
+    let lock = dir.path().join(".playbook-cache/c.toml.lock");
     std::os::unix::fs::symlink(&victim, &lock).expect("link");
     let (code, _, err) = run(&state, &["record", "rfa-customer", "--evidence", "FTOP"]);
     assert_eq!(code, 2, "{err}");
@@ -89,7 +89,8 @@ fn a_lock_path_that_is_a_symlink_is_refused_and_its_target_kept() {
     assert!(lock.symlink_metadata().expect("lock").is_symlink());
     // A refused start does not touch it either.
     let other = dir.path().join("d.toml");
-    std::os::unix::fs::symlink(&victim, dir.path().join("d.toml.lock")).expect("link");
+    std::os::unix::fs::symlink(&victim, dir.path().join(".playbook-cache/d.toml.lock"))
+        .expect("link");
     let (code, err) = start(&other);
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep me\n");
@@ -102,7 +103,7 @@ fn a_lock_path_that_is_a_second_name_of_another_file_is_refused() {
     let state = started(dir.path());
     let victim = dir.path().join("precious.txt");
     std::fs::write(&victim, "keep me\n").expect("write");
-    std::fs::hard_link(&victim, dir.path().join("c.toml.lock")).expect("link");
+    std::fs::hard_link(&victim, dir.path().join(".playbook-cache/c.toml.lock")).expect("link");
     let (code, _, err) = run(&state, &["record", "rfa-customer", "--evidence", "FTOP"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep me\n");
@@ -112,10 +113,15 @@ fn a_lock_path_that_is_a_second_name_of_another_file_is_refused() {
 fn a_writer_leaves_no_lock_file_behind() {
     let dir = tempfile::tempdir().expect("a folder");
     let state = started(dir.path());
-    assert_eq!(names(dir.path()), ["c.toml"]);
+    let local = dir.path().join(".playbook-cache");
+    assert_eq!(names(&local), [".gitignore", "c.toml.state"]);
     let (code, _, err) = run(&state, &["record", "rfa-customer", "--evidence", "FTOP"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(names(dir.path()), ["c.toml"]);
+    assert_eq!(names(&local), [".gitignore", "c.toml.state"]);
+    assert_eq!(
+        names(dir.path()),
+        [".gitattributes", ".playbook-cache", "c.toml"]
+    );
 }
 
 // 6. The state file: links, modes.

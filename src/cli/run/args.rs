@@ -20,6 +20,10 @@ pub struct Args {
     /// Inputs of a new interactive run, as for `run start`.
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
+    /// When another writer holds the run's lock, wait for it (saying so)
+    /// instead of failing at once.
+    #[arg(long, global = true)]
+    pub wait: bool,
 }
 
 /// Options every run command takes.

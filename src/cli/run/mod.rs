@@ -71,12 +71,17 @@ impl Failure {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        Failure {
-            code: match e {
-                StoreError::Locked { .. } => EXIT_LOCKED,
-                _ => EXIT_USAGE,
+        match e {
+            StoreError::Locked { .. } => Failure {
+                code: EXIT_LOCKED,
+                text: format!(
+                    "error: {e}\nhelp: pass `--wait` to wait for the other writer instead\n"
+                ),
             },
-            text: format!("error: {e}\n"),
+            _ => Failure {
+                code: EXIT_USAGE,
+                text: format!("error: {e}\n"),
+            },
         }
     }
 }
@@ -162,7 +167,7 @@ impl From<session::Error> for Failure {
 
 pub fn run(args: &Args) -> i32 {
     let result = match &args.command {
-        Some(command) => dispatch(command, &args.common),
+        Some(command) => dispatch(command, &args.common, args.wait),
         None => match (&args.file, &args.state) {
             (Some(file), Some(state)) => interactive::run(
                 file,
@@ -186,13 +191,14 @@ pub fn run(args: &Args) -> i32 {
     }
 }
 
-fn dispatch(command: &RunCommand, common: &Common) -> Result<(), Failure> {
+fn dispatch(command: &RunCommand, common: &Common, wait: bool) -> Result<(), Failure> {
     let now = now(common)?;
     let actor = actor(common);
     let playbook = common.playbook.as_deref();
     let locale = common.locale.as_deref();
-    let change =
-        |state: &Path, command: Command| change_in(state, playbook, &command, now, &actor, locale);
+    let change = |state: &Path, command: Command| {
+        change_in(state, playbook, &command, now, &actor, locale, wait)
+    };
     match command {
         RunCommand::Start {
             file,
@@ -362,7 +368,8 @@ fn start(
 }
 
 /// Applies one change through the session, and says what it did, in
-/// `locale` (default: the run's language).
+/// `locale` (default: the run's language). With `wait`, a run another
+/// writer holds is waited for, as cargo waits for its locks.
 fn change_in(
     state: &Path,
     playbook: Option<&Path>,
@@ -370,8 +377,22 @@ fn change_in(
     now: Now,
     actor: &str,
     locale: Option<&str>,
+    wait: bool,
 ) -> Result<(), Failure> {
-    let changed = session::change_in(state, playbook, command, now, actor, locale)?;
+    let changed = if wait {
+        let mut waiting = |locked: &crate::run_store::StoreError| {
+            if let crate::run_store::StoreError::Locked { holder, .. } = locked {
+                eprintln!(
+                    "{:>12} waiting for file lock on run `{}`, held by {holder}",
+                    "Blocking",
+                    crate::escape::terminal(&state.display().to_string())
+                );
+            }
+        };
+        session::change_waiting(state, playbook, command, now, actor, locale, &mut waiting)?
+    } else {
+        session::change_in(state, playbook, command, now, actor, locale)?
+    };
     let event = &changed.event;
     let r = crate::labels::refuse::get(&changed.locale);
     let line = crate::labels::fill(
