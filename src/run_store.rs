@@ -161,9 +161,7 @@ fn local_folder(state: &Path) -> Result<PathBuf, StoreError> {
 /// Makes the folder of a new state file, if need be.
 pub fn make_folder(state: &Path) -> Result<(), StoreError> {
     match state.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => {
-            std::fs::create_dir_all(dir).map_err(io(dir))
-        }
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(io(dir)),
         _ => Ok(()),
     }
 }

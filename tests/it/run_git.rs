@@ -262,7 +262,12 @@ fn two_clones_that_each_record_evidence_merge_with_no_conflict_into_a_valid_run(
         Some("ana: contacts in FTOP"),
         "ana's record (11:01) is the later one, though the merge wrote it first"
     );
-    let report = team.run(a, "2026-11-25T09:00:00Z", "ana", &["report"]);
+    let report = team.run(
+        a,
+        "2026-11-25T09:00:00Z",
+        "ana",
+        &["report", "--to", "markdown"],
+    );
     for said in ["ana: contacts in FTOP", "bo: contacts in FTOP"] {
         assert!(report.contains(said), "the report logs {said}:\n{report}");
     }
@@ -348,13 +353,12 @@ fn a_locked_run_is_refused_at_once_or_waited_for_with_wait() {
 }
 
 #[test]
-fn changes_two_clones_made_that_cannot_follow_each_other_are_refused_at_the_second_line() {
+fn an_undo_in_one_clone_while_the_other_changed_the_run_is_refused_at_its_line() {
     let team = Team::new();
     let (a, b) = (&team.a, &team.b);
     for (criterion, evidence) in [
         ("rfa-customer", "FTOP: RFA"),
         ("milestone-documented", "TE note"),
-        ("account-team-identified", "contacts in FTOP"),
     ] {
         team.change(
             a,
@@ -365,40 +369,48 @@ fn changes_two_clones_made_that_cannot_follow_each_other_are_refused_at_the_seco
     }
     team.git(a, &["push", "-q", "origin", "main"]);
     team.git(b, &["pull", "-q", "--no-rebase", "origin", "main"]);
-    // Both tick the same item at once: each clone alone is valid.
-    team.change(
-        a,
-        "2026-11-24T11:00:00Z",
-        "ana",
-        &["done", "prepare-conversation"],
-    );
+    // Ana takes back her last record; meanwhile bo records something else.
+    team.change(a, "2026-11-24T11:00:00Z", "ana", &["undo"]);
     team.git(a, &["push", "-q", "origin", "main"]);
     team.change(
         b,
-        "2026-11-24T11:01:00Z",
+        "2026-11-24T10:30:00Z",
         "bo",
-        &["done", "prepare-conversation"],
+        &[
+            "record",
+            "account-team-identified",
+            "--evidence",
+            "contacts",
+        ],
     );
     team.git(b, &["pull", "-q", "--no-rebase", "origin", "main"]);
-    // Merged, the later tick (bo's) cannot follow the first: refused,
-    // pointing at its line, and the file is left as it is.
+    // Merged, ana's undo (11:00) no longer takes back the latest change:
+    // refused, pointing at its line, and the file is left as it is.
     let state = b.join(STATE);
     let before = std::fs::read_to_string(&state).expect("state");
     let (code, out, err) = run_cmd(&state, "2026-11-25T09:00:00Z", "ana", &["status"]);
     assert_eq!(code, 4, "{out}{err}");
     assert!(err.contains("invalid-run-state"), "{err}");
-    assert!(err.contains("already done"), "{err}");
-    let bo_line = before
+    assert!(err.contains("not the latest event in effect"), "{err}");
+    let undo_line = before
         .lines()
-        .find(|l| l.contains("\"bo\", event = \"done\""))
-        .expect("bo's tick");
+        .find(|l| l.contains("event = \"undo\""))
+        .expect("ana's undo");
     assert!(
-        err.contains(&bo_line[..40]),
-        "the fault points at the later tick, bo's:\n{err}"
+        err.contains(&undo_line[..40]),
+        "the fault points at the undo:\n{err}"
     );
     assert_eq!(std::fs::read_to_string(&state).expect("state"), before);
-    // Deleting that line makes the run valid again.
-    let mended = before.replacen(&format!("{bo_line}\n"), "", 1);
+    // Deleting that line makes the run valid again, with both records.
+    let mended = before.replacen(&format!("{undo_line}\n"), "", 1);
     std::fs::write(&state, mended).expect("mend");
-    team.run(b, "2026-11-25T09:00:00Z", "ana", &["status"]);
+    let status = team.status(b);
+    assert_eq!(
+        evidence(&status, "milestone-documented").as_deref(),
+        Some("TE note")
+    );
+    assert_eq!(
+        evidence(&status, "account-team-identified").as_deref(),
+        Some("contacts")
+    );
 }
