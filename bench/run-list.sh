@@ -31,7 +31,7 @@ q done prepare-conversation email-account-team ask-for-review fm-disengages \
   account-team-support
 q record atu-sent --evidence "EM note: ATU email sent"
 q complete prepare
-echo "base run: $(wc -c <"$base") bytes, $(grep -c '^\[\[event\]\]' "$base") events"
+echo "base run: $(wc -c <"$base") bytes, $(grep -c '^{ id = ' "$base") events"
 
 runs=$dir/runs
 owners=(ana bo chen dara eli)
