@@ -19,6 +19,7 @@ const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const CAMUNDA: &str = "http://camunda.org/schema/1.0/bpmn";
 const ZEEBE: &str = "http://camunda.org/schema/zeebe/1.0";
 const MODELER: &str = "http://camunda.org/schema/modeler/1.0";
+const SPIFFWORKFLOW: &str = "http://spiffworkflow.org/bpmn/schema/1.0/core";
 /// The Camunda 8 version the `camunda8` export declares (and is linted
 /// against, with the rules of `bpmnlint-plugin-camunda-compat`).
 pub const CAMUNDA8_VERSION: &str = "8.8.0";
@@ -120,6 +121,7 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
             attrs.push(("xmlns:zeebe", ZEEBE));
             attrs.push(("xmlns:modeler", MODELER));
         }
+        Target::SpiffWorkflow => attrs.push(("xmlns:spiffworkflow", SPIFFWORKFLOW)),
     }
     attrs.extend([
         ("id", definitions.as_str()),
@@ -279,7 +281,9 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: 
                         ("xsi:type", "bpmn:tFormalExpression"),
                         ("language", "javascript"),
                     ],
-                    Target::Camunda8 => &[("xsi:type", "bpmn:tFormalExpression")],
+                    Target::Camunda8 | Target::SpiffWorkflow => {
+                        &[("xsi:type", "bpmn:tFormalExpression")]
+                    }
                 };
                 x.text("bpmn:conditionExpression", language, script);
                 x.close("bpmn:sequenceFlow");
@@ -291,6 +295,7 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: 
 
 fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target, c: &Contents) {
     let camunda8 = target == Target::Camunda8;
+    let spiff = target == Target::SpiffWorkflow;
     let tag = match node.kind {
         Kind::Start { .. } => "bpmn:startEvent",
         Kind::End => "bpmn:endEvent",
@@ -308,14 +313,14 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     if let Kind::UserTask {
         role: Some(role), ..
     } = &node.kind
-        && !camunda8
+        && target == Target::BpmnEngine
     {
         attrs.push(("camunda:candidateGroups", role));
     }
     if let Kind::ScriptTask { .. } = node.kind
         && !camunda8
     {
-        attrs.push(("scriptFormat", "javascript"));
+        attrs.push(("scriptFormat", if spiff { "python" } else { "javascript" }));
     }
     let default = node.default.map(|f| p.flows[f].id.as_str());
     if let Some(default) = default {
@@ -331,6 +336,8 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     };
     if camunda8 {
         zeebe_extensions(x, node);
+    } else if spiff {
+        spiff_properties(x, fields);
     } else if !fields.is_empty() {
         x.open("bpmn:extensionElements", &[]);
         x.open("camunda:formData", &[]);
@@ -380,6 +387,29 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
         each: Some((collection, element)),
         ..
     } = &node.kind
+        && spiff
+    {
+        // The element variable is the input data item; the task writes each
+        // element back as its output item, into `<task>_done`, so that the
+        // item does not stay in the task's data (SpiffWorkflow refuses to
+        // start the next instance over an item that is already there).
+        x.open(
+            "bpmn:multiInstanceLoopCharacteristics",
+            &[("isSequential", "true")],
+        );
+        x.text("bpmn:loopDataInputRef", &[], collection);
+        x.text(
+            "bpmn:loopDataOutputRef",
+            &[],
+            &format!("{}_done", super::variable_name(&node.id)),
+        );
+        x.empty("bpmn:inputDataItem", &[("id", element), ("name", element)]);
+        x.empty("bpmn:outputDataItem", &[("id", element), ("name", element)]);
+        x.close("bpmn:multiInstanceLoopCharacteristics");
+    } else if let Kind::UserTask {
+        each: Some((collection, element)),
+        ..
+    } = &node.kind
     {
         x.empty(
             "bpmn:multiInstanceLoopCharacteristics",
@@ -399,6 +429,31 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
         elements(x, p, Some(index), target, c);
     }
     x.close(tag);
+}
+
+/// The questions of a task of the `spiffworkflow` export: a property per
+/// form field, its variable and its type (`boolean`, `long`, `string`,
+/// `date`, or `enum:` and the values).
+fn spiff_properties(x: &mut Xml, fields: &[FormField]) {
+    if fields.is_empty() {
+        return;
+    }
+    x.open("bpmn:extensionElements", &[]);
+    x.open("spiffworkflow:properties", &[]);
+    for f in fields {
+        let kind = if f.values.is_empty() {
+            f.kind.to_string()
+        } else {
+            let ids: Vec<&str> = f.values.iter().map(|(id, _)| id.as_str()).collect();
+            format!("{}:{}", f.kind, ids.join(","))
+        };
+        x.empty(
+            "spiffworkflow:property",
+            &[("name", &format!("field:{}", f.id)), ("value", &kind)],
+        );
+    }
+    x.close("spiffworkflow:properties");
+    x.close("bpmn:extensionElements");
 }
 
 /// The `zeebe:*` extension elements of a node of the `camunda8` export: a
