@@ -183,6 +183,7 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
     let mut contents = Contents {
         nodes: vec![Vec::new(); p.nodes.len() + 1],
         flows: vec![Vec::new(); p.nodes.len() + 1],
+        items: loop_items(p, target),
     };
     for (i, node) in p.nodes.iter().enumerate() {
         contents.nodes[node.parent.map_or(0, |x| x + 1)].push(i);
@@ -235,6 +236,28 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
     out
 }
 
+fn loop_items(p: &Process, target: Target) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    p.nodes
+        .iter()
+        .map(|node| match &node.kind {
+            Kind::UserTask {
+                each: Some((_, element)),
+                ..
+            } if target == Target::SpiffWorkflow => {
+                let mut id = element.clone();
+                let mut n = 2;
+                while !taken.insert(id.clone()) {
+                    id = format!("{element}_{n}");
+                    n += 1;
+                }
+                id
+            }
+            _ => String::new(),
+        })
+        .collect()
+}
+
 fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
     let id = format!("{element}_di");
     let mut attrs = vec![("id", id.as_str()), ("bpmnElement", element)];
@@ -258,6 +281,11 @@ fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
 struct Contents {
     nodes: Vec<Vec<usize>>,
     flows: Vec<Vec<usize>>,
+    /// The `spiffworkflow` export: the id of each loop task's input data
+    /// item, by node (empty for other nodes). An XML id, so unique in the
+    /// document: the loop variable, then `_2`, `_3` where two loops have
+    /// the same.
+    items: Vec<String>,
 }
 
 fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: &Contents) {
@@ -337,7 +365,7 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     if camunda8 {
         zeebe_extensions(x, node);
     } else if spiff {
-        spiff_properties(x, fields);
+        spiff_extensions(x, fields, c.items.get(index).filter(|i| !i.is_empty()));
     } else if !fields.is_empty() {
         x.open("bpmn:extensionElements", &[]);
         x.open("camunda:formData", &[]);
@@ -389,22 +417,21 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     } = &node.kind
         && spiff
     {
-        // The element variable is the input data item; the task writes each
-        // element back as its output item, into `<task>_done`, so that the
-        // item does not stay in the task's data (SpiffWorkflow refuses to
-        // start the next instance over an item that is already there).
+        // The element variable is the input data item (its id is the name
+        // in the task's data); the instance's post-script removes it before
+        // the instance's data joins the task's (see `spiff_extensions`).
         x.open(
             "bpmn:multiInstanceLoopCharacteristics",
-            &[("isSequential", "true")],
+            &[
+                ("isSequential", "true"),
+                ("spiffworkflow:scriptsOnInstances", "true"),
+            ],
         );
         x.text("bpmn:loopDataInputRef", &[], collection);
-        x.text(
-            "bpmn:loopDataOutputRef",
-            &[],
-            &format!("{}_done", super::variable_name(&node.id)),
+        x.empty(
+            "bpmn:inputDataItem",
+            &[("id", &c.items[index]), ("name", element)],
         );
-        x.empty("bpmn:inputDataItem", &[("id", element), ("name", element)]);
-        x.empty("bpmn:outputDataItem", &[("id", element), ("name", element)]);
         x.close("bpmn:multiInstanceLoopCharacteristics");
     } else if let Kind::UserTask {
         each: Some((collection, element)),
@@ -431,14 +458,25 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     x.close(tag);
 }
 
-/// The questions of a task of the `spiffworkflow` export: a property per
-/// form field, its variable and its type (`boolean`, `long`, `string`,
-/// `date`, or `enum:` and the values).
-fn spiff_properties(x: &mut Xml, fields: &[FormField]) {
-    if fields.is_empty() {
+/// The extension elements of a task of the `spiffworkflow` export: its
+/// questions, a property per form field (`field:<variable>`, its type:
+/// `boolean`, `long`, `string`, `date`, or `enum:` and the values); for an
+/// instance of a loop, a post-script that deletes the loop's item.
+/// SpiffWorkflow merges an instance's data into the loop task's when the
+/// instance completes, answers included, and refuses to start the next
+/// instance while the item is there.
+fn spiff_extensions(x: &mut Xml, fields: &[FormField], item: Option<&String>) {
+    if fields.is_empty() && item.is_none() {
         return;
     }
     x.open("bpmn:extensionElements", &[]);
+    if let Some(item) = item {
+        x.text("spiffworkflow:postScript", &[], &format!("del {item}"));
+    }
+    if fields.is_empty() {
+        x.close("bpmn:extensionElements");
+        return;
+    }
     x.open("spiffworkflow:properties", &[]);
     for f in fields {
         let kind = if f.values.is_empty() {
