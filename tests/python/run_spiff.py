@@ -17,7 +17,9 @@ tests/node/run-bpmn.mjs prints: `{ "ends": [end event ids], "tasks":
 the user tasks completed in order (with the element of a multi-instance
 task's iteration), `path` the flows taken out of exclusive gateways that
 choose, and `variables` the values the script tasks of `set` actions
-wrote. Exits 2 when the files cannot be read or the packages are missing.
+wrote. Exits 1 when SpiffWorkflow does not accept the file (it is validated
+against the BPMN and SpiffWorkflow schemas), 2 when the files cannot be read
+or the packages are missing.
 """
 
 import json
@@ -40,7 +42,7 @@ try:
     from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
     from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
     from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
     from SpiffWorkflow.util.task import TaskState
 except ImportError as e:
     fail(2, f"{e}\nthe Python packages are missing: run `bash scripts/test.sh`")
@@ -94,15 +96,15 @@ def run_hook(self, my_task):
 
 ExclusiveGateway._run_hook = run_hook
 
-parser = SpiffBpmnParser()
+# The parser validates the document against the BPMN and SpiffWorkflow
+# schemas first.
+parser = SpiffBpmnParser(validator=VALIDATOR)
 try:
     parser.add_bpmn_file(sys.argv[1])
     spec = parser.get_spec(process)
     subprocess_specs = parser.get_subprocess_specs(process)
-except Exception as e:  # noqa: BLE001 - reported as the error of every run
-    spec, subprocess_specs, parse_error = None, None, f"parse: {e}"
-else:
-    parse_error = None
+except Exception as e:  # noqa: BLE001 - SpiffWorkflow's own error, reported
+    fail(1, f"SpiffWorkflow does not accept {sys.argv[1]}: {e}")
 
 
 def questions(task):
@@ -121,9 +123,6 @@ def run(scenario):
     variables, answers = scenario.get("variables", {}), scenario.get("answers", {})
     observed = {"ends": [], "tasks": [], "path": [], "variables": {}, "error": None}
     choices.clear()
-    if parse_error:
-        observed["error"] = parse_error
-        return observed
     try:
         workflow = BpmnWorkflow(spec, subprocess_specs)
         first = workflow.get_tasks(state=TaskState.READY)[0]
