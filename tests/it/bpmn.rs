@@ -1191,6 +1191,22 @@ fn spiffworkflow_conditions_are_python_and_loops_read_a_data_input() {
 }
 
 #[test]
+fn spiffworkflow_export_of_the_enablement_playbook_and_the_fixture() {
+    let model = shipped(SHIPPED[0]);
+    let xml = render_for(&model, "en", Target::SpiffWorkflow);
+    assert_eq!(
+        xml,
+        render_for(&shipped(SHIPPED[0]), "en", Target::SpiffWorkflow)
+    );
+    insta::assert_snapshot!(format!("bpmn_spiffworkflow_{}_en", SHIPPED[0]), xml);
+    let fx = fixture(FIXTURES[0]);
+    insta::assert_snapshot!(
+        format!("bpmn_spiffworkflow_{}", FIXTURES[0]),
+        render_for(&fx, "en", Target::SpiffWorkflow)
+    );
+}
+
+#[test]
 fn spiffworkflow_accepts_the_export_of_every_valid_fixture() {
     // SpiffWorkflow parses each export after validating it against the BPMN
     // and SpiffWorkflow schemas (no scenarios: nothing runs).
