@@ -930,8 +930,11 @@ fn camunda8_conditions_are_feel_and_steps_are_camunda_user_tasks() {
     assert!(xml.contains(
         r#"inputCollection="=if services = null then [] else services" inputElement="workload""#
     ));
-    assert!(xml.contains(r#"resultVariable="tenant_queue""#));
-    assert!(xml.contains(r#"resultVariable="next_action_date""#));
+    // Outcomes are output mappings of tasks that do nothing else.
+    assert!(xml.contains(r#"<bpmn:task id="Set_request-queue-move_tenant-queue""#));
+    assert!(xml.contains(r#"target="tenant_queue"/>"#));
+    assert!(xml.contains(r#"target="next_action_date"/>"#));
+    assert!(!xml.contains(r#"resultVariable="tenant_queue""#));
 }
 
 // ---------------------------------------------------------------------------

@@ -142,6 +142,9 @@ pub(crate) enum Kind {
     ScriptTask {
         script: String,
         result: Option<String>,
+        /// It writes an outcome (a `set`), not the values a loop walks: in
+        /// Camunda 8, a task whose output mapping writes the variable.
+        outcome: bool,
     },
     Exclusive,
     Parallel,
@@ -881,7 +884,11 @@ impl Lower<'_, '_, '_, '_> {
                 p,
                 format!("Set_{}_{}", d.id, field),
                 name,
-                Kind::ScriptTask { script, result },
+                Kind::ScriptTask {
+                    script,
+                    result,
+                    outcome: true,
+                },
                 last,
             );
         }
@@ -1018,7 +1025,11 @@ impl Lower<'_, '_, '_, '_> {
                     p,
                     format!("Values_{id}"),
                     fill(words.values, &[&over_said]),
-                    Kind::ScriptTask { script, result },
+                    Kind::ScriptTask {
+                        script,
+                        result,
+                        outcome: false,
+                    },
                     last,
                 );
                 if camunda8 {

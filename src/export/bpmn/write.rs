@@ -328,6 +328,9 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
         Kind::Start { .. } => "bpmn:startEvent",
         Kind::End => "bpmn:endEvent",
         Kind::UserTask { .. } => "bpmn:userTask",
+        // Camunda 8 sets an outcome by an output mapping of a task that
+        // does nothing else (see `zeebe_extensions`).
+        Kind::ScriptTask { outcome: true, .. } if camunda8 => "bpmn:task",
         Kind::ScriptTask { .. } => "bpmn:scriptTask",
         Kind::Exclusive => "bpmn:exclusiveGateway",
         Kind::Parallel => "bpmn:parallelGateway",
@@ -495,7 +498,9 @@ fn spiff_extensions(x: &mut Xml, fields: &[FormField], item: Option<&String>) {
 }
 
 /// The `zeebe:*` extension elements of a node of the `camunda8` export: a
-/// Camunda user task with its form and candidate group, a FEEL script with
+/// Camunda user task with its form and candidate group; an outcome (a
+/// `set`) as a `zeebe:ioMapping` output whose FEEL source is the value and
+/// whose target the variable; the values a loop walks as a FEEL script with
 /// its result variable.
 fn zeebe_extensions(x: &mut Xml, node: &Node) {
     match &node.kind {
@@ -511,6 +516,18 @@ fn zeebe_extensions(x: &mut Xml, node: &Node) {
         Kind::ScriptTask {
             script,
             result: Some(result),
+            outcome: true,
+        } => {
+            x.open("bpmn:extensionElements", &[]);
+            x.open("zeebe:ioMapping", &[]);
+            x.empty("zeebe:output", &[("source", script), ("target", result)]);
+            x.close("zeebe:ioMapping");
+            x.close("bpmn:extensionElements");
+        }
+        Kind::ScriptTask {
+            script,
+            result: Some(result),
+            outcome: false,
         } => {
             x.open("bpmn:extensionElements", &[]);
             x.empty(
