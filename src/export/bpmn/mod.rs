@@ -137,8 +137,8 @@ pub(crate) enum Kind {
         /// variable.
         each: Option<(String, String)>,
     },
-    /// A script: JavaScript that sets its variable itself, or a FEEL
-    /// expression whose value goes to `result`.
+    /// A script: JavaScript or Python that sets its variable itself, or a
+    /// FEEL expression whose value goes to `result`.
     ScriptTask {
         script: String,
         result: Option<String>,

@@ -1,4 +1,6 @@
-//! Conditions as the JavaScript condition scripts bpmn-engine runs.
+//! Conditions as the JavaScript condition scripts bpmn-engine runs (the
+//! same translation is printed as FEEL for Camunda 8 and as Python for
+//! SpiffWorkflow: see [`Dialect`] and `docs/export-bpmn.md`).
 //!
 //! A condition of a sequence flow becomes a `bpmn:tFormalExpression` with
 //! `language="javascript"`: helper and definition constants first, then
