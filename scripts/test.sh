@@ -25,6 +25,14 @@ fi
 # Chromium (tests/browser).
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+# SpiffWorkflow, which runs the `spiffworkflow` BPMN exports
+# (tests/it/bpmn.rs, through tests/python/run_spiff.py), in a virtual
+# environment of its own: created once, then kept to the pinned versions.
+if [ ! -x tests/python/.venv/bin/python ]; then
+  python3 -m venv tests/python/.venv
+fi
+tests/python/.venv/bin/python -m pip install --quiet --disable-pip-version-check \
+  -r tests/python/requirements.txt
 # The VS Code extension's grammar tests and packer (tests/it/vscode.rs).
 npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
 cargo test --locked --all-targets

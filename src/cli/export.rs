@@ -15,8 +15,9 @@ pub struct Args {
     #[arg(long = "to", value_enum, value_name = "FORMAT")]
     pub to: Format,
     /// The engine a BPMN export is written for (`--to bpmn` only):
-    /// `bpmn-engine` (JavaScript) or `camunda8` (FEEL, Camunda user tasks;
-    /// with -o, the forms are written beside the file as `<id>.form`).
+    /// `bpmn-engine` (JavaScript), `camunda8` (FEEL, Camunda user tasks;
+    /// with -o, the forms are written beside the file as `<id>.form`) or
+    /// `spiffworkflow` (Python).
     #[arg(long, value_enum, value_name = "ENGINE", default_value_t = crate::export::bpmn::Target::BpmnEngine)]
     pub target: crate::export::bpmn::Target,
     /// The locale of the texts (default: the playbook's source locale).
@@ -158,7 +159,7 @@ pub fn run(args: &Args) -> i32 {
         }
     };
     let camunda8 = args.to == Format::Bpmn && args.target == crate::export::bpmn::Target::Camunda8;
-    let text = if camunda8 {
+    let text = if args.to == Format::Bpmn {
         crate::export::bpmn::render_for(&model, locale, args.target)
     } else {
         match args.to {

@@ -4,7 +4,9 @@
 //! happens, determinism, and escaping.
 //!
 //! Validation and runs need Node.js and the packages of `tests/node/`:
-//! `npm ci --prefix tests/node` (which `scripts/test.sh` runs).
+//! `npm ci --prefix tests/node` (which `scripts/test.sh` runs). Runs of the
+//! `spiffworkflow` export need SpiffWorkflow in `tests/python/.venv`, which
+//! `scripts/test.sh` creates.
 
 use crate::formats::root;
 use playbook::check::{Analysis, Guard, Var};
@@ -71,6 +73,98 @@ fn node(script: &str, args: &[&Path]) -> std::process::Output {
         .unwrap_or_else(|e| {
             panic!("cannot run `node` ({e}): install Node.js 20 or newer, then {INSTALL}")
         })
+}
+
+const PYTHON_INSTALL: &str = "run `bash scripts/test.sh`, which creates tests/python/.venv \
+                              and installs SpiffWorkflow from tests/python/requirements.txt";
+
+/// Runs `tests/python/run_spiff.py` with the interpreter of
+/// `tests/python/.venv`; fails the test, saying how to install it, when the
+/// environment is missing.
+fn python_run_spiff(args: &[&Path]) -> std::process::Output {
+    let python = root("tests/python/.venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: {PYTHON_INSTALL}",
+        python.display()
+    );
+    std::process::Command::new(&python)
+        .arg(root("tests/python/run_spiff.py"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} ({e}): {PYTHON_INSTALL}", python.display()))
+}
+
+/// The id of a `spiffworkflow` export's element as the other targets name
+/// it: SpiffWorkflow keeps `Start` and `End` for tasks of its own, so the
+/// export calls the process's events `StartEvent` and `EndEvent`.
+fn from_spiff_id(id: &str) -> String {
+    let node = |n: &str| match n {
+        "StartEvent" => "Start".to_string(),
+        "EndEvent" => "End".to_string(),
+        n => n.to_string(),
+    };
+    match id.strip_prefix("Flow_").and_then(|f| f.split_once("__")) {
+        Some((source, target)) => {
+            // A second flow between the same nodes ends in `_2`, `_3`.
+            let (target, n) = match target.rsplit_once('_') {
+                Some((t, n)) if n.chars().all(|c| c.is_ascii_digit()) && t == "EndEvent" => {
+                    (t, format!("_{n}"))
+                }
+                _ => (target, String::new()),
+            };
+            format!("Flow_{}__{}{n}", node(source), node(target))
+        }
+        None => node(id),
+    }
+}
+
+/// A list as a sorted list of its entries (as JSON text); any other value
+/// as itself.
+fn unordered(v: &Json) -> Json {
+    match v.as_array() {
+        Some(items) => {
+            let mut texts: Vec<String> = items.iter().map(Json::to_string).collect();
+            texts.sort();
+            json!(texts)
+        }
+        None => v.clone(),
+    }
+}
+
+/// Runs the `spiffworkflow` export of `model` in SpiffWorkflow, once per
+/// scenario, with the ids of its start and end events as the other targets
+/// have them.
+fn run_spiff(model: &Playbook, scenarios: &[Json]) -> Vec<Json> {
+    run_spiff_xml(&render_for(model, "en", Target::SpiffWorkflow), scenarios)
+}
+
+fn run_spiff_xml(xml: &str, scenarios: &[Json]) -> Vec<Json> {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bpmn = dir.path().join("process.bpmn");
+    let runs = dir.path().join("runs.json");
+    std::fs::write(&bpmn, xml).expect("write BPMN");
+    std::fs::write(&runs, serde_json::to_string(scenarios).expect("JSON")).expect("write runs");
+    let output = python_run_spiff(&[&bpmn, &runs]);
+    assert!(
+        output.status.success(),
+        "run_spiff failed (exit {:?}); if packages are missing, {PYTHON_INSTALL}\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut out: Vec<Json> = serde_json::from_slice(&output.stdout).expect("JSON from run_spiff");
+    for run in &mut out {
+        for key in ["ends", "path"] {
+            if let Some(ids) = run[key].as_array_mut() {
+                for id in ids {
+                    if let Some(s) = id.as_str() {
+                        *id = json!(from_spiff_id(s));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -618,6 +712,31 @@ fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
     // by feelin: the same path, tasks, ends and values.
     let camunda = run_camunda8(model, &input);
     assert_eq!(camunda.len(), scenarios.len());
+    // And through the `spiffworkflow` export in SpiffWorkflow.
+    let spiff = run_spiff(model, &input);
+    assert_eq!(spiff.len(), scenarios.len());
+    for ((values, js), python) in scenarios.iter().zip(&observed).zip(&spiff) {
+        let describe: Vec<String> = values
+            .iter()
+            .map(|(v, x)| format!("{} = {x}", v.name()))
+            .collect();
+        assert_eq!(
+            python["error"],
+            Json::Null,
+            "{}: {python}",
+            describe.join(", ")
+        );
+        // Steps on parallel branches may take turns in another order in
+        // SpiffWorkflow: the tasks and flows are compared as multisets.
+        for key in ["ends", "tasks", "path", "variables"] {
+            assert_eq!(
+                unordered(&js[key]),
+                unordered(&python[key]),
+                "bpmn-engine and spiffworkflow differ in {key} for {}",
+                describe.join(", ")
+            );
+        }
+    }
     for ((values, js), feel) in scenarios.iter().zip(&observed).zip(&camunda) {
         let describe: Vec<String> = values
             .iter()
@@ -682,7 +801,7 @@ fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
     }
     // The figure docs/export-bpmn.md reports (`--nocapture` shows it).
     eprintln!(
-        "{}: {} scenarios agree in bpmn-engine and camunda8",
+        "{}: {} scenarios agree in bpmn-engine, camunda8 and spiffworkflow",
         model.id,
         scenarios.len()
     );
@@ -811,8 +930,11 @@ fn camunda8_conditions_are_feel_and_steps_are_camunda_user_tasks() {
     assert!(xml.contains(
         r#"inputCollection="=if services = null then [] else services" inputElement="workload""#
     ));
-    assert!(xml.contains(r#"resultVariable="tenant_queue""#));
-    assert!(xml.contains(r#"resultVariable="next_action_date""#));
+    // Outcomes are output mappings of tasks that do nothing else.
+    assert!(xml.contains(r#"<bpmn:task id="Set_request-queue-move_tenant-queue""#));
+    assert!(xml.contains(r#"target="tenant_queue"/>"#));
+    assert!(xml.contains(r#"target="next_action_date"/>"#));
+    assert!(!xml.contains(r#"resultVariable="tenant_queue""#));
 }
 
 // ---------------------------------------------------------------------------
@@ -976,7 +1098,7 @@ fn customer(
 }
 
 #[test]
-fn customers_take_the_same_path_in_playbook_run_bpmn_engine_and_camunda8() {
+fn customers_take_the_same_path_in_playbook_run_bpmn_engine_camunda8_and_spiffworkflow() {
     let name = "engagement-completion-enablement";
     let model = shipped(name);
     let path = root(&format!("playbooks/{name}.playbook"));
@@ -1006,6 +1128,7 @@ fn customers_take_the_same_path_in_playbook_run_bpmn_engine_and_camunda8() {
     assert!(output.status.success(), "{output:?}");
     let js: Vec<Json> = serde_json::from_slice(&output.stdout).expect("JSON");
     let feel = run_camunda8(&model, &scenarios);
+    let python = run_spiff(&model, &scenarios);
     let mut paths = BTreeSet::new();
     for (i, (inputs, _, answers)) in customers.iter().enumerate() {
         let ours = playbook_run(&path, inputs, answers);
@@ -1020,7 +1143,18 @@ fn customers_take_the_same_path_in_playbook_run_bpmn_engine_and_camunda8() {
             ours,
             "camunda8 vs playbook run, {context}"
         );
+        assert_eq!(python[i]["error"], Json::Null, "{context}");
+        assert_eq!(
+            engine_outcome(&python[i]),
+            ours,
+            "spiffworkflow vs playbook run, {context}"
+        );
         assert_eq!(js[i]["path"], feel[i]["path"], "{context}");
+        assert_eq!(
+            unordered(&js[i]["path"]),
+            unordered(&python[i]["path"]),
+            "{context}"
+        );
         paths.insert(js[i]["path"].to_string());
     }
     // Opposite customers take different paths: the account team and the
@@ -1031,4 +1165,111 @@ fn customers_take_the_same_path_in_playbook_run_bpmn_engine_and_camunda8() {
     assert_eq!(queues[0].as_deref(), Some("ftcq-inactive-emea"));
     assert_eq!(queues[1].as_deref(), Some("ftcq-inactive-apj"));
     assert_eq!(queues[4], None);
+}
+
+// ---------------------------------------------------------------------------
+// SpiffWorkflow
+// ---------------------------------------------------------------------------
+
+#[test]
+fn spiffworkflow_conditions_are_python_and_loops_read_a_data_input() {
+    let xml = render_for(&shipped(SHIPPED[0]), "en", Target::SpiffWorkflow);
+    assert!(!xml.contains("next(null"), "no JavaScript");
+    assert!(!xml.contains("camunda:") && !xml.contains("zeebe:"));
+    assert!(!xml.contains("id=\"Start\"") && !xml.contains("id=\"End\""));
+    assert!(xml.contains("id=\"StartEvent\"") && xml.contains("id=\"EndEvent\""));
+    assert!(xml.contains("scriptFormat=\"python\""));
+    assert!(xml.contains("<bpmn:loopDataInputRef>services</bpmn:loopDataInputRef>"));
+    assert!(xml.contains("<bpmn:inputDataItem id=\"workload\" name=\"workload\"/>"));
+    assert!(xml.contains("<spiffworkflow:postScript>del workload</spiffworkflow:postScript>"));
+    assert!(xml.contains("\"ready_for_more\" in globals() and (ready_for_more == True)"));
+    assert!(
+        xml.contains("<spiffworkflow:property name=\"field:ready_for_more\" value=\"boolean\"/>")
+    );
+    // The other targets are what they were.
+    assert_eq!(
+        render_for(&shipped(SHIPPED[0]), "en", Target::BpmnEngine),
+        render(&shipped(SHIPPED[0]), "en")
+    );
+}
+
+#[test]
+fn spiffworkflow_export_of_the_enablement_playbook_and_the_fixture() {
+    let model = shipped(SHIPPED[0]);
+    let xml = render_for(&model, "en", Target::SpiffWorkflow);
+    assert_eq!(
+        xml,
+        render_for(&shipped(SHIPPED[0]), "en", Target::SpiffWorkflow)
+    );
+    insta::assert_snapshot!(format!("bpmn_spiffworkflow_{}_en", SHIPPED[0]), xml);
+    let fx = fixture(FIXTURES[0]);
+    insta::assert_snapshot!(
+        format!("bpmn_spiffworkflow_{}", FIXTURES[0]),
+        render_for(&fx, "en", Target::SpiffWorkflow)
+    );
+}
+
+#[test]
+fn spiffworkflow_accepts_the_export_of_every_valid_fixture() {
+    // SpiffWorkflow parses each export after validating it against the BPMN
+    // and SpiffWorkflow schemas (no scenarios: nothing runs).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let none = dir.path().join("none.json");
+    std::fs::write(&none, "[]").expect("write");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(root("tests/fixtures/valid"))
+        .expect("tests/fixtures/valid")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "playbook"))
+        .collect();
+    paths.sort();
+    paths.push(root("tests/fixtures/bpmn/hostile-texts.playbook"));
+    assert!(paths.len() > 10, "{paths:?}");
+    for path in &paths {
+        let file = dir.path().join("process.bpmn");
+        std::fs::write(
+            &file,
+            render_for(&compile(path), "en", Target::SpiffWorkflow),
+        )
+        .expect("write");
+        let output = python_run_spiff(&[&file, &none]);
+        assert!(
+            output.status.success(),
+            "{}: exit {:?}\n{}",
+            path.display(),
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn spiffworkflow_runner_reports_a_wrong_turn_and_a_broken_file() {
+    // The comparisons above must be able to fail: the same customer through
+    // an export whose condition is turned around takes another path.
+    let model = shipped("engagement-completion-enablement");
+    let (_, variables, _) = customer(5000, 150, "emea", true, false);
+    let scenarios = [json!({ "variables": variables, "answers": { "ready_for_more": false } })];
+    let xml = render_for(&model, "en", Target::SpiffWorkflow);
+    let turned = xml.replacen(
+        "account_team_known == True",
+        "account_team_known == False",
+        1,
+    );
+    assert_ne!(turned, xml);
+    let right = run_spiff_xml(&xml, &scenarios);
+    let wrong = run_spiff_xml(&turned, &scenarios);
+    assert_eq!(right[0]["error"], Json::Null, "{right:?}");
+    assert_ne!(right[0]["path"], wrong[0]["path"]);
+    // A file SpiffWorkflow's schemas reject: exit 1, with the reason.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("broken.bpmn");
+    let none = dir.path().join("none.json");
+    std::fs::write(&none, "[]").expect("write");
+    std::fs::write(&file, xml.replacen("<bpmn:inputDataItem", "<bpmn:bogus", 1)).expect("write");
+    let output = python_run_spiff(&[&file, &none]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("bogus"),
+        "{output:?}"
+    );
 }

@@ -14,7 +14,8 @@
 // and end events, embedded sub-processes, user tasks (a multi-instance task
 // once per element of its `zeebe:loopCharacteristics` input collection),
 // script tasks (`zeebe:script`: the expression's value goes to the result
-// variable), exclusive gateways (the first flow, in document order, whose
+// variable), tasks with `zeebe:ioMapping` outputs (each source's value goes
+// to its target), exclusive gateways (the first flow, in document order, whose
 // condition is `true`, else the default flow) and parallel gateways (a join
 // waits for every incoming flow).
 //
@@ -122,6 +123,18 @@ function run({ variables, answers }) {
             for (const item of items) complete(item);
           } else {
             complete(null);
+          }
+          leave(node);
+          break;
+        }
+        case "bpmn:Task": {
+          // A `set` (`Set_<item>_<field>`): the output mappings write the
+          // outcome, each source evaluated before any target is written.
+          const mapping = extension(node, "zeebe:IoMapping");
+          const outputs = (mapping?.outputParameters ?? []).map((o) => [o.target, feel(o.source, vars)]);
+          for (const [target, value] of outputs) {
+            vars[target] = value;
+            if (node.id.startsWith("Set_")) observed.variables[target] = value;
           }
           leave(node);
           break;

@@ -43,6 +43,10 @@ pub enum Target {
     /// Camunda 8 (Zeebe): FEEL expressions, Camunda user tasks with forms,
     /// `zeebe:*` extension elements.
     Camunda8,
+    /// SpiffWorkflow (Python): Python conditions and scripts, multi-instance
+    /// tasks over a loop data input, form fields as `spiffworkflow:properties`.
+    #[value(name = "spiffworkflow")]
+    SpiffWorkflow,
 }
 
 impl Target {
@@ -50,6 +54,7 @@ impl Target {
         match self {
             Target::BpmnEngine => "bpmn-engine",
             Target::Camunda8 => "camunda8",
+            Target::SpiffWorkflow => "spiffworkflow",
         }
     }
 
@@ -57,6 +62,19 @@ impl Target {
         match self {
             Target::BpmnEngine => Dialect::JavaScript,
             Target::Camunda8 => Dialect::Feel,
+            Target::SpiffWorkflow => Dialect::Python,
+        }
+    }
+
+    /// The id of the process's start or end event: `Start` and `End`, but
+    /// SpiffWorkflow names tasks of its own so (every workflow has them),
+    /// and an element of that id would take their place.
+    fn outer_event(self, end: bool) -> &'static str {
+        match (self, end) {
+            (Target::SpiffWorkflow, false) => "StartEvent",
+            (Target::SpiffWorkflow, true) => "EndEvent",
+            (_, false) => "Start",
+            (_, true) => "End",
         }
     }
 }
@@ -119,11 +137,14 @@ pub(crate) enum Kind {
         /// variable.
         each: Option<(String, String)>,
     },
-    /// A script: JavaScript that sets its variable itself, or a FEEL
-    /// expression whose value goes to `result`.
+    /// A script: JavaScript or Python that sets its variable itself, or a
+    /// FEEL expression whose value goes to `result`.
     ScriptTask {
         script: String,
         result: Option<String>,
+        /// It writes an outcome (a `set`), not the values a loop walks: in
+        /// Camunda 8, a task whose output mapping writes the variable.
+        outcome: bool,
     },
     Exclusive,
     Parallel,
@@ -329,10 +350,10 @@ fn build<'m>(
             .iter()
             .map(|i| input_field(model, texts, i))
             .collect(),
-        Target::Camunda8 => Vec::new(),
+        Target::Camunda8 | Target::SpiffWorkflow => Vec::new(),
     };
     let start = p.node(
-        "Start".to_string(),
+        target.outer_event(false).to_string(),
         Some(words.start.to_string()),
         Kind::Start { fields },
         first_lane,
@@ -413,7 +434,8 @@ fn build<'m>(
         // branch of an exclusive merge, which a later parallel join counts
         // twice and then waits for forever; inside a sub-process it ends
         // once.
-        let chooses = runs != "true" || has_gateway(&step.items);
+        let always = translator.dialect.lit(true);
+        let chooses = runs != always || has_gateway(&step.items);
         let container = if chooses {
             let sub = p.node(
                 format!("SubProcess_{}", step.id),
@@ -434,7 +456,7 @@ fn build<'m>(
         } else {
             None
         };
-        let choice = if runs != "true" {
+        let choice = if runs != always {
             let g = p.node(
                 format!("Gateway_{}_applies", step.id),
                 Some(fill(words.applies, &[&title])),
@@ -545,7 +567,7 @@ fn build<'m>(
         .filter(|s| succs[*s].is_empty())
         .collect();
     let end = p.node(
-        "End".to_string(),
+        target.outer_event(true).to_string(),
         Some(words.end.to_string()),
         Kind::End,
         last_lane,
@@ -862,7 +884,11 @@ impl Lower<'_, '_, '_, '_> {
                 p,
                 format!("Set_{}_{}", d.id, field),
                 name,
-                Kind::ScriptTask { script, result },
+                Kind::ScriptTask {
+                    script,
+                    result,
+                    outcome: true,
+                },
                 last,
             );
         }
@@ -890,6 +916,11 @@ impl Lower<'_, '_, '_, '_> {
             self.block,
         );
         let has_default = default.is_some() || branches.iter().any(|b| b.1.is_none());
+        let branches = if self.target == Target::SpiffWorkflow {
+            exclusive(branches)
+        } else {
+            branches
+        };
         let row = self.block;
         for (i, (label, condition, body)) in branches.into_iter().enumerate() {
             self.pending = Some(Pending {
@@ -974,11 +1005,14 @@ impl Lower<'_, '_, '_, '_> {
             ),
         };
         let camunda8 = self.target == Target::Camunda8;
+        let spiff = self.target == Target::SpiffWorkflow;
         let collection = match &over.kind {
             ExprKind::Input { id } if camunda8 => {
                 let v = variable(id);
                 format!("=if {v} = null then [] else {v}")
             }
+            // SpiffWorkflow's loop data input names a variable.
+            ExprKind::Input { id } if spiff => variable(id),
             ExprKind::Input { id } => format!("${{environment.variables.{}}}", variable(id)),
             _ => {
                 // A computed set: a script task works it out first.
@@ -991,11 +1025,17 @@ impl Lower<'_, '_, '_, '_> {
                     p,
                     format!("Values_{id}"),
                     fill(words.values, &[&over_said]),
-                    Kind::ScriptTask { script, result },
+                    Kind::ScriptTask {
+                        script,
+                        result,
+                        outcome: false,
+                    },
                     last,
                 );
                 if camunda8 {
                     format!("={values}")
+                } else if spiff {
+                    values
                 } else {
                     format!("${{environment.variables.{values}}}")
                 }
@@ -1022,6 +1062,29 @@ impl Lower<'_, '_, '_, '_> {
         p.nodes[task].documentation = Some(self.texts.loop_documentation(var, over, items));
         task
     }
+}
+
+/// The branches of a gateway for SpiffWorkflow, which tries the conditions
+/// of a gateway's flows in the order of their targets down the diagram, not
+/// in document order: each condition also says that no condition before it
+/// holds, so that the first that holds is the one taken in any order.
+fn exclusive<B>(branches: Vec<(String, Option<String>, B)>) -> Vec<(String, Option<String>, B)> {
+    let mut before: Vec<String> = Vec::new();
+    let mut out = Vec::with_capacity(branches.len());
+    for (label, condition, body) in branches {
+        let condition = condition.map(|c| {
+            let mut parts: Vec<String> = before.iter().map(|b| format!("not ({b})")).collect();
+            parts.push(if before.is_empty() {
+                c.clone()
+            } else {
+                format!("({c})")
+            });
+            before.push(c);
+            parts.join(" and ")
+        });
+        out.push((label, condition, body));
+    }
+    out
 }
 
 /// A condition in words of the locale (labels of inputs and decisions, not

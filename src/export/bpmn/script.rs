@@ -1,4 +1,6 @@
-//! Conditions as the JavaScript condition scripts bpmn-engine runs.
+//! Conditions as the JavaScript condition scripts bpmn-engine runs (the
+//! same translation is printed as FEEL for Camunda 8 and as Python for
+//! SpiffWorkflow: see [`Dialect`] and `docs/export-bpmn.md`).
 //!
 //! A condition of a sequence flow becomes a `bpmn:tFormalExpression` with
 //! `language="javascript"`: helper and definition constants first, then
@@ -43,6 +45,9 @@ pub type At = (usize, bool);
 pub enum Dialect {
     JavaScript,
     Feel,
+    /// The Python SpiffWorkflow evaluates (conditions with `eval`, scripts
+    /// with `exec`, the task's data as the names in scope).
+    Python,
 }
 
 impl Dialect {
@@ -50,48 +55,69 @@ impl Dialect {
         match self {
             Dialect::JavaScript => format!("environment.variables.{name}"),
             Dialect::Feel => name.to_string(),
+            // A keyword cannot be written as a name: it is looked up.
+            Dialect::Python if PYTHON_KEYWORDS.contains(&name) => {
+                format!("globals()[\"{name}\"]")
+            }
+            Dialect::Python => name.to_string(),
+        }
+    }
+    /// A boolean literal: `true` and `false`, or Python's `True` and
+    /// `False`.
+    pub fn lit(self, value: bool) -> &'static str {
+        match (self, value) {
+            (Dialect::Python, true) => "True",
+            (Dialect::Python, false) => "False",
+            (_, true) => "true",
+            (_, false) => "false",
         }
     }
     fn and(self) -> &'static str {
         match self {
             Dialect::JavaScript => " && ",
-            Dialect::Feel => " and ",
+            Dialect::Feel | Dialect::Python => " and ",
         }
     }
     fn or(self) -> &'static str {
         match self {
             Dialect::JavaScript => " || ",
-            Dialect::Feel => " or ",
+            Dialect::Feel | Dialect::Python => " or ",
         }
     }
     fn not(self, code: &str) -> String {
         match self {
             Dialect::JavaScript => format!("!{}", paren(code)),
             Dialect::Feel => format!("not({code})"),
+            Dialect::Python => format!("not {}", paren(code)),
         }
     }
     fn eq(self) -> &'static str {
         match self {
             Dialect::JavaScript => " === ",
             Dialect::Feel => " = ",
+            Dialect::Python => " == ",
         }
     }
     fn includes(self, list: &str, x: &str) -> String {
         match self {
             Dialect::JavaScript => format!("{}.includes({x})", paren(list)),
             Dialect::Feel => format!("list contains({list}, {x})"),
+            Dialect::Python => format!("({x} in {})", paren(list)),
         }
     }
     fn known(self, name: &str) -> String {
         match self {
             Dialect::JavaScript => format!("environment.variables.{name} !== undefined"),
             Dialect::Feel => format!("{name} != null"),
+            // A question not answered yet is not in the task's data.
+            Dialect::Python => format!("\"{name}\" in globals()"),
         }
     }
     fn undefined(self) -> &'static str {
         match self {
             Dialect::JavaScript => "undefined",
             Dialect::Feel => "null",
+            Dialect::Python => "None",
         }
     }
     /// A literal list of ids.
@@ -141,6 +167,28 @@ const HELPER_SHIFT: &str = "const $shift = (date, [amount, unit]) => {\n  const 
 const HELPER_DAY_OF: &str = "const $dayOf = (year, month, day) => {\n  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();\n  return String(year).padStart(4, \"0\") + \"-\" + String(month).padStart(2, \"0\") + \"-\" + String(Math.min(day, last)).padStart(2, \"0\");\n};";
 const HELPER_SAME_SET: &str = "const $sameSet = (a, b) => JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());";
 const HELPER_TODAY: &str = "const $today = new Date().toISOString().slice(0, 10);";
+/// The Python helpers: lambdas (a condition is one expression), each the
+/// JavaScript helper of the same meaning.
+const PY_SHIFT: (&str, &str) = (
+    "_shift",
+    "lambda date, by: (lambda dt, y, m, d, n, unit: (dt.date(y, m, d) + dt.timedelta(days=n * (7 if unit == \"weeks\" else 1))).isoformat() if unit in (\"days\", \"weeks\") else (lambda months: _day_of(months // 12, months % 12 + 1, d))(y * 12 + m - 1 + (n * 12 if unit == \"years\" else n)))(__import__(\"datetime\"), *map(int, date.split(\"-\")), *by)",
+);
+const PY_DAY_OF: (&str, &str) = (
+    "_day_of",
+    "lambda year, month, day: __import__(\"datetime\").date(year, month, min(day, __import__(\"calendar\").monthrange(year, month)[1])).isoformat()",
+);
+const PY_TODAY: (&str, &str) = (
+    "_today",
+    "__import__(\"datetime\").datetime.now(__import__(\"datetime\").timezone.utc).date().isoformat()",
+);
+/// The words Python reserves: a variable of that name is read from
+/// `globals()`.
+const PYTHON_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
 
 /// What every script of one playbook shares.
 pub struct Translator<'a, 'm> {
@@ -204,6 +252,7 @@ impl<'a, 'm> Translator<'a, 'm> {
             helpers: BTreeSet::new(),
             lines: Vec::new(),
             names: BTreeMap::new(),
+            defs: Vec::new(),
             taken: BTreeSet::new(),
             active: BTreeSet::new(),
             depth: 0,
@@ -218,6 +267,8 @@ pub struct Script<'t, 'a, 'm> {
     /// Constant definitions, each after those it uses.
     lines: Vec<String>,
     names: BTreeMap<Key, Js>,
+    /// The definitions of a Python script: name and code.
+    defs: Vec<(String, String)>,
     taken: BTreeSet<String>,
     active: BTreeSet<Key>,
     depth: usize,
@@ -240,6 +291,7 @@ impl Script<'_, '_, '_> {
                 out
             }
             Dialect::Feel => self.feel(condition),
+            Dialect::Python => self.python(condition),
         }
     }
 
@@ -256,7 +308,60 @@ impl Script<'_, '_, '_> {
                 out
             }
             Dialect::Feel => self.feel(value),
+            Dialect::Python => {
+                // Statements: the helpers and definitions, the assignment,
+                // then the helpers and definitions leave the task's data.
+                let defs = self.python_defs();
+                let mut out = String::new();
+                for (name, code) in &defs {
+                    out.push_str(&format!("{name} = {code}\n"));
+                }
+                out.push_str(&format!("{target} = {value}"));
+                if !defs.is_empty() {
+                    let names: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+                    out.push_str(&format!("\ndel {}", names.join(", ")));
+                }
+                out
+            }
         }
+    }
+
+    /// The Python helpers the script uses, then its definitions in
+    /// dependency order: name and code.
+    fn python_defs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.helpers.contains(HELPER_TODAY) {
+            out.push(PY_TODAY);
+        }
+        // `_shift` falls back on `_day_of` past a month's end.
+        if self.helpers.contains(HELPER_DAY_OF) || self.helpers.contains(HELPER_SHIFT) {
+            out.push(PY_DAY_OF);
+        }
+        if self.helpers.contains(HELPER_SHIFT) {
+            out.push(PY_SHIFT);
+        }
+        let mut out: Vec<(String, String)> = out
+            .into_iter()
+            .map(|(n, c)| (n.to_string(), c.to_string()))
+            .collect();
+        out.extend(self.defs.iter().cloned());
+        out
+    }
+
+    /// A Python condition: one expression, so the helpers and definitions
+    /// are assignment expressions in a list whose last entry is the
+    /// condition.
+    fn python(self, condition: &str) -> String {
+        let defs = self.python_defs();
+        if defs.is_empty() {
+            return condition.to_string();
+        }
+        let mut out = String::from("[\n");
+        for (name, code) in &defs {
+            out.push_str(&format!("    ({name} := {code}),\n"));
+        }
+        out.push_str(&format!("    {condition},\n][-1]"));
+        out
     }
 
     fn prelude(&self) -> String {
@@ -323,6 +428,11 @@ impl Script<'_, '_, '_> {
                     json_list(services),
                     variable(input)
                 ),
+                Dialect::Python => format!(
+                    "any(service in (globals().get(\"{}\") or []) for service in {})",
+                    variable(input),
+                    json_list(services)
+                ),
             }),
             _ => None,
         }
@@ -331,7 +441,7 @@ impl Script<'_, '_, '_> {
     /// Whether the arm of a `match` statement matches (`true` for `else`).
     pub fn arm_matches(&mut self, subject: Option<&Expr>, arm: &ir::Arm, at: At) -> String {
         let Some(patterns) = &arm.patterns else {
-            return "true".to_string();
+            return self.d().lit(true).to_string();
         };
         let mut any = Vec::new();
         for p in patterns {
@@ -364,6 +474,7 @@ impl Script<'_, '_, '_> {
             match self.d() {
                 Dialect::JavaScript => format!("({checks} ? {} : [])", js.code),
                 Dialect::Feel => format!("(if {checks} then {} else [])", js.code),
+                Dialect::Python => format!("({} if {checks} else [])", js.code),
             }
         }
     }
@@ -376,22 +487,26 @@ impl Script<'_, '_, '_> {
     fn value(&mut self, e: &Expr, at: At) -> Js {
         let d = self.d();
         match &e.kind {
-            ExprKind::Bool { value } => Js::boolean(value.to_string()),
+            ExprKind::Bool { value } => Js::boolean(d.lit(*value).to_string()),
             ExprKind::Int { value } => Js::plain(value.to_string()),
             ExprKind::Percent { hundredths } => Js::plain(percent(*hundredths)),
             ExprKind::Date { value } => Js::plain(json(&value.to_string())),
             ExprKind::Duration { amount, unit } => Js::plain(match d {
-                Dialect::JavaScript => duration(*amount, *unit),
+                Dialect::JavaScript | Dialect::Python => duration(*amount, *unit),
                 Dialect::Feel => feel_duration(*amount, *unit),
             }),
             ExprKind::Text { value } => Js::plain(match d {
-                Dialect::JavaScript => json(value),
+                Dialect::JavaScript | Dialect::Python => json(value),
                 Dialect::Feel => feel_string(value),
             }),
             ExprKind::Today => match d {
                 Dialect::JavaScript => {
                     self.helpers.insert(HELPER_TODAY);
                     Js::plain("$today".to_string())
+                }
+                Dialect::Python => {
+                    self.helpers.insert(HELPER_TODAY);
+                    Js::plain("_today".to_string())
                 }
                 Dialect::Feel => Js::plain("string(today())".to_string()),
             },
@@ -427,6 +542,7 @@ impl Script<'_, '_, '_> {
                 Js::plain(match d {
                     Dialect::JavaScript => format!("Number({}.slice(0, 4))", paren(&o.code)),
                     Dialect::Feel => format!("number(substring({}, 1, 4))", o.code),
+                    Dialect::Python => format!("int({}[0:4])", paren(&o.code)),
                 })
                 .with(&o)
             }
@@ -435,6 +551,7 @@ impl Script<'_, '_, '_> {
                 Js::plain(match d {
                     Dialect::JavaScript => format!("new Set({}).size", o.code),
                     Dialect::Feel => format!("count(distinct values({}))", o.code),
+                    Dialect::Python => format!("len(set({}))", o.code),
                 })
                 .with(&o)
             }
@@ -444,6 +561,10 @@ impl Script<'_, '_, '_> {
                     Dialect::JavaScript => {
                         self.helpers.insert(HELPER_DAY_OF);
                         Js::plain(format!("$dayOf({}, {month}, {day})", y.code)).with(&y)
+                    }
+                    Dialect::Python => {
+                        self.helpers.insert(HELPER_DAY_OF);
+                        Js::plain(format!("_day_of({}, {month}, {day})", y.code)).with(&y)
                     }
                     Dialect::Feel => {
                         // Days past the month's end fall on its last day.
@@ -482,7 +603,7 @@ impl Script<'_, '_, '_> {
                         tests.push(match &subject {
                             Some(s) => format!("{}{}{}", s.code, d.eq(), p.code),
                             None if p.boolean => p.code,
-                            None => format!("{}{}true", p.code, d.eq()),
+                            None => format!("{}{}{}", p.code, d.eq(), d.lit(true)),
                         });
                     }
                     match d {
@@ -493,6 +614,11 @@ impl Script<'_, '_, '_> {
                             "if {} then {} else ",
                             tests.join(" or "),
                             value.code
+                        )),
+                        Dialect::Python => code.push_str(&format!(
+                            "{} if {} else ",
+                            value.code,
+                            tests.join(" or ")
                         )),
                     }
                 }
@@ -526,6 +652,7 @@ impl Script<'_, '_, '_> {
                     (Type::Duration, Dialect::JavaScript) => {
                         format!("JSON.stringify({x}) === JSON.stringify({y})")
                     }
+                    (Type::Set(_), Dialect::Python) => format!("set({x}) == set({y})"),
                     _ => format!("{x}{}{y}", d.eq()),
                 };
                 if op == BinaryOp::Eq {
@@ -542,6 +669,14 @@ impl Script<'_, '_, '_> {
             BinaryOp::NotIn => Js::boolean(d.not(&d.includes(y, x))),
             BinaryOp::Contains => Js::boolean(d.includes(x, y)),
             BinaryOp::Add | BinaryOp::Sub => match (&lhs.ty, &rhs.ty) {
+                (Type::Date, Type::Duration) if d == Dialect::Python => {
+                    self.helpers.insert(HELPER_SHIFT);
+                    if op == BinaryOp::Add {
+                        Js::plain(format!("_shift({x}, {y})"))
+                    } else {
+                        Js::plain(format!("_shift({x}, [-{y}[0], {y}[1]])"))
+                    }
+                }
                 (Type::Date, Type::Duration) if feel => {
                     let sign = if op == BinaryOp::Add { "+" } else { "-" };
                     Js::plain(format!("string(date({x}) {sign} {y})"))
@@ -559,6 +694,9 @@ impl Script<'_, '_, '_> {
                 (Type::Date, Type::Date) if feel => {
                     Js::plain(format!("((date({x}) - date({y})).days)"))
                 }
+                (Type::Date, Type::Date) if d == Dialect::Python => Js::plain(format!(
+                    "(__import__(\"datetime\").date.fromisoformat({x}) - __import__(\"datetime\").date.fromisoformat({y})).days"
+                )),
                 (Type::Date, Type::Date) => Js::plain(format!(
                     "Math.round((Date.parse({x}) - Date.parse({y})) / 86400000)"
                 )),
@@ -579,6 +717,7 @@ impl Script<'_, '_, '_> {
         match self.d() {
             Dialect::JavaScript => self.lines.push(format!("const {name} = {code};")),
             Dialect::Feel => self.lines.push(format!("{name}: {code}")),
+            Dialect::Python => self.defs.push((name.to_string(), code.to_string())),
         }
     }
 
@@ -604,7 +743,7 @@ impl Script<'_, '_, '_> {
             Dialect::JavaScript => const_name(id),
             // Context keys shadow process variables: a prefix keeps them
             // apart from inputs and decisions.
-            Dialect::Feel => format!("let_{}", variable(id)),
+            Dialect::Feel | Dialect::Python => format!("let_{}", variable(id)),
         };
         let name = self.fresh(&base);
         self.constant(&name, &value.code);
@@ -626,13 +765,13 @@ impl Script<'_, '_, '_> {
             return reuse(known);
         }
         if self.active.contains(&key) || self.active.len() >= MAX_RECORDED_DEPTH {
-            return Js::boolean("false".to_string());
+            return Js::boolean(self.d().lit(false).to_string());
         }
         let (step, during) = at;
         if step >= self.t.model.steps.len() {
             // Asked outside any step (the playbook's own `requires`):
             // nothing has been recorded yet.
-            return Js::boolean("false".to_string());
+            return Js::boolean(self.d().lit(false).to_string());
         }
         let producers: Vec<(usize, GateKind, Option<&Expr>)> = self
             .t
@@ -660,13 +799,13 @@ impl Script<'_, '_, '_> {
         }
         self.active.remove(&key);
         let code = match any.len() {
-            0 => "false".to_string(),
+            0 => self.d().lit(false).to_string(),
             1 => any.pop().unwrap_or_default(),
             _ => format!("({})", any.join(self.d().or())),
         };
         let base = match self.d() {
             Dialect::JavaScript => format!("$recorded_{}", variable(criterion)),
-            Dialect::Feel => format!("recorded_{}", variable(criterion)),
+            Dialect::Feel | Dialect::Python => format!("recorded_{}", variable(criterion)),
         };
         let name = self.fresh(&base);
         self.constant(&name, &code);
@@ -681,7 +820,7 @@ impl Script<'_, '_, '_> {
         let mut n = 2;
         let sep = match self.d() {
             Dialect::JavaScript => "$",
-            Dialect::Feel => "_",
+            Dialect::Feel | Dialect::Python => "_",
         };
         while self.taken.contains(&name) {
             name = format!("{base}{sep}{n}");
@@ -695,14 +834,14 @@ impl Script<'_, '_, '_> {
     /// decision it reads is not answered.
     fn guard(&self, js: &Js) -> String {
         let d = self.d();
-        let code = if js.boolean && d == Dialect::JavaScript {
+        let code = if js.boolean && d != Dialect::Feel {
             js.code.clone()
         } else if js.boolean {
             // FEEL's `and`, `or` and comparisons give null for a missing
             // value; a condition must be a boolean.
             format!("{} = true", paren(&js.code))
         } else {
-            format!("{}{}true", js.code, d.eq())
+            format!("{}{}{}", js.code, d.eq(), d.lit(true))
         };
         if js.decisions.is_empty() {
             code
@@ -726,9 +865,10 @@ impl Script<'_, '_, '_> {
 
     /// Conditions that must all hold (`true` for none).
     pub fn conjunction(&self, parts: Vec<String>) -> String {
-        let parts: Vec<String> = parts.into_iter().filter(|p| p != "true").collect();
+        let always = self.d().lit(true);
+        let parts: Vec<String> = parts.into_iter().filter(|p| p != always).collect();
         match parts.len() {
-            0 => "true".to_string(),
+            0 => always.to_string(),
             1 => parts.into_iter().next().unwrap_or_default(),
             _ => parts
                 .iter()

@@ -19,6 +19,7 @@ const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const CAMUNDA: &str = "http://camunda.org/schema/1.0/bpmn";
 const ZEEBE: &str = "http://camunda.org/schema/zeebe/1.0";
 const MODELER: &str = "http://camunda.org/schema/modeler/1.0";
+const SPIFFWORKFLOW: &str = "http://spiffworkflow.org/bpmn/schema/1.0/core";
 /// The Camunda 8 version the `camunda8` export declares (and is linted
 /// against, with the rules of `bpmnlint-plugin-camunda-compat`).
 pub const CAMUNDA8_VERSION: &str = "8.8.0";
@@ -120,6 +121,7 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
             attrs.push(("xmlns:zeebe", ZEEBE));
             attrs.push(("xmlns:modeler", MODELER));
         }
+        Target::SpiffWorkflow => attrs.push(("xmlns:spiffworkflow", SPIFFWORKFLOW)),
     }
     attrs.extend([
         ("id", definitions.as_str()),
@@ -181,6 +183,7 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
     let mut contents = Contents {
         nodes: vec![Vec::new(); p.nodes.len() + 1],
         flows: vec![Vec::new(); p.nodes.len() + 1],
+        items: loop_items(p, target),
     };
     for (i, node) in p.nodes.iter().enumerate() {
         contents.nodes[node.parent.map_or(0, |x| x + 1)].push(i);
@@ -233,6 +236,28 @@ pub fn write(model: &Playbook, texts: &Texts, p: &Process, d: &Diagram, target: 
     out
 }
 
+fn loop_items(p: &Process, target: Target) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    p.nodes
+        .iter()
+        .map(|node| match &node.kind {
+            Kind::UserTask {
+                each: Some((_, element)),
+                ..
+            } if target == Target::SpiffWorkflow => {
+                let mut id = element.clone();
+                let mut n = 2;
+                while !taken.insert(id.clone()) {
+                    id = format!("{element}_{n}");
+                    n += 1;
+                }
+                id
+            }
+            _ => String::new(),
+        })
+        .collect()
+}
+
 fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
     let id = format!("{element}_di");
     let mut attrs = vec![("id", id.as_str()), ("bpmnElement", element)];
@@ -256,6 +281,11 @@ fn shape(x: &mut Xml, element: &str, b: Bounds, extra: &[(&str, &str)]) {
 struct Contents {
     nodes: Vec<Vec<usize>>,
     flows: Vec<Vec<usize>>,
+    /// The `spiffworkflow` export: the id of each loop task's input data
+    /// item, by node (empty for other nodes). An XML id, so unique in the
+    /// document: the loop variable, then `_2`, `_3` where two loops have
+    /// the same.
+    items: Vec<String>,
 }
 
 fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: &Contents) {
@@ -279,7 +309,9 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: 
                         ("xsi:type", "bpmn:tFormalExpression"),
                         ("language", "javascript"),
                     ],
-                    Target::Camunda8 => &[("xsi:type", "bpmn:tFormalExpression")],
+                    Target::Camunda8 | Target::SpiffWorkflow => {
+                        &[("xsi:type", "bpmn:tFormalExpression")]
+                    }
                 };
                 x.text("bpmn:conditionExpression", language, script);
                 x.close("bpmn:sequenceFlow");
@@ -291,10 +323,14 @@ fn elements(x: &mut Xml, p: &Process, parent: Option<usize>, target: Target, c: 
 
 fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target, c: &Contents) {
     let camunda8 = target == Target::Camunda8;
+    let spiff = target == Target::SpiffWorkflow;
     let tag = match node.kind {
         Kind::Start { .. } => "bpmn:startEvent",
         Kind::End => "bpmn:endEvent",
         Kind::UserTask { .. } => "bpmn:userTask",
+        // Camunda 8 sets an outcome by an output mapping of a task that
+        // does nothing else (see `zeebe_extensions`).
+        Kind::ScriptTask { outcome: true, .. } if camunda8 => "bpmn:task",
         Kind::ScriptTask { .. } => "bpmn:scriptTask",
         Kind::Exclusive => "bpmn:exclusiveGateway",
         Kind::Parallel => "bpmn:parallelGateway",
@@ -308,14 +344,14 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     if let Kind::UserTask {
         role: Some(role), ..
     } = &node.kind
-        && !camunda8
+        && target == Target::BpmnEngine
     {
         attrs.push(("camunda:candidateGroups", role));
     }
     if let Kind::ScriptTask { .. } = node.kind
         && !camunda8
     {
-        attrs.push(("scriptFormat", "javascript"));
+        attrs.push(("scriptFormat", if spiff { "python" } else { "javascript" }));
     }
     let default = node.default.map(|f| p.flows[f].id.as_str());
     if let Some(default) = default {
@@ -331,6 +367,8 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     };
     if camunda8 {
         zeebe_extensions(x, node);
+    } else if spiff {
+        spiff_extensions(x, fields, c.items.get(index).filter(|i| !i.is_empty()));
     } else if !fields.is_empty() {
         x.open("bpmn:extensionElements", &[]);
         x.open("camunda:formData", &[]);
@@ -380,6 +418,28 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
         each: Some((collection, element)),
         ..
     } = &node.kind
+        && spiff
+    {
+        // The element variable is the input data item (its id is the name
+        // in the task's data); the instance's post-script removes it before
+        // the instance's data joins the task's (see `spiff_extensions`).
+        x.open(
+            "bpmn:multiInstanceLoopCharacteristics",
+            &[
+                ("isSequential", "true"),
+                ("spiffworkflow:scriptsOnInstances", "true"),
+            ],
+        );
+        x.text("bpmn:loopDataInputRef", &[], collection);
+        x.empty(
+            "bpmn:inputDataItem",
+            &[("id", &c.items[index]), ("name", element)],
+        );
+        x.close("bpmn:multiInstanceLoopCharacteristics");
+    } else if let Kind::UserTask {
+        each: Some((collection, element)),
+        ..
+    } = &node.kind
     {
         x.empty(
             "bpmn:multiInstanceLoopCharacteristics",
@@ -401,8 +461,46 @@ fn flow_node(x: &mut Xml, p: &Process, index: usize, node: &Node, target: Target
     x.close(tag);
 }
 
+/// The extension elements of a task of the `spiffworkflow` export: its
+/// questions, a property per form field (`field:<variable>`, its type:
+/// `boolean`, `long`, `string`, `date`, or `enum:` and the values); for an
+/// instance of a loop, a post-script that deletes the loop's item.
+/// SpiffWorkflow merges an instance's data into the loop task's when the
+/// instance completes, answers included, and refuses to start the next
+/// instance while the item is there.
+fn spiff_extensions(x: &mut Xml, fields: &[FormField], item: Option<&String>) {
+    if fields.is_empty() && item.is_none() {
+        return;
+    }
+    x.open("bpmn:extensionElements", &[]);
+    if let Some(item) = item {
+        x.text("spiffworkflow:postScript", &[], &format!("del {item}"));
+    }
+    if fields.is_empty() {
+        x.close("bpmn:extensionElements");
+        return;
+    }
+    x.open("spiffworkflow:properties", &[]);
+    for f in fields {
+        let kind = if f.values.is_empty() {
+            f.kind.to_string()
+        } else {
+            let ids: Vec<&str> = f.values.iter().map(|(id, _)| id.as_str()).collect();
+            format!("{}:{}", f.kind, ids.join(","))
+        };
+        x.empty(
+            "spiffworkflow:property",
+            &[("name", &format!("field:{}", f.id)), ("value", &kind)],
+        );
+    }
+    x.close("spiffworkflow:properties");
+    x.close("bpmn:extensionElements");
+}
+
 /// The `zeebe:*` extension elements of a node of the `camunda8` export: a
-/// Camunda user task with its form and candidate group, a FEEL script with
+/// Camunda user task with its form and candidate group; an outcome (a
+/// `set`) as a `zeebe:ioMapping` output whose FEEL source is the value and
+/// whose target the variable; the values a loop walks as a FEEL script with
 /// its result variable.
 fn zeebe_extensions(x: &mut Xml, node: &Node) {
     match &node.kind {
@@ -418,6 +516,18 @@ fn zeebe_extensions(x: &mut Xml, node: &Node) {
         Kind::ScriptTask {
             script,
             result: Some(result),
+            outcome: true,
+        } => {
+            x.open("bpmn:extensionElements", &[]);
+            x.open("zeebe:ioMapping", &[]);
+            x.empty("zeebe:output", &[("source", script), ("target", result)]);
+            x.close("zeebe:ioMapping");
+            x.close("bpmn:extensionElements");
+        }
+        Kind::ScriptTask {
+            script,
+            result: Some(result),
+            outcome: false,
         } => {
             x.open("bpmn:extensionElements", &[]);
             x.empty(
