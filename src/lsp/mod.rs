@@ -112,6 +112,8 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         parses: Cell::new(0),
         compiled: RefCell::new(HashMap::new()),
         compilations: Cell::new(0),
+        refused: BTreeSet::new(),
+        notices: Vec::new(),
     };
     let mut deadline: Option<Instant> = None;
     loop {
@@ -151,6 +153,17 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                 // typing pauses.
                 let opened = n.method == "textDocument/didOpen";
                 let changed = server.notification(n);
+                for message in std::mem::take(&mut server.notices) {
+                    let _ = connection
+                        .sender
+                        .send(Message::Notification(Notification::new(
+                            "window/showMessage".to_string(),
+                            lsp::ShowMessageParams {
+                                typ: lsp::MessageType::ERROR,
+                                message,
+                            },
+                        )));
+                }
                 if !changed.is_empty() {
                     server.pending.extend(changed);
                     if opened {
@@ -187,6 +200,12 @@ struct Server {
     compiled: RefCell<HashMap<PathBuf, Compiled>>,
     /// How many compilations ran since the server started.
     compilations: Cell<u64>,
+    /// Open documents larger than their project lets the compiler read:
+    /// never parsed for navigation; their diagnostics say why.
+    refused: BTreeSet<PathBuf>,
+    /// Messages to show the user, sent after the notification that
+    /// raised them.
+    notices: Vec<String>,
 }
 
 /// A compilation and what it was compiled from.
@@ -246,7 +265,16 @@ impl Loader for Overlay<'_> {
 /// A parsed file of the workspace.
 struct Parsed {
     text: String,
+    /// Where each line of `text` starts, counted once with the parse: every
+    /// position converted in this text uses them.
+    starts: Vec<usize>,
     index: Index,
+}
+
+impl Parsed {
+    fn lines(&self) -> Lines<'_> {
+        Lines::with_starts(&self.text, &self.starts)
+    }
 }
 
 fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
@@ -331,7 +359,9 @@ impl Server {
             .get(path)
             .map(|c| (c.parsed.clone(), c.stamp));
         let (text, stamp) = match self.open.get(path) {
-            Some(text) if text.len() > MAX_FILE_SIZE => return None,
+            Some(text) if text.len() > MAX_FILE_SIZE || self.refused.contains(path) => {
+                return None;
+            }
             Some(text) => {
                 if let Some((parsed, _)) = &cached
                     && parsed.text == *text
@@ -360,7 +390,12 @@ impl Server {
                 self.parses.set(self.parses.get() + 1);
                 let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
                 let index = tree.map(|t| Index::of(&t, &text)).unwrap_or_default();
-                Rc::new(Parsed { text, index })
+                let starts = text::line_starts(&text);
+                Rc::new(Parsed {
+                    text,
+                    starts,
+                    index,
+                })
             }
         };
         self.parsed.borrow_mut().insert(
@@ -504,7 +539,7 @@ impl Server {
     fn target(&self, doc: &lsp::TextDocumentPositionParams) -> Option<(PathBuf, Symbol)> {
         let path = path_of(&doc.text_document.uri)?;
         let parsed = self.parse(&path)?;
-        let offset = Lines::new(&parsed.text).offset(doc.position);
+        let offset = parsed.lines().offset(doc.position);
         let symbol = parsed.index.at(offset)?.clone();
         if symbol.is_decl() {
             return Some((path, symbol));
@@ -530,11 +565,16 @@ impl Server {
                     .collect(),
                 None => continue,
             };
+            // Every reference has the declaration's name: what it resolves
+            // to depends only on the statement it stands in, so each kind
+            // of statement is resolved once per file.
+            let mut resolved: HashMap<&'static str, bool> = HashMap::new();
             for r in refs {
-                if let Some((f, d)) = self.resolve(&file, &r.name, r.context)
-                    && f == decl_file
-                    && d.start == decl.start
-                {
+                let ours = *resolved.entry(r.context).or_insert_with(|| {
+                    self.resolve(&file, &r.name, r.context)
+                        .is_some_and(|(f, d)| f == decl_file && d.start == decl.start)
+                });
+                if ours {
                     out.push((file.clone(), r.start, r.end));
                 }
             }
@@ -559,6 +599,29 @@ impl Server {
         changed
     }
 
+    /// Takes the text of an open document, unless it is larger than its
+    /// project lets the compiler read: then it is refused, and the user
+    /// told so once, when it grows past the limit.
+    fn accept(&mut self, path: &Path, text: String) {
+        let config = self.config_file(path);
+        let limit = self.project(path, config.as_ref()).0.config.max_file_size();
+        if text.len() > limit {
+            if self.refused.insert(path.to_path_buf()) {
+                let name = path.file_name().unwrap_or(path.as_os_str());
+                self.notices.push(format!(
+                    "`{}` is {} bytes, more than the {limit} the compiler reads: \
+                     the language server leaves it aside until it is smaller \
+                     (split it with `use`, or raise `max-file-size-mib` in `Playbook.toml`)",
+                    name.to_string_lossy(),
+                    text.len()
+                ));
+            }
+        } else {
+            self.refused.remove(path);
+        }
+        self.open.insert(path.to_path_buf(), text);
+    }
+
     fn changes(&mut self, n: Notification) -> Vec<PathBuf> {
         let one = |path: Option<PathBuf>| path.into_iter().collect();
         match n.method.as_str() {
@@ -568,7 +631,7 @@ impl Server {
                 };
                 let path = path_of(&p.text_document.uri);
                 if let Some(path) = &path {
-                    self.open.insert(path.clone(), p.text_document.text);
+                    self.accept(path, p.text_document.text);
                 }
                 one(path)
             }
@@ -582,7 +645,7 @@ impl Server {
                 ) else {
                     return Vec::new();
                 };
-                self.open.insert(path.clone(), change.text);
+                self.accept(&path, change.text);
                 vec![path]
             }
             "textDocument/didClose" => {
@@ -592,6 +655,7 @@ impl Server {
                 let path = path_of(&p.text_document.uri);
                 if let Some(path) = &path {
                     self.open.remove(path);
+                    self.refused.remove(path);
                 }
                 one(path)
             }
@@ -620,6 +684,11 @@ impl Server {
         let changed = std::mem::take(&mut self.pending);
         let mut roots: BTreeSet<PathBuf> = self.open.keys().cloned().collect();
         for file in self.files() {
+            // An open document is compiled anyway: it is not parsed a
+            // second time only to learn what it uses.
+            if roots.contains(&file) {
+                continue;
+            }
             let units = self.units(&file);
             if units.iter().any(|u| changed.contains(u)) {
                 roots.insert(file);
@@ -682,12 +751,20 @@ impl Server {
         };
         let sources = &compilation.sources;
         let own = path.to_string_lossy().replace('\\', "/");
+        // Each file's line starts and address, counted once for all its
+        // diagnostics.
+        let files: RefCell<HashMap<crate::source::FileId, (lsp::Uri, Vec<usize>)>> =
+            RefCell::new(HashMap::new());
         let location = |span: crate::source::Span| {
             let file = sources.get(span.file);
-            let lines = Lines::new(&file.text);
+            let mut files = files.borrow_mut();
+            let (uri, starts) = files
+                .entry(span.file)
+                .or_insert_with(|| (uri_of(Path::new(&file.name)), text::line_starts(&file.text)));
             lsp::Location::new(
-                uri_of(Path::new(&file.name)),
-                lines.range(span.start as usize, span.end as usize),
+                uri.clone(),
+                Lines::with_starts(&file.text, starts)
+                    .range(span.start as usize, span.end as usize),
             )
         };
         compilation
@@ -788,7 +865,7 @@ impl Server {
             markdown.push_str(&format!("\n\ndeclared in `{}`", name.unwrap_or_default()));
         }
         let parsed = self.parse(&here)?;
-        let lines = Lines::new(&parsed.text);
+        let lines = parsed.lines();
         let offset = lines.offset(doc.position);
         let range = parsed.index.at(offset).map(|s| lines.range(s.start, s.end));
         serde_json::to_value(lsp::Hover {
@@ -803,8 +880,27 @@ impl Server {
 
     fn location(&self, path: &Path, start: usize, end: usize) -> Option<lsp::Location> {
         let parsed = self.parse(path)?;
-        let range = Lines::new(&parsed.text).range(start, end);
+        let range = parsed.lines().range(start, end);
         Some(lsp::Location::new(uri_of(path), range))
+    }
+
+    /// The locations of mentions `(file, start, end)`: each file is looked
+    /// up once, its kept line starts convert every mention in it.
+    fn locations(&self, mentions: &[(PathBuf, usize, usize)]) -> Vec<lsp::Location> {
+        let mut files: HashMap<&Path, Option<(lsp::Uri, Rc<Parsed>)>> = HashMap::new();
+        mentions
+            .iter()
+            .filter_map(|(f, s, e)| {
+                let (uri, parsed) = files
+                    .entry(f.as_path())
+                    .or_insert_with(|| self.parse(f).map(|p| (uri_of(f), p)))
+                    .as_ref()?;
+                Some(lsp::Location::new(
+                    uri.clone(),
+                    parsed.lines().range(*s, *e),
+                ))
+            })
+            .collect()
     }
 
     fn definition(&self, value: Value) -> Option<Value> {
@@ -817,12 +913,11 @@ impl Server {
     fn references(&self, value: Value) -> Option<Value> {
         let p: lsp::ReferenceParams = params(value)?;
         let (file, decl) = self.target(&p.text_document_position)?;
-        let mentions = self.mentions(&file, &decl);
-        let locations: Vec<lsp::Location> = mentions
-            .into_iter()
-            .filter(|(f, s, _)| p.context.include_declaration || !(f == &file && *s == decl.start))
-            .filter_map(|(f, s, e)| self.location(&f, s, e))
-            .collect();
+        let mut mentions = self.mentions(&file, &decl);
+        if !p.context.include_declaration {
+            mentions.retain(|(f, s, _)| !(f == &file && *s == decl.start));
+        }
+        let locations = self.locations(&mentions);
         serde_json::to_value(locations).ok()
     }
 
@@ -876,13 +971,11 @@ impl Server {
             ));
         }
         let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
-        for (f, s, e) in self.mentions(&file, &decl) {
-            if let Some(location) = self.location(&f, s, e) {
-                changes
-                    .entry(location.uri)
-                    .or_default()
-                    .push(lsp::TextEdit::new(location.range, new.clone()));
-            }
+        for location in self.locations(&self.mentions(&file, &decl)) {
+            changes
+                .entry(location.uri)
+                .or_default()
+                .push(lsp::TextEdit::new(location.range, new.clone()));
         }
         // Translation keys name ids too (`step.prepare.title`).
         let translations = match self.parse(&file) {
@@ -910,7 +1003,7 @@ impl Server {
         let p: lsp::DocumentSymbolParams = params(value)?;
         let path = path_of(&p.text_document.uri)?;
         let parsed = self.parse(&path)?;
-        let lines = Lines::new(&parsed.text);
+        let lines = parsed.lines();
         #[allow(deprecated)]
         fn convert(o: &Outline, lines: &Lines) -> lsp::DocumentSymbol {
             lsp::DocumentSymbol {

@@ -3,18 +3,38 @@
 //! character outside the Basic Multilingual Plane (an emoji) two.
 
 use lsp_types::{Position, Range};
+use std::borrow::Cow;
 
 /// Line starts of a text, for converting offsets.
 pub struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: Cow<'a, [usize]>,
+}
+
+/// The byte offset where each line of `text` starts: what [`Lines`] is
+/// built from, computed once per text and kept with it.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
 }
 
 impl<'a> Lines<'a> {
+    /// The lines of a text, counting its line starts (one pass over it).
     pub fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
+        Lines {
+            text,
+            starts: Cow::Owned(line_starts(text)),
+        }
+    }
+
+    /// The lines of a text whose line starts were counted before (by
+    /// [`line_starts`] on the same text): no pass over the text.
+    pub fn with_starts(text: &'a str, starts: &'a [usize]) -> Lines<'a> {
+        Lines {
+            text,
+            starts: Cow::Borrowed(starts),
+        }
     }
 
     /// The position of a byte offset (clamped to the text, and to a
@@ -78,5 +98,17 @@ mod tests {
             text.find("\n😀").unwrap()
         );
         assert_eq!(lines.offset(Position::new(9, 0)), text.len());
+    }
+
+    #[test]
+    fn line_starts_counted_once_convert_as_a_fresh_count() {
+        let text = "ab\n中文 x\n😀y z\n";
+        let starts = line_starts(text);
+        let kept = Lines::with_starts(text, &starts);
+        let fresh = Lines::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(kept.position(offset), fresh.position(offset));
+        }
+        assert_eq!(kept.all(), fresh.all());
     }
 }

@@ -818,3 +818,57 @@ fn quick_fixes_come_from_diagnostic_data_not_wording() {
         assert!(!body.contains(wording), "code_actions reads `{wording}`");
     }
 }
+
+#[test]
+fn a_document_over_the_file_limit_is_refused_with_a_message() {
+    let mut client = Client::start();
+    std::fs::write(client.path("Playbook.toml"), "max-file-size-mib = 1\n").unwrap();
+    let one = std::fs::read_to_string(client.path(ENABLEMENT)).unwrap();
+    let mut big = String::new();
+    while big.len() <= 1024 * 1024 {
+        big.push_str(&one);
+    }
+    client.open("big.playbook", &big);
+    let mut shown = None;
+    let mut diagnostics = None;
+    while shown.is_none() || diagnostics.is_none() {
+        let message = client.receive();
+        if message["method"] == "window/showMessage" {
+            shown = Some(message["params"]["message"].as_str().unwrap().to_string());
+        } else if message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == json!(client.uri("big.playbook"))
+        {
+            diagnostics = Some(message["params"]["diagnostics"].clone());
+        }
+    }
+    let shown = shown.unwrap();
+    assert!(shown.contains("big.playbook"), "{shown}");
+    assert!(shown.contains("max-file-size-mib"), "{shown}");
+    let diagnostics = diagnostics.unwrap();
+    assert_eq!(
+        diagnostics[0]["code"],
+        json!("file-too-large"),
+        "{diagnostics}"
+    );
+    // Navigation leaves it aside: no answer, and no hang.
+    let hover = client.at("textDocument/hover", "big.playbook", 0, 0, json!({}));
+    assert_eq!(hover, Value::Null);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": client.uri("big.playbook") } }),
+    );
+    assert_eq!(symbols, Value::Null);
+    // Back under the limit, it is a playbook again.
+    client.change("big.playbook", &one);
+    assert!(
+        client
+            .diagnostics("big.playbook")
+            .iter()
+            .all(|d| d["code"] != json!("file-too-large"))
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": client.uri("big.playbook") } }),
+    );
+    assert!(!symbols.as_array().unwrap().is_empty());
+}

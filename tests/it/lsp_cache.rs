@@ -201,3 +201,35 @@ fn a_playbook_is_compiled_again_only_when_a_file_it_reads_changed() {
     assert_eq!(compilations(&mut client), before + 3);
     client.stop();
 }
+
+#[test]
+fn open_parses_the_document_once() {
+    let mut client = Client::start();
+    // A playbook no other file uses: the compilation that gives its
+    // diagnostics is its only parse until a request needs its index.
+    let text = std::fs::read_to_string(client.path(ENABLEMENT))
+        .unwrap()
+        .replacen(
+            "playbook engagement-completion-enablement",
+            "playbook alone",
+            1,
+        );
+    client.open("alone.playbook", &text);
+    client.diagnostics("alone.playbook");
+    // Looking for files that use it parses the three playbooks on disk,
+    // and not the open document.
+    assert_eq!(parses(&mut client), 3);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": client.uri("alone.playbook") } }),
+    );
+    assert!(!symbols.as_array().unwrap().is_empty());
+    assert_eq!(parses(&mut client), 4);
+    // Hover and symbols again: the index is kept, nothing is parsed.
+    let symbols_again = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": client.uri("alone.playbook") } }),
+    );
+    assert_eq!(symbols_again, symbols);
+    assert_eq!(parses(&mut client), 4);
+}
