@@ -185,7 +185,7 @@ pub fn write_cache(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreEr
     let dir = local_folder(state)?;
     let path = cache_path(state);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".cache.")
+        .prefix(&temp_prefix(&path))
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io(&dir))?;
@@ -467,16 +467,23 @@ fn temp_prefix(state: &Path) -> String {
     )
 }
 
-/// Removes what a writer killed mid-write left behind. Called under the lock.
+/// Removes what a writer killed mid-write left behind: temporary state
+/// files beside the state file, temporary caches in its cache folder.
+/// Called under the lock.
 fn remove_stale_temporaries(state: &Path) {
-    let prefix = temp_prefix(state);
-    let Ok(entries) = std::fs::read_dir(folder(state)) else {
+    remove_temporaries(folder(state), &temp_prefix(state));
+    let cache = cache_path(state);
+    remove_temporaries(folder(&cache), &temp_prefix(&cache));
+}
+
+fn remove_temporaries(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
             let _ = std::fs::remove_file(entry.path());
         }
     }
