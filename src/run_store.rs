@@ -158,6 +158,36 @@ fn local_folder(state: &Path) -> Result<PathBuf, StoreError> {
     Ok(dir)
 }
 
+/// The root of the git work tree that holds the folder `dir` (the nearest
+/// folder up from it with a `.git`), if any.
+pub fn work_tree(dir: &Path) -> Option<PathBuf> {
+    let mut at = std::fs::canonicalize(dir).ok()?;
+    loop {
+        if std::fs::symlink_metadata(at.join(".git")).is_ok() {
+            return Some(at);
+        }
+        if !at.pop() {
+            return None;
+        }
+    }
+}
+
+/// The playbook a state file names in `source`: an absolute path as it
+/// is; a relative one from the root of the git work tree that holds the
+/// state file, or from the state file's folder outside a work tree.
+pub fn playbook_of(source: &str, state: &Path) -> PathBuf {
+    let path = Path::new(source);
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let real = target(state);
+    let dir = folder(&real);
+    match work_tree(dir) {
+        Some(root) => root.join(path),
+        None => dir.join(path),
+    }
+}
+
 /// Makes the folder of a new state file, if need be.
 pub fn make_folder(state: &Path) -> Result<(), StoreError> {
     match state.parent() {

@@ -285,7 +285,9 @@ fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
     match StateFile::parse(&text) {
         Ok(mut file) => {
             // Listing writes nothing: the source can stand resolved.
-            file.source = file.playbook_path(&found.path).display().to_string();
+            file.source = crate::run_store::playbook_of(&file.source, &found.path)
+                .display()
+                .to_string();
             row.name = Some(file.name.clone());
             row.owner = file.owner.clone();
             row.playbook = Some(file.playbook.clone());

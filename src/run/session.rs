@@ -201,8 +201,9 @@ pub fn parse_inputs(
 }
 
 /// The path of the playbook as stored in the state file: relative to the
-/// state file's folder, so that a run committed to git finds its playbook
-/// in every clone; absolute when there is no relative way (another drive).
+/// root of the git work tree that holds both, so that a run committed to
+/// git finds its playbook in every clone (and wherever in the tree the
+/// state file is copied); else absolute.
 fn source_path(file: &Path, state: &Path) -> String {
     let source = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
     let real = run_store::target(state);
@@ -210,32 +211,15 @@ fn source_path(file: &Path, state: &Path) -> String {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let relative = std::fs::canonicalize(&folder)
-        .ok()
-        .and_then(|folder| relative_to(&source, &folder));
-    relative.unwrap_or(source).display().to_string()
-}
-
-/// `path` from `base` (both absolute, canonical), with `..` where needed;
-/// `None` when they share no folder but the root (a playbook and runs
-/// that have nothing to do with each other's place).
-fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
-    use std::path::Component;
-    let path: Vec<Component> = path.components().collect();
-    let base: Vec<Component> = base.components().collect();
-    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
-    let rooted = |c: &Component| matches!(c, Component::RootDir | Component::Prefix(_));
-    if path.iter().take(common).filter(|c| !rooted(c)).count() == 0 {
-        return None;
-    }
-    let mut out = PathBuf::new();
-    for _ in common..base.len() {
-        out.push("..");
-    }
-    for c in &path[common..] {
-        out.push(c.as_os_str());
-    }
-    Some(out)
+    let relative = run_store::work_tree(&folder).and_then(|root| {
+        let rest = source.strip_prefix(&root).ok()?;
+        let parts: Vec<String> = rest
+            .components()
+            .map(|c| c.as_os_str().to_str().map(str::to_string))
+            .collect::<Option<_>>()?;
+        Some(parts.join("/"))
+    });
+    relative.unwrap_or_else(|| source.display().to_string())
 }
 
 /// A run's name when none is given: the state file's name without
@@ -386,7 +370,7 @@ impl Opened {
         let file = parse(state, &text, log).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| file.playbook_path(state));
+            .unwrap_or_else(|| run_store::playbook_of(&file.source, state));
         let model = compile(&source)?;
         let now = fingerprint(&model);
         if now != file.fingerprint {
@@ -416,7 +400,7 @@ impl Opened {
         let file = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| file.playbook_path(state));
+            .unwrap_or_else(|| run_store::playbook_of(&file.source, state));
         let compiled = compile(&source);
         let why = match compiled {
             Ok(model) => {
@@ -584,7 +568,7 @@ impl Locked {
         if fingerprint != file.fingerprint {
             return Err(Error::Changed {
                 state: self.state.clone(),
-                source: file.playbook_path(&self.state),
+                source: run_store::playbook_of(&file.source, &self.state),
                 was: file.fingerprint.clone(),
                 now: fingerprint,
             });

@@ -5,7 +5,7 @@
 //! schema = 2
 //! playbook = "engagement-completion-enablement"
 //! name = "contoso"
-//! source = "../playbooks/engagement-completion-enablement.playbook"
+//! source = "playbooks/engagement-completion-enablement.playbook"
 //! fingerprint = "sha256:..."
 //! lineage = "4f1c..."
 //!
@@ -335,8 +335,9 @@ pub struct StateFile {
     /// status and report; files without one speak the playbook's source
     /// locale.
     pub locale: Option<String>,
-    /// The playbook's path as written: relative to the state file's
-    /// folder, or absolute (see [`StateFile::playbook_path`]).
+    /// The playbook's path as written: relative to the root of the git
+    /// work tree that holds the state file, or absolute
+    /// (`run_store::playbook_of` reads it).
     pub source: String,
     pub fingerprint: String,
     pub lineage: String,
@@ -423,20 +424,6 @@ impl StateFile {
     /// that the next change can skip the log. A TOML table.
     pub fn seal(&self, run: &Run<'_>, text: &str) -> String {
         toml::to_string(&Snapshot::of(run, text)).unwrap_or_default()
-    }
-
-    /// The playbook the run follows: [`StateFile::source`] read from the
-    /// folder of `state`, the state file.
-    pub fn playbook_path(&self, state: &std::path::Path) -> std::path::PathBuf {
-        let source = std::path::Path::new(&self.source);
-        if source.is_absolute() {
-            return source.to_path_buf();
-        }
-        let real = crate::run_store::target(state);
-        match real.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.join(source),
-            _ => source.to_path_buf(),
-        }
     }
 
     /// The id of the event at `index` in the log.

@@ -94,6 +94,12 @@ impl Team {
             .output()
             .expect("start");
         assert!(out.status.success(), "{out:?}");
+        // The playbook is named from the root of the work tree, for every clone.
+        let text = std::fs::read_to_string(setup.join(STATE)).expect("state");
+        assert!(
+            text.contains("\nsource = \"playbooks/engagement-completion-enablement.playbook\"\n"),
+            "{text}"
+        );
         git(&setup, &home, &["add", "-A"]);
         // Only the state file and the attributes are new: the lock and the
         // cache are ignored.
