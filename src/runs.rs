@@ -285,7 +285,7 @@ fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
     match StateFile::parse(&text) {
         Ok(mut file) => {
             // Listing writes nothing: the source can stand resolved.
-            file.source = crate::run_store::playbook_of(&file.source, &found.path)
+            file.source = crate::run::session::playbook_of(&file.source, &found.path)
                 .display()
                 .to_string();
             row.name = Some(file.name.clone());

@@ -200,6 +200,10 @@ pub fn parse_inputs(
     crate::run::engine::parse_inputs(model, given).map_err(Error::Inputs)
 }
 
+/// The playbook a state file names (for readers of many runs, such as
+/// `run list`).
+pub use crate::run_store::playbook_of;
+
 /// The path of the playbook as stored in the state file: relative to the
 /// root of the git work tree that holds both, so that a run committed to
 /// git finds its playbook in every clone (and wherever in the tree the
