@@ -22,7 +22,8 @@ LIMIT=${LIMIT:-600}
 WORK=${WORK:-$(mktemp -d)}
 trap 'rm -rf "$WORK"' EXIT
 
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package: time)" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 [ -x tests/node/node_modules/.bin/bpmnlint ] || npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 cargo build --quiet --release --example generate --example parse_only
 cargo build --quiet --release
@@ -30,25 +31,6 @@ BIN=$PWD/target/release/playbook
 PARSE=$PWD/target/release/examples/parse_only
 GEN=$PWD/target/release/examples/generate
 LINT=$PWD/tests/node/node_modules/.bin/bpmnlint
-
-# One measurement of a command: prints "wall cpu kilobytes", or "timeout".
-measure() {
-  local out status=0
-  out=$( (cd "$WORK" && taskset -c 0 timeout "$LIMIT" /usr/bin/time -v "$@" >/dev/null) 2>&1 ) || status=$?
-  if [ "$status" -eq 124 ]; then echo "timeout"; return; fi
-  printf '%s\n' "$out" | awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
-    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { k = $2 }
-    END { printf "%.3f %.3f %d\n", w, u + s, k }'
-}
-
-# The median (by wall time) of RUNS measurements.
-median() {
-  local rows
-  rows=$(for _ in $(seq "$RUNS"); do measure "$@"; done)
-  if printf '%s\n' "$rows" | grep -q timeout; then echo "timeout"; return; fi
-  printf '%s\n' "$rows" | sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
-}
 
 cell() { if [ "$1" = timeout ]; then echo "> ${LIMIT} s | | "; else awk -v w="$1" -v c="$2" -v k="$3" 'BEGIN { printf "%s s | %s s | %d MB", w, c, k / 1024 }'; fi; }
 
@@ -89,4 +71,4 @@ for n in $SIZES; do
 done
 set -- $SIZES
 first=$1; last=${!#}
-awk -v a="${CHECK[$first]}" -v b="${CHECK[$last]}" -v n1="$first" -v n2="$last" 'BEGIN { printf "\nscaling exponent of playbook check (CPU time) from %s to %s steps: %.2f\n", n1, n2, log(b / a) / log(n2 / n1) }'
+printf "\nscaling exponent of playbook check (CPU time) from %s to %s steps: %s\n" "$first" "$last" "$(exponent "$first" "${CHECK[$first]}" "$last" "${CHECK[$last]}")"
