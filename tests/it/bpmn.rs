@@ -13,6 +13,9 @@ use playbook::check::{Analysis, Guard, Var};
 use playbook::eval::{self, Env, EvalError, Value};
 use playbook::export::bpmn::{Target, forms, render, render_for, variable_name};
 use playbook::ir::{self, GateKind, Item, Playbook};
+use playbook::run::engine::{Applicability, Blocker, ItemKind, ItemStatus, StepStatus, StepView};
+use playbook::run::session::{self, Command};
+use playbook::run::{Now, Run, View, value};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
 use std::cell::Cell;
@@ -659,10 +662,28 @@ fn to_json(v: &Value) -> Json {
     }
 }
 
+/// A scenario's values as `playbook run` takes them: the inputs as
+/// `--input NAME=VALUE` texts, the answers as texts by decision id.
+fn typed(values: &[(Var, Value)]) -> (Vec<(String, String)>, BTreeMap<String, String>) {
+    let mut inputs = Vec::new();
+    let mut answers = BTreeMap::new();
+    for (var, v) in values {
+        match var {
+            Var::Input(id) => inputs.push((id.clone(), value::show(v))),
+            Var::Decision(id) => {
+                answers.insert(id.clone(), value::show(v));
+            }
+        }
+    }
+    (inputs, answers)
+}
+
 /// Runs the export of `model` in bpmn-engine on every combination of the
 /// representative values of its inputs and decisions, and compares each run
-/// with what the model says happens. Returns the number of runs and how
-/// many of them ended at each end event.
+/// with what the model says happens, with the `camunda8` and
+/// `spiffworkflow` exports' runs, and with `playbook run` driven through the
+/// same scenario ([`drive`]). Returns the number of runs and how many of
+/// them ended at each end event.
 fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
     let analysis = Analysis::new(model);
     let vars: BTreeSet<Var> = model
@@ -679,6 +700,8 @@ fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
         })
         .expect("few enough scenarios");
     assert!(!scenarios.is_empty());
+    // The day the engines' scripts will read as today.
+    let now = today_utc();
 
     let mut input = Vec::new();
     let mut expectations = Vec::new();
@@ -797,11 +820,28 @@ fn run_every_path(model: &Playbook) -> (usize, BTreeMap<String, usize>) {
             &seen_loops, loop_tasks,
             "the loop tasks completed\n{context}"
         );
+        // And `playbook run`, driven through the same scenario.
+        let (typed, answers) = typed(values);
+        let ours = drive(model, &typed, &answers, now);
+        assert_eq!(
+            json!([ours.end]),
+            run["ends"],
+            "playbook run and bpmn-engine differ in the end\n{context}"
+        );
+        assert_eq!(
+            ours.outcome,
+            engine_outcome(run),
+            "playbook run and bpmn-engine differ in the steps, queue or next action date\n{context}"
+        );
+        assert_eq!(
+            ours.loop_tasks, seen_loops,
+            "playbook run and bpmn-engine differ in the loop tasks\n{context}"
+        );
         *ends.entry(end.clone()).or_default() += 1;
     }
     // The figure docs/export-bpmn.md reports (`--nocapture` shows it).
     eprintln!(
-        "{}: {} scenarios agree in bpmn-engine, camunda8 and spiffworkflow",
+        "{}: {} scenarios agree in playbook run, bpmn-engine, camunda8 and spiffworkflow",
         model.id,
         scenarios.len()
     );
@@ -1070,6 +1110,189 @@ fn engine_outcome(run: &Json) -> Outcome {
         next_action_date: run["variables"]["next_action_date"]
             .as_str()
             .map(str::to_string),
+    }
+}
+
+/// Who drives the runs of [`drive`].
+const DRIVER: &str = "tests";
+
+/// What `playbook run` comes to on a scenario, as [`drive`] reports it.
+#[derive(Debug)]
+struct Driven {
+    /// `End` once the run is complete, `End_not_applicable` when the
+    /// playbook does not apply, else the step the driver got stuck at and
+    /// why, as the differences will show it.
+    end: String,
+    outcome: Outcome,
+    /// Each loop task (the BPMN id [`loop_task`] gives it) with the elements
+    /// the run went through it for.
+    loop_tasks: BTreeSet<(String, String)>,
+}
+
+/// The first step a diligent person works on: one begun or ready, else one
+/// that waits only for its entry evidence.
+fn workable<'v, 'm>(view: &'v View<'m>) -> Option<&'v StepView<'m>> {
+    let waits_for_evidence = |s: &StepView| {
+        s.status == StepStatus::Blocked
+            && s.blockers.iter().all(|b| matches!(b, Blocker::Evidence(_)))
+    };
+    view.steps
+        .iter()
+        .find(|s| s.status == StepStatus::Active)
+        .or_else(|| view.steps.iter().find(|s| s.status == StepStatus::Ready))
+        .or_else(|| view.steps.iter().find(|s| waits_for_evidence(s)))
+}
+
+/// What can be done in a step as it stands: record every applicable
+/// criterion that waits for nothing, answer every open question from
+/// `answers` (by decision id: every instance of a question in a loop gets
+/// the same answer), and do every open item that waits for nothing, in one
+/// `done`.
+fn step_commands(step: &StepView, answers: &BTreeMap<String, String>) -> Vec<Command> {
+    let mut commands: Vec<Command> = step
+        .entry
+        .iter()
+        .chain(&step.exit)
+        .filter(|g| g.applies == Applicability::Yes && !g.recorded && g.waits.is_empty())
+        .map(|g| Command::Record {
+            criterion: g.criterion.clone(),
+            evidence: "noted".to_string(),
+        })
+        .collect();
+    if step.status == StepStatus::Blocked {
+        return commands;
+    }
+    let open = step
+        .items
+        .iter()
+        .filter(|i| i.status == ItemStatus::Open && i.blockers.is_empty());
+    let mut items = Vec::new();
+    for i in open {
+        match i.kind {
+            ItemKind::Ask => commands.push(Command::Answer {
+                decision: i.key.clone(),
+                value: answers
+                    .get(&i.id)
+                    .unwrap_or_else(|| panic!("no answer to `{}`", i.id))
+                    .clone(),
+            }),
+            ItemKind::Do => items.push(i.key.clone()),
+            ItemKind::Group | ItemKind::Tip | ItemKind::Warning => {}
+        }
+    }
+    if !items.is_empty() {
+        commands.push(Command::Done { items, note: None });
+    }
+    commands
+}
+
+/// Drives `playbook run`'s engine in-process through a whole run, as
+/// [`playbook_run`] drives the binary: starts it with `inputs` (as `--input`
+/// takes them), then, step after step, records every applicable criterion,
+/// answers every question from `answers`, does every open item (each
+/// instance of a loop's) and completes the step, until no step is left.
+fn drive(
+    model: &Playbook,
+    inputs: &[(String, String)],
+    answers: &BTreeMap<String, String>,
+    now: Now,
+) -> Driven {
+    let values = session::parse_inputs(model, inputs)
+        .unwrap_or_else(|e| panic!("`playbook run` refuses the inputs {inputs:?}: {e:?}"));
+    let mut driven = Driven {
+        end: "End_not_applicable".to_string(),
+        outcome: Outcome {
+            steps: BTreeSet::new(),
+            queue: None,
+            next_action_date: None,
+        },
+        loop_tasks: BTreeSet::new(),
+    };
+    let Ok(mut run) = Run::start(model, values, now, DRIVER) else {
+        // The playbook does not apply.
+        return driven;
+    };
+    let mut stuck = None;
+    'steps: for _ in 0..=model.steps.len() {
+        let view = run.view(now.today);
+        let Some(step) = workable(&view).map(|s| s.step.id.clone()) else {
+            break;
+        };
+        // Items open, and criteria apply, as others are done and answered.
+        loop {
+            let view = run.view(now.today);
+            let commands = step_commands(view.step(&step).expect("the step"), answers);
+            if commands.is_empty() {
+                break;
+            }
+            for command in commands {
+                if let Err(e) = command.apply(&mut run, now, DRIVER) {
+                    stuck = Some(format!("stuck in `{step}`: {command:?} refused: {e}"));
+                    break 'steps;
+                }
+            }
+        }
+        let complete = Command::Complete { step: step.clone() };
+        if let Err(e) = complete.apply(&mut run, now, DRIVER) {
+            stuck = Some(format!("stuck: `complete {step}` refused: {e}"));
+            break;
+        }
+    }
+    let view = run.view(now.today);
+    driven.end = match (stuck, view.complete) {
+        (Some(why), _) => why,
+        (None, true) => "End".to_string(),
+        (None, false) => format!(
+            "incomplete at `{}`",
+            view.current().map_or("", |s| s.step.id.as_str())
+        ),
+    };
+    driven.outcome = Outcome {
+        steps: view
+            .steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Done)
+            .map(|s| format!("Step_{}", s.step.id))
+            .collect(),
+        queue: run.state.field("tenant-queue").map(value::show),
+        next_action_date: run.next_action_date().map(|d| d.to_string()),
+    };
+    for s in view.steps.iter().filter(|s| s.status == StepStatus::Done) {
+        for l in loops(&s.step.items) {
+            let Item::ForEach { var, items, .. } = l else {
+                unreachable!("a loop")
+            };
+            let mut inside = BTreeSet::new();
+            ir::walk_items(items, &mut |i| match i {
+                Item::Do(d) => {
+                    inside.insert(d.id.as_str());
+                }
+                Item::Ask { decision } => {
+                    inside.insert(decision.as_str());
+                }
+                _ => {}
+            });
+            let task = loop_task(s.step, l);
+            for i in s.items.iter().filter(|i| inside.contains(i.id.as_str())) {
+                if let Some((v, element)) = i.bindings.first()
+                    && v == var
+                {
+                    driven.loop_tasks.insert((task.clone(), element.clone()));
+                }
+            }
+        }
+    }
+    driven
+}
+
+/// The UTC date the processes' scripts read as today (`new Date()` in
+/// bpmn-engine, `today()` in feelin, the UTC date in SpiffWorkflow), and the
+/// instant of the commands of [`drive`].
+fn today_utc() -> Now {
+    let time = jiff::Timestamp::now();
+    Now {
+        time,
+        today: time.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
     }
 }
 
