@@ -1353,9 +1353,29 @@ fn customers_take_the_same_path_in_playbook_run_bpmn_engine_camunda8_and_spiffwo
     let feel = run_camunda8(&model, &scenarios);
     let python = run_spiff(&model, &scenarios);
     let mut paths = BTreeSet::new();
+    let now = today_utc();
     for (i, (inputs, _, answers)) in customers.iter().enumerate() {
         let ours = playbook_run(&path, inputs, answers);
         let context = format!("customer {inputs:?}, {answers:?}");
+        // The binary and the in-process driver of `run_every_path` agree.
+        let typed: Vec<(String, String)> = inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let driven = drive(&model, &typed, answers, now);
+        assert_eq!(driven.outcome, ours, "in-process vs binary, {context}");
+        let end = if ours.steps.is_empty() {
+            "End_not_applicable"
+        } else {
+            "End"
+        };
+        assert_eq!(driven.end, end, "{context}");
+        if i == 0 {
+            // The discussion reviews each workload: a loop task per service.
+            let reviews = ["exchange", "teams"]
+                .map(|w| ("Loop_review-activities".to_string(), w.to_string()));
+            assert_eq!(driven.loop_tasks, BTreeSet::from(reviews), "{context}");
+        }
         assert_eq!(
             engine_outcome(&js[i]),
             ours,
