@@ -364,6 +364,11 @@ pub fn any(xs: &[Bool]) -> Bool {
     or(xs)
 }
 
+/// Two or more of `xs` hold ([`Bool::at_least_two`]).
+pub fn at_least_two(xs: &[Bool]) -> Bool {
+    Bool::at_least_two(xs)
+}
+
 /// `x` does not hold (constants folded).
 pub fn negate(x: &Bool) -> Bool {
     not(x)

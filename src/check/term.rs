@@ -339,6 +339,20 @@ impl Bool {
         junction(xs, true)
     }
 
+    /// Two or more of `xs` hold. Where each of `xs` bounds one and the same
+    /// sum (`seats >= 10 and seats < 20`), that is the sum lying where two
+    /// of the ranges meet, found by one sweep; otherwise it is a count of
+    /// those that hold. Either way the term grows with `xs`, not with its
+    /// pairs.
+    pub fn at_least_two(xs: &[Bool]) -> Bool {
+        if let Some(f) = ranges_met_twice(xs) {
+            return f;
+        }
+        let (one, zero) = (Int::from_i64(1), Int::from_i64(0));
+        let counts: Vec<Int> = xs.iter().map(|x| x.ite(&one, &zero)).collect();
+        Int::sum(&counts).ge(2)
+    }
+
     pub fn or(xs: &[Bool]) -> Bool {
         junction(xs, false)
     }
@@ -402,6 +416,110 @@ fn ordered(a: T, b: T) -> (T, T) {
 }
 
 /// `and` (with `conj`) or `or` of `xs`, simplified.
+/// A range of whole numbers: `None` is unbounded on that side.
+type Range = (Option<i128>, Option<i128>);
+
+/// The sum that `x` bounds and the range it allows (`None` for any sum:
+/// `true` or `false`), or `None` when `x` is not bounds on one sum.
+fn range_of(x: &T) -> Option<(Option<T>, Range)> {
+    let empty = (Some(1), Some(0));
+    match x.op() {
+        Op::True => Some((None, (None, None))),
+        Op::False => Some((None, empty)),
+        Op::Cmp(c, m) => {
+            let range = match c {
+                Cmp::Le => (None, Some(*m)),
+                Cmp::Ge => (Some(*m), None),
+                Cmp::Eq => (Some(*m), Some(*m)),
+            };
+            Some((Some(x.kids()[0].clone()), range))
+        }
+        Op::And => {
+            let mut sum: Option<T> = None;
+            let (mut lo, mut hi): Range = (None, None);
+            for k in x.kids() {
+                let (Some(s), (l, h)) = range_of(k)? else {
+                    return None;
+                };
+                if sum.get_or_insert_with(|| s.clone()) != &s {
+                    return None;
+                }
+                lo = lo.max(l);
+                hi = match (hi, h) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            Some((sum, (lo, hi)))
+        }
+        _ => None,
+    }
+}
+
+/// [`Bool::at_least_two`] of bounds on one sum: the sum lies in a stretch
+/// that two of the ranges cover, found by sweeping over their ends in
+/// order. `None` when `xs` are not all bounds on one sum.
+fn ranges_met_twice(xs: &[Bool]) -> Option<Bool> {
+    let mut sum: Option<T> = None;
+    // (where, +1 where a range starts or -1 after it ends); `None` is
+    // before every number.
+    let mut ends: Vec<(Option<i128>, i32)> = Vec::with_capacity(2 * xs.len());
+    for x in xs {
+        let (s, (lo, hi)) = range_of(&x.0)?;
+        if let Some(s) = s
+            && sum.get_or_insert_with(|| s.clone()) != &s
+        {
+            return None;
+        }
+        if let (Some(l), Some(h)) = (lo, hi)
+            && l > h
+        {
+            continue;
+        }
+        ends.push((lo, 1));
+        if let Some(h) = hi {
+            ends.push((Some(h.checked_add(1)?), -1));
+        }
+    }
+    let sum = sum?;
+    ends.sort_unstable();
+    let mut stretches: Vec<Bool> = Vec::new();
+    let (mut covered, mut from): (i32, Option<i128>) = (0, None);
+    let mut i = 0;
+    while i < ends.len() {
+        let at = ends[i].0;
+        let before = covered;
+        while i < ends.len() && ends[i].0 == at {
+            covered += ends[i].1;
+            i += 1;
+        }
+        if before < 2 && covered >= 2 {
+            from = at;
+        } else if before >= 2 && covered < 2 {
+            // The stretch ends just before `at`, which is a number: only
+            // the end of a range makes the count fall.
+            let to = at.expect("a range ends at a number") - 1;
+            stretches.push(stretch(&sum, from, Some(to)));
+        }
+    }
+    if covered >= 2 {
+        stretches.push(stretch(&sum, from, None));
+    }
+    Some(Bool::or(&stretches))
+}
+
+/// `lo <= sum <= hi`, a side left out where it is `None`.
+fn stretch(sum: &T, lo: Option<i128>, hi: Option<i128>) -> Bool {
+    let mut sides = Vec::new();
+    if let Some(l) = lo {
+        sides.push(cmp(Cmp::Ge, sum.clone(), l));
+    }
+    if let Some(h) = hi {
+        sides.push(cmp(Cmp::Le, sum.clone(), h));
+    }
+    Bool::and(&sides)
+}
+
 fn junction(xs: &[Bool], conj: bool) -> Bool {
     let (unit, zero) = if conj {
         (Op::True, Op::False)
@@ -571,9 +689,23 @@ impl Int {
     }
 
     /// The sum of `xs`.
+    /// `Σ xs`, like atoms merged: one pass over all the parts, so a sum of
+    /// 40,000 terms costs 40,000 steps (an opaque sum on overflow).
     pub fn sum(xs: &[Int]) -> Int {
-        xs.iter()
-            .fold(Int::from_i64(0), |acc, x| combine(&acc, x, 1))
+        let folded = (|| {
+            let mut parts = Vec::new();
+            let mut k: i128 = 0;
+            for x in xs {
+                let (more, l) = linear(&x.0);
+                parts.extend(more);
+                k = k.checked_add(l)?;
+            }
+            sum(parts, k)
+        })();
+        folded.unwrap_or_else(|| {
+            xs.iter()
+                .fold(Int::from_i64(0), |acc, x| combine(&acc, x, 1))
+        })
     }
 
     fn scale(&self, s: i128) -> Int {
@@ -1114,6 +1246,60 @@ mod tests {
                 (c.ite(&f, &g), if v { w } else { u })
             }
         }
+    }
+
+    /// `at_least_two` means "two or more hold" at every point, whether the
+    /// formulas are ranges of one sum (the sweep) or not (the count).
+    #[test]
+    fn at_least_two_holds_where_two_of_its_formulas_hold() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut swept = 0;
+        for _ in 0..400 {
+            let y = Int::new_const(1);
+            let mut xs = Vec::new();
+            for _ in 0..1 + next(6) {
+                let (a, b) = (next(13) as i64 - 6, next(13) as i64 - 6);
+                let f = match next(6) {
+                    0 => x().le(a),
+                    1 => x().ge(a),
+                    2 => x().eq(a),
+                    3 => Bool::and(&[x().ge(a), x().lt(b)]),
+                    4 => Bool::and(&[x().gt(a), x().le(b), x().ge(b - 2)]),
+                    // Another variable: no longer ranges of one sum.
+                    _ if next(4) == 0 => y.ge(a),
+                    _ => (&x() + 1).le(b),
+                };
+                xs.push(f);
+            }
+            let two = Bool::at_least_two(&xs);
+            let mut has_ite = false;
+            walk(&[&two.0], |t| {
+                has_ite |= *t.op() == Op::Ite;
+                true
+            });
+            swept += usize::from(!has_ite);
+            // x is variable 900 of `x()`, y variable 1.
+            let mut env = vec![0i128; 901];
+            for xv in -8..=8 {
+                for yv in [-7, 0, 7] {
+                    env[900] = xv;
+                    env[1] = yv;
+                    let holding = xs.iter().filter(|f| value(&f.0, &env) == 1).count();
+                    assert_eq!(
+                        value(&two.0, &env) == 1,
+                        holding >= 2,
+                        "{xs:?} at x = {xv}, y = {yv}: {two:?}"
+                    );
+                }
+            }
+        }
+        assert!(swept > 200, "{swept} of 400 cases swept");
     }
 
     #[test]

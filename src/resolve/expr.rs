@@ -226,8 +226,7 @@ impl Resolver<'_> {
     }
 
     fn enum_value(&mut self, id: &ast::Ident, enum_id: &str) -> Option<ir::Expr> {
-        let values = self.scope.enum_values(enum_id).unwrap_or_default();
-        if values.iter().any(|v| v == &id.name) {
+        if self.scope.has_value(enum_id, &id.name) {
             return Some(typed(
                 ExprKind::EnumValue {
                     value: id.name.clone(),
@@ -236,6 +235,7 @@ impl Resolver<'_> {
                 id.span,
             ));
         }
+        let values = self.scope.enum_values(enum_id).unwrap_or_default();
         let suggestion = super::scope::closest(&id.name, values.iter().map(String::as_str));
         let shown = self.show(&Type::Enum(enum_id.to_string()));
         let mut d = Diagnostic::new(

@@ -149,6 +149,15 @@ impl Scope {
     }
 
     fn add_enum(&mut self, name: &str, values: Vec<String>) {
+        // A second enum of the same name (a `duplicate-id`) replaces the
+        // first: its values no longer belong to `name`.
+        if let Some(old) = self.enums.remove(name) {
+            for v in old {
+                if let Some(owners) = self.value_owners.get_mut(&v) {
+                    owners.retain(|o| o != name);
+                }
+            }
+        }
         for v in &values {
             self.value_owners
                 .entry(v.clone())
@@ -160,6 +169,12 @@ impl Scope {
 
     pub fn enum_values(&self, name: &str) -> Option<&[String]> {
         self.enums.get(name).map(Vec::as_slice)
+    }
+
+    /// Whether the enum `name` has the value `value`: a lookup, not a scan
+    /// of the enum's values.
+    pub fn has_value(&self, name: &str, value: &str) -> bool {
+        self.enums_with(value).iter().any(|e| e == name)
     }
 
     /// The enums that have a value called `value`.

@@ -1,7 +1,7 @@
 //! One file per rule. Each exposes `run(&Analysis, &mut Vec<Diagnostic>)`.
 
 use super::analysis::Analysis;
-use super::smt::{At, Outcome, Verdict, all, any, negate};
+use super::smt::{At, Outcome, Verdict, all, any, at_least_two, negate};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 use crate::source::Span;
