@@ -149,3 +149,118 @@ pub fn many_steps(steps: usize) -> String {
     s.push_str("}\n");
     s
 }
+
+/// One construct repeated `n` times, for the scaling of the checks that
+/// read it (`bench/wide.sh`).
+#[derive(Clone, Copy, Debug)]
+pub enum Wide {
+    /// An enum of `n` values, the type of a `set of` input.
+    EnumSet,
+    /// A `match` on an enum of `n` values, one arm for each.
+    EnumMatch,
+    /// A `match` of `n` conditions, each a range of one number.
+    RangeMatch,
+    /// A translation catalogue of `n` keys the playbook does not have.
+    Catalogue,
+}
+
+impl Wide {
+    pub const ALL: [Wide; 4] = [
+        Wide::EnumSet,
+        Wide::EnumMatch,
+        Wide::RangeMatch,
+        Wide::Catalogue,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Wide::EnumSet => "enum-set",
+            Wide::EnumMatch => "enum-match",
+            Wide::RangeMatch => "range-match",
+            Wide::Catalogue => "catalogue",
+        }
+    }
+}
+
+/// The playbook of `shape` with `n` of its construct, and for
+/// [`Wide::Catalogue`] the catalogue's text, to be saved as `wide.zh.toml`
+/// beside it.
+pub fn wide(shape: Wide, n: usize) -> (String, Option<String>) {
+    let mut s = String::with_capacity(n * 40 + 1024);
+    s.push_str(
+        r#"playbook wide {
+  title "Wide"
+  description "One construct many times"
+  phase enable
+  owner "bench"
+  author "Generator"
+  revised 2026-01-01
+  phase enable "Enable"
+  role fm "FastTrack Manager"
+"#,
+    );
+    let values = |s: &mut String| {
+        s.push_str("  enum choice {");
+        for i in 0..n {
+            let _ = write!(s, " v{i}");
+        }
+        s.push_str(" }\n");
+    };
+    let mut task = "do a \"A\"".to_string();
+    let mut catalogue = None;
+    match shape {
+        Wide::EnumSet => {
+            values(&mut s);
+            s.push_str("  input picked: set of choice \"Picked\"\n");
+            task = "if v0 in picked {\n      do a \"A\"\n    }".to_string();
+        }
+        Wide::EnumMatch => {
+            values(&mut s);
+            s.push_str("  input picked: choice \"Picked\"\n  let n = match picked {\n");
+            for i in 0..n {
+                let _ = writeln!(s, "    v{i} => {i}");
+            }
+            s.push_str("  }\n");
+            task = "do a \"A {n}\"".to_string();
+        }
+        Wide::RangeMatch => {
+            s.push_str("  input seats: int \"Seats\"\n  let n = match {\n");
+            for i in 0..n {
+                let _ = writeln!(s, "    seats >= {i} and seats < {} => {i}", i + 1);
+            }
+            s.push_str("    else => 0\n  }\n");
+            task = "do a \"A {n}\"".to_string();
+        }
+        Wide::Catalogue => {
+            s.push_str("  translation zh \"wide.zh.toml\"\n");
+            let mut c = String::with_capacity(n * 80 + 64);
+            c.push_str("locale = \"zh\"\n\n[texts]\n");
+            // The playbook's own texts, then the keys it does not have.
+            for (key, source) in [
+                ("title", "Wide"),
+                ("description", "One construct many times"),
+                ("phase.enable", "Enable"),
+                ("role.fm", "FastTrack Manager"),
+                ("step.plan", "Plan"),
+                ("item.a", "A"),
+            ] {
+                let _ = writeln!(
+                    c,
+                    "\"{key}\" = {{ text = \"译 {source}\", source = \"{source}\" }}"
+                );
+            }
+            for i in 0..n {
+                let _ = writeln!(
+                    c,
+                    "\"task.unknown-{i}\" = {{ text = \"未知 {i}\", source = \"Unknown {i}\" }}"
+                );
+            }
+            catalogue = Some(c);
+        }
+    }
+    let _ = write!(
+        s,
+        "  step plan \"Plan\" {{\n    owner fm\n    {task}\n  }}\n}}\n"
+    );
+    (s, catalogue)
+}

@@ -20,3 +20,35 @@ fn generated_playbooks_check_without_a_diagnostic() {
         assert_eq!(model.tasks.len(), steps.div_ceil(10));
     }
 }
+
+/// The wide playbooks of `bench/wide.sh` are what they claim: the enum and
+/// match shapes check clean, and the catalogue's every key is reported as
+/// one it does not know.
+#[test]
+fn wide_playbooks_check_with_only_the_diagnostics_they_are_built_for() {
+    use crate::generate::{Wide, wide};
+    for shape in Wide::ALL {
+        for n in [1, 2, 50] {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let (text, catalogue) = wide(shape, n);
+            let path = dir.path().join("wide.playbook");
+            std::fs::write(&path, text).expect("write the playbook");
+            if let Some(c) = catalogue {
+                std::fs::write(dir.path().join("wide.zh.toml"), c).expect("write the catalogue");
+            }
+            let c = playbook::compile(&path, &playbook::fs::FsLoader::default())
+                .expect("the playbook is readable");
+            let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.name()).collect();
+            match shape {
+                Wide::Catalogue => {
+                    let unknown = codes
+                        .iter()
+                        .filter(|c| **c == "unknown-translation-key")
+                        .count();
+                    assert_eq!(unknown, n, "{shape:?} {n}: {codes:?}");
+                }
+                _ => assert!(codes.is_empty(), "{shape:?} {n}: {codes:?}"),
+            }
+        }
+    }
+}
