@@ -22,10 +22,15 @@ measure() {
     END { printf "%.3f %.3f %d\n", w, c, k }'
 }
 
-# The median (by wall time) of RUNS measurements, or "timeout".
+# The median (by wall time) of RUNS measurements, or "timeout". BEFORE,
+# when set, is a command run before each measurement, outside it (to put
+# back a state the measured command changes).
 median() {
   local rows
-  rows=$(for _ in $(seq "$RUNS"); do measure "$@"; done)
+  rows=$(for _ in $(seq "$RUNS"); do
+    if [ -n "${BEFORE:-}" ]; then eval "$BEFORE"; fi
+    measure "$@"
+  done)
   if printf '%s\n' "$rows" | grep -q timeout; then echo "timeout"; return; fi
   printf '%s\n' "$rows" | sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
 }

@@ -8,7 +8,7 @@ use super::state::{Fault, Manifest, StateFile, fingerprint};
 use super::value;
 use crate::eval::Value;
 use crate::ir::Playbook;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -154,8 +154,14 @@ pub fn plan(
     }
     let old = &stored.manifest;
     let now = Manifest::of(new);
+    // Steps by id, the first of an id as a search in order finds it.
+    let mut old_steps = BTreeMap::new();
+    for o in &old.steps {
+        old_steps.entry(o.id.as_str()).or_insert(o);
+    }
+    let now_steps: BTreeSet<&str> = now.steps.iter().map(|s| s.id.as_str()).collect();
     for s in &now.steps {
-        match old.steps.iter().find(|o| o.id == s.id) {
+        match old_steps.get(s.id.as_str()) {
             None => plan.steps_added.push(s.id.clone()),
             Some(o) => {
                 if o.title != s.title {
@@ -178,7 +184,7 @@ pub fn plan(
         }
     }
     for o in &old.steps {
-        if !now.steps.iter().any(|s| s.id == o.id) {
+        if !now_steps.contains(o.id.as_str()) {
             plan.steps_removed.push(o.id.clone());
         }
     }
@@ -207,21 +213,24 @@ pub fn plan(
         }
     }
     // Events that name what the new playbook lacks.
+    let mut items: BTreeSet<&str> = BTreeSet::new();
+    for s in &new.steps {
+        crate::ir::walk_items(&s.items, &mut |i| {
+            if let crate::ir::Item::Do(d) = i {
+                items.insert(d.id.as_str());
+            }
+        });
+    }
+    let decisions: BTreeSet<&str> = new.decisions.iter().map(|d| d.id.as_str()).collect();
+    let criteria: BTreeSet<&str> = new.criteria.iter().map(|c| c.id.as_str()).collect();
+    let steps: BTreeSet<&str> = new.steps.iter().map(|s| s.id.as_str()).collect();
     for (seq, kind, id) in stored.named() {
         let base = super::engine::base(&id);
         let exists = match kind {
-            "item" => new.steps.iter().any(|s| {
-                let mut found = false;
-                crate::ir::walk_items(&s.items, &mut |i| {
-                    if let crate::ir::Item::Do(d) = i {
-                        found |= d.id == base;
-                    }
-                });
-                found
-            }),
-            "decision" => new.decisions.iter().any(|d| d.id == base),
-            "criterion" => new.criterion(base).is_some(),
-            "step" => new.step(base).is_some(),
+            "item" => items.contains(base),
+            "decision" => decisions.contains(base),
+            "criterion" => criteria.contains(base),
+            "step" => steps.contains(base),
             _ => true,
         };
         if !exists {

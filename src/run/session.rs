@@ -621,7 +621,7 @@ impl Locked {
             description: describe(model, &event, &locale),
             locale,
             serial: file.serial,
-            complete: run.view(now.today).complete,
+            complete: run.is_complete(now.today),
             event,
         })
     }

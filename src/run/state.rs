@@ -431,7 +431,13 @@ impl StateFile {
         if let Some(id) = self.ids.get(index) {
             return Some(id.clone());
         }
-        let line = self.log_text.lines().nth(index)?;
+        // The last line (the one an append reads) from the end: a file read
+        // through its cache has as many lines as its sealed serial.
+        let line = if index + 1 == self.serial as usize {
+            self.log_text.lines().next_back()?
+        } else {
+            self.log_text.lines().nth(index)?
+        };
         let rest = line.strip_prefix("{ id = \"")?;
         Some(rest[..rest.find('"')?].to_string())
     }

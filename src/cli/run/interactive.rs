@@ -11,6 +11,7 @@
 //! session as the subcommands, so the walk can be left at any point
 //! (Ctrl-C, Esc, Ctrl-D, or Quit) and resumed by running the same command.
 
+use super::status::tasks_needed;
 use super::{Common, EXIT_LOCKED, EXIT_REFUSED, Failure, actor, now};
 use crate::ir::{Playbook, Type};
 use crate::labels::fill;
@@ -421,24 +422,6 @@ fn columns() -> usize {
         }
     }
     80
-}
-
-/// The `do` items whose actions complete a task the run tracks: `complete`
-/// needs them done even when they are optional.
-fn tasks_needed(view: &View<'_>) -> std::collections::BTreeSet<String> {
-    view.steps
-        .iter()
-        .flat_map(|s| s.items.iter())
-        .filter(|i| {
-            i.item.is_some_and(|d| {
-                d.actions.iter().any(|a| {
-                    matches!(a, crate::ir::Action::CompleteTask { task }
-                        if view.tasks.iter().any(|(t, _)| t == task))
-                })
-            })
-        })
-        .map(|i| i.key.clone())
-        .collect()
 }
 
 /// The progress line: `c.toml: progress: 3/12`.

@@ -134,20 +134,7 @@ pub fn status_json(
     locale: &str,
     today: jiff::civil::Date,
 ) -> StatusJson {
-    let needed: std::collections::BTreeSet<String> = view
-        .steps
-        .iter()
-        .flat_map(|s| s.items.iter())
-        .filter(|i| {
-            i.item.is_some_and(|d| {
-                d.actions.iter().any(|a| {
-                    matches!(a, crate::ir::Action::CompleteTask { task }
-                        if view.tasks.iter().any(|(t, _)| t == task))
-                })
-            })
-        })
-        .map(|i| i.key.clone())
-        .collect();
+    let needed = tasks_needed(view);
     StatusJson {
         schema: 1,
         playbook: run.model.id.clone(),
@@ -236,6 +223,24 @@ pub fn status_json(
             })
             .collect(),
     }
+}
+
+/// The `do` items whose actions complete a task the run tracks: `complete`
+/// needs them done even when they are optional.
+pub(super) fn tasks_needed(view: &View<'_>) -> std::collections::BTreeSet<String> {
+    let tasks: std::collections::BTreeSet<u32> = view.tasks.iter().map(|(t, _)| *t).collect();
+    view.steps
+        .iter()
+        .flat_map(|s| s.items.iter())
+        .filter(|i| {
+            i.item.is_some_and(|d| {
+                d.actions.iter().any(|a| {
+                    matches!(a, crate::ir::Action::CompleteTask { task } if tasks.contains(task))
+                })
+            })
+        })
+        .map(|i| i.key.clone())
+        .collect()
 }
 
 fn gate_json(run: &Run<'_>, g: &crate::run::engine::GateView) -> GateJson {

@@ -246,7 +246,7 @@ impl<'m> Run<'m> {
     ) -> Result<&Event, RunError> {
         let r = self.say();
         let id = base(key);
-        let Some(decision) = self.model.decisions.iter().find(|d| d.id == id) else {
+        let Some(decision) = self.decision(id) else {
             let known: Vec<&str> = self.model.decisions.iter().map(|d| d.id.as_str()).collect();
             return Err(unknown(r, r.unknown_decision, id, &known));
         };

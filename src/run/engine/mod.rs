@@ -421,9 +421,15 @@ pub struct Run<'m> {
     lets: BTreeMap<String, Value>,
     /// Item id -> the step it belongs to.
     item_step: BTreeMap<&'m str, &'m str>,
+    /// Decision id -> its declaration (the first, as a search in source
+    /// order finds it).
+    decisions: BTreeMap<&'m str, &'m ir::Decision>,
+    /// The ids of the criteria: a name that is none of them is found
+    /// without a search of them all.
+    criteria: BTreeSet<&'m str>,
     /// What each step waits for, by step index ([`Playbook::waits`], the
     /// definition the checks prove the order with), computed on first use.
-    waits: std::cell::OnceCell<BTreeMap<&'m str, Vec<&'m str>>>,
+    waits: std::cell::OnceCell<Vec<Vec<usize>>>,
     /// The language of the run's refusals and explanations (the
     /// playbook's source locale unless [`Run::speak`] says otherwise).
     locale: String,

@@ -83,6 +83,10 @@ impl<'m> Run<'m> {
                 _ => {}
             });
         }
+        let mut decisions = BTreeMap::new();
+        for d in &model.decisions {
+            decisions.entry(d.id.as_str()).or_insert(d);
+        }
         Run {
             model,
             inputs,
@@ -93,6 +97,8 @@ impl<'m> Run<'m> {
             earlier: BTreeMap::new(),
             lets: BTreeMap::new(),
             item_step,
+            decisions,
+            criteria: model.criteria.iter().map(|c| c.id.as_str()).collect(),
             waits: std::cell::OnceCell::new(),
             locale: model.source_locale.clone(),
         }
@@ -330,10 +336,9 @@ impl<'m> Run<'m> {
                         _ => true,
                     })
             }
-            EventKind::Answer { decision, value } => m
-                .decisions
-                .iter()
-                .any(|d| d.id == base(decision) && super::value::fits(m, &d.ty, value)),
+            EventKind::Answer { decision, value } => self
+                .decision(base(decision))
+                .is_some_and(|d| super::value::fits(m, &d.ty, value)),
             EventKind::Record { criterion, .. } => m.criterion(criterion).is_some(),
             EventKind::Complete { step } => m.step(step).is_some(),
             EventKind::Skip { item: i, .. } => item(i),
@@ -444,17 +449,17 @@ impl<'m> Run<'m> {
 
     /// The key of a decision asked inside loops: `workload-done:teams`.
     pub(super) fn decision_key(&self, id: &str, bindings: &[(String, String)]) -> String {
-        let per_loop = self
-            .model
-            .decisions
-            .iter()
-            .find(|d| d.id == id)
-            .is_some_and(|d| d.per.is_some());
+        let per_loop = self.decision(id).is_some_and(|d| d.per.is_some());
         if per_loop {
             instance_key(id, bindings)
         } else {
             id.to_string()
         }
+    }
+
+    /// The declaration of the decision `id`.
+    pub(super) fn decision(&self, id: &str) -> Option<&'m ir::Decision> {
+        self.decisions.get(id).copied()
     }
 
     /// The definitions as computed when the run started.

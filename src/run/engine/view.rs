@@ -42,13 +42,11 @@ impl<'m> Run<'m> {
     }
 
     pub(super) fn blocker_for(&self, name: &str, bindings: &[(String, String)]) -> Blocker {
-        if self.model.criterion(name).is_some() {
+        if self.criteria.contains(name) {
             Blocker::Evidence(name.to_string())
-        } else if self.model.decisions.iter().any(|d| d.id == name) {
+        } else if self.decision(name).is_some() {
             Blocker::Answer(self.decision_key(name, bindings))
-        } else if self.model.criteria.iter().all(|c| c.id != name)
-            && !self.model.inputs.iter().any(|i| i.id == name)
-        {
+        } else if !self.model.inputs.iter().any(|i| i.id == name) {
             // `recorded` of a criterion no step declares is never known.
             Blocker::Evidence(name.to_string())
         } else {
@@ -75,72 +73,77 @@ impl<'m> Run<'m> {
         }
     }
 
-    /// Steps a step waits for: those it comes `after`, those that record
-    /// evidence it reads, and those that ask a decision it reads
-    /// ([`Playbook::waits`], shared with the checks).
-    pub(super) fn dependencies(&self, step: &'m Step) -> Vec<&'m str> {
+    /// Steps a step waits for, by index: those it comes `after`, those
+    /// that record evidence it reads, and those that ask a decision it
+    /// reads ([`Playbook::waits`], shared with the checks).
+    pub(super) fn dependencies(&self, step: usize) -> &[usize] {
         let waits = self.waits.get_or_init(|| {
-            let model = self.model;
-            model
+            self.model
                 .waits()
                 .into_iter()
-                .enumerate()
-                .map(|(b, w)| {
-                    let before = w.into_iter().map(|(a, _)| model.steps[a].id.as_str());
-                    (model.steps[b].id.as_str(), before.collect())
-                })
+                .map(|w| w.into_iter().map(|(a, _)| a).collect())
                 .collect()
         });
-        waits.get(step.id.as_str()).cloned().unwrap_or_default()
+        waits.get(step).map_or(&[], Vec::as_slice)
     }
 
-    /// Steps in an order where each comes after what it waits for (source
-    /// order among equals; a cycle, reported by the checks, keeps source order).
-    pub(super) fn order(&self) -> Vec<&'m Step> {
-        let steps = &self.model.steps;
-        let mut placed: BTreeSet<&str> = BTreeSet::new();
-        let mut order = Vec::with_capacity(steps.len());
-        while order.len() < steps.len() {
-            let before = order.len();
-            for s in steps {
-                if !placed.contains(s.id.as_str())
-                    && self
-                        .dependencies(s)
-                        .iter()
-                        .all(|d| placed.contains(d) || self.model.step(d).is_none())
-                {
-                    placed.insert(s.id.as_str());
-                    order.push(s);
-                }
+    /// Steps, by index, in an order where each comes after what it waits
+    /// for (source order among equals; a cycle, reported by the checks,
+    /// keeps source order).
+    ///
+    /// The order is that of passes over the steps in source order, each
+    /// placing every step whose dependencies are placed (earlier in the
+    /// pass or in an earlier one), until a pass places none and the rest
+    /// follow in source order. It is computed without the passes: a step
+    /// placed in pass `p` (counting from 0) is placed in the pass of its
+    /// latest dependency, or the next pass when that dependency comes after
+    /// it in source order; the placed steps are then sorted by pass and
+    /// source order. Linear in the steps and their dependencies, but for
+    /// the sort.
+    pub(super) fn order(&self) -> Vec<usize> {
+        let n = self.model.steps.len();
+        let mut waiting_on: Vec<usize> = (0..n).map(|s| self.dependencies(s).len()).collect();
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for s in 0..n {
+            for &d in self.dependencies(s) {
+                dependents[d].push(s);
             }
-            if order.len() == before {
-                for s in steps {
-                    if placed.insert(s.id.as_str()) {
-                        order.push(s);
-                    }
+        }
+        let mut pass = vec![0usize; n];
+        let mut free: Vec<usize> = (0..n).filter(|&s| waiting_on[s] == 0).collect();
+        let mut placed = Vec::with_capacity(n);
+        while let Some(d) = free.pop() {
+            placed.push(d);
+            for &s in &dependents[d] {
+                pass[s] = pass[s].max(pass[d] + usize::from(d > s));
+                waiting_on[s] -= 1;
+                if waiting_on[s] == 0 {
+                    free.push(s);
                 }
             }
         }
-        order
+        placed.sort_unstable_by_key(|&s| (pass[s], s));
+        if placed.len() < n {
+            // What waits on a cycle: in source order, after the rest.
+            let mut rest: Vec<usize> = (0..n).filter(|&s| waiting_on[s] > 0).collect();
+            placed.append(&mut rest);
+        }
+        placed
     }
 
     /// What the run's state means for every step and item.
     pub fn view(&self, today: jiff::civil::Date) -> View<'m> {
+        let steps = &self.model.steps;
         let mut statuses: BTreeMap<&'m str, StepStatus> = BTreeMap::new();
-        let mut views = Vec::new();
-        for step in self.order() {
-            let v = self.step_view(step, today, &statuses);
-            statuses.insert(step.id.as_str(), v.status);
-            views.push(v);
+        let mut slots: Vec<Option<StepView<'m>>> = Vec::new();
+        slots.resize_with(steps.len(), || None);
+        for at in self.order() {
+            let v = self.step_view(at, today, &statuses);
+            statuses.insert(steps[at].id.as_str(), v.status);
+            slots[at] = Some(v);
         }
         // Show steps in source order.
-        views.sort_by_key(|v| {
-            self.model
-                .steps
-                .iter()
-                .position(|s| s.id == v.step.id)
-                .unwrap_or(usize::MAX)
-        });
+        let views: Vec<StepView<'m>> = slots.into_iter().flatten().collect();
         let tasks = self.mandatory_tasks();
         let needed = self.task_items(&views);
         let mut done = 0;
@@ -238,6 +241,18 @@ impl<'m> Run<'m> {
         }
     }
 
+    /// Whether the run is complete: [`View::complete`], without the view
+    /// while a step that neither a `requires` nor its services can skip
+    /// is not completed yet (such a step is neither done nor skipped).
+    pub fn is_complete(&self, today: jiff::civil::Date) -> bool {
+        let open = self.model.steps.iter().any(|s| {
+            s.requires.is_none()
+                && self.applies(&s.applies)
+                && !self.state.completed.contains_key(&s.id)
+        });
+        !open && self.view(today).complete
+    }
+
     /// The mandatory tasks that apply to this run.
     pub(super) fn mandatory_tasks(&self) -> Vec<u32> {
         self.model
@@ -250,7 +265,7 @@ impl<'m> Run<'m> {
 
     /// Keys of the items that complete a mandatory task of the run.
     pub(super) fn task_items(&self, views: &[StepView<'m>]) -> BTreeSet<String> {
-        let mandatory = self.mandatory_tasks();
+        let mandatory: BTreeSet<u32> = self.mandatory_tasks().into_iter().collect();
         let mut out = BTreeSet::new();
         for v in views {
             for i in &v.items {
@@ -266,12 +281,15 @@ impl<'m> Run<'m> {
         out
     }
 
+    /// The view of the step at index `at` of the model, given the
+    /// statuses of the steps decided before it.
     pub(super) fn step_view(
         &self,
-        step: &'m Step,
+        at: usize,
         today: jiff::civil::Date,
         statuses: &BTreeMap<&'m str, StepStatus>,
     ) -> StepView<'m> {
+        let step = &self.model.steps[at];
         let env = RunEnv {
             run: self,
             bindings: &[],
@@ -305,7 +323,8 @@ impl<'m> Run<'m> {
                 Truth::Wait(b) => view.blockers.push(b),
             }
         }
-        for dep in self.dependencies(step) {
+        for &dep in self.dependencies(at) {
+            let dep = self.model.steps[dep].id.as_str();
             match statuses.get(dep) {
                 Some(StepStatus::Done | StepStatus::Skipped) | None => {}
                 Some(_) => view.blockers.push(Blocker::Step(dep.to_string())),
@@ -547,12 +566,7 @@ impl<'m> Run<'m> {
                 }
                 Item::Ask { decision } => {
                     let key = self.decision_key(decision, bindings);
-                    let question = self
-                        .model
-                        .decisions
-                        .iter()
-                        .find(|d| &d.id == decision)
-                        .map(|d| &d.question);
+                    let question = self.decision(decision).map(|d| &d.question);
                     let status = match self.state.answers.get(&key) {
                         Some((v, _)) => ItemStatus::Answered(v.clone()),
                         None => {
