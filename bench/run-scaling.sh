@@ -5,7 +5,7 @@
 #
 #   bash bench/run-scaling.sh                      # RUNS=3 by default
 #   RUNS=5 SIZES="1000 10000" bash bench/run-scaling.sh
-#   PLAYBOOK_BIN=/path/to/playbook bash bench/run-scaling.sh   # a build made before
+#   BIN=/path/to/playbook GEN=/path/to/generate bash bench/run-scaling.sh   # builds made before
 #
 # Each size gets a run started with the inputs the generated playbook
 # declares, then, to measure the commands that change a run on a state
@@ -21,7 +21,8 @@
 # memory of each command at each size, its ratio to `playbook check` at
 # the largest size, and its scaling exponent from the smallest size to the
 # largest. A measurement over LIMIT seconds (default 600) is reported as
-# such.
+# such. With MAX_EXPONENT set, exits 1 when an exponent is over it
+# (bench/guard.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,14 +34,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-TARGET=${CARGO_TARGET_DIR:-$PWD/target}
-GEN=$TARGET/release/examples/generate
-if [ -z "${PLAYBOOK_BIN:-}" ]; then
-  cargo build --quiet --release --example generate
-  cargo build --quiet --release --bin playbook
-  PLAYBOOK_BIN=$TARGET/release/playbook
-fi
-BIN=$PLAYBOOK_BIN
+binaries
 
 export PLAYBOOK_NOW=2026-11-24T10:00:00Z
 INPUTS=(--input seats=1500 --input active=200 --input region=north
@@ -149,7 +143,14 @@ for label in "${LABELS[@]}"; do
   fi
   c1=${CPU[$label,$first]}
   if [ "$c1" = timeout ]; then printf ' — |\n'
-  elif [ "$c" = timeout ]; then printf ' > %s |\n' "$(exponent "$first" "$c1" "$last" "$LIMIT")"; else
-    printf ' %s |\n' "$(exponent "$first" "$c1" "$last" "$c")"
+  elif [ "$c" = timeout ]; then
+    e=$(exponent "$first" "$c1" "$last" "$LIMIT")
+    judge "$label" "$e"
+    printf ' > %s |\n' "$e"
+  else
+    e=$(exponent "$first" "$c1" "$last" "$c")
+    judge "$label" "$e"
+    printf ' %s |\n' "$e"
   fi
 done
+verdict
