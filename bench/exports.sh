@@ -6,6 +6,7 @@
 #
 #   bash bench/exports.sh                      # RUNS=3 by default
 #   RUNS=1 SIZES="1000 10000" bash bench/exports.sh
+#   BIN=/tmp/playbook-before GEN=/tmp/generate bash bench/exports.sh
 #
 # Prints a Markdown table of CPU time (user + system), peak memory, the CPU
 # time an export adds over `playbook check` of the same file, the size of
@@ -24,11 +25,15 @@ trap 'rm -rf "$WORK"' EXIT
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-cargo build --quiet --release --example generate
-cargo build --quiet --release
+# BIN and GEN name other builds to measure (a binary from before a change)
+# without building.
 TARGET=${CARGO_TARGET_DIR:-$PWD/target}
-BIN=$TARGET/release/playbook
-GEN=$TARGET/release/examples/generate
+if [ -z "${BIN:-}" ]; then
+  cargo build --quiet --release --example generate
+  cargo build --quiet --release
+fi
+BIN=${BIN:-$TARGET/release/playbook}
+GEN=${GEN:-$TARGET/release/examples/generate}
 
 # The exports measured: a name, then the arguments after `export FILE`.
 EXPORTS=(
