@@ -754,19 +754,23 @@ impl<'a> Ctx<'a> {
     // -----------------------------------------------------------------------
     // Tasks.
 
-    /// The tasks a step completes, in the order the playbook declares them.
+    /// The tasks a step completes, in the order the playbook declares them:
+    /// looked up by number in the model's index, not by a scan of every
+    /// task for every step.
     pub fn step_tasks(&self, step: &Step) -> Vec<&'a Task> {
-        let done = completed_tasks(&step.items);
-        self.model
-            .tasks
-            .iter()
-            .filter(|t| done.contains(&t.number))
-            .collect()
+        let model: &'a Playbook = self.model;
+        let mut at: Vec<usize> = completed_tasks(&step.items)
+            .into_iter()
+            .flat_map(|n| model.task_positions(n).iter().copied())
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().map(|i| &model.tasks[i]).collect()
     }
 
     /// The tasks no step completes, in declaration order.
     pub fn uncategorized_tasks(&self) -> Vec<&'a Task> {
-        let done: Vec<u32> = self
+        let done: rustc_hash::FxHashSet<u32> = self
             .model
             .steps
             .iter()

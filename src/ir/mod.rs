@@ -182,6 +182,8 @@ pub struct Index {
 struct Positions {
     steps: rustc_hash::FxHashMap<String, usize>,
     criteria: rustc_hash::FxHashMap<String, usize>,
+    /// The positions of the tasks with each number, in declaration order.
+    tasks: rustc_hash::FxHashMap<u32, Vec<usize>>,
     /// The step holding each item with an id.
     items: rustc_hash::FxHashMap<String, usize>,
 }
@@ -698,7 +700,21 @@ impl Playbook {
     }
 
     pub fn task(&self, number: u32) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.number == number)
+        self.task_positions(number)
+            .first()
+            .and_then(|&i| self.tasks.get(i))
+            .filter(|t| t.number == number)
+            .or_else(|| self.tasks.iter().find(|t| t.number == number))
+    }
+
+    /// The positions in [`Playbook::tasks`] of the tasks numbered `number`,
+    /// in declaration order, from an index built once: the exports look
+    /// tasks up by number for every step.
+    pub fn task_positions(&self, number: u32) -> &[usize] {
+        self.positions()
+            .tasks
+            .get(&number)
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {
@@ -723,6 +739,14 @@ impl Playbook {
                 .enumerate()
                 .map(|(i, c)| (c.id.clone(), i))
                 .collect(),
+            tasks: {
+                let mut tasks: rustc_hash::FxHashMap<u32, Vec<usize>> =
+                    rustc_hash::FxHashMap::default();
+                for (i, t) in self.tasks.iter().enumerate() {
+                    tasks.entry(t.number).or_default().push(i);
+                }
+                tasks
+            },
             items: {
                 let mut items = rustc_hash::FxHashMap::default();
                 for (i, step) in self.steps.iter().enumerate() {

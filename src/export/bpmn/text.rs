@@ -28,13 +28,26 @@ pub struct Texts<'m> {
     /// Names that stay placeholders: inputs, definitions, decisions and
     /// loop variables, whose values are known only in a run.
     values: BTreeSet<&'m str>,
+    /// The loops of each loop variable, in the order the steps hold them
+    /// (what it walks, and over what): built once, where a scan of every
+    /// step for every variable made the export quadratic.
+    loops: rustc_hash::FxHashMap<&'m str, Vec<(&'m crate::ir::Type, &'m crate::ir::Expr)>>,
 }
 
 impl<'m> Texts<'m> {
     /// A loop variable in words (the label of what it walks), never its id.
+    /// The words are those of [`Playbook::loop_var_words`]: of the first
+    /// loop of `var` whose element has words.
     pub fn var_words(&self, var: &str) -> String {
-        self.model
-            .loop_var_words(var, self.locale, crate::labels::get(self.locale).service)
+        let service = crate::labels::get(self.locale).service;
+        self.loops
+            .get(var)
+            .into_iter()
+            .flatten()
+            .find_map(|(element, over)| {
+                self.model
+                    .element_words(element, over, self.locale, service)
+            })
             .unwrap_or_else(|| var.to_string())
     }
 
@@ -49,10 +62,15 @@ impl<'m> Texts<'m> {
         values.extend(model.inputs.iter().map(|i| i.id.as_str()));
         values.extend(model.lets.iter().map(|l| l.id.as_str()));
         values.extend(model.decisions.iter().map(|d| d.id.as_str()));
+        let mut loops: rustc_hash::FxHashMap<&str, Vec<_>> = rustc_hash::FxHashMap::default();
         for s in &model.steps {
             crate::ir::walk_items(&s.items, &mut |item| {
-                if let Item::ForEach { var, .. } = item {
+                if let Item::ForEach {
+                    var, element, over, ..
+                } = item
+                {
                     values.insert(var.as_str());
+                    loops.entry(var.as_str()).or_default().push((element, over));
                 }
             });
         }
@@ -61,6 +79,7 @@ impl<'m> Texts<'m> {
             locale,
             words: Words::of(locale),
             values,
+            loops,
         }
     }
 
