@@ -109,6 +109,7 @@ fn loop_words(model: &Playbook, locale: &str) -> Vec<(String, String)> {
     let cx = super::phrase::Ctx::new(model, locale);
     let words = &crate::labels::get(locale).diagram;
     let mut out = Vec::new();
+    let mut seen: FxHashSet<(String, String)> = FxHashSet::default();
     for step in &model.steps {
         crate::ir::walk_items(&step.items, &mut |item| {
             if let Item::ForEach {
@@ -127,7 +128,12 @@ fn loop_words(model: &Playbook, locale: &str) -> Vec<(String, String)> {
                         crate::labels::fill(words.for_each, &[&var_said, &over_said]),
                     ),
                 ] {
-                    out.push((with_id, with_words));
+                    // Loops over the same collection by the same name say
+                    // the same: each phrase is replaced once, so labels cost
+                    // the distinct phrases, not every loop of the playbook.
+                    if seen.insert((with_id.clone(), with_words.clone())) {
+                        out.push((with_id, with_words));
+                    }
                 }
             }
         });

@@ -628,6 +628,7 @@ fn exhaustive_matches(model: &Playbook) -> Vec<crate::source::Span> {
         .filter(|d| d.code == crate::registry::Code::NonExhaustiveBranch)
         .map(|d| d.primary.span)
         .collect();
+    let gaps: rustc_hash::FxHashSet<crate::source::Span> = gaps.into_iter().collect();
     open.retain(|s| !gaps.contains(s));
     open
 }
@@ -1124,9 +1125,7 @@ fn evidence_fields(model: &Playbook, texts: &Texts, step: &crate::ir::Step) -> V
             continue;
         }
         let label = model
-            .criteria
-            .iter()
-            .find(|c| c.id == g.criterion)
+            .criterion(&g.criterion)
             .map(|c| texts.text(&c.text))
             .unwrap_or_else(|| g.criterion.clone());
         out.push(FormField {
