@@ -56,7 +56,20 @@ struct Meaning {
     diagnostics: Vec<String>,
 }
 
+///
+/// Each compilation runs on a thread of its own, as each `playbook check`
+/// runs in a process of its own: the checks share one solver per thread,
+/// whose state after earlier questions can change whether a hard question
+/// fits its resource limit (an `analysis-limit` on one side only).
 fn meaning(path: &Path, text: &str) -> Meaning {
+    std::thread::scope(|s| {
+        s.spawn(|| meaning_here(path, text))
+            .join()
+            .expect("the compilation does not panic")
+    })
+}
+
+fn meaning_here(path: &Path, text: &str) -> Meaning {
     let c = playbook::compile(path, &Overlay { path, text }).expect("the overlay reads the file");
     Meaning {
         model: c
