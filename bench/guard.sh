@@ -5,7 +5,7 @@
 # absolute times, so a slow or busy machine passes as long as nothing has
 # become quadratic.
 #
-#   bash bench/guard.sh                # the debug build the tests made
+#   bash bench/guard.sh                # the dev build (the tests made most of it)
 #   BIN=target/release/playbook GEN=target/release/examples/generate bash bench/guard.sh
 #
 # Sizes: 1,000 and 10,000 steps (bench/exports.sh, bench/run-scaling.sh),
@@ -16,6 +16,10 @@ cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
 export MAX_EXPONENT=${MAX_EXPONENT:-1.2}
 export RUNS=${RUNS:-3}
+if [ -z "${BIN:-}" ] || [ -z "${GEN:-}" ]; then
+  # The dev build the tests made: this only links the two executables.
+  cargo build --quiet --locked --bin playbook --example generate
+fi
 export BIN=${BIN:-$target/debug/playbook}
 export GEN=${GEN:-$target/debug/examples/generate}
 export SIZES="1000 10000"
@@ -24,7 +28,7 @@ export SIZES="1000 10000"
 # docs/performance.md, "Exports"). Remove a name here once it is linear.
 export UNGUARDED=${UNGUARDED-dot mermaid bpmn}
 for bin in "$BIN" "$GEN"; do
-  [ -x "$bin" ] || { echo "error: $bin is missing: build it first (cargo test --all-targets builds both)" >&2; exit 2; }
+  [ -x "$bin" ] || { echo "error: $bin is missing" >&2; exit 2; }
 done
 status=0
 for script in exports run-scaling wide; do
