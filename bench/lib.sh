@@ -1,9 +1,13 @@
-# Shared by the scripts in bench/: source it after setting RUNS, LIMIT and
-# WORK. Measures whole processes pinned to one core with /usr/bin/time.
+# Shared by the scripts in bench/: measures whole processes pinned to one
+# core with /usr/bin/time. Sets the defaults every script shares: RUNS (3
+# measurements a median), LIMIT (600 seconds a run) and WORK (a temporary
+# folder, removed on exit).
 
 [ -x /usr/bin/time ] || { echo "bench/ needs /usr/bin/time (Debian package: time)" >&2; exit 2; }
 RUNS=${RUNS:-3}
 LIMIT=${LIMIT:-600}
+WORK=${WORK:-$(mktemp -d)}
+trap 'rm -rf "$WORK"' EXIT
 
 # One measurement of a command run in $WORK: prints "wall cpu kilobytes"
 # (seconds, seconds, peak resident KB), or "timeout" after LIMIT seconds.

@@ -17,8 +17,6 @@ cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-4000 40000}
 SHAPES=${SHAPES:-enum-set enum-match range-match catalogue}
-WORK=${WORK:-$(mktemp -d)}
-trap 'rm -rf "$WORK"' EXIT
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 binaries

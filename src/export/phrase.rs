@@ -761,7 +761,7 @@ impl<'a> Ctx<'a> {
         let model: &'a Playbook = self.model;
         let mut at: Vec<usize> = completed_tasks(&step.items)
             .into_iter()
-            .flat_map(|n| model.task_positions(n).iter().copied())
+            .flat_map(|n| model.task_positions(n))
             .collect();
         at.sort_unstable();
         at.dedup();

@@ -700,21 +700,26 @@ impl Playbook {
     }
 
     pub fn task(&self, number: u32) -> Option<&Task> {
-        self.task_positions(number)
-            .first()
-            .and_then(|&i| self.tasks.get(i))
-            .filter(|t| t.number == number)
-            .or_else(|| self.tasks.iter().find(|t| t.number == number))
+        self.task_positions(number).first().map(|&i| &self.tasks[i])
     }
 
     /// The positions in [`Playbook::tasks`] of the tasks numbered `number`,
-    /// in declaration order, from an index built once: the exports look
-    /// tasks up by number for every step.
-    pub fn task_positions(&self, number: u32) -> &[usize] {
-        self.positions()
+    /// in declaration order, from the index (the exports look tasks up by
+    /// number for every step). Like [`Playbook::step`], it checks what the
+    /// index says and falls back to a search.
+    pub fn task_positions(&self, number: u32) -> Vec<usize> {
+        let at = self
+            .positions()
             .tasks
             .get(&number)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[][..], Vec::as_slice);
+        let right = |&i: &usize| self.tasks.get(i).is_some_and(|t| t.number == number);
+        if !at.is_empty() && at.iter().all(right) {
+            return at.to_vec();
+        }
+        (0..self.tasks.len())
+            .filter(|&i| self.tasks[i].number == number)
+            .collect()
     }
 
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {
