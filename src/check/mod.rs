@@ -13,6 +13,7 @@ mod smt_state;
 mod term;
 
 pub use analysis::{Analysis, Guard, Loop, MAX_SCENARIOS, Placed, Scenario, Var};
+pub use rules::exhaustive_statements;
 pub use smt::{At, Found, Mode, Outcome, solver_stats};
 
 use crate::diagnostic::Diagnostic;

@@ -158,15 +158,19 @@ pub fn run(args: &Args) -> i32 {
             Err(e) => return usage(format_args!("{e}; nothing to export")),
         }
     };
-    let camunda8 = args.to == Format::Bpmn && args.target == crate::export::bpmn::Target::Camunda8;
-    let text = if args.to == Format::Bpmn {
-        crate::export::bpmn::render_for(&model, locale, args.target)
-    } else {
-        match args.to {
-            Format::Markdown => markdown::render_for(&model, locale, customer.as_ref()),
-            Format::Html => html::render_for(&model, locale, customer.as_ref()),
-            _ => export(&model, args.to, locale),
-        }
+    // Camunda 8 deploys the forms of the user tasks with the process: the
+    // lowering that writes the BPMN gives them, to be written beside it.
+    let (text, forms) = match args.to {
+        Format::Bpmn => crate::export::bpmn::render_with_forms(&model, locale, args.target),
+        Format::Markdown => (
+            markdown::render_for(&model, locale, customer.as_ref()),
+            Vec::new(),
+        ),
+        Format::Html => (
+            html::render_for(&model, locale, customer.as_ref()),
+            Vec::new(),
+        ),
+        _ => (export(&model, args.to, locale), Vec::new()),
     };
     match args.output.as_deref() {
         None => write_stdout(&text),
@@ -177,13 +181,9 @@ pub fn run(args: &Args) -> i32 {
             path.display()
         )),
         Some(path) => match std::fs::write(path, text).and_then(|()| {
-            // Camunda 8 deploys the forms of the user tasks with the
-            // process: one `.form` file each, beside the BPMN.
-            if !camunda8 {
-                return Ok(());
-            }
+            // One `.form` file for each form, beside the BPMN.
             let dir = path.parent().unwrap_or(Path::new(""));
-            for (id, json) in crate::export::bpmn::forms(&model, locale) {
+            for (id, json) in forms {
                 std::fs::write(dir.join(format!("{id}.form")), json)?;
             }
             Ok(())

@@ -11,7 +11,7 @@
 use crate::formats::root;
 use playbook::check::{Analysis, Guard, Var};
 use playbook::eval::{self, Env, EvalError, Value};
-use playbook::export::bpmn::{Target, forms, render, render_for, variable_name};
+use playbook::export::bpmn::{Target, render, render_for, render_with_forms, variable_name};
 use playbook::ir::{self, GateKind, Item, Playbook};
 use playbook::run::engine::{Applicability, Blocker, ItemKind, ItemStatus, StepStatus, StepView};
 use playbook::run::session::{self, Command};
@@ -888,8 +888,9 @@ fn run_camunda8(model: &Playbook, scenarios: &[Json]) -> Vec<Json> {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let bpmn = dir.path().join("process.bpmn");
     let runs = dir.path().join("runs.json");
-    std::fs::write(&bpmn, render_for(model, "en", Target::Camunda8)).expect("write BPMN");
-    for (id, json) in forms(model, "en") {
+    let (document, forms) = render_with_forms(model, "en", Target::Camunda8);
+    std::fs::write(&bpmn, document).expect("write BPMN");
+    for (id, json) in forms {
         std::fs::write(dir.path().join(format!("{id}.form")), json).expect("write a form");
     }
     std::fs::write(&runs, serde_json::to_string(scenarios).expect("JSON")).expect("write runs");
@@ -1514,5 +1515,94 @@ fn spiffworkflow_runner_reports_a_wrong_turn_and_a_broken_file() {
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("bogus"),
         "{output:?}"
+    );
+}
+
+/// The `match` statements the export gives a default flow
+/// (`check::exhaustive_statements`) are exactly those without `else` that
+/// the check finds no gap in: every other one has a `non-exhaustive-branch`
+/// or an `analysis-limit` finding. On the shipped playbooks and fixtures,
+/// and on each of them with the last arm of one match taken away (a
+/// playbook with a gap does not compile, so its model is made so).
+#[test]
+fn exhaustive_statements_agree_with_the_check() {
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    for folder in [
+        "playbooks",
+        "tests/fixtures/valid",
+        "tests/fixtures/bpmn",
+        "tests/fixtures/export",
+    ] {
+        for entry in std::fs::read_dir(root(folder)).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|e| e == "playbook") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    let (mut proven, mut gaps) = (0, 0);
+    for path in &paths {
+        let c = playbook::compile(path, &playbook::fs::FsLoader::default()).expect("read");
+        let Some(model) = c.model else { continue };
+        let mut models = vec![(format!("{}", path.display()), model.clone())];
+        for (s, step) in model.steps.iter().enumerate() {
+            for (i, item) in step.items.iter().enumerate() {
+                if let Item::Match { arms, .. } = item
+                    && arms.len() > 1
+                    && arms.iter().all(|a| a.patterns.is_some())
+                {
+                    let mut cut = model.clone();
+                    if let Item::Match { arms, .. } = &mut cut.steps[s].items[i] {
+                        arms.pop();
+                    }
+                    models.push((
+                        format!(
+                            "{} without the last arm of step {}",
+                            path.display(),
+                            step.id
+                        ),
+                        cut,
+                    ));
+                }
+            }
+        }
+        for (name, model) in &models {
+            let found: std::collections::HashSet<_> = playbook::check::check(model)
+                .iter()
+                .filter(|d| matches!(d.code.name(), "non-exhaustive-branch" | "analysis-limit"))
+                .map(|d| d.primary.span)
+                .collect();
+            let exhaustive: std::collections::HashSet<_> =
+                playbook::check::exhaustive_statements(&Analysis::new(model))
+                    .into_iter()
+                    .collect();
+            for s in &model.steps {
+                ir::walk_items(&s.items, &mut |item| {
+                    let Item::Match { arms, span, .. } = item else {
+                        return;
+                    };
+                    if arms.iter().any(|a| a.patterns.is_none()) {
+                        return;
+                    }
+                    let (said, gap) = (exhaustive.contains(span), found.contains(span));
+                    assert!(
+                        said != gap,
+                        "{name}: the match at {span:?} is {} by the export and {} by the check",
+                        if said { "exhaustive" } else { "not exhaustive" },
+                        if gap { "not exhaustive" } else { "exhaustive" },
+                    );
+                    if said {
+                        proven += 1;
+                    } else {
+                        gaps += 1;
+                    }
+                });
+            }
+        }
+    }
+    assert!(
+        proven > 0 && gaps > 0,
+        "{proven} proven, {gaps} with gaps: nothing compared"
     );
 }

@@ -21,6 +21,9 @@ mod task_role_mismatch;
 mod unreachable_step;
 mod unused_declaration;
 
+/// The `match` statements the exports may give a default flow.
+pub use non_exhaustive_branch::exhaustive_statements;
+
 pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
     cycle::run(a, out);
     missing_owner::run(a, out);

@@ -88,11 +88,28 @@ pub fn render(model: &Playbook, locale: &str) -> String {
 
 /// The playbook as a BPMN 2.0 document for `target`.
 pub fn render_for(model: &Playbook, locale: &str, target: Target) -> String {
+    render_with_forms(model, locale, target).0
+}
+
+/// The BPMN document for `target` and the Camunda forms (JSON) of its user
+/// tasks, from one lowering: for `camunda8`, one form per task that asks
+/// something, as the form id (`Form_<task id>`, the `formId` of the task's
+/// `zeebe:formDefinition`) and its JSON; for the other targets, none.
+pub fn render_with_forms(
+    model: &Playbook,
+    locale: &str,
+    target: Target,
+) -> (String, Vec<(String, String)>) {
     let analysis = Analysis::new(model);
     let texts = Texts::new(model, locale);
     let process = build(model, &analysis, &texts, target);
     let diagram = layout::layout(&process);
-    write::write(model, &texts, &process, &diagram, target)
+    let document = write::write(model, &texts, &process, &diagram, target);
+    let forms = match target {
+        Target::Camunda8 => write::forms(&process),
+        Target::BpmnEngine | Target::SpiffWorkflow => Vec::new(),
+    };
+    (document, forms)
 }
 
 /// The process of the BPMN export before layout: what the DOT and Mermaid
@@ -101,16 +118,6 @@ pub(crate) fn process(model: &Playbook, locale: &str) -> Process {
     let analysis = Analysis::new(model);
     let texts = Texts::new(model, locale);
     build(model, &analysis, &texts, Target::BpmnEngine)
-}
-
-/// The Camunda forms (JSON) of the user tasks of the `camunda8` export, one
-/// per task that asks something: the form id (`Form_<task id>`, the
-/// `formId` of the task's `zeebe:formDefinition`) and its JSON.
-pub fn forms(model: &Playbook, locale: &str) -> Vec<(String, String)> {
-    let analysis = Analysis::new(model);
-    let texts = Texts::new(model, locale);
-    let process = build(model, &analysis, &texts, Target::Camunda8);
-    write::forms(&process)
 }
 
 /// A form field: a value a person enters at the start or in a task.
@@ -266,7 +273,10 @@ fn build<'m>(
 ) -> Process {
     let words = texts.words;
     let translator = Translator::new(analysis, target.dialect());
-    let exhaustive = exhaustive_matches(model);
+    let exhaustive: rustc_hash::FxHashSet<crate::source::Span> =
+        crate::check::exhaustive_statements(analysis)
+            .into_iter()
+            .collect();
     let mut p = Process::default();
 
     // Lanes: roles that own a step, in declaration order, then one for
@@ -511,7 +521,7 @@ fn build<'m>(
             step: si,
             lane,
             block,
-            loop_ids: Vec::new(),
+            loop_ids: rustc_hash::FxHashSet::default(),
             gateways: 0,
             pending: None,
             no: false,
@@ -606,33 +616,6 @@ fn connect(p: &mut Process, from: usize, to: usize, pending: Option<(String, Str
     }
 }
 
-/// The spans of the `match` statements without `else` that the checks prove
-/// exhaustive (no `non-exhaustive-branch` finding): their last arm is the
-/// default flow. The checks run only when there is such a match.
-fn exhaustive_matches(model: &Playbook) -> Vec<crate::source::Span> {
-    let mut open = Vec::new();
-    for s in &model.steps {
-        crate::ir::walk_items(&s.items, &mut |i| {
-            if let Item::Match { arms, span, .. } = i
-                && arms.iter().all(|a| a.patterns.is_some())
-            {
-                open.push(*span);
-            }
-        });
-    }
-    if open.is_empty() {
-        return open;
-    }
-    let gaps: Vec<crate::source::Span> = crate::check::check(model)
-        .into_iter()
-        .filter(|d| d.code == crate::registry::Code::NonExhaustiveBranch)
-        .map(|d| d.primary.span)
-        .collect();
-    let gaps: rustc_hash::FxHashSet<crate::source::Span> = gaps.into_iter().collect();
-    open.retain(|s| !gaps.contains(s));
-    open
-}
-
 /// Whether the items (outside loops) hold an `if` or a `match`: the step's
 /// flow chooses.
 fn has_gateway(items: &[Item]) -> bool {
@@ -700,11 +683,11 @@ struct Lower<'l, 't, 'a, 'm> {
     texts: &'l Texts<'t>,
     model: &'m Playbook,
     target: Target,
-    exhaustive: &'l [crate::source::Span],
+    exhaustive: &'l rustc_hash::FxHashSet<crate::source::Span>,
     step: usize,
     lane: usize,
     block: usize,
-    loop_ids: Vec<String>,
+    loop_ids: rustc_hash::FxHashSet<String>,
     gateways: usize,
     pending: Option<Pending>,
     /// The gateway being built has one condition: its other flow is "no".
@@ -988,7 +971,7 @@ impl Lower<'_, '_, '_, '_> {
             }
             id = format!("{id}_{n}");
         }
-        self.loop_ids.push(id.clone());
+        self.loop_ids.insert(id.clone());
         // The name shows what the loop walks in words where the text
         // names the loop variable (`{workload}`).
         let over_said = self.texts.over_words(over);

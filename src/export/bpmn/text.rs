@@ -98,8 +98,12 @@ impl<'m> Texts<'m> {
     }
 
     fn placeholder(&self, name: &str) -> String {
-        let named = self.model.named(name);
-        match named.filter(|n| !self.values.contains(name) && !n.is_value()) {
+        // A value first: a loop variable names nothing in the model, and
+        // asking the model about it would search every step and criterion.
+        if self.values.contains(name) {
+            return format!("{{{name}}}");
+        }
+        match self.model.named(name).filter(|n| !n.is_value()) {
             Some(n) => n
                 .label()
                 .map(|l| self.label(l))
