@@ -79,12 +79,28 @@ pub fn compile_with(
     loader: &dyn Loader,
     config: &config::Config,
 ) -> Result<Compilation, String> {
+    compile_observing(path, loader, config, &mut |_, _| {})
+}
+
+/// Compiles as [`compile_with`] does, showing `root` the syntax tree of the
+/// file at `path` and its text when it parses, before the trees are freed:
+/// the language server builds its index of the document from it instead of
+/// parsing the text a second time.
+pub fn compile_observing(
+    path: &Path,
+    loader: &dyn Loader,
+    config: &config::Config,
+    root: &mut dyn FnMut(&ast::File, &str),
+) -> Result<Compilation, String> {
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
-    let root = loader.read(path)?;
+    let text = loader.read(path)?;
     let limit = config.max_file_size();
-    let loaded = load::parse_with_uses(path, root, limit, loader, &mut sources, &mut diagnostics);
+    let loaded = load::parse_with_uses(path, text, limit, loader, &mut sources, &mut diagnostics);
     let modules = &loaded.parsed;
+    if let Some(first) = modules.first().filter(|m| m.path == path) {
+        root(&first.tree, &sources.get(first.tree.span.file).text);
+    }
     let model = match modules.first() {
         Some(root) if root.path == path && loaded.complete => {
             let translations =

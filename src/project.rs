@@ -143,7 +143,18 @@ impl Project {
         path: &Path,
         loader: &dyn Loader,
     ) -> Result<crate::Compilation, OpenError> {
-        crate::compile_with(path, loader, &self.config).map_err(|reason| {
+        self.compile_observing(path, loader, &mut |_, _| {})
+    }
+
+    /// [`Project::compile_with`], showing `root` the file's syntax tree
+    /// and text ([`crate::compile_observing`]).
+    pub fn compile_observing(
+        &self,
+        path: &Path,
+        loader: &dyn Loader,
+        root: &mut dyn FnMut(&crate::ast::File, &str),
+    ) -> Result<crate::Compilation, OpenError> {
+        crate::compile_observing(path, loader, &self.config, root).map_err(|reason| {
             OpenError::Usage(format!("cannot read `{}`: {reason}", path.display()))
         })
     }

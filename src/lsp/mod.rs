@@ -434,7 +434,30 @@ impl Server {
             reads: RefCell::new(Vec::new()),
         };
         self.compilations.set(self.compilations.get() + 1);
-        let mut compilation = project.compile_with(path, &recording).ok()?;
+        // An open document's index is built from the compilation's own
+        // syntax tree: the document is parsed once per version.
+        let open = self.open.get(path).filter(|_| !self.refused.contains(path));
+        let mut indexed = None;
+        let mut compilation = project
+            .compile_observing(path, &recording, &mut |tree, text| {
+                if open.is_some_and(|o| o == text) {
+                    indexed = Some(Parsed {
+                        text: text.to_string(),
+                        starts: text::line_starts(text),
+                        index: Index::of(tree, text),
+                    });
+                }
+            })
+            .ok()?;
+        if let Some(parsed) = indexed {
+            self.parsed.borrow_mut().insert(
+                path.to_path_buf(),
+                Cached {
+                    parsed: Rc::new(parsed),
+                    stamp: None,
+                },
+            );
+        }
         // A malformed `Playbook.toml` is never ignored in silence: its
         // first problem is shown at the top of every file it governs.
         if let Some(crate::project::OpenError::Config(sources, diagnostics)) = &config_error

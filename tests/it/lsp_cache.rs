@@ -206,7 +206,8 @@ fn a_playbook_is_compiled_again_only_when_a_file_it_reads_changed() {
 fn open_parses_the_document_once() {
     let mut client = Client::start();
     // A playbook no other file uses: the compilation that gives its
-    // diagnostics is its only parse until a request needs its index.
+    // diagnostics is its only parse, and its syntax tree gives the index
+    // that requests read.
     let text = std::fs::read_to_string(client.path(ENABLEMENT))
         .unwrap()
         .replacen(
@@ -224,12 +225,20 @@ fn open_parses_the_document_once() {
         json!({ "textDocument": { "uri": client.uri("alone.playbook") } }),
     );
     assert!(!symbols.as_array().unwrap().is_empty());
-    assert_eq!(parses(&mut client), 4);
-    // Hover and symbols again: the index is kept, nothing is parsed.
-    let symbols_again = client.request(
+    assert_eq!(parses(&mut client), 3);
+    // A change: compiled again, and still no parse of its own.
+    let changed = text.replacen(
+        "  title \"Conduct",
+        "  role newcomer \"Newcomer\"\n  title \"Conduct",
+        1,
+    );
+    assert_ne!(changed, text, "the edit changes the text");
+    client.change("alone.playbook", &changed);
+    client.diagnostics("alone.playbook");
+    let symbols_after = client.request(
         "textDocument/documentSymbol",
         json!({ "textDocument": { "uri": client.uri("alone.playbook") } }),
     );
-    assert_eq!(symbols_again, symbols);
-    assert_eq!(parses(&mut client), 4);
+    assert_ne!(symbols_after, symbols, "the outline shows the new role");
+    assert_eq!(parses(&mut client), 3);
 }
