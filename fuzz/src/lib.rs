@@ -538,6 +538,9 @@ pub fn lsp_framing(bytes: &[u8]) -> usize {
                 message.write(&mut out).expect("writing to memory");
                 assert!(out.len() as u64 <= 2 * MAX_MESSAGE + 64);
             }
+            Frame::TooLarge { size } => {
+                assert!(size > MAX_MESSAGE, "{size} bytes kept out");
+            }
             Frame::Invalid { id, code, reason } => {
                 let answer = error_response(&id, code, &reason);
                 let text = String::from_utf8(answer).expect("an answer is UTF-8");

@@ -14,9 +14,10 @@ use serde_json::{Value, json};
 use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
 
-/// The largest message kept: a document at the 16 MiB file limit, with
-/// room for JSON escapes.
-pub const MAX_MESSAGE: u64 = 64 * 1024 * 1024;
+/// The largest message kept: a document of 128 MiB (a limit a project may
+/// set with `max-file-size-mib`; the default is 16 MiB), with room for
+/// JSON escapes.
+pub const MAX_MESSAGE: u64 = 256 * 1024 * 1024;
 
 /// The longest header line read; a longer one is skipped.
 const MAX_HEADER_LINE: u64 = 8 * 1024;
@@ -35,6 +36,11 @@ pub enum Frame {
         id: Value,
         code: i64,
         reason: String,
+    },
+    /// A message larger than [`MAX_MESSAGE`], read past: most likely a
+    /// document too large to serve, which the user is told about.
+    TooLarge {
+        size: u64,
     },
 }
 
@@ -111,12 +117,7 @@ fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
 fn body(r: &mut impl BufRead, size: u64) -> io::Result<Frame> {
     if size > MAX_MESSAGE {
         io::copy(&mut r.by_ref().take(size), &mut io::sink())?;
-        return Ok(invalid(
-            PARSE_ERROR,
-            format!(
-                "a message of {size} bytes is larger than the {MAX_MESSAGE} bytes the server reads"
-            ),
-        ));
+        return Ok(Frame::TooLarge { size });
     }
     let mut bytes = Vec::new();
     r.by_ref().take(size).read_to_end(&mut bytes)?;
@@ -147,6 +148,32 @@ fn body(r: &mut impl BufRead, size: u64) -> io::Result<Frame> {
             reason: format!("the message is not a request, response or notification: {e}"),
         }),
     }
+}
+
+/// What the server writes for a message it did not keep: the error
+/// response JSON-RPC asks for (with no id, which was not read) and a
+/// `window/showMessage`, since the editor shows no error response of a
+/// notification such as `didOpen` and the document would stay silent.
+pub fn too_large(size: u64) -> Vec<u8> {
+    let reason = format!(
+        "a message of {size} bytes is larger than the {MAX_MESSAGE} bytes the server reads"
+    );
+    let mut out = error_response(&Value::Null, PARSE_ERROR, &reason);
+    let body = json!({
+        "jsonrpc": "2.0",
+        "method": "window/showMessage",
+        "params": {
+            "type": 1,
+            "message": format!(
+                "playbook: {reason}, so a document sent in it is not checked; split the playbook \
+                 into files of at most {} MiB joined with `use`, or check it with `playbook check`",
+                crate::syntax::MAX_FILE_SIZE / (1024 * 1024)
+            ),
+        },
+    })
+    .to_string();
+    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    out
 }
 
 /// The error response to an invalid frame, framed.
@@ -190,6 +217,11 @@ pub fn stdio() -> (Connection, std::thread::JoinHandle<io::Result<()>>) {
                     let _ = stdout.write_all(&error_response(&id, code, &reason));
                     let _ = stdout.flush();
                 }
+                Frame::TooLarge { size } => {
+                    let mut stdout = stdout.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = stdout.write_all(&too_large(size));
+                    let _ = stdout.flush();
+                }
             }
         }
     });
@@ -228,12 +260,33 @@ mod tests {
         assert!(
             matches!(
                 &f[..],
-                [Frame::Invalid {
-                    code: PARSE_ERROR,
-                    ..
+                [Frame::TooLarge {
+                    size: 9223372036854775807
                 }]
             ),
             "{f:?}"
+        );
+    }
+
+    #[test]
+    fn a_message_too_large_is_answered_and_shown_to_the_user() {
+        let answer = String::from_utf8(too_large(MAX_MESSAGE + 1)).expect("UTF-8");
+        let mut values: Vec<Value> = Vec::new();
+        let mut rest = answer.as_str();
+        while let Some(after) = rest.strip_prefix("Content-Length: ") {
+            let (length, after) = after.split_once("\r\n\r\n").expect("a header");
+            let length: usize = length.parse().expect("a length");
+            values.push(serde_json::from_str(&after[..length]).expect("JSON"));
+            rest = &after[length..];
+        }
+        assert!(rest.is_empty(), "left over: {rest}");
+        assert_eq!(values.len(), 2, "{values:?}");
+        assert_eq!(values[0]["error"]["code"], json!(PARSE_ERROR));
+        assert_eq!(values[1]["method"], json!("window/showMessage"));
+        let shown = values[1]["params"]["message"].as_str().expect("a message");
+        assert!(
+            shown.contains(&(MAX_MESSAGE + 1).to_string()) && shown.contains("playbook check"),
+            "{shown}"
         );
     }
 

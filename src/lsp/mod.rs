@@ -359,7 +359,9 @@ impl Server {
             .get(path)
             .map(|c| (c.parsed.clone(), c.stamp));
         let (text, stamp) = match self.open.get(path) {
-            Some(text) if text.len() > MAX_FILE_SIZE || self.refused.contains(path) => {
+            // An open document is refused by its project's limit
+            // (`accept`), which `max-file-size-mib` may raise.
+            Some(_) if self.refused.contains(path) => {
                 return None;
             }
             Some(text) => {
