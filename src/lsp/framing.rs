@@ -172,7 +172,7 @@ pub fn too_large(size: u64) -> Vec<u8> {
         },
     })
     .to_string();
-    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    out.extend_from_slice(&framed(&body));
     out
 }
 
@@ -184,6 +184,11 @@ pub fn error_response(id: &Value, code: i64, reason: &str) -> Vec<u8> {
         "error": { "code": code, "message": reason },
     })
     .to_string();
+    framed(&body)
+}
+
+/// A message body with its header.
+fn framed(body: &str) -> Vec<u8> {
     format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
 
@@ -248,7 +253,7 @@ mod tests {
     }
 
     fn framed(body: &str) -> String {
-        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+        String::from_utf8(super::framed(body)).expect("UTF-8")
     }
 
     const PING: &str = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;

@@ -272,6 +272,18 @@ struct Parsed {
 }
 
 impl Parsed {
+    /// The text with its line starts and the index of its syntax tree (an
+    /// empty index when it did not parse).
+    fn of(text: String, tree: Option<&crate::ast::File>) -> Parsed {
+        let index = tree.map(|t| Index::of(t, &text)).unwrap_or_default();
+        let starts = text::line_starts(&text);
+        Parsed {
+            text,
+            starts,
+            index,
+        }
+    }
+
     fn lines(&self) -> Lines<'_> {
         Lines::with_starts(&self.text, &self.starts)
     }
@@ -391,13 +403,7 @@ impl Server {
             _ => {
                 self.parses.set(self.parses.get() + 1);
                 let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
-                let index = tree.map(|t| Index::of(&t, &text)).unwrap_or_default();
-                let starts = text::line_starts(&text);
-                Rc::new(Parsed {
-                    text,
-                    starts,
-                    index,
-                })
+                Rc::new(Parsed::of(text, tree.as_ref()))
             }
         };
         self.parsed.borrow_mut().insert(
@@ -443,11 +449,7 @@ impl Server {
         let mut compilation = project
             .compile_observing(path, &recording, &mut |tree, text| {
                 if open.is_some_and(|o| o == text) {
-                    indexed = Some(Parsed {
-                        text: text.to_string(),
-                        starts: text::line_starts(text),
-                        index: Index::of(tree, text),
-                    });
+                    indexed = Some(Parsed::of(text.to_string(), Some(tree)));
                 }
             })
             .ok()?;
