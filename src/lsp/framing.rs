@@ -9,10 +9,12 @@
 //! sense are skipped until the next `Content-Length`: the server keeps
 //! serving whatever the client sends.
 
-use lsp_server::{Connection, Message};
+use crossbeam_channel::{Receiver, Sender};
+use lsp_server::{Message, Request, RequestId};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::{self, BufRead, Read, Write};
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The largest message kept: a document of 128 MiB (a limit a project may
 /// set with `max-file-size-mib`; the default is 16 MiB), with room for
@@ -189,54 +191,217 @@ pub fn error_response(id: &Value, code: i64, reason: &str) -> Vec<u8> {
 
 /// A message body with its header.
 fn framed(body: &str) -> Vec<u8> {
-    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    frame(body.as_bytes().to_vec())
+}
+
+/// Puts the header in front of a message body.
+fn frame(mut body: Vec<u8>) -> Vec<u8> {
+    let header = format!("Content-Length: {}\r\n\r\n", body.len());
+    body.splice(0..0, header.bytes());
+    body
+}
+
+/// The server's end of a connection: the messages the client sends, and
+/// where the server's go, each serialized and framed here, in the order
+/// sent. Results are written straight from the protocol's types to their
+/// JSON text, never through a `serde_json::Value` (an outline of 200,000
+/// symbols is about 1 GB as a `Value`, 40 MB as text).
+pub struct Connection {
+    pub receiver: Receiver<Message>,
+    sender: Sender<Vec<u8>>,
+}
+
+/// What the client of a connection in memory holds: its way to send
+/// messages, and the framed messages the server wrote.
+pub struct Client {
+    pub sender: Sender<Message>,
+    pub receiver: Receiver<Vec<u8>>,
+}
+
+#[derive(Serialize)]
+struct Answer<'a, R: Serialize + ?Sized> {
+    jsonrpc: &'static str,
+    id: &'a RequestId,
+    result: &'a R,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    jsonrpc: &'static str,
+    id: &'a RequestId,
+    error: ResponseError<'a>,
+}
+
+#[derive(Serialize)]
+struct ResponseError<'a> {
+    code: i32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Note<'a, P: Serialize + ?Sized> {
+    jsonrpc: &'static str,
+    method: &'a str,
+    params: &'a P,
+}
+
+/// The JSON-RPC error code of a request before `initialize`.
+const SERVER_NOT_INITIALIZED: i32 = -32002;
+
+impl Connection {
+    /// A connection held in memory, for tests and the fuzz targets.
+    pub fn memory() -> (Connection, Client) {
+        let (to_server, receiver) = crossbeam_channel::unbounded();
+        let (sender, from_server) = crossbeam_channel::unbounded();
+        (
+            Connection { receiver, sender },
+            Client {
+                sender: to_server,
+                receiver: from_server,
+            },
+        )
+    }
+
+    fn send(&self, message: &impl Serialize) {
+        match serde_json::to_vec(message) {
+            // A client that went away is noticed by the reading side.
+            Ok(body) => {
+                let _ = self.sender.send(frame(body));
+            }
+            Err(e) => debug_assert!(false, "a message that does not serialize: {e}"),
+        }
+    }
+
+    /// Answers request `id` with `result` (JSON `null` for `None`).
+    pub fn answer<R: Serialize + ?Sized>(&self, id: &RequestId, result: Option<&R>) {
+        self.send(&Answer {
+            jsonrpc: "2.0",
+            id,
+            result: &result,
+        });
+    }
+
+    /// Answers request `id` with an error.
+    pub fn fail(&self, id: &RequestId, code: i32, message: &str) {
+        self.send(&Failure {
+            jsonrpc: "2.0",
+            id,
+            error: ResponseError { code, message },
+        });
+    }
+
+    /// Sends a notification.
+    pub fn notify<P: Serialize + ?Sized>(&self, method: &str, params: &P) {
+        self.send(&Note {
+            jsonrpc: "2.0",
+            method,
+            params,
+        });
+    }
+
+    /// Waits for the `initialize` request and returns its id and
+    /// parameters; a request before it is answered with an error, a
+    /// notification other than `exit` is ignored.
+    pub fn initialize_start(&self) -> Result<(RequestId, Value), String> {
+        loop {
+            match self.receiver.recv() {
+                Ok(Message::Request(r)) if r.method == "initialize" => return Ok((r.id, r.params)),
+                Ok(Message::Request(r)) => self.fail(
+                    &r.id,
+                    SERVER_NOT_INITIALIZED,
+                    &format!("expected the initialize request, got `{}`", r.method),
+                ),
+                Ok(Message::Notification(n)) if n.method == "exit" => {
+                    return Err("the client said exit before initialize".to_string());
+                }
+                Ok(_) => {}
+                Err(_) => return Err("the client went away before initialize".to_string()),
+            }
+        }
+    }
+
+    /// Answers `initialize` and waits for the client's `initialized`.
+    pub fn initialize_finish(&self, id: RequestId, result: &Value) -> Result<(), String> {
+        self.answer(&id, Some(result));
+        match self.receiver.recv() {
+            Ok(Message::Notification(n)) if n.method == "initialized" => Ok(()),
+            Ok(other) => Err(format!(
+                "expected the initialized notification, got {other:?}"
+            )),
+            Err(_) => Err("the client went away during initialize".to_string()),
+        }
+    }
+
+    /// Whether `request` is `shutdown`: then it is answered, and the
+    /// client's `exit` waited for (30 seconds at most).
+    pub fn handle_shutdown(&self, request: &Request) -> Result<bool, String> {
+        if request.method != "shutdown" {
+            return Ok(false);
+        }
+        self.answer::<()>(&request.id, None);
+        match self.receiver.recv_timeout(Duration::from_secs(30)) {
+            Ok(Message::Notification(n)) if n.method == "exit" => Ok(true),
+            Ok(other) => Err(format!("unexpected message during shutdown: {other:?}")),
+            Err(_) => Err("no exit notification after shutdown".to_string()),
+        }
+    }
 }
 
 /// A connection on standard input and output with this framing, and the
-/// thread that writes the answers (join it after dropping the connection).
+/// thread that writes the server's messages (join it after dropping the
+/// connection).
 pub fn stdio() -> (Connection, std::thread::JoinHandle<io::Result<()>>) {
-    let stdout = Arc::new(Mutex::new(io::stdout()));
-    let (writer_sender, writer_receiver) = crossbeam_channel::bounded::<Message>(0);
-    let out = Arc::clone(&stdout);
+    let (sender, outgoing) = crossbeam_channel::bounded::<Vec<u8>>(0);
+    // What the reading thread answers itself (frames that are not
+    // messages): a channel of its own, so that the writer stops when the
+    // server drops its connection, whatever the reader is waiting for.
+    let (answers, rejected) = crossbeam_channel::unbounded::<Vec<u8>>();
     let writer = std::thread::spawn(move || {
-        for message in writer_receiver {
-            let mut stdout = out.lock().unwrap_or_else(|e| e.into_inner());
-            message.write(&mut *stdout)?;
+        let stdout = io::stdout();
+        let never = crossbeam_channel::never();
+        let mut reading = true;
+        loop {
+            let answers = if reading { &rejected } else { &never };
+            let bytes = crossbeam_channel::select! {
+                recv(outgoing) -> m => match m {
+                    Ok(bytes) => bytes,
+                    Err(_) => return Ok(()),
+                },
+                recv(answers) -> m => match m {
+                    Ok(bytes) => bytes,
+                    Err(_) => {
+                        reading = false;
+                        continue;
+                    }
+                },
+            };
+            let mut stdout = stdout.lock();
+            stdout.write_all(&bytes)?;
+            stdout.flush()?;
         }
-        Ok(())
     });
-    let (reader_sender, reader_receiver) = crossbeam_channel::bounded::<Message>(0);
+    let (reader_sender, receiver) = crossbeam_channel::bounded::<Message>(0);
     std::thread::spawn(move || {
         let stdin = io::stdin();
         let mut stdin = stdin.lock();
         while let Ok(Some(frame)) = read(&mut stdin) {
-            match frame {
+            let answer = match frame {
                 Frame::Message(message) => {
                     let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
                     if reader_sender.send(message).is_err() || exit {
                         return;
                     }
+                    continue;
                 }
-                Frame::Invalid { id, code, reason } => {
-                    let mut stdout = stdout.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = stdout.write_all(&error_response(&id, code, &reason));
-                    let _ = stdout.flush();
-                }
-                Frame::TooLarge { size } => {
-                    let mut stdout = stdout.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = stdout.write_all(&too_large(size));
-                    let _ = stdout.flush();
-                }
+                Frame::Invalid { id, code, reason } => error_response(&id, code, &reason),
+                Frame::TooLarge { size } => too_large(size),
+            };
+            if answers.send(answer).is_err() {
+                return;
             }
         }
     });
-    (
-        Connection {
-            sender: writer_sender,
-            receiver: reader_receiver,
-        },
-        writer,
-    )
+    (Connection { receiver, sender }, writer)
 }
 
 #[cfg(test)]

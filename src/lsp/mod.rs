@@ -17,8 +17,9 @@ pub mod text;
 use crate::Loader;
 use crate::registry::Severity;
 use crate::syntax::MAX_FILE_SIZE;
+use framing::Connection;
 use index::{Index, Outline, Symbol};
-use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use lsp_server::{Message, Notification, Request};
 use lsp_types as lsp;
 use serde_json::{Value, json};
 use std::cell::{Cell, RefCell};
@@ -56,11 +57,17 @@ pub fn serve_session(messages: &[Value]) -> Result<Vec<Value>, String> {
             break;
         }
     }
-    let Connection { sender, receiver } = client;
+    let framing::Client { sender, receiver } = client;
     drop(sender);
     let answers = receiver
         .iter()
-        .map(|m| serde_json::to_value(m).unwrap_or(Value::Null))
+        .map(|framed| {
+            let body = framed
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(&framed[..], |at| &framed[at + 4..]);
+            serde_json::from_slice(body).unwrap_or(Value::Null)
+        })
         .collect();
     match handle.join() {
         Ok(result) => result.map(|()| answers),
@@ -70,7 +77,7 @@ pub fn serve_session(messages: &[Value]) -> Result<Vec<Value>, String> {
 
 /// Serves one client on `connection`.
 pub fn serve(connection: &Connection) -> Result<(), String> {
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start()?;
     let params: lsp::InitializeParams = serde_json::from_value(params).unwrap_or_default();
     #[allow(deprecated)]
     let root = params
@@ -94,15 +101,13 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         ..Default::default()
     };
-    connection
-        .initialize_finish(
-            id,
-            json!({
-                "capabilities": capabilities,
-                "serverInfo": { "name": "playbook", "version": env!("CARGO_PKG_VERSION") },
-            }),
-        )
-        .map_err(|e| e.to_string())?;
+    connection.initialize_finish(
+        id,
+        &json!({
+            "capabilities": capabilities,
+            "serverInfo": { "name": "playbook", "version": env!("CARGO_PKG_VERSION") },
+        }),
+    )?;
     let mut server = Server {
         root,
         open: BTreeMap::new(),
@@ -137,16 +142,10 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         };
         match message {
             Message::Request(request) => {
-                if connection
-                    .handle_shutdown(&request)
-                    .map_err(|e| e.to_string())?
-                {
+                if connection.handle_shutdown(&request)? {
                     return Ok(());
                 }
-                // Answers come from the text as it is now: compile first
-                // what is waiting, so that diagnostics never lag an answer.
-                let response = server.request(request);
-                let _ = connection.sender.send(Message::Response(response));
+                server.request(connection, request);
             }
             Message::Notification(n) => {
                 // A file just opened is compiled at once; changes wait until
@@ -154,15 +153,13 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                 let opened = n.method == "textDocument/didOpen";
                 let changed = server.notification(n);
                 for message in std::mem::take(&mut server.notices) {
-                    let _ = connection
-                        .sender
-                        .send(Message::Notification(Notification::new(
-                            "window/showMessage".to_string(),
-                            lsp::ShowMessageParams {
-                                typ: lsp::MessageType::ERROR,
-                                message,
-                            },
-                        )));
+                    connection.notify(
+                        "window/showMessage",
+                        &lsp::ShowMessageParams {
+                            typ: lsp::MessageType::ERROR,
+                            message,
+                        },
+                    );
                 }
                 if !changed.is_empty() {
                     server.pending.extend(changed);
@@ -747,12 +744,7 @@ impl Server {
             diagnostics: d,
             version: None,
         };
-        let _ = connection
-            .sender
-            .send(Message::Notification(Notification::new(
-                "textDocument/publishDiagnostics".to_string(),
-                params,
-            )));
+        connection.notify("textDocument/publishDiagnostics", &params);
     }
 
     /// The `Playbook.toml` nearest above `path`: its path and text.
@@ -841,41 +833,44 @@ impl Server {
             .collect()
     }
 
-    fn request(&mut self, request: Request) -> Response {
+    /// Answers a request. Each answer is written from the protocol's
+    /// types to JSON text by the connection.
+    fn request(&mut self, connection: &Connection, request: Request) {
         let Request { id, method, params } = request;
-        let result = match method.as_str() {
-            "textDocument/hover" => self.hover(params),
-            "textDocument/definition" => self.definition(params),
-            "textDocument/references" => self.references(params),
+        let c = connection;
+        match method.as_str() {
+            "textDocument/hover" => c.answer(&id, self.hover(params).as_ref()),
+            "textDocument/definition" => c.answer(&id, self.definition(params).as_ref()),
+            "textDocument/references" => c.answer(&id, self.references(params).as_ref()),
             "textDocument/rename" => match self.rename(params) {
-                Ok(v) => v,
-                Err(message) => return error(id, message),
+                Ok(edit) => c.answer(&id, edit.as_ref()),
+                Err(message) => c.fail(&id, INVALID_PARAMS, &message),
             },
-            "textDocument/documentSymbol" => self.symbols(params),
-            "textDocument/completion" => self.completion(params),
-            "textDocument/formatting" => self.formatting(params),
-            "textDocument/codeAction" => self.code_actions(params),
+            "textDocument/documentSymbol" => c.answer(&id, self.symbols(params).as_ref()),
+            "textDocument/completion" => c.answer(&id, self.completion(params).as_ref()),
+            "textDocument/formatting" => c.answer(&id, self.formatting(params).as_ref()),
+            "textDocument/codeAction" => c.answer(&id, self.code_actions(params).as_ref()),
             // Not part of the protocol: what the server holds, for tests
             // and for looking into a slow server.
-            "playbook/status" => Some(json!({
-                "parses": self.parses.get(),
-                "parsed_files": self.parsed.borrow().len(),
-                "compilations": self.compilations.get(),
-                "compiled_files": self.compiled.borrow().len(),
-                "open_documents": self.open.len(),
-            })),
-            _ => {
-                return Response::new_err(
-                    id,
-                    lsp_server::ErrorCode::MethodNotFound as i32,
-                    format!("unsupported request `{method}`"),
-                );
-            }
-        };
-        Response::new_ok(id, result.unwrap_or(Value::Null))
+            "playbook/status" => c.answer(
+                &id,
+                Some(&json!({
+                    "parses": self.parses.get(),
+                    "parsed_files": self.parsed.borrow().len(),
+                    "compilations": self.compilations.get(),
+                    "compiled_files": self.compiled.borrow().len(),
+                    "open_documents": self.open.len(),
+                })),
+            ),
+            _ => c.fail(
+                &id,
+                METHOD_NOT_FOUND,
+                &format!("unsupported request `{method}`"),
+            ),
+        }
     }
 
-    fn hover(&self, value: Value) -> Option<Value> {
+    fn hover(&self, value: Value) -> Option<lsp::Hover> {
         let p: lsp::HoverParams = params(value)?;
         let doc = p.text_document_position_params;
         let (file, decl) = self.target(&doc)?;
@@ -895,14 +890,13 @@ impl Server {
         let lines = parsed.lines();
         let offset = lines.offset(doc.position);
         let range = parsed.index.at(offset).map(|s| lines.range(s.start, s.end));
-        serde_json::to_value(lsp::Hover {
+        Some(lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent {
                 kind: lsp::MarkupKind::Markdown,
                 value: markdown,
             }),
             range,
         })
-        .ok()
     }
 
     fn location(&self, path: &Path, start: usize, end: usize) -> Option<lsp::Location> {
@@ -930,22 +924,21 @@ impl Server {
             .collect()
     }
 
-    fn definition(&self, value: Value) -> Option<Value> {
+    fn definition(&self, value: Value) -> Option<lsp::GotoDefinitionResponse> {
         let p: lsp::GotoDefinitionParams = params(value)?;
         let (file, decl) = self.target(&p.text_document_position_params)?;
         let location = self.location(&file, decl.start, decl.end)?;
-        serde_json::to_value(lsp::GotoDefinitionResponse::Scalar(location)).ok()
+        Some(lsp::GotoDefinitionResponse::Scalar(location))
     }
 
-    fn references(&self, value: Value) -> Option<Value> {
+    fn references(&self, value: Value) -> Option<Vec<lsp::Location>> {
         let p: lsp::ReferenceParams = params(value)?;
         let (file, decl) = self.target(&p.text_document_position)?;
         let mut mentions = self.mentions(&file, &decl);
         if !p.context.include_declaration {
             mentions.retain(|(f, s, _)| !(f == &file && *s == decl.start));
         }
-        let locations = self.locations(&mentions);
-        serde_json::to_value(locations).ok()
+        Some(self.locations(&mentions))
     }
 
     /// The kind of a declaration named `name` in the namespace of `decl`,
@@ -971,7 +964,7 @@ impl Server {
         })
     }
 
-    fn rename(&self, value: Value) -> Result<Option<Value>, String> {
+    fn rename(&self, value: Value) -> Result<Option<lsp::WorkspaceEdit>, String> {
         let Some(p) = params::<lsp::RenameParams>(value) else {
             return Ok(None);
         };
@@ -1019,14 +1012,13 @@ impl Server {
                 changes.entry(uri_of(&catalogue)).or_default().extend(edits);
             }
         }
-        Ok(serde_json::to_value(lsp::WorkspaceEdit {
+        Ok(Some(lsp::WorkspaceEdit {
             changes: Some(changes),
             ..Default::default()
-        })
-        .ok())
+        }))
     }
 
-    fn symbols(&self, value: Value) -> Option<Value> {
+    fn symbols(&self, value: Value) -> Option<lsp::DocumentSymbolResponse> {
         let p: lsp::DocumentSymbolParams = params(value)?;
         let path = path_of(&p.text_document.uri)?;
         let parsed = self.parse(&path)?;
@@ -1062,10 +1054,10 @@ impl Server {
             .iter()
             .map(|o| convert(o, &lines))
             .collect();
-        serde_json::to_value(lsp::DocumentSymbolResponse::Nested(symbols)).ok()
+        Some(lsp::DocumentSymbolResponse::Nested(symbols))
     }
 
-    fn completion(&self, value: Value) -> Option<Value> {
+    fn completion(&self, value: Value) -> Option<Vec<lsp::CompletionItem>> {
         let p: lsp::CompletionParams = params(value)?;
         let doc = p.text_document_position;
         let path = path_of(&doc.text_document.uri)?;
@@ -1094,7 +1086,7 @@ impl Server {
                     ..Default::default()
                 });
             }
-            return serde_json::to_value(items).ok();
+            return Some(items);
         }
         let context = match previous.as_slice() {
             [.., "complete", "task"] => "complete task",
@@ -1165,10 +1157,10 @@ impl Server {
                 });
             }
         }
-        serde_json::to_value(items).ok()
+        Some(items)
     }
 
-    fn formatting(&self, value: Value) -> Option<Value> {
+    fn formatting(&self, value: Value) -> Option<Vec<lsp::TextEdit>> {
         let p: lsp::DocumentFormattingParams = params(value)?;
         let path = path_of(&p.text_document.uri)?;
         let text = self.text(&path)?;
@@ -1178,12 +1170,12 @@ impl Server {
         } else {
             vec![lsp::TextEdit::new(Lines::new(&text).all(), formatted)]
         };
-        serde_json::to_value(edits).ok()
+        Some(edits)
     }
 
     /// The quick fixes of the diagnostics in the range: each one a fix the
     /// compiler attached to its diagnostic, applied as it is.
-    fn code_actions(&self, value: Value) -> Option<Value> {
+    fn code_actions(&self, value: Value) -> Option<Vec<lsp::CodeActionOrCommand>> {
         let p: lsp::CodeActionParams = params(value)?;
         let uri = p.text_document.uri.clone();
         let path = path_of(&uri)?;
@@ -1229,13 +1221,13 @@ impl Server {
                 }));
             }
         }
-        serde_json::to_value(actions).ok()
+        Some(actions)
     }
 }
 
-fn error(id: RequestId, message: String) -> Response {
-    Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message)
-}
+/// JSON-RPC error codes.
+const INVALID_PARAMS: i32 = lsp_server::ErrorCode::InvalidParams as i32;
+const METHOD_NOT_FOUND: i32 = lsp_server::ErrorCode::MethodNotFound as i32;
 
 /// Edits renaming the id `old` in the keys of a translation catalogue.
 fn rename_keys(text: &str, old: &str, new: &str) -> Vec<lsp::TextEdit> {
