@@ -8,7 +8,7 @@ use crate::ast::{Applies, Criterion, Expr, ExprKind, ListKind, Owner, Stmt, Stmt
 use crate::source::Span;
 
 /// A declared or referenced name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Symbol {
     pub name: String,
     /// Byte range of the name in the file.
@@ -31,7 +31,7 @@ impl Symbol {
 }
 
 /// An entry of the outline.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
     pub name: String,
     pub detail: Option<String>,
@@ -42,7 +42,7 @@ pub struct Outline {
 }
 
 /// Everything the server needs to know about one parsed file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Index {
     pub symbols: Vec<Symbol>,
     pub outline: Vec<Outline>,
@@ -52,17 +52,150 @@ pub struct Index {
     pub translations: Vec<(String, String)>,
     /// Every text literal: where it is and its value.
     pub texts: Vec<(Span, String)>,
+    /// Each top-level statement: its span, and where its entries start in
+    /// the lists above (entries come statement by statement, in order).
+    pub stmts: Vec<Mark>,
+}
+
+/// Where one top-level statement's entries start in an [`Index`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mark {
+    pub span: Span,
+    symbols: usize,
+    outline: usize,
+    uses: usize,
+    translations: usize,
+    texts: usize,
+}
+
+fn shifted(span: Span, delta: i64) -> Span {
+    Span {
+        start: (span.start as i64 + delta) as u32,
+        end: (span.end as i64 + delta) as u32,
+        ..span
+    }
+}
+
+fn shift_outline(o: &mut Outline, delta: i64) {
+    o.span = shifted(o.span, delta);
+    o.selection = shifted(o.selection, delta);
+    for c in &mut o.children {
+        shift_outline(c, delta);
+    }
+}
+
+/// Replaces `range` of `list` with `new` and shifts what follows.
+fn splice<T>(list: &mut Vec<T>, range: std::ops::Range<usize>, new: Vec<T>, shift: impl Fn(&mut T)) {
+    let after = range.start + new.len();
+    list.splice(range, new);
+    list[after..].iter_mut().for_each(shift);
 }
 
 impl Index {
     pub fn of(file: &crate::ast::File, text: &str) -> Index {
+        Index::of_stmts(&file.body, text)
+    }
+
+    fn of_stmts(body: &[Stmt], text: &str) -> Index {
         let mut index = Index::default();
         let mut outline = Vec::new();
-        for stmt in &file.body {
+        for stmt in body {
+            index.stmts.push(Mark {
+                span: stmt.span,
+                symbols: index.symbols.len(),
+                outline: outline.len(),
+                uses: index.uses.len(),
+                translations: index.translations.len(),
+                texts: index.texts.len(),
+            });
             index.stmt(stmt, text, &mut outline);
         }
         index.outline = outline;
         index
+    }
+
+    /// The spans of the top-level statements.
+    pub fn stmt_spans(&self) -> Vec<Span> {
+        self.stmts.iter().map(|m| m.span).collect()
+    }
+
+    /// Where statement `i`'s entries start, or the lists' ends past the
+    /// last statement.
+    fn mark(&self, i: usize) -> Mark {
+        self.stmts.get(i).copied().unwrap_or(Mark {
+            span: Span::default(),
+            symbols: self.symbols.len(),
+            outline: self.outline.len(),
+            uses: self.uses.len(),
+            translations: self.translations.len(),
+            texts: self.texts.len(),
+        })
+    }
+
+    /// Makes this index of the old text the index of `text`, the new text
+    /// in which `reparsed` parsed again the one statement an edit fell in
+    /// ([`crate::syntax::reparse`]): that statement's entries are replaced
+    /// and the later ones shifted. Returns `false`, leaving the index as it
+    /// was, when the statement before the edit does not index as it did
+    /// (the edit changed where it ends or what it means); the text must then
+    /// be parsed whole.
+    pub fn update(&mut self, reparsed: &crate::syntax::Reparsed, text: &str) -> bool {
+        let i = reparsed.index;
+        if i == 0 || i >= self.stmts.len() {
+            return false;
+        }
+        let (before, from, to) = (self.mark(i - 1), self.mark(i), self.mark(i + 1));
+        let previous = Index::of_stmts(std::slice::from_ref(&reparsed.previous), text);
+        if previous.symbols[..] != self.symbols[before.symbols..from.symbols]
+            || previous.outline[..] != self.outline[before.outline..from.outline]
+            || previous.uses[..] != self.uses[before.uses..from.uses]
+            || previous.translations[..] != self.translations[before.translations..from.translations]
+            || previous.texts[..] != self.texts[before.texts..from.texts]
+        {
+            return false;
+        }
+        let new = Index::of_stmts(std::slice::from_ref(&reparsed.stmt), text);
+        let delta = reparsed.delta;
+        let counts = (
+            new.symbols.len() as isize - (to.symbols - from.symbols) as isize,
+            new.outline.len() as isize - (to.outline - from.outline) as isize,
+            new.uses.len() as isize - (to.uses - from.uses) as isize,
+            new.translations.len() as isize - (to.translations - from.translations) as isize,
+            new.texts.len() as isize - (to.texts - from.texts) as isize,
+        );
+        splice(
+            &mut self.symbols,
+            from.symbols..to.symbols,
+            new.symbols,
+            |s| {
+                s.start = (s.start as i64 + delta) as usize;
+                s.end = (s.end as i64 + delta) as usize;
+            },
+        );
+        splice(&mut self.outline, from.outline..to.outline, new.outline, |o| {
+            shift_outline(o, delta)
+        });
+        splice(&mut self.uses, from.uses..to.uses, new.uses, |_| {});
+        splice(
+            &mut self.translations,
+            from.translations..to.translations,
+            new.translations,
+            |_| {},
+        );
+        splice(&mut self.texts, from.texts..to.texts, new.texts, |(span, _)| {
+            *span = shifted(*span, delta)
+        });
+        self.stmts[i].span = reparsed.stmt.span;
+        let add = |at: usize, n: isize| (at as isize + n) as usize;
+        for m in &mut self.stmts[i + 1..] {
+            m.span = shifted(m.span, delta);
+            m.symbols = add(m.symbols, counts.0);
+            m.outline = add(m.outline, counts.1);
+            m.uses = add(m.uses, counts.2);
+            m.translations = add(m.translations, counts.3);
+            m.texts = add(m.texts, counts.4);
+        }
+        true
     }
 
     /// The symbol whose name covers `offset` (its end included, so that a
@@ -430,5 +563,82 @@ pub fn expected_kinds(context: &str) -> &'static [&'static str] {
         "type" => &["enum"],
         "criterion" => &["entry criterion", "exit criterion"],
         _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::syntax::{parse, reparse};
+
+    /// The playbooks the edits are made in: the shipped ones and the valid
+    /// fixtures.
+    fn texts() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut found = Vec::new();
+        for dir in ["playbooks", "playbooks/common", "tests/fixtures/valid"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("a folder") {
+                let path = entry.expect("an entry").path();
+                if path.extension().is_some_and(|e| e == "playbook") {
+                    let text = std::fs::read_to_string(&path).expect("UTF-8");
+                    found.push((path.display().to_string(), text));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// Edits at every `stride`-th character: a letter typed, a space
+    /// typed, a line break typed, a character deleted, a line deleted.
+    fn edits(text: &str, stride: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for (n, (at, c)) in text.char_indices().enumerate() {
+            if n % stride != 0 {
+                continue;
+            }
+            for typed in ["x", " ", "\n"] {
+                out.push(format!("{}{typed}{}", &text[..at], &text[at..]));
+            }
+            out.push(format!("{}{}", &text[..at], &text[at + c.len_utf8()..]));
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            out.push(format!("{}{}", &text[..at], &text[line_end..]));
+        }
+        out
+    }
+
+    #[test]
+    fn an_index_updated_after_an_edit_is_the_index_of_the_new_text() {
+        let (mut updated, mut whole) = (0, 0);
+        for (name, text) in texts() {
+            let (tree, _) = parse(FileId(0), &text);
+            let Some(tree) = tree else {
+                panic!("{name} does not parse");
+            };
+            let old = Index::of(&tree, &text);
+            for new in edits(&text, 5) {
+                let expected = parse(FileId(0), &new)
+                    .0
+                    .map(|t| Index::of(&t, &new))
+                    .unwrap_or_default();
+                let mut index = old.clone();
+                match reparse(FileId(0), &text, &new, &index.stmt_spans()) {
+                    Some(r) if index.update(&r, &new) => {
+                        updated += 1;
+                        assert_eq!(
+                            format!("{index:?}"),
+                            format!("{expected:?}"),
+                            "{name}, edited to:\n{new}"
+                        );
+                    }
+                    _ => whole += 1,
+                }
+            }
+        }
+        // Most edits fall inside one statement; those in the first
+        // statement, the head or the closing brace, or that change where a
+        // statement ends, need the whole parse.
+        assert!(updated > 15_000 && whole > 10_000, "{updated} updated, {whole} whole");
     }
 }

@@ -115,6 +115,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         published: BTreeSet::new(),
         parsed: RefCell::new(HashMap::new()),
         parses: Cell::new(0),
+        reparses: Cell::new(0),
         compiled: RefCell::new(HashMap::new()),
         compilations: Cell::new(0),
         refused: BTreeSet::new(),
@@ -191,6 +192,8 @@ struct Server {
     /// How many times a file was parsed since the server started, shown
     /// by the `playbook/status` request.
     parses: Cell<u64>,
+    /// How many of those parses were of one statement after an edit.
+    reparses: Cell<u64>,
     /// The last compilation of each file compiled as a root, with every
     /// file it read: diagnostics and code actions compile again only when
     /// one of them reads differently.
@@ -397,11 +400,11 @@ impl Server {
         };
         let parsed = match cached {
             Some((parsed, _)) if parsed.text == text => parsed,
-            _ => {
-                self.parses.set(self.parses.get() + 1);
-                let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
-                Rc::new(Parsed::of(text, tree.as_ref()))
-            }
+            Some((parsed, _)) if stamp.is_none() => match self.reparse(path, parsed, text) {
+                Ok(updated) => updated,
+                Err(text) => self.parse_text(text),
+            },
+            _ => self.parse_text(text),
         };
         self.parsed.borrow_mut().insert(
             path.to_path_buf(),
@@ -413,10 +416,49 @@ impl Server {
         Some(parsed)
     }
 
+    fn parse_text(&self, text: String) -> Rc<Parsed> {
+        self.parses.set(self.parses.get() + 1);
+        let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
+        Rc::new(Parsed::of(text, tree.as_ref()))
+    }
+
+    /// The parse of an open document's new `text` from its parse before a
+    /// change, where the change fell inside one top-level statement: only
+    /// that statement is parsed again and its entries of the index
+    /// replaced, so that a request sent while the user types is answered
+    /// without parsing the whole document. Gives the text back when it must
+    /// be parsed whole.
+    fn reparse(&self, path: &Path, old: Rc<Parsed>, text: String) -> Result<Rc<Parsed>, String> {
+        let file = crate::source::FileId(0);
+        let Some(reparsed) = crate::syntax::reparse(file, &old.text, &text, &old.index.stmt_spans())
+        else {
+            return Err(text);
+        };
+        // The cache's copy is the only one between requests: update it in
+        // place rather than copy the index.
+        drop(self.parsed.borrow_mut().remove(path));
+        let mut parsed = Rc::try_unwrap(old).unwrap_or_else(|shared| Parsed {
+            text: shared.text.clone(),
+            starts: Vec::new(),
+            index: shared.index.clone(),
+        });
+        if !parsed.index.update(&reparsed, &text) {
+            return Err(text);
+        }
+        parsed.starts = text::line_starts(&text);
+        parsed.text = text;
+        self.reparses.set(self.reparses.get() + 1);
+        Ok(Rc::new(parsed))
+    }
+
     /// Forgets what was parsed from `path`, after the editor or the file
     /// system said it changed.
     fn invalidate(&self, path: &Path) {
-        self.parsed.borrow_mut().remove(path);
+        // An open document's parse stays: it is checked against the text
+        // before use, and a request after a change updates it.
+        if !self.open.contains_key(path) {
+            self.parsed.borrow_mut().remove(path);
+        }
         self.compiled
             .borrow_mut()
             .retain(|_, c| c.reads.iter().all(|(p, _)| p != path));
@@ -856,6 +898,7 @@ impl Server {
                 &id,
                 Some(&json!({
                     "parses": self.parses.get(),
+                    "reparses": self.reparses.get(),
                     "parsed_files": self.parsed.borrow().len(),
                     "compilations": self.compilations.get(),
                     "compiled_files": self.compiled.borrow().len(),

@@ -10,7 +10,7 @@ mod lower;
 pub mod scan;
 pub mod text;
 
-use crate::ast;
+use crate::ast::{self, Stmt};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 use crate::source::{FileId, Span};
@@ -137,6 +137,118 @@ fn parse_by_statement(file: FileId, text: &str) -> Option<(ast::File, Vec<Diagno
         span,
     };
     Some((tree, lower.diagnostics))
+}
+
+/// One top-level statement parsed again after an edit inside it.
+#[derive(Debug)]
+pub struct Reparsed {
+    /// Which top-level statement the edit fell in.
+    pub index: usize,
+    /// The statement before it, parsed again from the new text: a parse may
+    /// look past a statement's end (an expression looks for one more
+    /// operator), so what an edit does to it must be compared by the caller
+    /// with what it was.
+    pub previous: Stmt,
+    /// The edited statement, parsed from the new text.
+    pub stmt: Stmt,
+    /// How many bytes longer the new text is.
+    pub delta: i64,
+}
+
+/// Parses again only the top-level statement an edit falls in, where that
+/// is enough: given the old text, the spans of its top-level statements
+/// (from its parse) and the new text, returns the statement the edit is
+/// inside and its parse, or `None` when the file must be parsed whole.
+///
+/// When this returns `Some`, parsing `new` gives the old tree with
+/// statement `index` replaced by `stmt` and the statements after it
+/// shifted by `delta`, provided the caller finds `previous` the same as
+/// the old statement `index - 1`: the text before that statement and after
+/// the edited one is unchanged, the statement-by-statement parse reads a
+/// statement from where the one before ended, and the edited statement
+/// ends where the old one did, shifted. The lowering's diagnostics are not
+/// returned: this is for the language server's index, not for checking.
+pub fn reparse(file: FileId, old: &str, new: &str, stmts: &[Span]) -> Option<Reparsed> {
+    let (old_b, new_b) = (old.as_bytes(), new.as_bytes());
+    let prefix = common_prefix(old_b, new_b);
+    let most = old_b.len().min(new_b.len()) - prefix;
+    let suffix = common_suffix(&old_b[prefix..], &new_b[prefix..]).min(most);
+    let edit_end = old_b.len() - suffix;
+    // The statement whose text (from the end of the one before) holds the
+    // edit; the first statement has the head before it, which is not
+    // parsed again.
+    let index = stmts.partition_point(|s| (s.end as usize) < prefix.max(1));
+    if index == 0 || index >= stmts.len() {
+        return None;
+    }
+    let (before, this) = (stmts[index - 1], stmts[index]);
+    if prefix < before.end as usize || edit_end > this.end as usize {
+        return None;
+    }
+    if !scan::scan(file, new).is_empty() {
+        return None;
+    }
+    let delta = new_b.len() as i64 - old_b.len() as i64;
+    let mut lower = lower::Lower::new(file);
+    let mut pos = before.start as usize;
+    let mut parsed = Vec::with_capacity(2);
+    for _ in 0..2 {
+        let pair = Grammar::parse(Rule::next_stmt, new.get(pos..)?)
+            .ok()?
+            .next()?;
+        let end = pair.as_span().end();
+        lower.offset = pos;
+        parsed.push(lower.top_stmt(pair)?);
+        pos += end;
+    }
+    if !lower.diagnostics.is_empty() || pos as i64 != this.end as i64 + delta {
+        return None;
+    }
+    let stmt = parsed.pop()?;
+    let previous = parsed.pop()?;
+    if previous.span != before {
+        return None;
+    }
+    Some(Reparsed {
+        index,
+        previous,
+        stmt,
+        delta,
+    })
+}
+
+/// How many bytes `a` and `b` start with in common (compared a block at
+/// a time, which the compiler turns into wide comparisons).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let blocks = a
+        .chunks_exact(BLOCK)
+        .zip(b.chunks_exact(BLOCK))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let at = blocks * BLOCK;
+    at + a[at..]
+        .iter()
+        .zip(&b[at..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` end with in common.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let blocks = a
+        .rchunks_exact(BLOCK)
+        .zip(b.rchunks_exact(BLOCK))
+        .take_while(|(x, y)| x == y)
+        .count();
+    let at = blocks * BLOCK;
+    at + a[..a.len() - at]
+        .iter()
+        .rev()
+        .zip(b[..b.len() - at].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 #[cfg(test)]

@@ -242,3 +242,67 @@ fn open_parses_the_document_once() {
     assert_ne!(symbols_after, symbols, "the outline shows the new role");
     assert_eq!(parses(&mut client), 3);
 }
+
+/// How many parses were of one statement after an edit.
+fn reparses(client: &mut Client) -> u64 {
+    client.request("playbook/status", Value::Null)["reparses"]
+        .as_u64()
+        .expect("a reparse count")
+}
+
+#[test]
+fn a_request_right_after_a_change_parses_only_the_edited_statement() {
+    let mut client = Client::start();
+    let text = std::fs::read_to_string(client.path(ENABLEMENT))
+        .unwrap()
+        .replacen(
+            "playbook engagement-completion-enablement",
+            "playbook alone",
+            1,
+        );
+    client.open("alone.playbook", &text);
+    client.diagnostics("alone.playbook");
+    let parsed = parses(&mut client);
+    // Words typed in the first step's title, and a line added to it: the
+    // requests sent before the change is compiled read positions after
+    // the edit, in the next step.
+    let changed = text
+        .replacen(
+            "step prepare \"Prepare for Engagement",
+            "step prepare \"Prepare for the Engagement",
+            1,
+        )
+        .replacen("    owner fm\n", "    owner fm\n    motions rfa\n", 1);
+    assert_ne!(changed, text, "the edit changes the text");
+    let lines: Vec<&str> = changed.lines().collect();
+    let owners: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i] == "    owner fm")
+        .collect();
+    assert_eq!(owners.len(), 2, "the two steps' owners");
+    let last = *owners.last().unwrap();
+    let ask = |client: &mut Client| {
+        let hover = client.at("textDocument/hover", "alone.playbook", last, 10, json!({}));
+        let symbols = client.request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": client.uri("alone.playbook") } }),
+        );
+        (hover, symbols)
+    };
+    client.change("alone.playbook", &changed);
+    let before_compile = ask(&mut client);
+    assert_eq!(parses(&mut client), parsed, "no whole parse before the compile");
+    assert_eq!(reparses(&mut client), 1);
+    client.diagnostics("alone.playbook");
+    // The compilation's tree gives the index after the debounce: the
+    // answers were the same.
+    assert_eq!(ask(&mut client), before_compile);
+    let hover = &before_compile.0;
+    assert_eq!(hover["range"]["start"]["line"], json!(last), "{hover}");
+    assert!(
+        hover["contents"]["value"].as_str().unwrap().contains("role `fm`"),
+        "{hover}"
+    );
+    let outline = before_compile.1.to_string();
+    assert!(outline.contains("Prepare for the Engagement"), "{outline}");
+    client.stop();
+}
