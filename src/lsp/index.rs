@@ -85,7 +85,12 @@ fn shift_outline(o: &mut Outline, delta: i64) {
 }
 
 /// Replaces `range` of `list` with `new` and shifts what follows.
-fn splice<T>(list: &mut Vec<T>, range: std::ops::Range<usize>, new: Vec<T>, shift: impl Fn(&mut T)) {
+fn splice<T>(
+    list: &mut Vec<T>,
+    range: std::ops::Range<usize>,
+    new: Vec<T>,
+    shift: impl Fn(&mut T),
+) {
     let after = range.start + new.len();
     list.splice(range, new);
     list[after..].iter_mut().for_each(shift);
@@ -149,7 +154,8 @@ impl Index {
         if previous.symbols[..] != self.symbols[before.symbols..from.symbols]
             || previous.outline[..] != self.outline[before.outline..from.outline]
             || previous.uses[..] != self.uses[before.uses..from.uses]
-            || previous.translations[..] != self.translations[before.translations..from.translations]
+            || previous.translations[..]
+                != self.translations[before.translations..from.translations]
             || previous.texts[..] != self.texts[before.texts..from.texts]
         {
             return false;
@@ -172,9 +178,12 @@ impl Index {
                 s.end = (s.end as i64 + delta) as usize;
             },
         );
-        splice(&mut self.outline, from.outline..to.outline, new.outline, |o| {
-            shift_outline(o, delta)
-        });
+        splice(
+            &mut self.outline,
+            from.outline..to.outline,
+            new.outline,
+            |o| shift_outline(o, delta),
+        );
         splice(&mut self.uses, from.uses..to.uses, new.uses, |_| {});
         splice(
             &mut self.translations,
@@ -182,9 +191,12 @@ impl Index {
             new.translations,
             |_| {},
         );
-        splice(&mut self.texts, from.texts..to.texts, new.texts, |(span, _)| {
-            *span = shifted(*span, delta)
-        });
+        splice(
+            &mut self.texts,
+            from.texts..to.texts,
+            new.texts,
+            |(span, _)| *span = shifted(*span, delta),
+        );
         self.stmts[i].span = reparsed.stmt.span;
         let add = |at: usize, n: isize| (at as isize + n) as usize;
         for m in &mut self.stmts[i + 1..] {
@@ -639,6 +651,9 @@ mod tests {
         // Most edits fall inside one statement; those in the first
         // statement, the head or the closing brace, or that change where a
         // statement ends, need the whole parse.
-        assert!(updated > 15_000 && whole > 10_000, "{updated} updated, {whole} whole");
+        assert!(
+            updated > 15_000 && whole > 10_000,
+            "{updated} updated, {whole} whole"
+        );
     }
 }

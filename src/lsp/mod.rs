@@ -430,7 +430,8 @@ impl Server {
     /// be parsed whole.
     fn reparse(&self, path: &Path, old: Rc<Parsed>, text: String) -> Result<Rc<Parsed>, String> {
         let file = crate::source::FileId(0);
-        let Some(reparsed) = crate::syntax::reparse(file, &old.text, &text, &old.index.stmt_spans())
+        let Some(reparsed) =
+            crate::syntax::reparse(file, &old.text, &text, &old.index.stmt_spans())
         else {
             return Err(text);
         };

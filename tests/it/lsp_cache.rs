@@ -290,7 +290,11 @@ fn a_request_right_after_a_change_parses_only_the_edited_statement() {
     };
     client.change("alone.playbook", &changed);
     let before_compile = ask(&mut client);
-    assert_eq!(parses(&mut client), parsed, "no whole parse before the compile");
+    assert_eq!(
+        parses(&mut client),
+        parsed,
+        "no whole parse before the compile"
+    );
     assert_eq!(reparses(&mut client), 1);
     client.diagnostics("alone.playbook");
     // The compilation's tree gives the index after the debounce: the
@@ -299,7 +303,10 @@ fn a_request_right_after_a_change_parses_only_the_edited_statement() {
     let hover = &before_compile.0;
     assert_eq!(hover["range"]["start"]["line"], json!(last), "{hover}");
     assert!(
-        hover["contents"]["value"].as_str().unwrap().contains("role `fm`"),
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("role `fm`"),
         "{hover}"
     );
     let outline = before_compile.1.to_string();
