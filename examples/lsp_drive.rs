@@ -83,12 +83,16 @@ impl Driver {
         }
     }
 
-    fn change(&mut self, version: i64, text: &str) {
+    /// Replaces the text from `from` to `to` (line, UTF-16 column), as
+    /// an editor sends a keystroke to a server that syncs by range.
+    fn edit(&mut self, version: i64, from: (usize, usize), to: (usize, usize), text: &str) {
         let uri = self.uri.clone();
+        let range = json!({ "start": { "line": from.0, "character": from.1 },
+                            "end": { "line": to.0, "character": to.1 } });
         self.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": uri, "version": version },
-                    "contentChanges": [{ "text": text }] }),
+                    "contentChanges": [{ "range": range, "text": text }] }),
         );
     }
 
@@ -218,23 +222,31 @@ fn main() {
     println!("symbols {:.1}", d.took(t));
 
     // One character typed in a title.
-    let edited = text.replacen("\"Step 0\"", "\"Step 0x\"", 1);
+    let title_line = lines
+        .iter()
+        .position(|l| l.contains("\"Step 0\""))
+        .expect("the first step's title");
+    let before_quote = lines[title_line].find("\"Step 0\"").expect("the title") + "\"Step 0".len();
+    let at = (
+        title_line,
+        lines[title_line][..before_quote].encode_utf16().count(),
+    );
     let t = Instant::now();
-    d.change(2, &edited);
+    d.edit(2, at, at, "x");
     d.diagnostics();
     println!("edit {:.1}", d.took(t) - DEBOUNCE_MS);
 
-    // A request right after a change, before the debounce ends.
-    d.change(3, &text);
+    // A request right after a change, before the debounce ends: the
+    // character deleted again.
+    d.edit(3, at, (at.0, at.1 + 1), "");
     let t = Instant::now();
     d.request("textDocument/hover", d.at(owner_line, 10));
     println!("hover-after-edit {:.1}", d.took(t));
     d.diagnostics();
 
     // The role's declaration renamed in the text: every use is unknown.
-    let broken = text.replacen("  role manager ", "  role boss ", 1);
     let t = Instant::now();
-    d.change(4, &broken);
+    d.edit(4, (role_line, 7), (role_line, 14), "boss");
     let count = d.diagnostics();
     println!("many-diagnostics {:.1}", d.took(t) - DEBOUNCE_MS);
     eprintln!("diagnostics: {count}");

@@ -89,7 +89,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         .and_then(|u| path_of(&u));
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(
-            lsp::TextDocumentSyncKind::FULL,
+            lsp::TextDocumentSyncKind::INCREMENTAL,
         )),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         definition_provider: Some(lsp::OneOf::Left(true)),
@@ -718,13 +718,17 @@ impl Server {
                 let Some(p) = params::<lsp::DidChangeTextDocumentParams>(n.params) else {
                     return Vec::new();
                 };
-                let (Some(path), Some(change)) = (
-                    path_of(&p.text_document.uri),
-                    p.content_changes.into_iter().last(),
-                ) else {
+                let Some(path) = path_of(&p.text_document.uri) else {
                     return Vec::new();
                 };
-                self.accept(&path, change.text);
+                // Changes come as ranges replaced (the sync this server
+                // asks for), so a keystroke does not send the whole
+                // document; a change without a range is the whole text.
+                let mut text = self.open.remove(&path).unwrap_or_default();
+                for change in p.content_changes {
+                    text::apply(&mut text, change);
+                }
+                self.accept(&path, text);
                 vec![path]
             }
             "textDocument/didClose" => {

@@ -63,19 +63,55 @@ impl<'a> Lines<'a> {
             .starts
             .get(position.line as usize + 1)
             .map_or(self.text.len(), |&next| next - 1);
-        let mut units = 0;
-        for (i, c) in self.text[start..end].char_indices() {
-            if units >= position.character as usize {
-                return start + i;
-            }
-            units += c.len_utf16();
-        }
-        end
+        column(self.text, start, end, position.character)
     }
 
     /// The range of the whole text.
     pub fn all(&self) -> Range {
         self.range(0, self.text.len())
+    }
+}
+
+/// The byte offset of `character` UTF-16 units into the line of `text`
+/// from `start` to `end` (its line break), or `end`.
+fn column(text: &str, start: usize, end: usize, character: u32) -> usize {
+    let mut units = 0;
+    for (i, c) in text[start..end].char_indices() {
+        if units >= character as usize {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    end
+}
+
+/// The byte offset of a position in `text`, as [`Lines::offset`] gives
+/// it, found without counting every line: one search for line breaks up to
+/// its line.
+pub fn offset_of(text: &str, position: Position) -> usize {
+    let mut breaks = text.match_indices('\n').map(|(i, _)| i);
+    let start = match position.line {
+        0 => 0,
+        line => match breaks.nth(line as usize - 1) {
+            Some(i) => i + 1,
+            None => return text.len(),
+        },
+    };
+    let end = breaks.next().unwrap_or(text.len());
+    column(text, start, end, position.character)
+}
+
+/// Applies one change an editor sent: its range replaced by its text, or,
+/// without a range, the whole text. A range whose end comes before its
+/// start replaces nothing but inserts at its start.
+pub fn apply(text: &mut String, change: lsp_types::TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *text = change.text,
+        Some(range) => {
+            let start = offset_of(text, range.start);
+            let end = offset_of(text, range.end).max(start);
+            text.replace_range(start..end, &change.text);
+        }
     }
 }
 
@@ -110,5 +146,54 @@ mod tests {
             assert_eq!(kept.position(offset), fresh.position(offset));
         }
         assert_eq!(kept.all(), fresh.all());
+    }
+
+    #[test]
+    fn an_offset_found_by_searching_is_the_offset_of_the_counted_lines() {
+        let text = "ab\n中文 x\n😀y z\n\nlast";
+        let lines = Lines::new(text);
+        for line in 0..7 {
+            for character in 0..8 {
+                let position = Position::new(line, character);
+                assert_eq!(
+                    offset_of(text, position),
+                    lines.offset(position),
+                    "{position:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn changes_applied_in_turn_give_the_edited_text() {
+        use lsp_types::TextDocumentContentChangeEvent as Change;
+        let change = |range: Option<Range>, text: &str| Change {
+            range,
+            range_length: None,
+            text: text.to_string(),
+        };
+        let mut text = "step a {\n  title \"中文\"\n}\n".to_string();
+        // Typed after the Chinese title: columns count UTF-16 units.
+        let after = Position::new(1, 11);
+        apply(&mut text, change(Some(Range::new(after, after)), "😀"));
+        assert_eq!(text, "step a {\n  title \"中文😀\"\n}\n");
+        // The emoji is two units wide: deleting it takes both.
+        let emoji_end = Position::new(1, 13);
+        apply(&mut text, change(Some(Range::new(after, emoji_end)), ""));
+        assert_eq!(text, "step a {\n  title \"中文\"\n}\n");
+        // Across lines, and past the end of the text.
+        let range = Range::new(Position::new(0, 7), Position::new(2, 1));
+        apply(&mut text, change(Some(range), "{}"));
+        assert_eq!(text, "step a {}\n");
+        let end = Position::new(9, 0);
+        apply(&mut text, change(Some(Range::new(end, end)), "// end\n"));
+        assert_eq!(text, "step a {}\n// end\n");
+        // An end before the start inserts at the start.
+        let backwards = Range::new(Position::new(0, 4), Position::new(0, 2));
+        apply(&mut text, change(Some(backwards), "!"));
+        assert_eq!(text, "step! a {}\n// end\n");
+        // No range: the whole text.
+        apply(&mut text, change(None, "role r\n"));
+        assert_eq!(text, "role r\n");
     }
 }

@@ -98,6 +98,8 @@ impl Client {
                     "workspaceFolders": [{ "uri": root_uri, "name": "playbooks" }] }),
         );
         assert_eq!(init["capabilities"]["renameProvider"], json!(true));
+        // Changes are sent as ranges replaced (2), not whole texts (1).
+        assert_eq!(init["capabilities"]["textDocumentSync"], json!(2));
         client.notify("initialized", json!({}));
         client
     }
@@ -194,6 +196,19 @@ impl Client {
         self.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    /// Replaces a range of the open document, as an editor sends a
+    /// keystroke: lines and UTF-16 columns, the end excluded.
+    pub(crate) fn edit(&mut self, name: &str, from: (usize, u64), to: (usize, u64), text: &str) {
+        let uri = self.uri(name);
+        let range = json!({ "start": { "line": from.0, "character": from.1 },
+                            "end": { "line": to.0, "character": to.1 } });
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 },
+                    "contentChanges": [{ "range": range, "text": text }] }),
         );
     }
 
@@ -669,6 +684,57 @@ fn quick_fixes_add_a_missing_translation_and_the_missing_arms() {
             .all(|d| d["code"] != "missing-translation" && d["code"] != "non-exhaustive-branch"),
         "{after:?}"
     );
+    client.stop();
+}
+
+#[test]
+fn edits_sent_as_ranges_change_only_their_range_after_chinese_text() {
+    let mut client = Client::start();
+    let (text, line, character) = chinese_task("fm");
+    client.open(ENABLEMENT, &text);
+    assert_eq!(client.diagnostics(ENABLEMENT), Vec::<Value>::new());
+    // `fm` becomes `fmm`: one letter typed after the Chinese title and the
+    // emoji, at a column counted in UTF-16 units.
+    let after = (line, character + 2);
+    client.edit(ENABLEMENT, after, after, "m");
+    let diagnostics = client.diagnostics(ENABLEMENT);
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert_eq!(codes, vec!["undefined-reference"], "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0]["range"],
+        json!({ "start": { "line": line, "character": character },
+                "end": { "line": line, "character": character + 3 } })
+    );
+    // A hover sent right after the letter is deleted again reads the
+    // edited text: the role `fm` and its title.
+    client.edit(ENABLEMENT, after, (line, character + 3), "");
+    let hover = client.at(
+        "textDocument/hover",
+        ENABLEMENT,
+        line,
+        character + 1,
+        json!({}),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("fm"), "{hover}");
+    assert_eq!(client.diagnostics(ENABLEMENT), Vec::<Value>::new());
+    // Across lines: the task's line removed with its line break. The
+    // outline is then the one of that text sent whole.
+    let symbols = |client: &mut Client| {
+        let uri = client.uri(ENABLEMENT);
+        client.request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+    };
+    let before = symbols(&mut client);
+    client.edit(ENABLEMENT, (line, 0), (line + 1, 0), "");
+    let edited = symbols(&mut client);
+    assert_ne!(edited, before);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(line);
+    client.change(ENABLEMENT, &(lines.join("\n") + "\n"));
+    assert_eq!(symbols(&mut client), edited);
     client.stop();
 }
 
