@@ -610,7 +610,7 @@ mod tests {
             if n % stride != 0 {
                 continue;
             }
-            for typed in ["x", " ", "\n"] {
+            for typed in ["x", " ", "\n", "\"", "{", "}", "\"\"\""] {
                 out.push(format!("{}{typed}{}", &text[..at], &text[at..]));
             }
             out.push(format!("{}{}", &text[..at], &text[at + c.len_utf8()..]));

@@ -440,13 +440,18 @@ impl Server {
         drop(self.parsed.borrow_mut().remove(path));
         let mut parsed = Rc::try_unwrap(old).unwrap_or_else(|shared| Parsed {
             text: shared.text.clone(),
-            starts: Vec::new(),
+            starts: shared.starts.clone(),
             index: shared.index.clone(),
         });
         if !parsed.index.update(&reparsed, &text) {
             return Err(text);
         }
-        parsed.starts = text::line_starts(&text);
+        parsed.starts = text::respliced_starts(
+            &parsed.starts,
+            &text,
+            reparsed.replaced.clone(),
+            reparsed.delta,
+        );
         parsed.text = text;
         self.reparses.set(self.reparses.get() + 1);
         Ok(Rc::new(parsed))

@@ -19,6 +19,33 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// The line starts of `new`, made from the bytes `replaced` of a text
+/// whose line starts were `old` by giving them `delta` more bytes: the
+/// starts before the edit are kept, those after it shifted, and only the
+/// edited bytes searched for line breaks.
+pub fn respliced_starts(
+    old: &[usize],
+    new: &str,
+    replaced: std::ops::Range<usize>,
+    delta: i64,
+) -> Vec<usize> {
+    let shift = |s: usize| (s as i64 + delta) as usize;
+    // A line starting at or before the edit has its break before it.
+    let kept = old.partition_point(|&s| s <= replaced.start);
+    // A line starting after the edit's end has its break at or after it.
+    let after = old.partition_point(|&s| s <= replaced.end);
+    let edited = replaced.start..shift(replaced.end);
+    let mut starts = Vec::with_capacity(old.len() + 1);
+    starts.extend_from_slice(&old[..kept]);
+    starts.extend(
+        new[edited.clone()]
+            .match_indices('\n')
+            .map(|(i, _)| edited.start + i + 1),
+    );
+    starts.extend(old[after..].iter().map(|&s| shift(s)));
+    starts
+}
+
 impl<'a> Lines<'a> {
     /// The lines of a text, counting its line starts (one pass over it).
     pub fn new(text: &'a str) -> Lines<'a> {
@@ -195,5 +222,27 @@ mod tests {
         // No range: the whole text.
         apply(&mut text, change(None, "role r\n"));
         assert_eq!(text, "role r\n");
+    }
+
+    #[test]
+    fn line_starts_respliced_after_an_edit_are_the_starts_counted_again() {
+        let old = "ab\n中文 x\n\n😀y z\nlast";
+        let starts = line_starts(old);
+        let mut checked = 0;
+        for (start, _) in old.char_indices() {
+            for (end, _) in old[start..].char_indices().map(|(i, c)| (start + i, c)) {
+                for typed in ["", "q", "\n", "1\n2\n", "中\n"] {
+                    let new = format!("{}{typed}{}", &old[..start], &old[end..]);
+                    let delta = new.len() as i64 - old.len() as i64;
+                    assert_eq!(
+                        respliced_starts(&starts, &new, start..end, delta),
+                        line_starts(&new),
+                        "{start}..{end} replaced by {typed:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
     }
 }

@@ -153,6 +153,9 @@ pub struct Reparsed {
     pub stmt: Stmt,
     /// How many bytes longer the new text is.
     pub delta: i64,
+    /// The bytes of the old text the edit replaced (from the first byte
+    /// that differs to the last): the new text has `delta` more there.
+    pub replaced: std::ops::Range<usize>,
 }
 
 /// Parses again only the top-level statement an edit falls in, where that
@@ -185,10 +188,15 @@ pub fn reparse(file: FileId, old: &str, new: &str, stmts: &[Span]) -> Option<Rep
     if prefix < before.end as usize || edit_end > this.end as usize {
         return None;
     }
-    if !scan::scan(file, new).is_empty() {
+    // The old text passed the scanner (it has a syntax tree), and the two
+    // statements start at the top level: scanning their new text alone,
+    // from no open bracket, is scanning the new text whole. A string or
+    // bracket the region leaves open fails here and is parsed whole.
+    let delta = new_b.len() as i64 - old_b.len() as i64;
+    let region = new.get(before.start as usize..usize::try_from(this.end as i64 + delta).ok()?)?;
+    if !scan::scan(file, region).is_empty() {
         return None;
     }
-    let delta = new_b.len() as i64 - old_b.len() as i64;
     let mut lower = lower::Lower::new(file);
     let mut pos = before.start as usize;
     let mut parsed = Vec::with_capacity(2);
@@ -214,6 +222,7 @@ pub fn reparse(file: FileId, old: &str, new: &str, stmts: &[Span]) -> Option<Rep
         previous,
         stmt,
         delta,
+        replaced: prefix..edit_end,
     })
 }
 
