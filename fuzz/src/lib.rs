@@ -642,6 +642,19 @@ pub fn lsp_requests(bytes: &[u8]) -> usize {
                 "textDocument": { "uri": uri, "version": 2 },
                 "contentChanges": [{ "text": half }] } }),
             );
+            // Then ranges replaced, as editors send keystrokes: anywhere
+            // the input's positions point, backwards ones and ones past
+            // the end included.
+            let (from, to) = (position(), position());
+            let (again, end) = (position(), position());
+            messages.push(
+                json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": { "uri": uri, "version": 3 },
+                "contentChanges": [
+                    { "range": { "start": from, "end": to }, "text": "x\n\"{" },
+                    { "range": { "start": again, "end": end }, "text": "" }
+                ] } }),
+            );
         }
     }
     let asked = id;
