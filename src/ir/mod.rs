@@ -37,7 +37,11 @@ impl Localized {
     pub fn insert(&mut self, locale: String, text: String) {
         match self.0.binary_search_by(|(l, _)| l.as_str().cmp(&locale)) {
             Ok(i) => self.0[i].1 = text,
-            Err(i) => self.0.insert(i, (locale, text)),
+            Err(i) => {
+                // One entry at a time: a first push would reserve four.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (locale, text))
+            }
         }
     }
 

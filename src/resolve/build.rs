@@ -303,6 +303,13 @@ impl Resolver<'_> {
     }
 
     pub(super) fn build_steps(&mut self) {
+        // Room for every step at once: the steps are a large part of the
+        // model, and a vector grown a push at a time keeps up to twice.
+        let steps = self.root().body.iter();
+        let count = steps
+            .filter(|s| matches!(s.kind, StmtKind::Step { .. }))
+            .count();
+        self.model().steps.reserve_exact(count);
         for stmt in &self.root().body {
             if let StmtKind::Step { id, title, body } = &stmt.kind {
                 let step = self.step(id, title, body, id.span);
@@ -328,7 +335,7 @@ impl Resolver<'_> {
         let mut requires = None;
         let mut entry = Vec::new();
         let mut exit = Vec::new();
-        let mut items = Vec::new();
+        let mut items = self.scratch.pop().unwrap_or_default();
         for stmt in body {
             match &stmt.kind {
                 StmtKind::Owner(ast::Owner::Role(role)) => {
@@ -408,6 +415,7 @@ impl Resolver<'_> {
                 }
             }
         }
+        let items = self.exact(items);
         ir::Step {
             id: id.name.clone(),
             title,
@@ -484,7 +492,21 @@ impl Resolver<'_> {
     }
 
     fn items(&mut self, body: &[ast::Stmt], context: Context) -> Vec<ir::Item> {
-        body.iter().filter_map(|s| self.item(s, context)).collect()
+        let mut scratch = self.scratch.pop().unwrap_or_default();
+        for s in body {
+            if let Some(item) = self.item(s, context) {
+                scratch.push(item);
+            }
+        }
+        self.exact(scratch)
+    }
+
+    /// The items gathered in `scratch` (taken from `Resolver::scratch`), in
+    /// a vector of exactly their number; `scratch` goes back for reuse.
+    fn exact(&mut self, mut scratch: Vec<ir::Item>) -> Vec<ir::Item> {
+        let items = scratch.drain(..).collect();
+        self.scratch.push(scratch);
+        items
     }
 
     fn item(&mut self, stmt: &ast::Stmt, context: Context) -> Option<ir::Item> {
@@ -499,7 +521,7 @@ impl Resolver<'_> {
                 let mut after = Vec::new();
                 let mut requires = None;
                 let mut actions = Vec::new();
-                let mut items = Vec::new();
+                let mut items = self.scratch.pop().unwrap_or_default();
                 for s in body {
                     match &s.kind {
                         StmtKind::After(ids) => {
@@ -526,6 +548,7 @@ impl Resolver<'_> {
                         }
                     }
                 }
+                let items = self.exact(items);
                 Some(ir::Item::Do(ir::DoItem {
                     id: id.name.clone(),
                     text,

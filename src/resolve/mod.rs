@@ -65,6 +65,7 @@ pub fn resolve(
         decisions: Vec::new(),
         criteria: Vec::new(),
         anonymous: Vec::new(),
+        scratch: Vec::new(),
         harmless: 0,
     };
     r.declare_all();
@@ -109,6 +110,11 @@ struct Resolver<'a> {
     criteria: Vec<ir::Criterion>,
     /// Enums written inline as `one of a | b`.
     anonymous: Vec<ir::Enum>,
+    /// Lists of items being built, one per level of nesting, reused: a
+    /// body's items are gathered here and moved into a vector of exactly
+    /// their number (one grown a push at a time keeps up to twice the
+    /// room, and items are most of the model).
+    scratch: Vec<Vec<ir::Item>>,
     /// How many of the errors are role names, of an owner or participant,
     /// that name no role ([`Resolver::role`]).
     /// Errors on names no path rule reads ([`Resolved::path_model`]).

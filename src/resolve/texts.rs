@@ -71,19 +71,25 @@ impl TextTable {
     pub fn text(&mut self, module: usize, key: &str, source: &ast::Text) -> LText {
         let mut text = crate::ir::Localized::new();
         text.insert(self.source_locales[module].clone(), source.value.clone());
+        let mut translated = false;
         for (m, catalogue) in &self.catalogues {
-            if *m == module
-                && let Some(t) = catalogue.texts.get(key)
-            {
-                text.insert(catalogue.locale.clone(), t.text.clone());
+            if *m == module {
+                translated = true;
+                if let Some(t) = catalogue.texts.get(key) {
+                    text.insert(catalogue.locale.clone(), t.text.clone());
+                }
             }
         }
-        self.requested.push(Requested {
-            module,
-            key: key.to_string(),
-            source: source.value.clone(),
-            span: source.span,
-        });
+        // Only a module with catalogues has translations to check: the
+        // text of one without is not kept twice.
+        if translated {
+            self.requested.push(Requested {
+                module,
+                key: key.to_string(),
+                source: source.value.clone(),
+                span: source.span,
+            });
+        }
         LText {
             key: key.to_string(),
             text,

@@ -22,6 +22,10 @@ pub struct Lower {
     /// parsed on the rest of the file count from there.
     pub offset: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// Statement lists being lowered, one per level of nesting, reused:
+    /// a body is gathered here and moved into a vector of exactly its
+    /// length (see `body`).
+    scratch: Vec<Vec<Stmt>>,
 }
 
 type P<'i> = Pair<'i, Rule>;
@@ -123,6 +127,7 @@ impl Lower {
             file,
             offset: 0,
             diagnostics: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -311,15 +316,21 @@ impl Lower {
     }
 
     fn body(&mut self, pair: P) -> Vec<Stmt> {
-        let mut body: Vec<Stmt> = pair
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::stmt)
-            .filter_map(|p| p.into_inner().next())
-            .map(|p| self.stmt(p))
-            .collect();
-        // The iterator cannot tell its length, so the vector grew by
-        // doubling: give back the slack, a third of a large tree.
-        body.shrink_to_fit();
+        let mut scratch = self.scratch.pop().unwrap_or_default();
+        for p in pair.into_inner() {
+            if p.as_rule() == Rule::stmt
+                && let Some(p) = p.into_inner().next()
+            {
+                let stmt = self.stmt(p);
+                scratch.push(stmt);
+            }
+        }
+        // The pairs cannot tell how many statements they hold, so a vector
+        // filled from them grows by doubling, and a shrink that keeps more
+        // than half is no shrink to mimalloc: the statements are moved into
+        // a vector of their number instead (a third of a large tree).
+        let body = scratch.drain(..).collect();
+        self.scratch.push(scratch);
         body
     }
 
