@@ -504,7 +504,8 @@ impl Resolver<'_> {
     /// The items gathered in `scratch` (taken from `Resolver::scratch`), in
     /// a vector of exactly their number; `scratch` goes back for reuse.
     fn exact(&mut self, mut scratch: Vec<ir::Item>) -> Vec<ir::Item> {
-        let items = scratch.drain(..).collect();
+        let mut items = Vec::with_capacity(scratch.len());
+        items.append(&mut scratch);
         self.scratch.push(scratch);
         items
     }

@@ -329,7 +329,8 @@ impl Lower {
         // filled from them grows by doubling, and a shrink that keeps more
         // than half is no shrink to mimalloc: the statements are moved into
         // a vector of their number instead (a third of a large tree).
-        let body = scratch.drain(..).collect();
+        let mut body = Vec::with_capacity(scratch.len());
+        body.append(&mut scratch);
         self.scratch.push(scratch);
         body
     }
