@@ -303,13 +303,6 @@ impl Resolver<'_> {
     }
 
     pub(super) fn build_steps(&mut self) {
-        // Room for every step at once: the steps are a large part of the
-        // model, and a vector grown a push at a time keeps up to twice.
-        let steps = self.root().body.iter();
-        let count = steps
-            .filter(|s| matches!(s.kind, StmtKind::Step { .. }))
-            .count();
-        self.model().steps.reserve_exact(count);
         for stmt in &self.root().body {
             if let StmtKind::Step { id, title, body } = &stmt.kind {
                 let step = self.step(id, title, body, id.span);
