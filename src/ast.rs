@@ -128,10 +128,10 @@ pub enum Applies {
 pub struct Criterion {
     pub id: Ident,
     /// Text and note, when the criterion is declared here.
-    pub declared: Option<(Text, Ident)>,
+    pub declared: Option<Box<(Text, Ident)>>,
     /// The items of the step it documents (`after ITEM, ...`).
     pub after: Vec<Ident>,
-    pub when: Option<Expr>,
+    pub when: Option<Box<Expr>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,7 +211,7 @@ pub enum StmtKind {
         id: Ident,
         ty: Option<TypeExpr>,
         label: Option<Text>,
-        value: Expr,
+        value: Box<Expr>,
     },
     Task {
         number: u32,
@@ -274,7 +274,7 @@ pub enum StmtKind {
     },
     Request {
         role: Ident,
-        set: Option<(Ident, Expr)>,
+        set: Option<Box<(Ident, Expr)>>,
     },
     CompleteTask {
         number: u32,

@@ -97,22 +97,24 @@ pub fn compile_observing(
     let text = loader.read(path)?;
     let limit = config.max_file_size();
     let loaded = load::parse_with_uses(path, text, limit, loader, &mut sources, &mut diagnostics);
-    let modules = &loaded.parsed;
+    let modules = loaded.parsed;
     if let Some(first) = modules.first().filter(|m| m.path == path) {
         root(&first.tree, &sources.get(first.tree.span.file).text);
     }
     let model = match modules.first() {
         Some(root) if root.path == path && loaded.complete => {
             let translations =
-                load::translations(modules, limit, loader, &mut sources, &mut diagnostics);
+                load::translations(&modules, limit, loader, &mut sources, &mut diagnostics);
+            // The resolver takes the syntax trees and frees them as it
+            // builds the model: they are gone before the checks.
             let resolved: Vec<resolve::Module> = modules
-                .iter()
+                .into_iter()
                 .map(|m| resolve::Module {
-                    tree: &m.tree,
-                    name: m.name.clone(),
+                    tree: m.tree,
+                    name: m.name,
                 })
                 .collect();
-            resolve::resolve(&sources, &resolved, &translations, &mut diagnostics)
+            resolve::resolve(&sources, resolved, &translations, &mut diagnostics)
         }
         _ => resolve::Resolved {
             model: None,
@@ -120,9 +122,6 @@ pub fn compile_observing(
         },
     };
     let resolve::Resolved { model, path_model } = model;
-    // The syntax trees are no longer needed: free them before the checks,
-    // which are where memory peaks.
-    drop(loaded);
     // Checks run only on a model without errors.
     let model = model.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
     if let Some(model) = &model {

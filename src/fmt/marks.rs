@@ -39,10 +39,11 @@ pub fn collect(file: &File) -> Marks {
             StmtKind::Enum { values, .. } => marks
                 .line_starts
                 .extend(values.iter().map(|v| v.id.span.start as usize)),
-            StmtKind::Let { value, .. } | StmtKind::Requires(value) => exprs.push(value),
+            StmtKind::Let { value, .. } => exprs.push(value),
+            StmtKind::Requires(value) => exprs.push(value),
             StmtKind::Set { value, .. } => exprs.push(value),
-            StmtKind::Request { set, .. } => exprs.extend(set.iter().map(|(_, e)| e)),
-            StmtKind::Entry(c) | StmtKind::Exit(c) => exprs.extend(c.when.as_ref()),
+            StmtKind::Request { set, .. } => exprs.extend(set.iter().map(|s| &s.1)),
+            StmtKind::Entry(c) | StmtKind::Exit(c) => exprs.extend(c.when.as_deref()),
             StmtKind::Step { body, .. } | StmtKind::Do { body, .. } => stmts.extend(body),
             StmtKind::ForEach { iter, body, .. } => {
                 exprs.push(iter);

@@ -319,7 +319,7 @@ impl Index {
             c.declared.as_ref().map(|d| &d.0),
             None,
         );
-        if let Some((t, note)) = &c.declared {
+        if let Some((t, note)) = c.declared.as_deref() {
             self.text(t);
             self.reference(note, "in");
         }
@@ -522,7 +522,8 @@ impl Index {
             }
             StmtKind::Request { role, set } => {
                 self.reference(role, "request");
-                if let Some((field, value)) = set {
+                if let Some(set) = set {
+                    let (field, value) = &**set;
                     self.reference(field, "set");
                     self.expr(value);
                 }

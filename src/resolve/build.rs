@@ -302,10 +302,12 @@ impl Resolver<'_> {
         }
     }
 
-    pub(super) fn build_steps(&mut self) {
-        for stmt in &self.root().body {
-            if let StmtKind::Step { id, title, body } = &stmt.kind {
-                let step = self.step(id, title, body, id.span);
+    /// Builds the steps from the root's statements, freeing each as soon
+    /// as its step is built.
+    pub(super) fn build_steps(&mut self, root: Vec<ast::Stmt>) {
+        for stmt in root {
+            if let StmtKind::Step { id, title, body } = stmt.kind {
+                let step = self.step(&id, &title, &body, id.span);
                 self.model().steps.push(step);
             }
         }
@@ -426,7 +428,7 @@ impl Resolver<'_> {
     }
 
     fn gate(&mut self, c: &ast::Criterion, kind: ir::GateKind) -> Option<ir::Gate> {
-        match &c.declared {
+        match c.declared.as_deref() {
             Some((text, note)) => {
                 // A note that names nothing is reported; the criterion is
                 // kept, so that the rules that follow paths still hold on
@@ -726,7 +728,7 @@ impl Resolver<'_> {
             }
             StmtKind::Request { role, set } => {
                 let ok = self.lookup(Ns::Role, role);
-                let set = match set {
+                let set = match set.as_deref() {
                     Some((field, value)) => Some(ir::FieldValue {
                         field: field.name.clone(),
                         value: self.field_value(field, value)?,

@@ -20,8 +20,8 @@ use scope::{Ns, Scope};
 pub use texts::TextTable;
 
 /// A parsed file and the display name of its path.
-pub struct Module<'a> {
-    pub tree: &'a ast::File,
+pub struct Module {
+    pub tree: ast::File,
     pub name: String,
 }
 
@@ -45,18 +45,22 @@ pub struct Resolved {
 
 /// Resolves the root module (index 0) together with the catalogues it uses
 /// (the other modules) and the translation catalogues of all of them.
+///
+/// The syntax trees are taken, not borrowed: the root's statements are
+/// freed one by one as the steps are built from them, so that the model
+/// grows into the memory the tree gives back instead of beside the tree.
 pub fn resolve(
     sources: &Sources,
-    modules: &[Module],
+    mut modules: Vec<Module>,
     translations: &[(usize, i18n::Catalogue)],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Resolved {
     let errors_before = diagnostics.iter().filter(|d| d.is_error()).count();
     let mut r = Resolver {
         sources,
-        modules,
+        modules: &modules,
         scope: Scope::default(),
-        texts: TextTable::new(modules, translations),
+        texts: TextTable::new(&modules, translations),
         diagnostics: Vec::new(),
         model: None,
         let_types: FxHashMap::default(),
@@ -69,14 +73,24 @@ pub fn resolve(
         harmless: 0,
     };
     r.declare_all();
-    let model = r.build();
+    r.build_declarations();
+    // Everything but the steps is built: the root's statements move out
+    // of its tree (which the resolver borrows no more) and are consumed.
+    let state = r.into_state();
+    let body = modules
+        .first_mut()
+        .map(|root| std::mem::take(&mut root.tree.body))
+        .unwrap_or_default();
+    let mut r = state.resume(sources, &modules);
+    r.build_steps(body);
+    let model = r.finish();
     let Resolver {
         texts,
         diagnostics: mut found,
         harmless,
         ..
     } = r;
-    texts.check(modules, &mut found);
+    texts.check(&modules, &mut found);
     diagnostics.extend(found);
     let errors_after = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors_after == errors_before {
@@ -95,7 +109,7 @@ pub fn resolve(
 
 struct Resolver<'a> {
     sources: &'a Sources,
-    modules: &'a [Module<'a>],
+    modules: &'a [Module],
     scope: Scope,
     texts: TextTable,
     diagnostics: Vec<Diagnostic>,
@@ -121,13 +135,99 @@ struct Resolver<'a> {
     harmless: usize,
 }
 
+/// The fields of a [`Resolver`] it owns, kept while the syntax tree it
+/// borrows is taken apart.
+struct State {
+    scope: Scope,
+    texts: TextTable,
+    diagnostics: Vec<Diagnostic>,
+    model: Option<ir::Playbook>,
+    let_types: FxHashMap<String, ir::Type>,
+    loop_vars: Vec<(String, ir::Type)>,
+    current_step: String,
+    decisions: Vec<ir::Decision>,
+    criteria: Vec<ir::Criterion>,
+    anonymous: Vec<ir::Enum>,
+    scratch: Vec<Vec<ir::Item>>,
+    harmless: usize,
+}
+
+impl State {
+    fn resume<'a>(self, sources: &'a Sources, modules: &'a [Module]) -> Resolver<'a> {
+        let State {
+            scope,
+            texts,
+            diagnostics,
+            model,
+            let_types,
+            loop_vars,
+            current_step,
+            decisions,
+            criteria,
+            anonymous,
+            scratch,
+            harmless,
+        } = self;
+        Resolver {
+            sources,
+            modules,
+            scope,
+            texts,
+            diagnostics,
+            model,
+            let_types,
+            loop_vars,
+            current_step,
+            decisions,
+            criteria,
+            anonymous,
+            scratch,
+            harmless,
+        }
+    }
+}
+
 impl<'a> Resolver<'a> {
     fn error(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
 
     fn root(&self) -> &'a ast::File {
-        self.modules[0].tree
+        &self.modules[0].tree
+    }
+
+    /// What the resolver has built so far, without its borrows.
+    fn into_state(self) -> State {
+        let Resolver {
+            sources: _,
+            modules: _,
+            scope,
+            texts,
+            diagnostics,
+            model,
+            let_types,
+            loop_vars,
+            current_step,
+            decisions,
+            criteria,
+            anonymous,
+            scratch,
+            harmless,
+        } = self;
+        State {
+            scope,
+            texts,
+            diagnostics,
+            model,
+            let_types,
+            loop_vars,
+            current_step,
+            decisions,
+            criteria,
+            anonymous,
+            scratch,
+            harmless,
+        }
     }
 
     /// Where a statement is.
@@ -419,7 +519,8 @@ impl<'a> Resolver<'a> {
     // Pass 2 and 3: types and the model
     // -----------------------------------------------------------------
 
-    fn build(&mut self) -> ir::Playbook {
+    /// Builds the model of everything but the steps ([`Resolver::build_steps`]).
+    fn build_declarations(&mut self) {
         let root = self.root();
         let kind = match root.kind {
             ast::UnitKind::Playbook => ir::UnitKind::Playbook,
@@ -457,7 +558,10 @@ impl<'a> Resolver<'a> {
         self.build_lets();
         self.build_header();
         self.build_tasks();
-        self.build_steps();
+    }
+
+    /// The model, once its steps are built.
+    fn finish(&mut self) -> ir::Playbook {
         let mut model = self.model.take().unwrap_or_else(|| unreachable!());
         model.decisions = std::mem::take(&mut self.decisions);
         model.criteria = std::mem::take(&mut self.criteria);

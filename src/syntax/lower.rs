@@ -397,7 +397,7 @@ impl Lower {
                 }
                 Rule::when_clause => {
                     let e = p.into_inner().find(|p| p.as_rule() == Rule::expr);
-                    when = e.map(|e| self.expr(e));
+                    when = e.map(|e| Box::new(self.expr(e)));
                 }
                 Rule::after_clause => {
                     if let Some(list) = p.into_inner().find(|p| p.as_rule() == Rule::ident_list) {
@@ -409,7 +409,7 @@ impl Lower {
         }
         Criterion {
             id,
-            declared: declared.and_then(|(t, n)| n.map(|n| (t, n))),
+            declared: declared.and_then(|(t, n)| n.map(|n| Box::new((t, n)))),
             after,
             when,
         }
@@ -559,7 +559,7 @@ impl Lower {
                 let id = self.ident(kids.next());
                 let ty = kids.take(Rule::type_expr).map(|t| self.type_expr(t));
                 let label = kids.take_text().map(|t| self.text(t));
-                let value = self.expr(kids.next());
+                let value = Box::new(self.expr(kids.next()));
                 StmtKind::Let {
                     id,
                     ty,
@@ -739,7 +739,7 @@ impl Lower {
                     Some(field) => {
                         let field = self.ident(field);
                         let value = self.expr(kids.next());
-                        Some((field, value))
+                        Some(Box::new((field, value)))
                     }
                     None => None,
                 };
