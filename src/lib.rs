@@ -79,18 +79,19 @@ pub fn compile_with(
     loader: &dyn Loader,
     config: &config::Config,
 ) -> Result<Compilation, String> {
-    compile_observing(path, loader, config, &mut |_, _| {})
+    compile_observing(path, loader, config, &mut |_, _, _| {})
 }
 
 /// Compiles as [`compile_with`] does, showing `root` the syntax tree of the
-/// file at `path` and its text when it parses, before the trees are freed:
-/// the language server builds its index of the document from it instead of
-/// parsing the text a second time.
+/// file at `path`, its text, and whether parsing it gave no diagnostics,
+/// when it parses, before the trees are freed: the language server builds
+/// its index of the document from it instead of parsing the text a second
+/// time.
 pub fn compile_observing(
     path: &Path,
     loader: &dyn Loader,
     config: &config::Config,
-    root: &mut dyn FnMut(&ast::File, &str),
+    root: &mut dyn FnMut(&ast::File, &str, bool),
 ) -> Result<Compilation, String> {
     let mut sources = Sources::new();
     let mut diagnostics = Vec::new();
@@ -99,7 +100,9 @@ pub fn compile_observing(
     let loaded = load::parse_with_uses(path, text, limit, loader, &mut sources, &mut diagnostics);
     let modules = loaded.parsed;
     if let Some(first) = modules.first().filter(|m| m.path == path) {
-        root(&first.tree, &sources.get(first.tree.span.file).text);
+        let file = first.tree.span.file;
+        let clean = diagnostics.iter().all(|d| d.primary.span.file != file);
+        root(&first.tree, &sources.get(file).text, clean);
     }
     let model = match modules.first() {
         Some(root) if root.path == path && loaded.complete => {

@@ -17,6 +17,17 @@ pub trait Loader {
     /// Reads the file at `path`, which the compiler built by joining a
     /// `use` or `translation` path to the folder of the file naming it.
     fn read(&self, path: &Path) -> Result<Vec<u8>, String>;
+
+    /// The syntax tree of `text`, the file at `path` registered as `file`,
+    /// when the loader kept one from an earlier parse (the language server
+    /// keeps an open document's, updated a statement at a time as the user
+    /// types): the compiler then does not parse the text again. A loader
+    /// hands over only a tree whose parse gave no diagnostics; the compiler
+    /// reports [`syntax::suspicious`] of the text with it, as a parse would.
+    fn parsed(&self, path: &Path, file: FileId, text: &str) -> Option<ast::File> {
+        let _ = (path, file, text);
+        None
+    }
 }
 
 /// A parsed file.
@@ -60,11 +71,13 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-/// Reads, decodes and parses one file; registers it in `sources`.
+/// Decodes and parses one file (or takes the tree the loader kept of it);
+/// registers it in `sources`.
 fn parse_file(
     path: &Path,
     bytes: Vec<u8>,
     limit: usize,
+    loader: &dyn Loader,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<ast::File> {
@@ -79,7 +92,12 @@ fn parse_file(
         }
     };
     sources.add(SourceFile::new(display(path), text));
-    let (tree, found) = syntax::parse(id, &sources.get(id).text);
+    let text = &sources.get(id).text;
+    if let Some(tree) = loader.parsed(path, id, text) {
+        diagnostics.extend(syntax::suspicious(id, text));
+        return Some(tree);
+    }
+    let (tree, found) = syntax::parse(id, text);
     diagnostics.extend(found);
     tree
 }
@@ -104,7 +122,7 @@ pub fn parse_with_uses(
 ) -> Loaded {
     let mut parsed = Vec::new();
     let mut complete = true;
-    let Some(tree) = parse_file(root, bytes, limit, sources, diagnostics) else {
+    let Some(tree) = parse_file(root, bytes, limit, loader, sources, diagnostics) else {
         return Loaded {
             parsed,
             complete: false,
@@ -165,7 +183,7 @@ pub fn parse_with_uses(
                     continue;
                 }
             };
-            let Some(tree) = parse_file(&path, bytes, limit, sources, diagnostics) else {
+            let Some(tree) = parse_file(&path, bytes, limit, loader, sources, diagnostics) else {
                 complete = false;
                 continue;
             };

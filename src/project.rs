@@ -143,16 +143,17 @@ impl Project {
         path: &Path,
         loader: &dyn Loader,
     ) -> Result<crate::Compilation, OpenError> {
-        self.compile_observing(path, loader, &mut |_, _| {})
+        self.compile_observing(path, loader, &mut |_, _, _| {})
     }
 
-    /// [`Project::compile_with`], showing `root` the file's syntax tree
-    /// and text ([`crate::compile_observing`]).
+    /// [`Project::compile_with`], showing `root` the file's syntax tree,
+    /// its text and whether it parsed without diagnostics
+    /// ([`crate::compile_observing`]).
     pub fn compile_observing(
         &self,
         path: &Path,
         loader: &dyn Loader,
-        root: &mut dyn FnMut(&crate::ast::File, &str),
+        root: &mut dyn FnMut(&crate::ast::File, &str, bool),
     ) -> Result<crate::Compilation, OpenError> {
         crate::compile_observing(path, loader, &self.config, root).map_err(|reason| {
             OpenError::Usage(format!("cannot read `{}`: {reason}", path.display()))

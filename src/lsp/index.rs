@@ -583,7 +583,7 @@ pub fn expected_kinds(context: &str) -> &'static [&'static str] {
 mod tests {
     use super::*;
     use crate::source::FileId;
-    use crate::syntax::{parse, reparse};
+    use crate::syntax::{parse, reparse, splice, suspicious};
 
     /// The playbooks the edits are made in: the shipped ones and the valid
     /// fixtures.
@@ -621,19 +621,23 @@ mod tests {
         out
     }
 
+    /// The index, and the syntax tree the language server compiles from,
+    /// updated after an edit ([`Index::update`], [`splice`]) are what a
+    /// whole parse of the new text gives, diagnostics included.
     #[test]
-    fn an_index_updated_after_an_edit_is_the_index_of_the_new_text() {
-        let (mut updated, mut whole) = (0, 0);
+    fn an_index_and_a_tree_updated_after_an_edit_are_those_of_the_new_text() {
+        let (mut updated, mut whole, mut spliced) = (0, 0, 0);
         for (name, text) in texts() {
-            let (tree, _) = parse(FileId(0), &text);
+            let (tree, found) = parse(FileId(0), &text);
             let Some(tree) = tree else {
                 panic!("{name} does not parse");
             };
             let old = Index::of(&tree, &text);
             for new in edits(&text, 5) {
-                let expected = parse(FileId(0), &new)
-                    .0
-                    .map(|t| Index::of(&t, &new))
+                let (expected_tree, expected_found) = parse(FileId(0), &new);
+                let expected = expected_tree
+                    .as_ref()
+                    .map(|t| Index::of(t, &new))
                     .unwrap_or_default();
                 let mut index = old.clone();
                 match reparse(FileId(0), &text, &new, &index.stmt_spans()) {
@@ -644,11 +648,28 @@ mod tests {
                             format!("{expected:?}"),
                             "{name}, edited to:\n{new}"
                         );
+                        let mut edited = tree.clone();
+                        if splice(&mut edited, r, &new) {
+                            spliced += 1;
+                            assert_eq!(
+                                Some(&edited),
+                                expected_tree.as_ref(),
+                                "{name}, edited to:\n{new}"
+                            );
+                            if found.is_empty() {
+                                assert_eq!(
+                                    suspicious(FileId(0), &new),
+                                    expected_found,
+                                    "{name}, edited to:\n{new}"
+                                );
+                            }
+                        }
                     }
                     _ => whole += 1,
                 }
             }
         }
+        assert!(spliced > 15_000, "{spliced} spliced of {updated}");
         // Most edits fall inside one statement; those in the first
         // statement, the head or the closing brace, or that change where a
         // statement ends, need the whole parse.

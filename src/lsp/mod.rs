@@ -116,6 +116,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         parsed: RefCell::new(HashMap::new()),
         parses: Cell::new(0),
         reparses: Cell::new(0),
+        kept_trees: Cell::new(0),
         compiled: RefCell::new(HashMap::new()),
         compilations: Cell::new(0),
         refused: BTreeSet::new(),
@@ -194,6 +195,9 @@ struct Server {
     parses: Cell<u64>,
     /// How many of those parses were of one statement after an edit.
     reparses: Cell<u64>,
+    /// How many compilations took an open document's syntax tree from the
+    /// cache instead of parsing the document.
+    kept_trees: Cell<u64>,
     /// The last compilation of each file compiled as a root, with every
     /// file it read: diagnostics and code actions compile again only when
     /// one of them reads differently.
@@ -234,6 +238,15 @@ impl Loader for Recording<'_> {
             .push((path.to_path_buf(), read.clone()));
         read
     }
+
+    fn parsed(
+        &self,
+        path: &Path,
+        file: crate::source::FileId,
+        text: &str,
+    ) -> Option<crate::ast::File> {
+        self.inner.parsed(path, file, text)
+    }
 }
 
 /// A parsed file and the state of the file on disk it was read from.
@@ -250,6 +263,9 @@ type Stamp = (u64, Option<SystemTime>);
 struct Overlay<'a> {
     open: &'a BTreeMap<PathBuf, String>,
     disk: crate::fs::FsLoader,
+    /// The document being compiled and its parse, whose tree the compiler
+    /// takes instead of parsing the text again.
+    parsed: Option<(&'a Path, Rc<Parsed>)>,
 }
 
 impl Loader for Overlay<'_> {
@@ -260,6 +276,19 @@ impl Loader for Overlay<'_> {
             None => self.disk.read(path),
         }
     }
+
+    fn parsed(
+        &self,
+        path: &Path,
+        file: crate::source::FileId,
+        text: &str,
+    ) -> Option<crate::ast::File> {
+        let (at, parsed) = self.parsed.as_ref()?;
+        // The server parses a document as file 0, the root's number.
+        (*at == path && file == crate::source::FileId(0) && parsed.text == text)
+            .then(|| parsed.tree.clone())
+            .flatten()
+    }
 }
 
 /// A parsed file of the workspace.
@@ -269,11 +298,16 @@ struct Parsed {
     /// position converted in this text uses them.
     starts: Vec<usize>,
     index: Index,
+    /// The syntax tree, when the parse gave no diagnostics: after an edit
+    /// inside one statement it is updated like the index
+    /// ([`crate::syntax::splice`]), and the compiler takes a copy instead
+    /// of parsing the document again.
+    tree: Option<crate::ast::File>,
 }
 
 impl Parsed {
     /// The text with its line starts and the index of its syntax tree (an
-    /// empty index when it did not parse).
+    /// empty index when it did not parse). The tree is not kept.
     fn of(text: String, tree: Option<&crate::ast::File>) -> Parsed {
         let index = tree.map(|t| Index::of(t, &text)).unwrap_or_default();
         let starts = text::line_starts(&text);
@@ -281,6 +315,7 @@ impl Parsed {
             text,
             starts,
             index,
+            tree: None,
         }
     }
 
@@ -312,6 +347,7 @@ impl Server {
         Overlay {
             open: &self.open,
             disk,
+            parsed: None,
         }
     }
 
@@ -418,8 +454,10 @@ impl Server {
 
     fn parse_text(&self, text: String) -> Rc<Parsed> {
         self.parses.set(self.parses.get() + 1);
-        let (tree, _) = crate::syntax::parse(crate::source::FileId(0), &text);
-        Rc::new(Parsed::of(text, tree.as_ref()))
+        let (tree, found) = crate::syntax::parse(crate::source::FileId(0), &text);
+        let mut parsed = Parsed::of(text, tree.as_ref());
+        parsed.tree = tree.filter(|_| found.is_empty());
+        Rc::new(parsed)
     }
 
     /// The parse of an open document's new `text` from its parse before a
@@ -442,6 +480,7 @@ impl Server {
             text: shared.text.clone(),
             starts: shared.starts.clone(),
             index: shared.index.clone(),
+            tree: shared.tree.clone(),
         });
         if !parsed.index.update(&reparsed, &text) {
             return Err(text);
@@ -452,9 +491,35 @@ impl Server {
             reparsed.replaced.clone(),
             reparsed.delta,
         );
+        if let Some(tree) = &mut parsed.tree
+            && !crate::syntax::splice(tree, reparsed, &text)
+        {
+            parsed.tree = None;
+        }
         parsed.text = text;
         self.reparses.set(self.reparses.get() + 1);
         Ok(Rc::new(parsed))
+    }
+
+    /// An open document's parse with its syntax tree, when the cache holds
+    /// one of its text or can update one from an earlier version's parse a
+    /// statement at a time ([`Server::reparse`]).
+    fn kept_tree(&self, path: &Path) -> Option<Rc<Parsed>> {
+        let text = self.open.get(path)?;
+        let cached = self.parsed.borrow().get(path).map(|c| c.parsed.clone())?;
+        cached.tree.as_ref()?;
+        if cached.text == *text {
+            return Some(cached);
+        }
+        let updated = self.reparse(path, cached, text.clone()).ok()?;
+        self.parsed.borrow_mut().insert(
+            path.to_path_buf(),
+            Cached {
+                parsed: updated.clone(),
+                stamp: None,
+            },
+        );
+        updated.tree.is_some().then_some(updated)
     }
 
     /// Forgets what was parsed from `path`, after the editor or the file
@@ -490,19 +555,31 @@ impl Server {
         {
             return Some(c.compilation.clone());
         }
+        self.compilations.set(self.compilations.get() + 1);
+        // An open document is parsed once per version: when the cache holds
+        // its tree, or can update it from an earlier version's because a
+        // change fell inside one statement, the compiler takes the tree;
+        // else the compiler parses it and the cache is filled from that.
+        let open = self.open.get(path).filter(|_| !self.refused.contains(path));
+        let mut loader = loader;
+        if open.is_some() {
+            loader.parsed = self.kept_tree(path).map(|p| (path, p));
+        }
+        let handed = loader.parsed.is_some();
+        if handed {
+            self.kept_trees.set(self.kept_trees.get() + 1);
+        }
         let recording = Recording {
             inner: loader,
             reads: RefCell::new(Vec::new()),
         };
-        self.compilations.set(self.compilations.get() + 1);
-        // An open document's index is built from the compilation's own
-        // syntax tree: the document is parsed once per version.
-        let open = self.open.get(path).filter(|_| !self.refused.contains(path));
         let mut indexed = None;
         let mut compilation = project
-            .compile_observing(path, &recording, &mut |tree, text| {
-                if open.is_some_and(|o| o == text) {
-                    indexed = Some(Parsed::of(text.to_string(), Some(tree)));
+            .compile_observing(path, &recording, &mut |tree, text, clean| {
+                if !handed && open.is_some_and(|o| o == text) {
+                    let mut parsed = Parsed::of(text.to_string(), Some(tree));
+                    parsed.tree = clean.then(|| tree.clone());
+                    indexed = Some(parsed);
                 }
             })
             .ok()?;
@@ -917,6 +994,7 @@ impl Server {
                 Some(&json!({
                     "parses": self.parses.get(),
                     "reparses": self.reparses.get(),
+                    "kept_trees": self.kept_trees.get(),
                     "parsed_files": self.parsed.borrow().len(),
                     "compilations": self.compilations.get(),
                     "compiled_files": self.compiled.borrow().len(),

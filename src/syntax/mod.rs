@@ -8,6 +8,7 @@ mod errors;
 pub mod keywords;
 mod lower;
 pub mod scan;
+mod shift;
 pub mod text;
 
 use crate::ast::{self, Stmt};
@@ -224,6 +225,38 @@ pub fn reparse(file: FileId, old: &str, new: &str, stmts: &[Span]) -> Option<Rep
         delta,
         replaced: prefix..edit_end,
     })
+}
+
+/// Makes the tree of the old text the tree of `new`, from what [`reparse`]
+/// gave for the edit between them: the edited statement replaced, the
+/// statements after it moved by the edit's length. Returns `false`,
+/// leaving the tree as it was, when the statement before the edited one
+/// parsed differently (the edit changed where it ends); the new text must
+/// then be parsed whole.
+pub fn splice(tree: &mut ast::File, reparsed: Reparsed, new: &str) -> bool {
+    let Reparsed {
+        index,
+        previous,
+        stmt,
+        delta,
+        ..
+    } = reparsed;
+    if index == 0 || index >= tree.body.len() || tree.body[index - 1] != previous {
+        return false;
+    }
+    tree.body[index] = stmt;
+    for s in &mut tree.body[index + 1..] {
+        shift::stmt(s, delta);
+    }
+    tree.span = Span::new(tree.span.file, 0, new.trim_end().len());
+    true
+}
+
+/// The diagnostics [`parse`] gives for `text` besides those of lowering:
+/// what a tree spliced together from a parse without diagnostics
+/// ([`splice`]) is reported with.
+pub fn suspicious(file: FileId, text: &str) -> Vec<Diagnostic> {
+    scan::suspicious(file, text)
 }
 
 /// How many bytes `a` and `b` start with in common (compared a block at

@@ -313,3 +313,63 @@ fn a_request_right_after_a_change_parses_only_the_edited_statement() {
     assert!(outline.contains("Prepare for the Engagement"), "{outline}");
     client.stop();
 }
+
+/// How many compilations took the open document's syntax tree, kept and
+/// updated by the server, instead of parsing it.
+fn kept_trees(client: &mut Client) -> u64 {
+    client.request("playbook/status", Value::Null)["kept_trees"]
+        .as_u64()
+        .expect("a count of kept trees")
+}
+
+#[test]
+fn a_change_inside_one_statement_is_compiled_without_parsing_the_document() {
+    let mut client = Client::start();
+    let text = std::fs::read_to_string(client.path(ENABLEMENT))
+        .unwrap()
+        .replacen(
+            "playbook engagement-completion-enablement",
+            "playbook alone",
+            1,
+        );
+    client.open("alone.playbook", &text);
+    assert_eq!(client.diagnostics("alone.playbook"), Vec::<Value>::new());
+    let parsed = parses(&mut client);
+    assert_eq!(kept_trees(&mut client), 0, "opening compiles by parsing");
+    // Inside the first step: a role misspelt and a zero-width space typed
+    // in the title, which the parse alone reports.
+    let changed = text
+        .replacen(
+            "step prepare \"Prepare for Engagement",
+            "step prepare \"Prepare for\u{200B} Engagement",
+            1,
+        )
+        .replacen("    owner fm\n", "    owner fmm\n", 1);
+    assert_ne!(changed, text, "the edit changes the text");
+    client.change("alone.playbook", &changed);
+    let diagnostics = client.diagnostics("alone.playbook");
+    assert_eq!(
+        parses(&mut client),
+        parsed,
+        "no whole parse of the document"
+    );
+    assert_eq!(reparses(&mut client), 1, "the step was parsed again");
+    assert_eq!(
+        kept_trees(&mut client),
+        1,
+        "and compiled from the kept tree"
+    );
+    client.stop();
+    // What a compilation that parses the new text whole reports.
+    let mut fresh = Client::start();
+    fresh.open("alone.playbook", &changed);
+    let expected = fresh.diagnostics("alone.playbook");
+    fresh.stop();
+    let codes: Vec<&Value> = expected.iter().map(|d| &d["code"]).collect();
+    assert!(
+        codes.contains(&&json!("undefined-reference"))
+            && codes.contains(&&json!("suspicious-character")),
+        "{expected:?}"
+    );
+    assert_eq!(diagnostics, expected);
+}
