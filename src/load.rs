@@ -10,6 +10,7 @@ use crate::registry::Code;
 use crate::source::{FileId, SourceFile, Sources, Span};
 use crate::syntax;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 /// Where the compiler gets file contents from.
@@ -23,18 +24,20 @@ pub trait Loader {
     /// keeps an open document's, updated a statement at a time as the user
     /// types): the compiler then does not parse the text again. A loader
     /// hands over only a tree whose parse gave no diagnostics; the compiler
-    /// reports [`syntax::suspicious`] of the text with it, as a parse would.
-    fn parsed(&self, path: &Path, file: FileId, text: &str) -> Option<ast::File> {
+    /// reports [`syntax::suspicious`] of the text with it, as a parse would,
+    /// and reads the tree without changing it.
+    fn parsed(&self, path: &Path, file: FileId, text: &str) -> Option<&ast::File> {
         let _ = (path, file, text);
         None
     }
 }
 
 /// A parsed file.
-pub struct Parsed {
+pub struct Parsed<'l> {
     pub path: PathBuf,
     pub name: String,
-    pub tree: ast::File,
+    /// The tree parsed here, or the one the loader kept.
+    pub tree: Cow<'l, ast::File>,
 }
 
 /// Joins `relative` to the folder of `from`, removing `.` and `..` lexically.
@@ -73,14 +76,14 @@ fn display(path: &Path) -> String {
 
 /// Decodes and parses one file (or takes the tree the loader kept of it);
 /// registers it in `sources`.
-fn parse_file(
+fn parse_file<'l>(
     path: &Path,
     bytes: Vec<u8>,
     limit: usize,
-    loader: &dyn Loader,
+    loader: &'l dyn Loader,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<ast::File> {
+) -> Option<Cow<'l, ast::File>> {
     let id = FileId(sources.len() as u32);
     let text = match syntax::decode(id, &bytes, limit) {
         Ok(text) => text,
@@ -95,31 +98,31 @@ fn parse_file(
     let text = &sources.get(id).text;
     if let Some(tree) = loader.parsed(path, id, text) {
         diagnostics.extend(syntax::suspicious(id, text));
-        return Some(tree);
+        return Some(Cow::Borrowed(tree));
     }
     let (tree, found) = syntax::parse(id, text);
     diagnostics.extend(found);
-    tree
+    tree.map(Cow::Owned)
 }
 
 /// The files of one compilation.
-pub struct Loaded {
+pub struct Loaded<'l> {
     /// The root first (when it parsed), then the catalogues it uses.
-    pub parsed: Vec<Parsed>,
+    pub parsed: Vec<Parsed<'l>>,
     /// Whether every `use`d file was read and parsed. When one was not,
     /// resolving would only report the names it should have declared.
     pub complete: bool,
 }
 
 /// Parses the root file and, breadth first, every catalogue it `use`s.
-pub fn parse_with_uses(
+pub fn parse_with_uses<'l>(
     root: &Path,
     bytes: Vec<u8>,
     limit: usize,
-    loader: &dyn Loader,
+    loader: &'l dyn Loader,
     sources: &mut Sources,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Loaded {
+) -> Loaded<'l> {
     let mut parsed = Vec::new();
     let mut complete = true;
     let Some(tree) = parse_file(root, bytes, limit, loader, sources, diagnostics) else {

@@ -244,7 +244,7 @@ impl Loader for Recording<'_> {
         path: &Path,
         file: crate::source::FileId,
         text: &str,
-    ) -> Option<crate::ast::File> {
+    ) -> Option<&crate::ast::File> {
         self.inner.parsed(path, file, text)
     }
 }
@@ -282,11 +282,11 @@ impl Loader for Overlay<'_> {
         path: &Path,
         file: crate::source::FileId,
         text: &str,
-    ) -> Option<crate::ast::File> {
+    ) -> Option<&crate::ast::File> {
         let (at, parsed) = self.parsed.as_ref()?;
         // The server parses a document as file 0, the root's number.
         (*at == path && file == crate::source::FileId(0) && parsed.text == text)
-            .then(|| parsed.tree.clone())
+            .then_some(parsed.tree.as_ref())
             .flatten()
     }
 }

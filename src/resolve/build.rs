@@ -302,14 +302,21 @@ impl Resolver<'_> {
         }
     }
 
-    /// Builds the steps from the root's statements, freeing each as soon
-    /// as its step is built.
-    pub(super) fn build_steps(&mut self, root: Vec<ast::Stmt>) {
-        for stmt in root {
-            if let StmtKind::Step { id, title, body } = stmt.kind {
-                let step = self.step(&id, &title, &body, id.span);
-                self.model().steps.push(step);
-            }
+    /// Builds the steps from the root's statements: `owned` ones are freed
+    /// as soon as their step is built, `borrowed` ones are read.
+    pub(super) fn build_steps(&mut self, owned: Vec<ast::Stmt>, borrowed: &[ast::Stmt]) {
+        for stmt in owned {
+            self.build_step(&stmt);
+        }
+        for stmt in borrowed {
+            self.build_step(stmt);
+        }
+    }
+
+    fn build_step(&mut self, stmt: &ast::Stmt) {
+        if let StmtKind::Step { id, title, body } = &stmt.kind {
+            let step = self.step(id, title, body, id.span);
+            self.model().steps.push(step);
         }
     }
 

@@ -17,11 +17,14 @@ use crate::registry::Code;
 use crate::source::{Sources, Span};
 use rustc_hash::{FxHashMap, FxHashSet};
 use scope::{Ns, Scope};
+use std::borrow::Cow;
 pub use texts::TextTable;
 
 /// A parsed file and the display name of its path.
-pub struct Module {
-    pub tree: ast::File,
+pub struct Module<'t> {
+    /// Taken when owned (its statements are freed as the model is built),
+    /// else read: the language server keeps the tree of an open document.
+    pub tree: Cow<'t, ast::File>,
     pub name: String,
 }
 
@@ -46,12 +49,12 @@ pub struct Resolved {
 /// Resolves the root module (index 0) together with the catalogues it uses
 /// (the other modules) and the translation catalogues of all of them.
 ///
-/// The syntax trees are taken, not borrowed: the root's statements are
-/// freed one by one as the steps are built from them, so that the model
+/// A syntax tree handed over owned is taken apart: the root's statements
+/// are freed one by one as the steps are built from them, so that the model
 /// grows into the memory the tree gives back instead of beside the tree.
 pub fn resolve(
     sources: &Sources,
-    mut modules: Vec<Module>,
+    mut modules: Vec<Module<'_>>,
     translations: &[(usize, i18n::Catalogue)],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Resolved {
@@ -75,14 +78,16 @@ pub fn resolve(
     r.declare_all();
     r.build_declarations();
     // Everything but the steps is built: the root's statements move out
-    // of its tree (which the resolver borrows no more) and are consumed.
+    // of its tree (which the resolver borrows no more) and are consumed,
+    // unless the tree is borrowed.
     let state = r.into_state();
-    let body = modules
-        .first_mut()
-        .map(|root| std::mem::take(&mut root.tree.body))
-        .unwrap_or_default();
+    let (owned, borrowed) = match modules.first_mut().map(|root| &mut root.tree) {
+        Some(Cow::Owned(tree)) => (std::mem::take(&mut tree.body), None),
+        Some(Cow::Borrowed(tree)) => (Vec::new(), Some(&tree.body[..])),
+        None => (Vec::new(), None),
+    };
     let mut r = state.resume(sources, &modules);
-    r.build_steps(body);
+    r.build_steps(owned, borrowed.unwrap_or_default());
     let model = r.finish();
     let Resolver {
         texts,
@@ -109,7 +114,7 @@ pub fn resolve(
 
 struct Resolver<'a> {
     sources: &'a Sources,
-    modules: &'a [Module],
+    modules: &'a [Module<'a>],
     scope: Scope,
     texts: TextTable,
     diagnostics: Vec<Diagnostic>,
@@ -153,7 +158,7 @@ struct State {
 }
 
 impl State {
-    fn resume<'a>(self, sources: &'a Sources, modules: &'a [Module]) -> Resolver<'a> {
+    fn resume<'a>(self, sources: &'a Sources, modules: &'a [Module<'a>]) -> Resolver<'a> {
         let State {
             scope,
             texts,
