@@ -5,6 +5,9 @@ use crate::ir;
 use crate::source::Span;
 use rustc_hash::FxHashMap;
 
+/// How many namespaces there are.
+const NAMESPACES: usize = Ns::Item as usize + 1;
+
 /// A namespace of ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ns {
@@ -97,7 +100,9 @@ pub struct Symbol {
 
 #[derive(Default)]
 pub struct Scope {
-    symbols: FxHashMap<(Ns, String), Symbol>,
+    /// One table per namespace (indexed by `Ns as usize`), so that a
+    /// lookup hashes the name it is given without copying it.
+    symbols: [FxHashMap<String, Symbol>; NAMESPACES],
     /// Declaration order of each namespace, for suggestions and listings.
     order: FxHashMap<Ns, Vec<String>>,
     value_types: FxHashMap<String, ir::Type>,
@@ -113,17 +118,17 @@ pub struct Scope {
 impl Scope {
     /// Declares `name`; returns the earlier declaration's span if there is one.
     pub fn declare(&mut self, ns: Ns, name: &str, span: Span, module: usize) -> Option<Span> {
-        let key = (ns, name.to_string());
-        if let Some(existing) = self.symbols.get(&key) {
+        let table = &mut self.symbols[ns as usize];
+        if let Some(existing) = table.get(name) {
             return Some(existing.span);
         }
-        self.symbols.insert(key, Symbol { span, module });
+        table.insert(name.to_string(), Symbol { span, module });
         self.order.entry(ns).or_default().push(name.to_string());
         None
     }
 
     pub fn get(&self, ns: Ns, name: &str) -> Option<Symbol> {
-        self.symbols.get(&(ns, name.to_string())).copied()
+        self.symbols[ns as usize].get(name).copied()
     }
 
     pub fn names(&self, ns: Ns) -> Vec<String> {

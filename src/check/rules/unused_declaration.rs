@@ -54,16 +54,24 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
             _ => {}
         });
     }
-    let mut placeholders: FxHashSet<String> = FxHashSet::default();
-    for t in m.texts() {
-        for text in t.text.values() {
-            placeholders.extend(
-                crate::syntax::placeholders(text)
-                    .into_iter()
-                    .map(|p| p.name),
-            );
-        }
-    }
+    // Every text is read for placeholders only when a declaration is not
+    // used otherwise (rare, and then reported or found here).
+    let placeholders = std::cell::OnceCell::new();
+    let placeholders = || {
+        placeholders.get_or_init(|| {
+            let mut found: FxHashSet<String> = FxHashSet::default();
+            for t in m.texts() {
+                for text in t.text.values() {
+                    found.extend(
+                        crate::syntax::placeholders(text)
+                            .into_iter()
+                            .map(|p| p.name),
+                    );
+                }
+            }
+            found
+        })
+    };
     // Applicability reads the services input.
     if let Some(input) = a.services_input
         && m.steps
@@ -72,7 +80,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
     {
         used.insert(input);
     }
-    let is_used = |id: &str| used.contains(id) || placeholders.contains(id);
+    let is_used = |id: &str| used.contains(id) || placeholders().contains(id);
     let mut report = |kind: &str, id: &str, span: Span, help: &str| {
         out.push(
             Diagnostic::new(
