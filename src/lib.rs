@@ -108,8 +108,9 @@ pub fn compile_observing(
         Some(root) if root.path == path && loaded.complete => {
             let translations =
                 load::translations(&modules, limit, loader, &mut sources, &mut diagnostics);
-            // The resolver takes the syntax trees and frees them as it
-            // builds the model: they are gone before the checks.
+            // The resolver takes the syntax trees, frees those parsed here
+            // as it builds the model (a tree the loader lent is only read),
+            // and drops them all before the checks.
             let resolved: Vec<resolve::Module> = modules
                 .into_iter()
                 .map(|m| resolve::Module {

@@ -264,7 +264,7 @@ struct Overlay<'a> {
     open: &'a BTreeMap<PathBuf, String>,
     disk: crate::fs::FsLoader,
     /// The document being compiled and its parse, whose tree the compiler
-    /// takes instead of parsing the text again.
+    /// reads instead of parsing the text again.
     parsed: Option<(&'a Path, Rc<Parsed>)>,
 }
 
@@ -300,8 +300,8 @@ struct Parsed {
     index: Index,
     /// The syntax tree, when the parse gave no diagnostics: after an edit
     /// inside one statement it is updated like the index
-    /// ([`crate::syntax::splice`]), and the compiler takes a copy instead
-    /// of parsing the document again.
+    /// ([`crate::syntax::splice`]), and the compiler reads it instead of
+    /// parsing the document again.
     tree: Option<crate::ast::File>,
 }
 
@@ -558,7 +558,7 @@ impl Server {
         self.compilations.set(self.compilations.get() + 1);
         // An open document is parsed once per version: when the cache holds
         // its tree, or can update it from an earlier version's because a
-        // change fell inside one statement, the compiler takes the tree;
+        // change fell inside one statement, the compiler reads that tree;
         // else the compiler parses it and the cache is filled from that.
         let open = self.open.get(path).filter(|_| !self.refused.contains(path));
         let mut loader = loader;
