@@ -84,7 +84,20 @@ impl Pin {
 /// same playbook reached by another path has the same fingerprint.
 pub fn fingerprint(model: &Playbook) -> String {
     let json = normalised_json(model);
-    let digest = sha2::Sha256::digest(serde_json::to_vec(&json).unwrap_or_default());
+    // Written into the hash as it is serialized, not into a buffer first.
+    struct Hashing(sha2::Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(sha2::Sha256::new());
+    let _ = serde_json::to_writer(&mut hashing, &json);
+    let digest = hashing.0.finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
