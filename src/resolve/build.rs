@@ -23,12 +23,12 @@ impl Resolver<'_> {
     /// Builds a text of the root module and checks its placeholders.
     fn text(&mut self, key: &str, text: &ast::Text) -> ir::LText {
         self.check_text_placeholders(text);
-        self.texts.text(0, key, text)
+        self.st.texts.text(0, key, text)
     }
 
     fn check_text_placeholders(&mut self, text: &ast::Text) {
         for p in placeholders(&text.value) {
-            let known = self.loop_vars.iter().any(|(n, _)| n == &p.name)
+            let known = self.st.loop_vars.iter().any(|(n, _)| n == &p.name)
                 || [
                     Ns::Value,
                     Ns::Template,
@@ -42,9 +42,9 @@ impl Resolver<'_> {
                     Ns::Item,
                 ]
                 .iter()
-                .any(|ns| self.scope.get(*ns, &p.name).is_some());
+                .any(|ns| self.st.scope.get(*ns, &p.name).is_some());
             if !known {
-                self.harmless += 1;
+                self.st.harmless += 1;
                 // Point into the source when the text is a plain string.
                 let raw = self.modules_text(text.span);
                 let span = match raw.find(&format!("{{{}}}", p.name)) {
@@ -327,7 +327,7 @@ impl Resolver<'_> {
         body: &[ast::Stmt],
         span: Span,
     ) -> ir::Step {
-        self.current_step = id.name.clone();
+        self.st.current_step = id.name.clone();
         let title = self.text(&format!("step.{}", id.name), title);
         let mut owner = None;
         let mut participants = None;
@@ -337,7 +337,7 @@ impl Resolver<'_> {
         let mut requires = None;
         let mut entry = Vec::new();
         let mut exit = Vec::new();
-        let mut items = self.scratch.pop().unwrap_or_default();
+        let mut items = self.st.scratch.pop().unwrap_or_default();
         for stmt in body {
             match &stmt.kind {
                 StmtKind::Owner(ast::Owner::Role(role)) => {
@@ -442,11 +442,11 @@ impl Resolver<'_> {
                 // the model (no path rule reads notes).
                 self.lookup_harmless(Ns::Note, note);
                 let text = self.text(&format!("criterion.{}", c.id.name), text);
-                self.criteria.push(ir::Criterion {
+                self.st.criteria.push(ir::Criterion {
                     id: c.id.name.clone(),
                     text,
                     note: note.name.clone(),
-                    step: self.current_step.clone(),
+                    step: self.st.current_step.clone(),
                     kind,
                     span: c.id.span,
                 });
@@ -494,7 +494,7 @@ impl Resolver<'_> {
     }
 
     fn items(&mut self, body: &[ast::Stmt], context: Context) -> Vec<ir::Item> {
-        let mut scratch = self.scratch.pop().unwrap_or_default();
+        let mut scratch = self.st.scratch.pop().unwrap_or_default();
         for s in body {
             if let Some(item) = self.item(s, context) {
                 scratch.push(item);
@@ -508,7 +508,7 @@ impl Resolver<'_> {
     fn exact(&mut self, mut scratch: Vec<ir::Item>) -> Vec<ir::Item> {
         let mut items = Vec::with_capacity(scratch.len());
         items.append(&mut scratch);
-        self.scratch.push(scratch);
+        self.st.scratch.push(scratch);
         items
     }
 
@@ -524,7 +524,7 @@ impl Resolver<'_> {
                 let mut after = Vec::new();
                 let mut requires = None;
                 let mut actions = Vec::new();
-                let mut items = self.scratch.pop().unwrap_or_default();
+                let mut items = self.st.scratch.pop().unwrap_or_default();
                 for s in body {
                     match &s.kind {
                         StmtKind::After(ids) => {
@@ -572,14 +572,14 @@ impl Resolver<'_> {
                 text: self.text(&format!("warning.{}", id.name), text),
             }),
             StmtKind::Ask { id, question, .. } => {
-                let ty = self.scope.value_type(&id.name).cloned()?;
+                let ty = self.st.scope.value_type(&id.name).cloned()?;
                 let question = self.text(&format!("decision.{}", id.name), question);
-                self.decisions.push(ir::Decision {
+                self.st.decisions.push(ir::Decision {
                     id: id.name.clone(),
                     ty,
                     question,
-                    step: self.current_step.clone(),
-                    per: self.loop_vars.last().map(|(n, _)| n.clone()),
+                    step: self.st.current_step.clone(),
+                    per: self.st.loop_vars.last().map(|(n, _)| n.clone()),
                     span: id.span,
                 });
                 Some(ir::Item::Ask {
@@ -661,7 +661,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 };
-                if let Some(existing) = self.scope.get(Ns::Value, &var.name) {
+                if let Some(existing) = self.st.scope.get(Ns::Value, &var.name) {
                     self.error(
                         Diagnostic::new(
                             Code::DuplicateId,
@@ -677,9 +677,11 @@ impl Resolver<'_> {
                     );
                 }
                 let element_ty = Type::Enum(element);
-                self.loop_vars.push((var.name.clone(), element_ty.clone()));
+                self.st
+                    .loop_vars
+                    .push((var.name.clone(), element_ty.clone()));
                 let items = self.items(body, context);
-                self.loop_vars.pop();
+                self.st.loop_vars.pop();
                 Some(ir::Item::ForEach {
                     var: var.name.clone(),
                     element: element_ty,
@@ -771,8 +773,8 @@ impl Resolver<'_> {
         if !self.lookup(Ns::Item, target) {
             return false;
         }
-        let step = self.current_step.clone();
-        let problem = match self.scope.item_place(&target.name) {
+        let step = self.st.current_step.clone();
+        let problem = match self.st.scope.item_place(&target.name) {
             _ if target.name == item => Some(format!(
                 "item `{item}` comes after itself: {item} -> {item}"
             )),
@@ -807,6 +809,7 @@ impl Resolver<'_> {
             return None;
         }
         let ty = self
+            .st
             .model
             .as_ref()?
             .fields

@@ -44,15 +44,15 @@ fn typed(kind: ExprKind, ty: Type, span: Span) -> ir::Expr {
 impl Resolver<'_> {
     /// How a type reads in a message.
     pub(super) fn show(&self, ty: &Type) -> String {
-        let anonymous = |e: &str| self.anonymous.iter().any(|a| a.id == e);
+        let anonymous = |e: &str| self.st.anonymous.iter().any(|a| a.id == e);
         match ty {
             Type::Enum(e) if anonymous(e) => format!(
                 "one of {}",
-                self.scope.enum_values(e).unwrap_or_default().join(" | ")
+                self.st.scope.enum_values(e).unwrap_or_default().join(" | ")
             ),
             Type::Set(e) if anonymous(e) => format!(
                 "set of one of {}",
-                self.scope.enum_values(e).unwrap_or_default().join(" | ")
+                self.st.scope.enum_values(e).unwrap_or_default().join(" | ")
             ),
             other => other.to_string(),
         }
@@ -96,8 +96,8 @@ impl Resolver<'_> {
     fn is_bare_value(&self, e: &ast::Expr) -> bool {
         match &e.kind {
             AK::Name(id) => {
-                !self.loop_vars.iter().any(|(n, _)| n == &id.name)
-                    && self.scope.get(Ns::Value, &id.name).is_none()
+                !self.st.loop_vars.iter().any(|(n, _)| n == &id.name)
+                    && self.st.scope.get(Ns::Value, &id.name).is_none()
             }
             AK::SetLit(_) => true,
             _ => false,
@@ -141,7 +141,7 @@ impl Resolver<'_> {
                 let element = match hint {
                     Some(Type::Set(e)) => Some(e.clone()),
                     _ => values.first().and_then(|v| {
-                        let owners = self.scope.enums_with(&v.name);
+                        let owners = self.st.scope.enums_with(&v.name);
                         (owners.len() == 1).then(|| owners[0].clone())
                     }),
                 };
@@ -185,7 +185,7 @@ impl Resolver<'_> {
     }
 
     fn name(&mut self, id: &ast::Ident, hint: Option<&Type>) -> Option<ir::Expr> {
-        if let Some((_, ty)) = self.loop_vars.iter().rev().find(|(n, _)| n == &id.name) {
+        if let Some((_, ty)) = self.st.loop_vars.iter().rev().find(|(n, _)| n == &id.name) {
             return Some(typed(
                 ExprKind::LoopVar {
                     id: id.name.clone(),
@@ -194,13 +194,13 @@ impl Resolver<'_> {
                 id.span,
             ));
         }
-        if self.scope.get(Ns::Value, &id.name).is_some() {
+        if self.st.scope.get(Ns::Value, &id.name).is_some() {
             // A declared value without a type had an error of its own.
-            let ty = self.scope.value_type(&id.name)?.clone();
+            let ty = self.st.scope.value_type(&id.name)?.clone();
             let name = id.name.clone();
-            let kind = match self.scope.value_kind(&id.name) {
+            let kind = match self.st.scope.value_kind(&id.name) {
                 Some(ValueKind::Input) => ExprKind::Input { id: name },
-                Some(ValueKind::Let) if self.let_types.contains_key(&id.name) => {
+                Some(ValueKind::Let) if self.st.let_types.contains_key(&id.name) => {
                     ExprKind::Let { id: name }
                 }
                 // A definition not typed yet is one that failed.
@@ -212,7 +212,7 @@ impl Resolver<'_> {
         let element = match hint {
             Some(Type::Enum(e)) => Some(e.clone()),
             _ => {
-                let owners = self.scope.enums_with(&id.name);
+                let owners = self.st.scope.enums_with(&id.name);
                 (owners.len() == 1).then(|| owners[0].clone())
             }
         };
@@ -226,7 +226,7 @@ impl Resolver<'_> {
     }
 
     fn enum_value(&mut self, id: &ast::Ident, enum_id: &str) -> Option<ir::Expr> {
-        if self.scope.has_value(enum_id, &id.name) {
+        if self.st.scope.has_value(enum_id, &id.name) {
             return Some(typed(
                 ExprKind::EnumValue {
                     value: id.name.clone(),
@@ -235,7 +235,7 @@ impl Resolver<'_> {
                 id.span,
             ));
         }
-        let values = self.scope.enum_values(enum_id).unwrap_or_default();
+        let values = self.st.scope.enum_values(enum_id).unwrap_or_default();
         let suggestion = super::scope::closest(&id.name, values.iter().map(String::as_str));
         let shown = self.show(&Type::Enum(enum_id.to_string()));
         let mut d = Diagnostic::new(
@@ -253,7 +253,7 @@ impl Resolver<'_> {
     }
 
     fn unknown_value(&mut self, id: &ast::Ident, hint: Option<&Type>) {
-        let owners = self.scope.enums_with(&id.name).to_vec();
+        let owners = self.st.scope.enums_with(&id.name).to_vec();
         if owners.len() > 1 {
             self.error(
                 Diagnostic::new(
@@ -270,11 +270,12 @@ impl Resolver<'_> {
             );
             return;
         }
-        let mut candidates = self.scope.names(Ns::Value);
-        candidates.extend(self.loop_vars.iter().map(|(n, _)| n.clone()));
+        let mut candidates = self.st.scope.names(Ns::Value);
+        candidates.extend(self.st.loop_vars.iter().map(|(n, _)| n.clone()));
         if let Some(Type::Enum(e)) = hint {
             candidates.extend(
-                self.scope
+                self.st
+                    .scope
                     .enum_values(e)
                     .unwrap_or_default()
                     .iter()

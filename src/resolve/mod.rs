@@ -62,39 +62,45 @@ pub fn resolve(
     let mut r = Resolver {
         sources,
         modules: &modules,
-        scope: Scope::default(),
-        texts: TextTable::new(&modules, translations),
-        diagnostics: Vec::new(),
-        model: None,
-        let_types: FxHashMap::default(),
-        loop_vars: Vec::new(),
-        current_step: String::new(),
-        decisions: Vec::new(),
-        criteria: Vec::new(),
-        anonymous: Vec::new(),
-        scratch: Vec::new(),
-        harmless: 0,
+        st: State {
+            scope: Scope::default(),
+            texts: TextTable::new(&modules, translations),
+            diagnostics: Vec::new(),
+            model: None,
+            let_types: FxHashMap::default(),
+            loop_vars: Vec::new(),
+            current_step: String::new(),
+            decisions: Vec::new(),
+            criteria: Vec::new(),
+            anonymous: Vec::new(),
+            scratch: Vec::new(),
+            harmless: 0,
+        },
     };
     r.declare_all();
     r.build_declarations();
     // Everything but the steps is built: the root's statements move out
     // of its tree (which the resolver borrows no more) and are consumed,
     // unless the tree is borrowed.
-    let state = r.into_state();
+    let st = r.st;
     let (owned, borrowed) = match modules.first_mut().map(|root| &mut root.tree) {
         Some(Cow::Owned(tree)) => (std::mem::take(&mut tree.body), None),
         Some(Cow::Borrowed(tree)) => (Vec::new(), Some(&tree.body[..])),
         None => (Vec::new(), None),
     };
-    let mut r = state.resume(sources, &modules);
+    let mut r = Resolver {
+        sources,
+        modules: &modules,
+        st,
+    };
     r.build_steps(owned, borrowed.unwrap_or_default());
     let model = r.finish();
-    let Resolver {
+    let State {
         texts,
         diagnostics: mut found,
         harmless,
         ..
-    } = r;
+    } = r.st;
     texts.check(&modules, &mut found);
     diagnostics.extend(found);
     let errors_after = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -115,6 +121,13 @@ pub fn resolve(
 struct Resolver<'a> {
     sources: &'a Sources,
     modules: &'a [Module<'a>],
+    /// Everything else it holds, which it owns: kept while the syntax tree
+    /// it borrows is taken apart (`resolve`).
+    st: State,
+}
+
+/// What a [`Resolver`] owns.
+struct State {
     scope: Scope,
     texts: TextTable,
     diagnostics: Vec<Diagnostic>,
@@ -140,99 +153,13 @@ struct Resolver<'a> {
     harmless: usize,
 }
 
-/// The fields of a [`Resolver`] it owns, kept while the syntax tree it
-/// borrows is taken apart.
-struct State {
-    scope: Scope,
-    texts: TextTable,
-    diagnostics: Vec<Diagnostic>,
-    model: Option<ir::Playbook>,
-    let_types: FxHashMap<String, ir::Type>,
-    loop_vars: Vec<(String, ir::Type)>,
-    current_step: String,
-    decisions: Vec<ir::Decision>,
-    criteria: Vec<ir::Criterion>,
-    anonymous: Vec<ir::Enum>,
-    scratch: Vec<Vec<ir::Item>>,
-    harmless: usize,
-}
-
-impl State {
-    fn resume<'a>(self, sources: &'a Sources, modules: &'a [Module<'a>]) -> Resolver<'a> {
-        let State {
-            scope,
-            texts,
-            diagnostics,
-            model,
-            let_types,
-            loop_vars,
-            current_step,
-            decisions,
-            criteria,
-            anonymous,
-            scratch,
-            harmless,
-        } = self;
-        Resolver {
-            sources,
-            modules,
-            scope,
-            texts,
-            diagnostics,
-            model,
-            let_types,
-            loop_vars,
-            current_step,
-            decisions,
-            criteria,
-            anonymous,
-            scratch,
-            harmless,
-        }
-    }
-}
-
 impl<'a> Resolver<'a> {
     fn error(&mut self, d: Diagnostic) {
-        self.diagnostics.push(d);
+        self.st.diagnostics.push(d);
     }
 
     fn root(&self) -> &'a ast::File {
         &self.modules[0].tree
-    }
-
-    /// What the resolver has built so far, without its borrows.
-    fn into_state(self) -> State {
-        let Resolver {
-            sources: _,
-            modules: _,
-            scope,
-            texts,
-            diagnostics,
-            model,
-            let_types,
-            loop_vars,
-            current_step,
-            decisions,
-            criteria,
-            anonymous,
-            scratch,
-            harmless,
-        } = self;
-        State {
-            scope,
-            texts,
-            diagnostics,
-            model,
-            let_types,
-            loop_vars,
-            current_step,
-            decisions,
-            criteria,
-            anonymous,
-            scratch,
-            harmless,
-        }
     }
 
     /// Where a statement is.
@@ -287,7 +214,7 @@ impl<'a> Resolver<'a> {
                 .help("choose another id for the enum"),
             );
         }
-        if let Some(previous) = self.scope.declare(ns, &id.name, id.span, module) {
+        if let Some(previous) = self.st.scope.declare(ns, &id.name, id.span, module) {
             let what = match ns {
                 Ns::Value => "input, definition or decision",
                 other => other.describe(),
@@ -358,7 +285,7 @@ impl<'a> Resolver<'a> {
                 } else {
                     scope::ValueKind::Let
                 };
-                self.scope.set_value_kind(&id.name, kind);
+                self.st.scope.set_value_kind(&id.name, kind);
             }
             StmtKind::Task {
                 number,
@@ -442,16 +369,17 @@ impl<'a> Resolver<'a> {
             match &stmt.kind {
                 StmtKind::Do { id, body, .. } => {
                     self.declare(Ns::Item, id, module);
-                    self.scope.place_item(&id.name, step, true);
+                    self.st.scope.place_item(&id.name, step, true);
                     stack.extend(body.iter().rev());
                 }
                 StmtKind::Tip { id, .. } | StmtKind::Warning { id, .. } => {
                     self.declare(Ns::Item, id, module);
-                    self.scope.place_item(&id.name, step, false);
+                    self.st.scope.place_item(&id.name, step, false);
                 }
                 StmtKind::Ask { id, .. } => {
                     self.declare(Ns::Value, id, module);
-                    self.scope
+                    self.st
+                        .scope
                         .set_value_kind(&id.name, scope::ValueKind::Decision);
                 }
                 StmtKind::Entry(c) | StmtKind::Exit(c) if c.declared.is_some() => {
@@ -484,7 +412,7 @@ impl<'a> Resolver<'a> {
     fn role(&mut self, id: &ast::Ident) -> bool {
         let found = self.lookup(Ns::Role, id);
         if !found {
-            self.harmless += 1;
+            self.st.harmless += 1;
         }
         found
     }
@@ -495,14 +423,14 @@ impl<'a> Resolver<'a> {
     fn lookup_harmless(&mut self, ns: Ns, id: &ast::Ident) -> bool {
         let found = self.lookup(ns, id);
         if !found {
-            self.harmless += 1;
+            self.st.harmless += 1;
         }
         found
     }
 
     /// Resolves a reference in a namespace, with a suggestion when it fails.
     fn lookup(&mut self, ns: Ns, id: &ast::Ident) -> bool {
-        if self.scope.get(ns, &id.name).is_some() {
+        if self.st.scope.get(ns, &id.name).is_some() {
             return true;
         }
         let what = ns.describe();
@@ -512,7 +440,7 @@ impl<'a> Resolver<'a> {
             format!("{what} `{}` is not declared", id.name),
         )
         .label(format!("unknown {what}"));
-        d = match self.scope.suggest(ns, &id.name) {
+        d = match self.st.scope.suggest(ns, &id.name) {
             Some(s) => d.did_you_mean(s),
             None => d.help(format!("declare it with `{}`", ns.declaration_shape())),
         };
@@ -534,8 +462,8 @@ impl<'a> Resolver<'a> {
         let mut model = ir::Playbook {
             id: root.id.name.clone(),
             kind,
-            source_locale: self.texts.source_locale(0).to_string(),
-            locales: self.texts.all_locales(),
+            source_locale: self.st.texts.source_locale(0).to_string(),
+            locales: self.st.texts.all_locales(),
             header: ir::Header::default(),
             phases: Vec::new(),
             motions: Vec::new(),
@@ -558,7 +486,7 @@ impl<'a> Resolver<'a> {
             index: ir::Index::default(),
         };
         self.build_catalogue(&mut model);
-        self.model = Some(model);
+        self.st.model = Some(model);
         self.build_inputs();
         self.build_lets();
         self.build_header();
@@ -567,15 +495,15 @@ impl<'a> Resolver<'a> {
 
     /// The model, once its steps are built.
     fn finish(&mut self) -> ir::Playbook {
-        let mut model = self.model.take().unwrap_or_else(|| unreachable!());
-        model.decisions = std::mem::take(&mut self.decisions);
-        model.criteria = std::mem::take(&mut self.criteria);
-        model.enums.append(&mut self.anonymous);
+        let mut model = self.st.model.take().unwrap_or_else(|| unreachable!());
+        model.decisions = std::mem::take(&mut self.st.decisions);
+        model.criteria = std::mem::take(&mut self.st.criteria);
+        model.enums.append(&mut self.st.anonymous);
         model
     }
 
     fn model(&mut self) -> &mut ir::Playbook {
-        self.model.as_mut().unwrap_or_else(|| unreachable!())
+        self.st.model.as_mut().unwrap_or_else(|| unreachable!())
     }
 
     fn origin(&self, module: usize) -> Option<String> {
@@ -595,7 +523,7 @@ impl<'a> Resolver<'a> {
                         let key = format!("{}.{}", kind.keyword(), id.name);
                         let decl = ir::Decl {
                             id: id.name.clone(),
-                            label: self.texts.text(module, &key, label),
+                            label: self.st.texts.text(module, &key, label),
                             url: url.as_ref().map(|u| u.value.clone()),
                             from: self.origin(module),
                             span: id.span,
@@ -619,7 +547,7 @@ impl<'a> Resolver<'a> {
                         let key = format!("phase.{}", id.name);
                         model.phases.push(ir::Decl {
                             id: id.name.clone(),
-                            label: self.texts.text(module, &key, label),
+                            label: self.st.texts.text(module, &key, label),
                             url: None,
                             from: self.origin(module),
                             span: id.span,
@@ -628,13 +556,15 @@ impl<'a> Resolver<'a> {
                     }
                     StmtKind::Enum { id, label, values } => {
                         let key = format!("enum.{}", id.name);
-                        let label = label.as_ref().map(|l| self.texts.text(module, &key, l));
+                        let label = label.as_ref().map(|l| self.st.texts.text(module, &key, l));
                         let values = values
                             .iter()
                             .map(|v| ir::EnumValue {
                                 id: v.id.name.clone(),
                                 label: v.label.as_ref().map(|l| {
-                                    self.texts.text(module, &format!("{key}.{}", v.id.name), l)
+                                    self.st
+                                        .texts
+                                        .text(module, &format!("{key}.{}", v.id.name), l)
                                 }),
                                 span: v.id.span,
                             })
@@ -652,7 +582,7 @@ impl<'a> Resolver<'a> {
             }
         }
         // Fields need the enums to type them.
-        self.scope.set_enums(&model.enums);
+        self.st.scope.set_enums(&model.enums);
         for (module, m) in self.modules.iter().enumerate() {
             for stmt in &m.tree.body {
                 if let StmtKind::Field { id, ty, label } = &stmt.kind {
@@ -661,7 +591,7 @@ impl<'a> Resolver<'a> {
                     model.fields.push(ir::Field {
                         id: id.name.clone(),
                         ty,
-                        label: label.as_ref().map(|l| self.texts.text(module, &key, l)),
+                        label: label.as_ref().map(|l| self.st.texts.text(module, &key, l)),
                         from: self.origin(module),
                         span: id.span,
                     });
@@ -682,7 +612,7 @@ impl<'a> Resolver<'a> {
                 "date" => Some(ir::Type::Date),
                 "text" => Some(ir::Type::Text),
                 "service" => Some(ir::Type::Enum("service".to_string())),
-                name if self.scope.get(Ns::Enum, name).is_some() => {
+                name if self.st.scope.get(Ns::Enum, name).is_some() => {
                     Some(ir::Type::Enum(name.to_string()))
                 }
                 _ => {
@@ -697,7 +627,7 @@ impl<'a> Resolver<'a> {
                             .iter()
                             .map(|s| s.to_string())
                             .collect();
-                    candidates.extend(self.scope.names(Ns::Enum));
+                    candidates.extend(self.st.scope.names(Ns::Enum));
                     d = match scope::closest(&id.name, candidates.iter().map(String::as_str)) {
                         Some(s) => d.did_you_mean(s),
                         None => d.help(
@@ -710,7 +640,7 @@ impl<'a> Resolver<'a> {
             },
             ast::TypeExpr::OneOf(values, span) => {
                 // An anonymous enum, named after what it types.
-                let name = if self.scope.get(Ns::Enum, owner).is_some()
+                let name = if self.st.scope.get(Ns::Enum, owner).is_some()
                     || BUILTIN_TYPES.contains(&owner)
                 {
                     format!("{owner}-values")
@@ -731,9 +661,10 @@ impl<'a> Resolver<'a> {
                         );
                     }
                 }
-                self.scope
+                self.st
+                    .scope
                     .add_anonymous_enum(&name, values.iter().map(|v| v.name.clone()).collect());
-                self.anonymous.push(ir::Enum {
+                self.st.anonymous.push(ir::Enum {
                     id: name.clone(),
                     label: None,
                     values: values
@@ -774,8 +705,8 @@ impl<'a> Resolver<'a> {
                     continue;
                 };
                 let key = format!("input.{}", id.name);
-                let label = label.as_ref().map(|l| self.texts.text(0, &key, l));
-                self.scope.set_value_type(&id.name, ty.clone());
+                let label = label.as_ref().map(|l| self.st.texts.text(0, &key, l));
+                self.st.scope.set_value_type(&id.name, ty.clone());
                 self.model().inputs.push(ir::Input {
                     id: id.name.clone(),
                     ty,
@@ -792,7 +723,7 @@ impl<'a> Resolver<'a> {
                     match &s.kind {
                         StmtKind::Ask { id, ty, .. } => {
                             if let Some(ty) = self.type_of(ty, &id.name) {
-                                self.scope.set_value_type(&id.name, ty);
+                                self.st.scope.set_value_type(&id.name, ty);
                             }
                         }
                         StmtKind::Do { body, .. } | StmtKind::ForEach { body, .. } => {
@@ -873,10 +804,10 @@ impl<'a> Resolver<'a> {
             };
             let Some(typed) = typed else { continue };
             let ty = declared.unwrap_or_else(|| typed.ty.clone());
-            self.scope.set_value_type(&id.name, ty.clone());
-            self.let_types.insert(id.name.clone(), ty.clone());
+            self.st.scope.set_value_type(&id.name, ty.clone());
+            self.st.let_types.insert(id.name.clone(), ty.clone());
             let key = format!("let.{}", id.name);
-            let label = label.as_ref().map(|l| self.texts.text(0, &key, l));
+            let label = label.as_ref().map(|l| self.st.texts.text(0, &key, l));
             evaluation.push(id.name.clone());
             self.model().lets.push(ir::Let {
                 id: id.name.clone(),

@@ -202,12 +202,9 @@ fn a_playbook_is_compiled_again_only_when_a_file_it_reads_changed() {
     client.stop();
 }
 
-#[test]
-fn open_parses_the_document_once() {
-    let mut client = Client::start();
-    // A playbook no other file uses: the compilation that gives its
-    // diagnostics is its only parse, and its syntax tree gives the index
-    // that requests read.
+/// Opens the enablement playbook as `alone.playbook`, renamed so that no
+/// file on disk uses it; returns its text.
+fn open_alone(client: &mut Client) -> String {
     let text = std::fs::read_to_string(client.path(ENABLEMENT))
         .unwrap()
         .replacen(
@@ -216,6 +213,16 @@ fn open_parses_the_document_once() {
             1,
         );
     client.open("alone.playbook", &text);
+    text
+}
+
+#[test]
+fn open_parses_the_document_once() {
+    let mut client = Client::start();
+    // A playbook no other file uses: the compilation that gives its
+    // diagnostics is its only parse, and its syntax tree gives the index
+    // that requests read.
+    let text = open_alone(&mut client);
     client.diagnostics("alone.playbook");
     // Looking for files that use it parses the three playbooks on disk,
     // and not the open document.
@@ -253,14 +260,7 @@ fn reparses(client: &mut Client) -> u64 {
 #[test]
 fn a_request_right_after_a_change_parses_only_the_edited_statement() {
     let mut client = Client::start();
-    let text = std::fs::read_to_string(client.path(ENABLEMENT))
-        .unwrap()
-        .replacen(
-            "playbook engagement-completion-enablement",
-            "playbook alone",
-            1,
-        );
-    client.open("alone.playbook", &text);
+    let text = open_alone(&mut client);
     client.diagnostics("alone.playbook");
     let parsed = parses(&mut client);
     // Words typed in the first step's title, and a line added to it: the
@@ -325,14 +325,7 @@ fn kept_trees(client: &mut Client) -> u64 {
 #[test]
 fn a_change_inside_one_statement_is_compiled_without_parsing_the_document() {
     let mut client = Client::start();
-    let text = std::fs::read_to_string(client.path(ENABLEMENT))
-        .unwrap()
-        .replacen(
-            "playbook engagement-completion-enablement",
-            "playbook alone",
-            1,
-        );
-    client.open("alone.playbook", &text);
+    let text = open_alone(&mut client);
     assert_eq!(client.diagnostics("alone.playbook"), Vec::<Value>::new());
     let parsed = parses(&mut client);
     assert_eq!(kept_trees(&mut client), 0, "opening compiles by parsing");
