@@ -13,6 +13,7 @@
 //! `crate::run_store`'s job, called only from [`session`], and talking to
 //! people is `cli/run/`'s.
 
+mod canonical;
 pub mod engine;
 pub mod event;
 pub mod migrate;

@@ -35,7 +35,7 @@ pub struct Pin {
 impl Pin {
     /// The pin of `model`.
     pub fn of(model: &Playbook) -> Pin {
-        let json = serde_json::to_vec(&normalised_json(model)).unwrap_or_default();
+        let json = normalised_json(model);
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         // Writing into a vector cannot fail.
         let _ = z.write_all(&json);
@@ -83,51 +83,17 @@ impl Pin {
 /// the paths of `use`d catalogues cut to their file names, so that the
 /// same playbook reached by another path has the same fingerprint.
 pub fn fingerprint(model: &Playbook) -> String {
-    let json = normalised_json(model);
-    // Written into the hash as it is serialized, not into a buffer first.
-    struct Hashing(sha2::Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(sha2::Sha256::new());
-    let _ = serde_json::to_writer(&mut hashing, &json);
-    let digest = hashing.0.finalize();
+    let digest = sha2::Sha256::digest(normalised_json(model));
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
 
-/// A model's JSON export with the paths of `use`d catalogues cut to their
-/// file names: what the fingerprint hashes and the pin keeps.
-pub fn normalised_json(model: &Playbook) -> serde_json::Value {
-    let mut json = serde_json::to_value(model).unwrap_or_default();
-    let mut stack = vec![&mut json];
-    while let Some(v) = stack.pop() {
-        match v {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map.iter_mut() {
-                    if k == "from"
-                        && let serde_json::Value::String(path) = v
-                    {
-                        let name = std::path::Path::new(path.as_str())
-                            .file_name()
-                            .map(|n| n.to_string_lossy().to_string())
-                            .unwrap_or_default();
-                        *path = name;
-                    } else {
-                        stack.push(v);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => stack.extend(items.iter_mut()),
-            _ => {}
-        }
-    }
+/// A model's JSON export, keys sorted, with the paths of `use`d catalogues
+/// cut to their file names: what the fingerprint hashes and the pin keeps
+/// (see `super::canonical`).
+pub fn normalised_json(model: &Playbook) -> Vec<u8> {
+    let mut json = Vec::new();
+    super::canonical::write(model, &mut json);
     json
 }
 
