@@ -78,7 +78,7 @@ fn state_text(model: &playbook::ir::Playbook, events: usize) -> (String, String)
             .expect("append");
     }
     let text = file.to_text().expect("text");
-    let cache = file.seal(&run, &text);
+    let cache = StateFile::seal(&run, &text);
     (text, cache)
 }
 
@@ -93,7 +93,7 @@ fn change_in_memory(model: &playbook::ir::Playbook, text: &str, cache: &str) -> 
     file.append(run.events.last().expect("an event"))
         .expect("append");
     let text = file.to_text().expect("text");
-    let cache = file.seal(&run, &text);
+    let cache = StateFile::seal(&run, &text);
     (text, cache)
 }
 
@@ -108,7 +108,7 @@ fn undo_in_memory(model: &playbook::ir::Playbook, text: &str, cache: &str) -> (S
     file.append(run.events.last().expect("an event"))
         .expect("append");
     let text = file.to_text().expect("text");
-    let cache = file.seal(&run, &text);
+    let cache = StateFile::seal(&run, &text);
     (text, cache)
 }
 

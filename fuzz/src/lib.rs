@@ -356,7 +356,7 @@ pub fn run_state(bytes: &[u8]) -> Load {
     // Written and sealed as a change writes them, the file reads back
     // through its cache, without its log, to the state the log adds up to.
     let sealed_text = fast.to_text().expect("the file is written");
-    let cache = fast.seal(&run, &sealed_text);
+    let cache = StateFile::seal(&run, &sealed_text);
     let through = StateFile::parse_sealed(&sealed_text, Some(&cache))
         .unwrap_or_else(|f| panic!("the sealed file is refused: {f:?}\n{sealed_text}"));
     assert!(
@@ -386,7 +386,7 @@ pub fn run_state(bytes: &[u8]) -> Load {
             file.append(e).expect("append");
         }
         let text = file.to_text().expect("text");
-        let cache = file.seal(&run, &text);
+        let cache = StateFile::seal(&run, &text);
         Some((text, cache))
     };
     let replayed = StateFile::parse(&sealed_text).expect("the sealed file reads whole");

@@ -192,11 +192,7 @@ impl<'a> ser::Serializer for Ser<'a> {
     fn serialize_tuple(self, _len: usize) -> Result<Array<'a>, Error> {
         Ok(Array::new(self.out))
     }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Array<'a>, Error> {
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Array<'a>, Error> {
         Ok(Array::new(self.out))
     }
     fn serialize_tuple_variant(
@@ -444,7 +440,6 @@ impl ser::SerializeStruct for Object<'_> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use serde::Serialize;
@@ -591,7 +586,10 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut compared = 0;
         for folder in ["playbooks", "tests/fixtures/valid", "tests/fixtures/bpmn"] {
-            for entry in ignore::WalkBuilder::new(root.join(folder)).build().flatten() {
+            for entry in ignore::WalkBuilder::new(root.join(folder))
+                .build()
+                .flatten()
+            {
                 let path = entry.path();
                 if path.extension().is_none_or(|e| e != "playbook") {
                     continue;

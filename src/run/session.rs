@@ -307,7 +307,7 @@ pub fn start_owned(
     run_store::create(&lock, state, &text)?;
     // The run is written: what follows only speeds up its next change and
     // has git merge it.
-    let _ = run_store::write_cache(&lock, state, &file.seal(&run, &text));
+    let _ = run_store::write_cache(&lock, state, &StateFile::seal(&run, &text));
     run_store::mark_for_git(state)?;
     Ok(())
 }
@@ -613,14 +613,15 @@ impl Locked {
         for event in &run.events[before..] {
             file.append(event).map_err(Error::Usage)?;
         }
-        let text = file.to_text().map_err(Error::Usage)?;
+        let serial = file.serial;
+        let text = file.into_text().map_err(Error::Usage)?;
         run_store::replace(&self.lock, path, &text)?;
-        let _ = run_store::write_cache(&self.lock, path, &file.seal(&run, &text));
+        let _ = run_store::write_cache(&self.lock, path, &StateFile::seal(&run, &text));
         let event = run.events.last().expect("a run has events").clone();
         Ok(Changed {
             description: describe(model, &event, &locale),
             locale,
-            serial: file.serial,
+            serial,
             complete: run.is_complete(now.today),
             event,
         })
@@ -773,7 +774,7 @@ impl Migration {
             .map_err(Error::Usage)?;
         let text = stored.to_text().map_err(Error::Usage)?;
         run_store::replace(&lock, &state, &text)?;
-        let _ = run_store::write_cache(&lock, &state, &stored.seal(&run, &text));
+        let _ = run_store::write_cache(&lock, &state, &StateFile::seal(&run, &text));
         Ok(())
     }
 }

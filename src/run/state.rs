@@ -357,7 +357,8 @@ pub struct StateFile {
     pub pin: Option<Pin>,
     /// The log as text: one line per event, each ending in `,\n`.
     log_text: String,
-    /// The text the file was read from (empty for a new file), for faults.
+    /// The text the file was read from (empty for a new file), for faults;
+    /// for a file read through its cache, only the text before the log.
     text: String,
 }
 
@@ -422,7 +423,7 @@ impl StateFile {
     /// The cache of `run`'s state for the file whose whole text is `text`
     /// (what [`StateFile::to_text`] gave after the run's last append), so
     /// that the next change can skip the log. A TOML table.
-    pub fn seal(&self, run: &Run<'_>, text: &str) -> String {
+    pub fn seal(run: &Run<'_>, text: &str) -> String {
         toml::to_string(&Snapshot::of(run, text)).unwrap_or_default()
     }
 
@@ -485,6 +486,29 @@ impl StateFile {
 
     /// The whole file.
     pub fn to_text(&self) -> Result<String, String> {
+        let head = self.head_text()?;
+        let mut out = String::with_capacity(head.len() + self.log_text.len() + LOG_CLOSE.len());
+        out.push_str(&head);
+        out.push_str(&self.log_text);
+        out.push_str(LOG_CLOSE);
+        Ok(out)
+    }
+
+    /// The whole file, built in the log's own buffer: a file read through
+    /// its cache keeps room there for the text before the log, so that a
+    /// change copies its log once, when it is read, and not again here.
+    pub fn into_text(self) -> Result<String, String> {
+        let head = self.head_text()?;
+        let mut out = self.log_text;
+        out.reserve(head.len() + LOG_CLOSE.len());
+        out.insert_str(0, &head);
+        out.push_str(LOG_CLOSE);
+        Ok(out)
+    }
+
+    /// The text before the log's lines: the comment, the header and the
+    /// line that opens the log.
+    fn head_text(&self) -> Result<String, String> {
         let header = HeaderOut {
             schema: SCHEMA,
             playbook: &self.playbook,
@@ -503,15 +527,13 @@ impl StateFile {
             pin: self.pin.as_ref(),
         };
         let head = toml::to_string(&header).map_err(|e| e.to_string())?;
-        let mut out = String::with_capacity(head.len() + self.log_text.len() + 400);
+        let mut out = String::with_capacity(head.len() + LOG_OPEN.len() + 200);
         out.push_str(
             "# The state of a playbook run, written by `playbook run`. The events under\n\
              # [log] are the run's audit log. See docs/run.md.\n",
         );
         out.push_str(&head);
         out.push_str(LOG_OPEN);
-        out.push_str(&self.log_text);
-        out.push_str(LOG_CLOSE);
         Ok(out)
     }
 
@@ -566,8 +588,14 @@ impl StateFile {
             ids: Vec::new(),
             snapshot: Some(snapshot),
             pin: header.pin,
-            log_text: text[lines..end].to_string(),
-            text: text.to_string(),
+            log_text: {
+                // Room for the events this change appends and for the text
+                // before the log (`StateFile::into_text`).
+                let mut log = String::with_capacity(end - lines + 2 * lines + 16 * 1024);
+                log.push_str(&text[lines..end]);
+                log
+            },
+            text: text[..lines].to_string(),
         }))
     }
 
@@ -757,7 +785,10 @@ impl StateFile {
                     model, inputs, r.lets, r.state, r.serial, r.last,
                 )),
                 // A table that does not fit the model: the log decides.
-                None => StateFile::parse(&self.text)?.run(model),
+                None => {
+                    let whole = format!("{}{}{LOG_CLOSE}", self.text, self.log_text);
+                    StateFile::parse(&whole)?.run(model)
+                }
             };
         }
         let migrated = self

@@ -634,7 +634,7 @@ mod snapshot {
     fn written(run: &Run<'_>) -> (String, String) {
         let file = StateFile::create(run, "contoso", "close.playbook", "0123abcd").expect("file");
         let text = file.to_text().expect("text");
-        let cache = file.seal(run, &text);
+        let cache = StateFile::seal(run, &text);
         (text, cache)
     }
 
@@ -662,7 +662,8 @@ mod snapshot {
             file.append(e).expect("append");
         }
         let text = file.to_text().expect("text");
-        let cache = file.seal(&run, &text);
+        assert_eq!(file.into_text().expect("text"), text, "built in place");
+        let cache = StateFile::seal(&run, &text);
         (text, cache)
     }
 
@@ -745,6 +746,41 @@ mod snapshot {
         let broken = text.replacen("event = \"record\"", "event = \"dance\"", 1);
         let fault = StateFile::parse_sealed(&broken, Some(cache)).expect_err("refused");
         assert!(fault.message.contains("not an event"), "{fault:?}");
+    }
+
+    #[test]
+    fn a_sealed_table_that_does_not_fit_the_model_gives_way_to_the_log() {
+        let m = model();
+        let mut written = written(&started(&m, EMEA_BOTH));
+        for f in &CHANGES[..4] {
+            written = change(&m, &written, true, *f);
+        }
+        let (text, cache) = &written;
+        // The table holds the let as a queue; this model says a number.
+        let mut other = m.clone();
+        other
+            .lets
+            .iter_mut()
+            .find(|l| l.id == "queue-of")
+            .expect("the let")
+            .ty = crate::ir::Type::Int;
+        let sealed = StateFile::parse_sealed(text, Some(cache)).expect("reads");
+        assert!(sealed.is_sealed_read());
+        let shape = |r: Run<'_>| (r.serial(), r.has_whole_log(), r.state.done.clone());
+        let resumed = sealed.run(&other).map(shape);
+        let replayed = StateFile::parse(text)
+            .expect("reads")
+            .run(&other)
+            .map(shape);
+        assert_eq!(resumed, replayed);
+        // The log decides, and where it refuses, it points into the file.
+        let fault = resumed.expect_err("the start event holds the let as a queue");
+        assert!(fault.message.starts_with("event 1:"), "{fault:?}");
+        assert!(
+            text[fault.span.clone()].starts_with("{ id = \""),
+            "{:?}",
+            &text[fault.span.clone()]
+        );
     }
 
     const UNDO: Change = |r, t| r.undo(t, "bo").map(|_| ());

@@ -181,7 +181,7 @@ pub enum ReportFormat {
 
 /// The time of a command: `--now`/`PLAYBOOK_NOW`, or the clock.
 pub fn now(common: &Common) -> Result<Now, Failure> {
-    let tz = jiff::tz::TimeZone::system();
+    let tz = local_zone();
     let from_env = std::env::var("PLAYBOOK_NOW").ok();
     let given = common.now.as_deref().or(from_env.as_deref());
     let time = match given.map(str::trim).filter(|s| !s.is_empty()) {
@@ -196,6 +196,22 @@ pub fn now(common: &Common) -> Result<Now, Failure> {
         time,
         today: time.to_zoned_datetime(tz).date(),
     })
+}
+
+/// The zone that says which day it is: `TZ` as jiff reads it when set,
+/// else the zone file `/etc/localtime` read directly. (jiff's own lookup
+/// names that zone by listing every file under `/usr/share/zoneinfo`, most
+/// of a millisecond of a `run record`; the day needs no name.) Where that
+/// file is missing or unreadable, jiff's lookup decides.
+pub fn local_zone() -> jiff::tz::TimeZone {
+    #[cfg(unix)]
+    if std::env::var_os("TZ").is_none()
+        && let Ok(data) = std::fs::read("/etc/localtime")
+        && let Ok(zone) = jiff::tz::TimeZone::tzif("Local", &data)
+    {
+        return zone;
+    }
+    jiff::tz::TimeZone::system()
 }
 
 fn parse_time(text: &str, tz: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
@@ -247,4 +263,18 @@ fn login_name() -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_local_zone_gives_the_offsets_of_the_system_zone() {
+        let system = jiff::tz::TimeZone::system();
+        let local = super::local_zone();
+        let start: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().expect("a time");
+        for day in 0..366 {
+            let t = start + jiff::SignedDuration::from_hours(24 * day + 3);
+            assert_eq!(local.to_offset(t), system.to_offset(t), "at {t}");
+        }
+    }
 }
