@@ -36,7 +36,10 @@ impl Pin {
     /// The pin of `model`.
     pub fn of(model: &Playbook) -> Pin {
         let json = normalised_json(model);
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        // zlib's default level: at 10k steps half the time of the best
+        // level (166 against 322 ms) for a pin 0.6% larger. A pin is read
+        // back whatever the level it was written with.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         // Writing into a vector cannot fail.
         let _ = z.write_all(&json);
         let bytes = z.finish().unwrap_or_default();
