@@ -196,24 +196,69 @@ pub fn make_folder(state: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// The record of what a run's playbook was compiled from:
+/// `.playbook-cache/contoso.run.toml.sources` (see `src/run/sources.rs`).
+pub fn sources_path(state: &Path) -> PathBuf {
+    local_path(state, ".sources")
+}
+
+/// Which build of `playbook` is running, for the caches it keys: the
+/// version, and the path, size and time of the executable (a rebuild
+/// changes them). `None` when the executable cannot be found.
+pub fn build() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
+    let time = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!(
+        "{} {} {} {time}",
+        env!("CARGO_PKG_VERSION"),
+        exe.display(),
+        meta.len()
+    ))
+}
+
 /// The cache of a run's state, if there is one (never through a link).
 pub fn read_cache(state: &Path) -> Option<String> {
-    let path = cache_path(state);
+    read_local(&cache_path(state))
+}
+
+/// The record of what the run's playbook was compiled from, if there is
+/// one (never through a link).
+pub fn read_sources(state: &Path) -> Option<String> {
+    read_local(&sources_path(state))
+}
+
+fn read_local(path: &Path) -> Option<String> {
     let dir = path.parent()?;
     if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
-        || !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+        || !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
     {
         return None;
     }
-    std::fs::read_to_string(&path).ok()
+    std::fs::read_to_string(path).ok()
 }
 
 /// Replaces the cache of a run's state, atomically. The caller holds the
 /// lock. A cache that cannot be written is only slower reading: the
 /// caller may ignore the error.
-pub fn write_cache(_lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+pub fn write_cache(lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+    write_local(lock, state, &cache_path(state), text)
+}
+
+/// Replaces the record of what the run's playbook was compiled from, as
+/// [`write_cache`].
+pub fn write_sources(lock: &Lock, state: &Path, text: &str) -> Result<(), StoreError> {
+    write_local(lock, state, &sources_path(state), text)
+}
+
+fn write_local(_lock: &Lock, state: &Path, path: &Path, text: &str) -> Result<(), StoreError> {
     let dir = local_folder(state)?;
-    let path = cache_path(state);
+    let path = path.to_path_buf();
     let mut tmp = tempfile::Builder::new()
         .prefix(&temp_prefix(&path))
         .suffix(".tmp")
@@ -502,8 +547,9 @@ fn temp_prefix(state: &Path) -> String {
 /// Called under the lock.
 fn remove_stale_temporaries(state: &Path) {
     remove_temporaries(folder(state), &temp_prefix(state));
-    let cache = cache_path(state);
-    remove_temporaries(folder(&cache), &temp_prefix(&cache));
+    for cache in [cache_path(state), sources_path(state)] {
+        remove_temporaries(folder(&cache), &temp_prefix(&cache));
+    }
 }
 
 fn remove_temporaries(dir: &Path, prefix: &str) {

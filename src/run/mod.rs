@@ -21,6 +21,7 @@ pub mod pin;
 pub mod report;
 pub mod session;
 pub mod snapshot;
+pub mod sources;
 pub mod state;
 pub mod text;
 pub mod value;

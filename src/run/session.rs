@@ -20,6 +20,7 @@ use crate::ir::Playbook;
 use crate::run::engine::{Now, Run, RunError};
 use crate::run::event::{Effect, Event, EventKind};
 use crate::run::migrate::Plan;
+use crate::run::sources::{Recording, Sources, Stamp};
 use crate::run::state::{Fault, StateFile, fingerprint};
 use crate::run::value;
 use crate::run_store::{self, Lock, StoreError};
@@ -163,11 +164,17 @@ impl Command {
 /// `Playbook.toml` applied). A playbook with errors, or a catalogue, is
 /// refused.
 pub fn compile(path: &Path) -> Result<Playbook, Error> {
-    let project = crate::project::Project::of_file(path)
-        .map_err(|e| Error::Playbook(PlaybookError::Open(e)))?;
-    let compilation = project
-        .compile(path)
-        .map_err(|e| Error::Playbook(PlaybookError::Open(e)))?;
+    let project = crate::project::Project::of_file(path).map_err(open_error)?;
+    let compilation = project.compile(path).map_err(open_error)?;
+    runnable(path, compilation)
+}
+
+fn open_error(e: crate::project::OpenError) -> Error {
+    Error::Playbook(PlaybookError::Open(e))
+}
+
+/// The model of a compilation, unless it has errors or is a catalogue.
+fn runnable(path: &Path, compilation: crate::Compilation) -> Result<Playbook, Error> {
     match compilation.model {
         Some(model) if model.kind == crate::ir::UnitKind::Playbook => Ok(model),
         Some(_) => Err(Error::Playbook(PlaybookError::Catalogue(
@@ -198,6 +205,61 @@ pub fn parse_inputs(
     given: &[(String, String)],
 ) -> Result<BTreeMap<String, Value>, Error> {
     crate::run::engine::parse_inputs(model, given).map_err(Error::Inputs)
+}
+
+/// This build of `playbook` and `project`, as a record of sources names
+/// them (`crate::run::sources`): the build ([`run_store::build`]), the
+/// project's folder and configuration. `None` when the build cannot say
+/// which it is.
+fn stamp(project: &crate::project::Project) -> Option<Stamp> {
+    let project = format!("{}\n{:?}", project.root.display(), project.config);
+    Some(Stamp::new(run_store::build()?, &project))
+}
+
+/// The model the run in `file` follows, from the playbook at `source`:
+/// the model pinned in the file when the record of what the playbook was
+/// compiled from still holds (the compiler would read the same bytes), else
+/// the playbook compiled, refused when its fingerprint is not the run's.
+/// Under `lock`, a compile that gives the run's model writes the record.
+fn model_of(
+    state: &Path,
+    source: &Path,
+    file: &StateFile,
+    lock: Option<&Lock>,
+) -> Result<Playbook, Error> {
+    let project = crate::project::Project::of_file(source).map_err(open_error)?;
+    let loader = project.loader().map_err(open_error)?;
+    let stamp = stamp(&project);
+    if let (Some(stamp), Some(pin)) = (&stamp, &file.pin)
+        && let Some(sources) = run_store::read_sources(state).and_then(|t| Sources::parse(&t))
+        && sources.fingerprint == file.fingerprint
+        && sources.hold(stamp, source, &loader)
+        // Checked against the run's fingerprint, as every pin read.
+        && let Ok(model) = pin.model(&file.fingerprint)
+    {
+        return Ok(model);
+    }
+    let recording = Recording::new(&loader);
+    let compilation = project
+        .compile_with(source, &recording)
+        .map_err(open_error)?;
+    let model = runnable(source, compilation)?;
+    let now = fingerprint(&model);
+    if now != file.fingerprint {
+        return Err(Error::Changed {
+            state: state.to_path_buf(),
+            source: source.to_path_buf(),
+            was: file.fingerprint.clone(),
+            now,
+        });
+    }
+    if let (Some(lock), Some(stamp)) = (lock, stamp)
+        && let Some(sources) = recording.into_sources(&stamp, source, &now)
+    {
+        // A record that cannot be written is only a compile next time.
+        let _ = run_store::write_sources(lock, state, &sources.to_text());
+    }
+    Ok(model)
 }
 
 /// The playbook a state file names (for readers of many runs, such as
@@ -370,21 +432,23 @@ impl Opened {
 
     /// [`Opened::read`], reading the log or trusting the sealed snapshot.
     pub fn read_with(state: &Path, playbook: Option<&Path>, log: Log) -> Result<Opened, Error> {
+        Opened::read_locked(state, playbook, log, None)
+    }
+
+    /// [`Opened::read_with`]; under `lock`, recording what the playbook
+    /// was compiled from when it is compiled.
+    fn read_locked(
+        state: &Path,
+        playbook: Option<&Path>,
+        log: Log,
+        lock: Option<&Lock>,
+    ) -> Result<Opened, Error> {
         let text = run_store::read(state)?;
         let file = parse(state, &text, log).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
             .unwrap_or_else(|| run_store::playbook_of(&file.source, state));
-        let model = compile(&source)?;
-        let now = fingerprint(&model);
-        if now != file.fingerprint {
-            return Err(Error::Changed {
-                state: state.to_path_buf(),
-                source,
-                was: file.fingerprint.clone(),
-                now,
-            });
-        }
+        let model = model_of(state, &source, &file, lock)?;
         Ok(Opened {
             path: state.to_path_buf(),
             file,
@@ -405,32 +469,20 @@ impl Opened {
         let source = playbook
             .map(Path::to_path_buf)
             .unwrap_or_else(|| run_store::playbook_of(&file.source, state));
-        let compiled = compile(&source);
-        let why = match compiled {
+        let why = match model_of(state, &source, &file, None) {
             Ok(model) => {
-                let now = fingerprint(&model);
-                if now == file.fingerprint {
-                    return Ok(Opened {
-                        path: state.to_path_buf(),
-                        file,
-                        model,
-                        pinned: None,
-                    });
-                }
-                if file.pin.is_none() {
-                    return Err(Error::Changed {
-                        state: state.to_path_buf(),
-                        source,
-                        was: file.fingerprint.clone(),
-                        now,
-                    });
-                }
-                Pinned::Changed {
-                    source: source.clone(),
-                    now,
-                }
+                return Ok(Opened {
+                    path: state.to_path_buf(),
+                    file,
+                    model,
+                    pinned: None,
+                });
             }
             Err(e) if file.pin.is_none() => return Err(e),
+            Err(Error::Changed { now, .. }) => Pinned::Changed {
+                source: source.clone(),
+                now,
+            },
             Err(e) => Pinned::Unavailable {
                 source: source.clone(),
                 why: e.summary(),
@@ -551,7 +603,8 @@ impl Locked {
         now: Now,
         actor: &str,
     ) -> Result<Changed, Error> {
-        let Opened { file, model, .. } = Opened::read_with(&self.state, playbook, Log::Sealed)?;
+        let Opened { file, model, .. } =
+            Opened::read_locked(&self.state, playbook, Log::Sealed, Some(&self.lock))?;
         self.apply(file, &model, command, now, actor)
     }
 

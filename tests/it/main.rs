@@ -35,6 +35,7 @@ mod run;
 mod run_audit;
 mod run_git;
 mod run_list;
+mod run_sources;
 mod run_walk;
 mod safety;
 mod scaffold;

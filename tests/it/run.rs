@@ -874,13 +874,14 @@ fn killed_writers_leave_the_old_or_the_new_state() {
         .collect();
     names.sort();
     assert_eq!(names, [".gitattributes", ".playbook-cache", "c.toml"]);
-    // Nor in the folder of locks and caches: only the cache is left.
+    // Nor in the folder of locks and caches: only the caches are left (the
+    // run's state, and what its playbook was compiled from).
     let mut local: Vec<String> = std::fs::read_dir(dir.path().join(".playbook-cache"))
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     local.sort();
-    assert_eq!(local, [".gitignore", "c.toml.state"]);
+    assert_eq!(local, [".gitignore", "c.toml.sources", "c.toml.state"]);
 }
 
 #[test]

@@ -117,7 +117,10 @@ fn a_writer_leaves_no_lock_file_behind() {
     assert_eq!(names(&local), [".gitignore", "c.toml.state"]);
     let (code, _, err) = run(&state, &["record", "rfa-customer", "--evidence", "FTOP"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(names(&local), [".gitignore", "c.toml.state"]);
+    assert_eq!(
+        names(&local),
+        [".gitignore", "c.toml.sources", "c.toml.state"]
+    );
     assert_eq!(
         names(dir.path()),
         [".gitattributes", ".playbook-cache", "c.toml"]
