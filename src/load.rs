@@ -32,6 +32,46 @@ pub trait Loader {
     }
 }
 
+/// A file the compiler asked for, and what reading it gave.
+pub type FileRead = (PathBuf, Result<Vec<u8>, String>);
+
+/// A loader that notes every file the compiler asks for and what reading
+/// it gave, in order: the compiler reads nothing else, so compiling again
+/// gives the same result while each of those reads gives the same (the
+/// language server's kept compilations, a run's record of its sources).
+pub struct Recording<'l> {
+    inner: &'l dyn Loader,
+    reads: std::cell::RefCell<Vec<FileRead>>,
+}
+
+impl<'l> Recording<'l> {
+    pub fn new(inner: &'l dyn Loader) -> Recording<'l> {
+        Recording {
+            inner,
+            reads: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Every read, in order.
+    pub fn into_reads(self) -> Vec<FileRead> {
+        self.reads.into_inner()
+    }
+}
+
+impl Loader for Recording<'_> {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
+        let read = self.inner.read(path);
+        self.reads
+            .borrow_mut()
+            .push((path.to_path_buf(), read.clone()));
+        read
+    }
+
+    fn parsed(&self, path: &Path, file: FileId, text: &str) -> Option<&ast::File> {
+        self.inner.parsed(path, file, text)
+    }
+}
+
 /// A parsed file.
 pub struct Parsed<'l> {
     pub path: PathBuf,

@@ -15,6 +15,7 @@ pub mod index;
 pub mod text;
 
 use crate::Loader;
+use crate::load::{FileRead, Recording};
 use crate::registry::Severity;
 use crate::syntax::MAX_FILE_SIZE;
 use framing::Connection;
@@ -219,34 +220,6 @@ struct Compiled {
     config: Option<(PathBuf, String)>,
     /// Every file the compiler asked for, in order, and what it got.
     reads: Vec<FileRead>,
-}
-
-/// A file the compiler asked for, and what reading it gave.
-type FileRead = (PathBuf, Result<Vec<u8>, String>);
-
-/// A loader that writes down what it was asked for and what it gave.
-struct Recording<'a> {
-    inner: Overlay<'a>,
-    reads: RefCell<Vec<FileRead>>,
-}
-
-impl Loader for Recording<'_> {
-    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
-        let read = self.inner.read(path);
-        self.reads
-            .borrow_mut()
-            .push((path.to_path_buf(), read.clone()));
-        read
-    }
-
-    fn parsed(
-        &self,
-        path: &Path,
-        file: crate::source::FileId,
-        text: &str,
-    ) -> Option<&crate::ast::File> {
-        self.inner.parsed(path, file, text)
-    }
 }
 
 /// A parsed file and the state of the file on disk it was read from.
@@ -569,10 +542,7 @@ impl Server {
         if handed {
             self.kept_trees.set(self.kept_trees.get() + 1);
         }
-        let recording = Recording {
-            inner: loader,
-            reads: RefCell::new(Vec::new()),
-        };
+        let recording = Recording::new(&loader);
         let mut indexed = None;
         let mut compilation = project
             .compile_observing(path, &recording, &mut |tree, text, clean| {
@@ -625,7 +595,7 @@ impl Server {
             Compiled {
                 compilation: compilation.clone(),
                 config,
-                reads: recording.reads.into_inner(),
+                reads: recording.into_reads(),
             },
         );
         Some(compilation)

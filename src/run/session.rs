@@ -17,10 +17,11 @@
 
 use crate::eval::Value;
 use crate::ir::Playbook;
+use crate::load::Recording;
 use crate::run::engine::{Now, Run, RunError};
 use crate::run::event::{Effect, Event, EventKind};
 use crate::run::migrate::Plan;
-use crate::run::sources::{Recording, Sources, Stamp};
+use crate::run::sources::{Sources, Stamp};
 use crate::run::state::{Fault, StateFile, fingerprint};
 use crate::run::value;
 use crate::run_store::{self, Lock, StoreError};
@@ -254,7 +255,7 @@ fn model_of(
         });
     }
     if let (Some(lock), Some(stamp)) = (lock, stamp)
-        && let Some(sources) = recording.into_sources(&stamp, source, &now)
+        && let Some(sources) = Sources::of(&stamp, source, &now, &recording.into_reads())
     {
         // A record that cannot be written is only a compile next time.
         let _ = run_store::write_sources(lock, state, &sources.to_text());

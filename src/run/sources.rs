@@ -19,10 +19,9 @@
 //! compiled. Reading it does no I/O of its own: files are read through
 //! the loader it is given.
 
-use crate::load::Loader;
+use crate::load::{FileRead, Loader};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use std::cell::RefCell;
 use std::path::Path;
 
 /// The record, as its TOML holds it.
@@ -85,6 +84,32 @@ fn outcome(read: &Result<Vec<u8>, String>) -> String {
 }
 
 impl Sources {
+    /// The record of the compile of `playbook` whose model has
+    /// `fingerprint`, which read `reads` (`load::Recording`); `None` when a
+    /// path cannot be written down (it is not UTF-8).
+    pub fn of(
+        stamp: &Stamp,
+        playbook: &Path,
+        fingerprint: &str,
+        reads: &[FileRead],
+    ) -> Option<Sources> {
+        Some(Sources {
+            build: stamp.build.clone(),
+            project: stamp.project.clone(),
+            playbook: playbook.to_str()?.to_string(),
+            fingerprint: fingerprint.to_string(),
+            reads: reads
+                .iter()
+                .map(|(path, read)| {
+                    Some(Read {
+                        path: path.to_str()?.to_string(),
+                        digest: outcome(read),
+                    })
+                })
+                .collect::<Option<_>>()?,
+        })
+    }
+
     /// Reads a record; `None` for one that is not valid.
     pub fn parse(text: &str) -> Option<Sources> {
         toml::from_str(text).ok()
@@ -110,64 +135,12 @@ impl Sources {
     }
 }
 
-/// A loader that notes every read of the loader it wraps.
-pub struct Recording<'l> {
-    inner: &'l dyn Loader,
-    reads: RefCell<Vec<Read>>,
-    /// A path that is not UTF-8 cannot be written in the record.
-    unrecordable: RefCell<bool>,
-}
-
-impl<'l> Recording<'l> {
-    pub fn new(inner: &'l dyn Loader) -> Recording<'l> {
-        Recording {
-            inner,
-            reads: RefCell::new(Vec::new()),
-            unrecordable: RefCell::new(false),
-        }
-    }
-
-    /// The record of the compile of `playbook` whose model has
-    /// `fingerprint`; `None` when a path cannot be written down.
-    pub fn into_sources(
-        self,
-        stamp: &Stamp,
-        playbook: &Path,
-        fingerprint: &str,
-    ) -> Option<Sources> {
-        if self.unrecordable.into_inner() {
-            return None;
-        }
-        Some(Sources {
-            build: stamp.build.clone(),
-            project: stamp.project.clone(),
-            playbook: playbook.to_str()?.to_string(),
-            fingerprint: fingerprint.to_string(),
-            reads: self.reads.into_inner(),
-        })
-    }
-}
-
-impl Loader for Recording<'_> {
-    fn read(&self, path: &Path) -> Result<Vec<u8>, String> {
-        let read = self.inner.read(path);
-        match path.to_str() {
-            Some(p) => self.reads.borrow_mut().push(Read {
-                path: p.to_string(),
-                digest: outcome(&read),
-            }),
-            None => *self.unrecordable.borrow_mut() = true,
-        }
-        read
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// Files in memory, each read counted.
+    /// Files in memory.
     struct Memory(BTreeMap<String, String>);
 
     impl Loader for Memory {
@@ -191,12 +164,12 @@ mod tests {
     const MAIN: &str = "playbook p {\n  title \"P\"\n  use \"lib.playbook\"\n}\n";
 
     fn recorded(memory: &Memory, stamp: &Stamp) -> Sources {
-        let recording = Recording::new(memory);
+        let recording = crate::load::Recording::new(memory);
         let _ = recording.read(Path::new("/p/main.playbook"));
         let _ = recording.read(Path::new("/p/lib.playbook"));
         let _ = recording.read(Path::new("/p/main.fr.toml"));
-        recording
-            .into_sources(stamp, Path::new("/p/main.playbook"), "sha256:00")
+        let reads = recording.into_reads();
+        Sources::of(stamp, Path::new("/p/main.playbook"), "sha256:00", &reads)
             .expect("paths in UTF-8")
     }
 

@@ -90,16 +90,22 @@ fn a_run_changed_through_its_record_of_sources_writes_what_a_compile_writes() {
     assert_eq!(texts[0].matches("\n{ id = ").count(), 7, "{}", texts[0]);
 }
 
+/// `run record CRITERION --evidence EVIDENCE`: the exit code, stdout and
+/// stderr.
+fn record_evidence(state: &Path, criterion: &str, evidence: &str) -> (i32, String, String) {
+    run_cmd(
+        state,
+        NOW,
+        "ana",
+        &["record", criterion, "--evidence", evidence],
+    )
+}
+
 /// A run with one change made, so that its record is written.
 fn run_with_record(dir: &Path) -> (PathBuf, PathBuf) {
     let file = playbook_copy(dir);
     let state = start(dir, "run", &file, &emea_inputs());
-    let (code, out, err) = run_cmd(
-        &state,
-        NOW,
-        "ana",
-        &["record", "rfa-customer", "--evidence", "FTOP"],
-    );
+    let (code, out, err) = record_evidence(&state, "rfa-customer", "FTOP");
     assert_eq!(code, 0, "{out}{err}");
     assert!(record_of(&state).is_file(), "the record is written");
     (file, state)
@@ -118,22 +124,12 @@ fn an_edit_of_a_translation_the_playbook_uses_brings_the_compile_back() {
     let at = text.find("text = \"").expect("a text") + "text = \"".len();
     let edited = format!("{}修改：{}", &text[..at], &text[at..]);
     std::fs::write(&zh, edited).expect("write");
-    let (code, _, err) = run_cmd(
-        &state,
-        NOW,
-        "ana",
-        &["record", "milestone-documented", "--evidence", "TE"],
-    );
+    let (code, _, err) = record_evidence(&state, "milestone-documented", "TE");
     assert_eq!(code, 5, "the playbook changed: {err}");
     assert!(err.contains("changed since this run started"), "{err}");
     // Put back, the record holds again and the run goes on.
     std::fs::write(&zh, text).expect("write");
-    let (code, out, err) = run_cmd(
-        &state,
-        NOW,
-        "ana",
-        &["record", "milestone-documented", "--evidence", "TE"],
-    );
+    let (code, out, err) = record_evidence(&state, "milestone-documented", "TE");
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -162,23 +158,13 @@ fn a_record_that_holds_is_used_instead_of_a_compile() {
     let (old, new) = (sha256(&text), sha256(&changed));
     assert!(record.contains(&old), "{record}");
     std::fs::write(record_of(&state), record.replace(&old, &new)).expect("write");
-    let (code, out, err) = run_cmd(
-        &state,
-        NOW,
-        "ana",
-        &["record", "milestone-documented", "--evidence", "TE"],
-    );
+    let (code, out, err) = record_evidence(&state, "milestone-documented", "TE");
     assert_eq!(code, 0, "{out}{err}");
     // Without the record, the compile finds the change.
     std::fs::remove_file(record_of(&state)).expect("remove");
     let (code, _, err) = run_cmd(&state, NOW, "ana", &["status"]);
     assert_eq!(code, 0, "status shows the pinned model: {err}");
     assert!(err.contains("has changed since this run started"), "{err}");
-    let (code, _, err) = run_cmd(
-        &state,
-        NOW,
-        "ana",
-        &["record", "account-team-identified", "--evidence", "FTOP"],
-    );
+    let (code, _, err) = record_evidence(&state, "account-team-identified", "FTOP");
     assert_eq!(code, 5, "{err}");
 }
