@@ -117,7 +117,7 @@ type Change = fn(&playbook::ir::Playbook, &str, &str) -> (String, String);
 /// One change on disk: lock, read, change, replace atomically, cache.
 fn change_on_disk(model: &playbook::ir::Playbook, state: &Path, f: Change) {
     let lock = Lock::acquire(state, "bench", now().time).expect("lock");
-    let read = run_store::read(state).expect("read");
+    let read = String::from_utf8(run_store::read(state).expect("read")).expect("UTF-8");
     let cache = run_store::read_cache(state).expect("a cache");
     let (new, cache) = f(model, &read, &cache);
     run_store::replace(&lock, state, &new).expect("write");

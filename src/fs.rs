@@ -113,6 +113,29 @@ impl Loader for FsLoader {
     }
 }
 
+/// Reads a whole file that another process may be appending to in place
+/// (a run's state file, `run_store::append`), as it stood at one moment:
+/// a read during which the file's length changed read pieces of two
+/// versions, and is read again (up to 1,000 times; the last read stands).
+pub fn read_settled(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    for _ in 0..1000 {
+        let before = file.metadata()?.len();
+        bytes.clear();
+        bytes.reserve(before as usize + 1);
+        file.seek(SeekFrom::Start(0))?;
+        (&file).read_to_end(&mut bytes)?;
+        let after = file.metadata()?.len();
+        if before == after && bytes.len() as u64 == after {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    Ok(bytes)
+}
+
 /// An I/O error in words, the same in every command: "no such file or
 /// directory", never Rust's name of the kind ("entity not found") nor the
 /// system's number ("(os error 2)").

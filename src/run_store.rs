@@ -257,19 +257,37 @@ pub fn write_sources(lock: &Lock, state: &Path, text: &str) -> Result<(), StoreE
 }
 
 fn write_local(_lock: &Lock, state: &Path, path: &Path, text: &str) -> Result<(), StoreError> {
-    let dir = local_folder(state)?;
-    let path = path.to_path_buf();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&temp_prefix(&path))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io(&dir))?;
-    tmp.write_all(text.as_bytes()).map_err(io(tmp.path()))?;
-    tmp.persist(&path).map_err(|e| StoreError::Io {
-        path: path.clone(),
-        error: e.error,
-    })?;
-    Ok(())
+    local_folder(state)?;
+    // Written in place: a cache cut short no longer fits its seal (or is
+    // no TOML), and is ignored. Never through a link, never into a file
+    // with another name.
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    options
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .mode(0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|error| match error.raw_os_error() {
+            #[cfg(unix)]
+            Some(libc::ELOOP) => StoreError::UnsafeLock(path.to_path_buf()),
+            _ => StoreError::Io {
+                path: path.to_path_buf(),
+                error,
+            },
+        })?;
+    let meta = file.metadata().map_err(io(path))?;
+    #[cfg(unix)]
+    let shared = meta.nlink() != 1;
+    #[cfg(not(unix))]
+    let shared = false;
+    if !meta.is_file() || shared {
+        return Err(StoreError::UnsafeLock(path.to_path_buf()));
+    }
+    file.set_len(0)
+        .and_then(|()| file.write_all(text.as_bytes()))
+        .map_err(io(path))
 }
 
 /// Has git merge the state file with its `union` driver: adds a line to
@@ -572,9 +590,55 @@ fn folder(state: &Path) -> &Path {
     }
 }
 
-/// Reads a state file.
-pub fn read(state: &Path) -> Result<String, StoreError> {
-    std::fs::read_to_string(state).map_err(io(state))
+/// Reads a state file, as it stood at one moment even while a change is
+/// appended to it (`crate::fs::read_settled`).
+pub fn read(state: &Path) -> Result<Vec<u8>, StoreError> {
+    crate::fs::read_settled(state).map_err(io(state))
+}
+
+/// Reads a state file in pieces of at most 128 KiB, handing each to
+/// `take` in order, so that reading holds only one piece in memory.
+pub fn scan(state: &Path, take: &mut dyn FnMut(&[u8])) -> Result<(), StoreError> {
+    let mut file = File::open(state).map_err(io(state))?;
+    let mut buffer = vec![0; 128 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => take(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(state)(e)),
+        }
+    }
+}
+
+/// Writes `bytes` at `at` in the state file, which must be `len` bytes
+/// long, and flushes it to disk. The caller holds the lock. A write cut
+/// short (a crash, a full disk) leaves the file ending inside what it
+/// wrote, which readers recognise (`run::scan`). A file of another length
+/// was changed outside `playbook` since it was read: nothing is written.
+pub fn append(
+    _lock: &Lock,
+    state: &Path,
+    at: u64,
+    len: u64,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    let state = &target(state);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .open(state)
+        .map_err(io(state))?;
+    let now = file.metadata().map_err(io(state))?.len();
+    if now != len {
+        return Err(io(state)(std::io::Error::other(format!(
+            "the file changed while the change was made (it was {len} bytes, it is {now}): \
+             nothing was written"
+        ))));
+    }
+    file.seek(std::io::SeekFrom::Start(at))
+        .and_then(|_| file.write_all(bytes))
+        .and_then(|()| file.sync_data())
+        .map_err(io(state))
 }
 
 /// Writes a temporary file beside `state`, flushed to disk: with the mode

@@ -259,7 +259,7 @@ fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
         shown: found.shown.clone(),
         ..Row::default()
     };
-    let bytes = match std::fs::read(&found.path) {
+    let bytes = match crate::fs::read_settled(&found.path) {
         Ok(bytes) => bytes,
         Err(_) if excluded_name(&found.path) => return None,
         Err(e) => {
@@ -268,8 +268,9 @@ fn read_one(found: &Found) -> Option<(Row, Option<StateFile>)> {
             return Some((row, None));
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    // A log cut short reads as it was before the unfinished line.
+    let text = match crate::run::scan::text_of(bytes) {
+        Ok((text, _)) => text,
         Err(e) => {
             if !looks_like_state(&String::from_utf8_lossy(e.as_bytes())) {
                 return None;

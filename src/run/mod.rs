@@ -19,6 +19,7 @@ pub mod event;
 pub mod migrate;
 pub mod pin;
 pub mod report;
+pub mod scan;
 pub mod session;
 pub mod snapshot;
 pub mod sources;

@@ -21,8 +21,9 @@ use crate::load::Recording;
 use crate::run::engine::{Now, Run, RunError};
 use crate::run::event::{Effect, Event, EventKind};
 use crate::run::migrate::Plan;
+use crate::run::scan;
 use crate::run::sources::{Sources, Stamp};
-use crate::run::state::{Fault, StateFile, fingerprint};
+use crate::run::state::{Fault, StateFile, Write, fingerprint};
 use crate::run::value;
 use crate::run_store::{self, Lock, StoreError};
 use std::collections::BTreeMap;
@@ -393,6 +394,9 @@ pub struct Opened {
     /// Why the model is the one pinned in the state file rather than the
     /// playbook's (only [`Opened::read_pinned`] reads it so).
     pub pinned: Option<Pinned>,
+    /// Whether the log's last line was unfinished, and the run read
+    /// without it (a change cut short, or being written: `super::scan`).
+    pub cut_short: bool,
 }
 
 /// Why a run is shown against its pinned model.
@@ -444,7 +448,10 @@ impl Opened {
         log: Log,
         lock: Option<&Lock>,
     ) -> Result<Opened, Error> {
-        let text = run_store::read(state)?;
+        let (text, cut_short) = read_text(state)?;
+        // A cut-short file is not what the cache sealed: read it whole,
+        // so that the change writes it anew, without the unfinished line.
+        let log = if cut_short { Log::Whole } else { log };
         let file = parse(state, &text, log).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
@@ -455,6 +462,7 @@ impl Opened {
             file,
             model,
             pinned: None,
+            cut_short,
         })
     }
 
@@ -465,7 +473,7 @@ impl Opened {
     /// playbook. Only a file without a pin (written before pins existed)
     /// still needs its playbook as it was.
     pub fn read_pinned(state: &Path, playbook: Option<&Path>) -> Result<Opened, Error> {
-        let text = run_store::read(state)?;
+        let (text, cut_short) = read_text(state)?;
         let file = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
         let source = playbook
             .map(Path::to_path_buf)
@@ -477,6 +485,7 @@ impl Opened {
                     file,
                     model,
                     pinned: None,
+                    cut_short,
                 });
             }
             Err(e) if file.pin.is_none() => return Err(e),
@@ -503,13 +512,14 @@ impl Opened {
             file,
             model,
             pinned: Some(why),
+            cut_short,
         })
     }
 
     /// The run the file holds, speaking its locale.
     pub fn run(&self) -> Result<Run<'_>, Error> {
         let mut run = self.file.run(&self.model).map_err(|fault| {
-            let text = run_store::read(&self.path).unwrap_or_default();
+            let text = read_text(&self.path).map(|(t, _)| t).unwrap_or_default();
             invalid(&self.path, &text, fault)
         })?;
         run.speak(&self.locale());
@@ -521,6 +531,18 @@ impl Opened {
     pub fn locale(&self) -> String {
         locale_of(&self.file, &self.model, None)
     }
+}
+
+/// A state file's text, and whether its log's last line was unfinished
+/// (then the text is the file as it was before that line: `super::scan`).
+fn read_text(state: &Path) -> Result<(String, bool), Error> {
+    let bytes = run_store::read(state)?;
+    scan::text_of(bytes).map_err(|e| {
+        Error::Store(StoreError::Io {
+            path: state.to_path_buf(),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        })
+    })
 }
 
 fn parse(state: &Path, text: &str, log: Log) -> Result<StateFile, Fault> {
@@ -604,9 +626,61 @@ impl Locked {
         now: Now,
         actor: &str,
     ) -> Result<Changed, Error> {
+        // An undo reads the lines it takes back from the log.
+        if *command != Command::Undo
+            && let Some(changed) = self.append(playbook, command, now, actor)?
+        {
+            return Ok(changed);
+        }
         let Opened { file, model, .. } =
             Opened::read_locked(&self.state, playbook, Log::Sealed, Some(&self.lock))?;
         self.apply(file, &model, command, now, actor)
+    }
+
+    /// [`Locked::change`] through the cache, reading of the file only what
+    /// [`scan::Scan`] keeps (the header and the log's last line) and
+    /// appending the lines the change adds. `None` when the cache is not
+    /// sealed with the file or does not fit the playbook: the caller reads
+    /// the file whole.
+    fn append(
+        &self,
+        playbook: Option<&Path>,
+        command: &Command,
+        now: Now,
+        actor: &str,
+    ) -> Result<Option<Changed>, Error> {
+        let state = &self.state;
+        let Some(cache) = run_store::read_cache(state) else {
+            return Ok(None);
+        };
+        let mut scan = scan::Scan::new();
+        run_store::scan(state, &mut |piece| scan.feed(piece))?;
+        let Some(file) = StateFile::from_scan(scan.finish(), &cache) else {
+            return Ok(None);
+        };
+        let file = file.map_err(|fault| {
+            invalid(
+                state,
+                &read_text(state).map(|(t, _)| t).unwrap_or_default(),
+                fault,
+            )
+        })?;
+        let source = playbook
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| run_store::playbook_of(&file.source, state));
+        let model = model_of(state, &source, &file, Some(&self.lock))?;
+        let Some(run) = file.resumed(&model) else {
+            return Ok(None);
+        };
+        let run = run.map_err(|fault| {
+            invalid(
+                state,
+                &read_text(state).map(|(t, _)| t).unwrap_or_default(),
+                fault,
+            )
+        })?;
+        self.finish(file, run, &model, command, now, actor)
+            .map(Some)
     }
 
     /// Reads the file and applies `command` with a model compiled before
@@ -618,8 +692,8 @@ impl Locked {
         now: Now,
         actor: &str,
     ) -> Result<Changed, Error> {
-        let text = run_store::read(&self.state)?;
-        let cache = run_store::read_cache(&self.state);
+        let (text, cut_short) = read_text(&self.state)?;
+        let cache = run_store::read_cache(&self.state).filter(|_| !cut_short);
         let file = StateFile::parse_sealed(&text, cache.as_deref())
             .map_err(|f| invalid(&self.state, &text, f))?;
         let fingerprint = fingerprint(model);
@@ -634,7 +708,7 @@ impl Locked {
         self.apply(file, model, command, now, actor)
     }
 
-    /// Resumes the run, applies the command, appends, seals and replaces.
+    /// Resumes the run, then [`Locked::finish`].
     fn apply(
         &self,
         mut file: StateFile,
@@ -645,16 +719,31 @@ impl Locked {
     ) -> Result<Changed, Error> {
         let path = &self.state;
         let mut run = file.run(model).map_err(|fault| {
-            let text = run_store::read(path).unwrap_or_default();
+            let text = read_text(path).map(|(t, _)| t).unwrap_or_default();
             invalid(path, &text, fault)
         })?;
         if *command == Command::Undo && !file.prepare_undo(&mut run, model) {
-            let text = run_store::read(path)?;
+            let (text, _) = read_text(path)?;
             file = StateFile::parse(&text).map_err(|fault| invalid(path, &text, fault))?;
             run = file
                 .run(model)
                 .map_err(|fault| invalid(path, &text, fault))?;
         }
+        self.finish(file, run, model, command, now, actor)
+    }
+
+    /// Applies the command to the run resumed from `file`, adds its events
+    /// to the file, writes it (appended or replaced) and seals the cache.
+    fn finish(
+        &self,
+        mut file: StateFile,
+        mut run: Run<'_>,
+        model: &Playbook,
+        command: &Command,
+        now: Now,
+        actor: &str,
+    ) -> Result<Changed, Error> {
+        let path = &self.state;
         let locale = locale_of(&file, model, self.locale.as_deref());
         run.speak(&locale);
         // A file written before pins existed pins the model now: a change
@@ -668,9 +757,14 @@ impl Locked {
             file.append(event).map_err(Error::Usage)?;
         }
         let serial = file.serial;
-        let text = file.into_text().map_err(Error::Usage)?;
-        run_store::replace(&self.lock, path, &text)?;
-        let _ = run_store::write_cache(&self.lock, path, &StateFile::seal(&run, &text));
+        let (write, hash) = file.into_write().map_err(Error::Usage)?;
+        match write {
+            Write::Append { at, len, bytes } => {
+                run_store::append(&self.lock, path, at, len, bytes.as_bytes())?
+            }
+            Write::Replace { text } => run_store::replace(&self.lock, path, &text)?,
+        }
+        let _ = run_store::write_cache(&self.lock, path, &StateFile::seal_hashed(&run, &hash));
         let event = run.events.last().expect("a run has events").clone();
         Ok(Changed {
             description: describe(model, &event, &locale),
@@ -764,7 +858,7 @@ pub fn migration(
     } else {
         None
     };
-    let text = run_store::read(state)?;
+    let (text, _) = read_text(state)?;
     let stored = StateFile::parse(&text).map_err(|fault| invalid(state, &text, fault))?;
     let model = compile(file)?;
     let given = split_inputs(inputs)?;

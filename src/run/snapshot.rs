@@ -2,7 +2,9 @@
 //! beside it so that a change need not read and replay every event.
 //!
 //! The table is a cache, never the truth: the log is. Its `seal` is a hash
-//! of the table itself and of the log's text as written, so a reader trusts
+//! of the state file's text as written and of the table itself (in that
+//! order, so that a change that appends to the file hashes only what it
+//! appends to what it read, `super::scan`), so a reader trusts
 //! the table only while both are exactly what the last writer wrote. A
 //! hand-edit of either breaks the seal, and the reader replays the log
 //! instead (which also reports the fault, if the edit made one); the next
@@ -23,6 +25,14 @@ use crate::eval::Value;
 use crate::ir::Playbook;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use xxhash_rust::xxh3::Xxh3;
+
+/// The hash a seal starts from: of a state file's whole `text`.
+pub fn hash_of(text: &str) -> Xxh3 {
+    let mut hasher = Xxh3::new();
+    hasher.update(text.as_bytes());
+    hasher
+}
 
 /// The `[state]` table as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -32,8 +42,8 @@ pub struct Snapshot {
     pub serial: u64,
     /// The time of the latest of them.
     pub last: String,
-    /// `xxh3:` and 16 hex digits: the hash of this table (with an empty
-    /// seal) followed by the log's text.
+    /// `xxh3:` and 16 hex digits: the hash of the state file's whole text
+    /// followed by this table (with an empty seal).
     #[serde(default)]
     pub seal: String,
     /// The events in effect, as ranges of `seq`: `1-8,10-12`.
@@ -96,9 +106,9 @@ pub struct Resumed {
 }
 
 impl Snapshot {
-    /// The state of `run`, sealed with `log`, the log's text as it will be
-    /// written (from its first `[[event]]` to the end of the file).
-    pub fn of(run: &Run<'_>, log: &str) -> Snapshot {
+    /// The state of `run`, sealed with `text`: the hash of the state
+    /// file's whole text as it will be written ([`hash_of`]).
+    pub fn of(run: &Run<'_>, text: &Xxh3) -> Snapshot {
         let s = &run.state;
         let top = |stack: &Vec<(Value, u64)>| {
             stack.last().map(|(v, seq)| Stamped {
@@ -174,24 +184,25 @@ impl Snapshot {
                 })
                 .collect(),
         };
-        snapshot.seal = snapshot.digest(log);
+        snapshot.seal = snapshot.digest(text);
         snapshot
     }
 
     /// Whether the seal matches this table and `log`.
-    pub fn holds_for(&self, log: &str) -> bool {
-        !self.seal.is_empty() && self.seal == self.digest(log)
+    pub fn holds_for(&self, text: &Xxh3) -> bool {
+        !self.seal.is_empty() && self.seal == self.digest(text)
     }
 
-    fn digest(&self, log: &str) -> String {
+    /// The seal: `text` (the hash of the state file's whole text so far)
+    /// fed this table with an empty seal.
+    fn digest(&self, text: &Xxh3) -> String {
         let unsealed = Snapshot {
             seal: String::new(),
             ..self.clone()
         };
         let table = toml::to_string(&unsealed).unwrap_or_default();
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut hasher = text.clone();
         hasher.update(table.as_bytes());
-        hasher.update(log.as_bytes());
         format!("xxh3:{:016x}", hasher.digest())
     }
 

@@ -46,14 +46,17 @@
 //! at their next change.
 //!
 //! A file that is not what this module writes is refused with a
-//! [`Fault`] that points at the fault; it is never repaired.
+//! [`Fault`] that points at the fault; it is never repaired. The one cut
+//! that is no fault, a log whose last line a crash left unfinished, is
+//! read as the file before that line (by the scan module), never
+//! repaired in place: the next change writes the file anew.
 
 use super::engine::Run;
 use super::engine::decision_type;
 use super::event::{Effect, Event, EventKind};
 use super::pin::Pin;
 pub use super::pin::{fingerprint, normalised_json};
-use super::snapshot::Snapshot;
+use super::snapshot::{self, Snapshot};
 use super::value;
 use super::value::{field_type, typed_value};
 use crate::diagnostic::Diagnostic;
@@ -65,6 +68,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
+use xxhash_rust::xxh3::Xxh3;
 
 /// The version of the state file format this build writes.
 pub const SCHEMA: u32 = 2;
@@ -360,14 +364,70 @@ pub struct StateFile {
     /// The text the file was read from (empty for a new file), for faults;
     /// for a file read through its cache, only the text before the log.
     text: String,
+    /// For a file read through its cache: the file as it is on disk, so
+    /// that a change can append to it ([`StateFile::into_write`]).
+    on_disk: Option<OnDisk>,
+}
+
+/// A state file on disk, as read through its cache.
+#[derive(Clone)]
+struct OnDisk {
+    /// Its length.
+    len: u64,
+    /// xxh3 of its text but the `]\n` that closes the log.
+    prefix: Xxh3,
+    /// How many of its events precede the first line of `log_text`: 0 when
+    /// `log_text` holds the whole log, else all of them.
+    before: u64,
+    /// The id of its last event, when `log_text` does not hold it.
+    last_id: String,
+    /// How much of `log_text` it holds already.
+    log_len: usize,
+}
+
+impl std::fmt::Debug for OnDisk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnDisk")
+            .field("len", &self.len)
+            .field("before", &self.before)
+            .field("last_id", &self.last_id)
+            .field("log_len", &self.log_len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the scan of a state file kept of it: enough to
+/// append to the file without its log.
+pub struct Scanned {
+    /// The text before the log's lines, ending with the line that opens
+    /// it; `None` when the file has no such line or is not UTF-8 there.
+    pub head: Option<String>,
+    /// The log's last line (with its `,\n`), when the file ends with it
+    /// and the line that closes the log.
+    pub last_line: Option<String>,
+    /// The file's length.
+    pub len: u64,
+    /// xxh3 of the text before the `]\n` that closes the log; meaningful
+    /// only with `last_line`.
+    pub prefix: Xxh3,
+}
+
+/// How a change goes to disk.
+#[derive(Debug)]
+pub enum Write {
+    /// `bytes` (the lines the change adds, and the `]` that closes the
+    /// log) written at `at`, over the old `]`, in a file of `len` bytes.
+    Append { at: u64, len: u64, bytes: String },
+    /// The whole file anew.
+    Replace { text: String },
 }
 
 /// The line that opens the log, and the one that closes it.
-const LOG_OPEN: &str = "\n[log]\n\
+pub(super) const LOG_OPEN: &str = "\n[log]\n\
     # One event per line, oldest first; append-only. `git merge` joins the\n\
     # events of two clones (see the `.gitattributes` beside this file).\n\
     events = [\n";
-const LOG_CLOSE: &str = "]\n";
+pub(super) const LOG_CLOSE: &str = "]\n";
 
 impl StateFile {
     /// A new run's file: the header and the start event.
@@ -398,6 +458,7 @@ impl StateFile {
             pin: Some(Pin::of(run.model)),
             log_text: String::new(),
             text: String::new(),
+            on_disk: None,
         };
         for e in &run.events {
             file.append(e)?;
@@ -424,6 +485,12 @@ impl StateFile {
     /// (what [`StateFile::to_text`] gave after the run's last append), so
     /// that the next change can skip the log. A TOML table.
     pub fn seal(run: &Run<'_>, text: &str) -> String {
+        StateFile::seal_hashed(run, &snapshot::hash_of(text))
+    }
+
+    /// [`StateFile::seal`] for the file whose whole text hashes to `text`
+    /// ([`StateFile::into_write`] gives it).
+    pub fn seal_hashed(run: &Run<'_>, text: &Xxh3) -> String {
         toml::to_string(&Snapshot::of(run, text)).unwrap_or_default()
     }
 
@@ -432,9 +499,14 @@ impl StateFile {
         if let Some(id) = self.ids.get(index) {
             return Some(id.clone());
         }
+        let before = self.on_disk.as_ref().map_or(0, |d| d.before) as usize;
+        if before > 0 && index + 1 == before {
+            return self.on_disk.as_ref().map(|d| d.last_id.clone());
+        }
+        let index = index.checked_sub(before)?;
         // The last line (the one an append reads) from the end: a file read
         // through its cache has as many lines as its sealed serial.
-        let line = if index + 1 == self.serial as usize {
+        let line = if before + index + 1 == self.serial as usize {
             self.log_text.lines().next_back()?
         } else {
             self.log_text.lines().nth(index)?
@@ -494,10 +566,42 @@ impl StateFile {
         Ok(out)
     }
 
+    /// How the change made to a file goes to disk, and the hash of the
+    /// file's whole text after it ([`StateFile::seal_hashed`]): appended,
+    /// when the file was read through its cache and its header is as it
+    /// was written, else replaced.
+    pub fn into_write(self) -> Result<(Write, Xxh3), String> {
+        if let Some(disk) = &self.on_disk
+            && disk.len >= LOG_CLOSE.len() as u64
+            && self.head_text()? == self.text
+        {
+            let mut bytes = String::with_capacity(self.log_text.len() - disk.log_len + 2);
+            bytes.push_str(&self.log_text[disk.log_len..]);
+            bytes.push_str(LOG_CLOSE);
+            let mut hash = disk.prefix.clone();
+            hash.update(bytes.as_bytes());
+            let at = disk.len - LOG_CLOSE.len() as u64;
+            return Ok((
+                Write::Append {
+                    at,
+                    len: disk.len,
+                    bytes,
+                },
+                hash,
+            ));
+        }
+        let text = self.into_text()?;
+        let hash = snapshot::hash_of(&text);
+        Ok((Write::Replace { text }, hash))
+    }
+
     /// The whole file, built in the log's own buffer: a file read through
     /// its cache keeps room there for the text before the log, so that a
     /// change copies its log once, when it is read, and not again here.
     pub fn into_text(self) -> Result<String, String> {
+        if self.on_disk.as_ref().is_some_and(|d| d.before > 0) {
+            return Err("the state file's log was not read: it can only be appended to".into());
+        }
         let head = self.head_text()?;
         let mut out = self.log_text;
         out.reserve(head.len() + LOG_CLOSE.len());
@@ -557,13 +661,19 @@ impl StateFile {
 
     fn sealed(text: &str, cache: &str) -> Option<Result<StateFile, Fault>> {
         let snapshot: Snapshot = toml::from_str(cache).ok()?;
-        if snapshot.serial == 0 || !snapshot.holds_for(text) {
+        let end = text.len().checked_sub(LOG_CLOSE.len())?;
+        if snapshot.serial == 0 || !text.ends_with(LOG_CLOSE) {
+            return None;
+        }
+        let prefix = snapshot::hash_of(&text[..end]);
+        let mut whole = prefix.clone();
+        whole.update(LOG_CLOSE.as_bytes());
+        if !snapshot.holds_for(&whole) {
             return None;
         }
         let at = text.find(LOG_OPEN)? + 1;
         let lines = at - 1 + LOG_OPEN.len();
-        let end = text.len().checked_sub(LOG_CLOSE.len())?;
-        if !text.ends_with(LOG_CLOSE) || end < lines {
+        if end < lines {
             return None;
         }
         let header: Header = toml::from_str(&text[..at]).ok()?;
@@ -573,6 +683,13 @@ impl StateFile {
         if let Err(fault) = check_header(&header) {
             return Some(Err(fault));
         }
+        let on_disk = OnDisk {
+            len: text.len() as u64,
+            prefix,
+            before: 0,
+            last_id: String::new(),
+            log_len: end - lines,
+        };
         Some(Ok(StateFile {
             playbook: header.playbook,
             name: header.name,
@@ -596,7 +713,67 @@ impl StateFile {
                 log
             },
             text: text[..lines].to_string(),
+            on_disk: Some(on_disk),
         }))
+    }
+
+    /// Reads a state file to append to it, from what the scan kept of it
+    /// ([`Scanned`]): as [`StateFile::parse_sealed`] with a cache sealed with
+    /// the file, but without its events, which stay on disk. `None` when
+    /// the cache is not sealed with the file, or the file is not one a
+    /// change can append to as it stands (no pin, a header other than this
+    /// build writes, a log that does not end as this module ends it): the
+    /// caller then reads it whole.
+    pub fn from_scan(scanned: Scanned, cache: &str) -> Option<Result<StateFile, Fault>> {
+        let snapshot: Snapshot = toml::from_str(cache).ok()?;
+        let last_line = scanned.last_line?;
+        let head = scanned.head?;
+        let mut whole = scanned.prefix.clone();
+        whole.update(LOG_CLOSE.as_bytes());
+        if snapshot.serial == 0 || !snapshot.holds_for(&whole) {
+            return None;
+        }
+        let last_id = last_line
+            .strip_prefix("{ id = \"")
+            .and_then(|rest| rest.split('"').next())
+            .filter(|id| line::is_id(id))?
+            .to_string();
+        let at = head.len() - LOG_OPEN.len() + 1;
+        let header: Header = toml::from_str(&head[..at]).ok()?;
+        if *header.schema.get_ref() != SCHEMA || header.pin.is_none() {
+            return None;
+        }
+        if let Err(fault) = check_header(&header) {
+            return Some(Err(fault));
+        }
+        let before = snapshot.serial;
+        let file = StateFile {
+            playbook: header.playbook,
+            name: header.name,
+            owner: header.owner,
+            locale: header.locale,
+            source: header.source,
+            fingerprint: header.fingerprint.into_inner(),
+            lineage: header.lineage.into_inner(),
+            serial: snapshot.serial,
+            manifest: header.model,
+            inputs: header.inputs,
+            events: Vec::new(),
+            ids: Vec::new(),
+            snapshot: Some(snapshot),
+            pin: header.pin,
+            log_text: String::new(),
+            on_disk: Some(OnDisk {
+                len: scanned.len,
+                prefix: scanned.prefix,
+                before,
+                last_id,
+                log_len: 0,
+            }),
+            text: head,
+        };
+        // Written as this build writes it, or read whole and written anew.
+        (file.head_text().ok()? == file.text).then_some(Ok(file))
     }
 
     /// [`StateFile::parse`], with or without the fast scanner of a
@@ -700,6 +877,7 @@ impl StateFile {
             pin: header.pin,
             log_text: String::new(),
             text: text.to_string(),
+            on_disk: None,
         };
         file.log_text = file.render_log();
         Ok(file)
@@ -784,6 +962,12 @@ impl StateFile {
                 Some(r) => Ok(Run::resume(
                     model, inputs, r.lets, r.state, r.serial, r.last,
                 )),
+                None if self.on_disk.as_ref().is_some_and(|d| d.before > 0) => Err(Fault::new(
+                    0..0,
+                    "the cache of the run's state does not fit its playbook, and the log was \
+                     not read",
+                    "here",
+                )),
                 // A table that does not fit the model: the log decides.
                 None => {
                     let whole = format!("{}{}{LOG_CLOSE}", self.text, self.log_text);
@@ -831,6 +1015,23 @@ impl StateFile {
             ));
         }
         Ok(run)
+    }
+
+    /// The run as the cache gives it, for a file read through its cache;
+    /// `None` when the cache's table does not fit `model` (read the file
+    /// whole then: the log decides).
+    pub fn resumed<'m>(&self, model: &'m Playbook) -> Option<Result<Run<'m>, Fault>> {
+        let resumed = self.snapshot.as_ref()?.resume(model)?;
+        Some(self.typed_inputs(model).map(|inputs| {
+            Run::resume(
+                model,
+                inputs,
+                resumed.lets,
+                resumed.state,
+                resumed.serial,
+                resumed.last,
+            )
+        }))
     }
 
     /// Readies a run resumed from this file's snapshot for an undo: reads
@@ -1453,6 +1654,12 @@ fn named_log(text: &str, log: Vec<Spanned<RawEvent>>) -> Result<Log, Fault> {
 }
 
 /// One event as one line of the log: `{ id = "...", time = "...", ... },`.
+/// Whether `line` (without its `,`) is one whole event as the log's lines
+/// hold them.
+pub(super) fn is_whole_event(line: &str) -> bool {
+    line::read(&format!("{line},")).is_some()
+}
+
 mod line {
     use super::RawEvent;
     use std::fmt::Write;

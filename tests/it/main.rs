@@ -32,6 +32,7 @@ mod packaging;
 mod randomised;
 mod rules_doc;
 mod run;
+mod run_append;
 mod run_audit;
 mod run_git;
 mod run_list;

@@ -330,6 +330,12 @@ fn dispatch(command: &RunCommand, common: &Common, wait: bool) -> Result<(), Fai
 
 /// Says on standard error when a run is shown against its pinned model.
 fn note_pinned(opened: &Opened) {
+    if opened.cut_short {
+        eprintln!(
+            "note: the last line of the log is unfinished (a change cut short, or one being \
+             written now): the run is shown without it, and its next change removes it"
+        );
+    }
     if let Some(pinned) = &opened.pinned {
         let line = format!("note: {}\n", pinned.describe());
         eprint!("{}", crate::escape::terminal(&line));
