@@ -70,12 +70,17 @@ impl Pin {
             .map_err(|e| format!("the pinned model is not zlib data: {e}"))?;
         let mut model: Playbook = serde_json::from_slice(&json)
             .map_err(|e| format!("the pinned model is not a playbook's model: {e}"))?;
-        let found = fingerprint(&model);
-        if found != expected {
-            return Err(format!(
-                "the pinned model does not match the run's fingerprint (it hashes to {})",
-                &found[..found.len().min(19)]
-            ));
+        // The pin holds the very bytes the fingerprint hashes; a pin
+        // written otherwise (by an older build) is checked by the model it
+        // gives.
+        if hex_sha256(&json) != expected {
+            let found = fingerprint(&model);
+            if found != expected {
+                return Err(format!(
+                    "the pinned model does not match the run's fingerprint (it hashes to {})",
+                    &found[..found.len().min(19)]
+                ));
+            }
         }
         model.rebuild_after_load();
         Ok(model)
@@ -86,9 +91,18 @@ impl Pin {
 /// the paths of `use`d catalogues cut to their file names, so that the
 /// same playbook reached by another path has the same fingerprint.
 pub fn fingerprint(model: &Playbook) -> String {
-    let digest = sha2::Sha256::digest(normalised_json(model));
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    hex_sha256(&normalised_json(model))
+}
+
+/// `sha256:` and the hex SHA-256 of `bytes`.
+fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }
 
 /// A model's JSON export, keys sorted, with the paths of `use`d catalogues
