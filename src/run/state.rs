@@ -690,7 +690,30 @@ impl StateFile {
             last_id: String::new(),
             log_len: end - lines,
         };
-        Some(Ok(StateFile {
+        // Room for the events this change appends and for the text before
+        // the log (`StateFile::into_text`).
+        let mut log = String::with_capacity(end - lines + 2 * lines + 16 * 1024);
+        log.push_str(&text[lines..end]);
+        Some(Ok(StateFile::through_cache(
+            header,
+            snapshot,
+            log,
+            text[..lines].to_string(),
+            on_disk,
+        )))
+    }
+
+    /// A file read through its cache: `header`, the run as `snapshot`
+    /// sums it up, none of its events read; `log_text` the log's lines in
+    /// memory (those of `on_disk.before` on), `text` the text before them.
+    fn through_cache(
+        header: Header,
+        snapshot: Snapshot,
+        log_text: String,
+        text: String,
+        on_disk: OnDisk,
+    ) -> StateFile {
+        StateFile {
             playbook: header.playbook,
             name: header.name,
             owner: header.owner,
@@ -705,16 +728,10 @@ impl StateFile {
             ids: Vec::new(),
             snapshot: Some(snapshot),
             pin: header.pin,
-            log_text: {
-                // Room for the events this change appends and for the text
-                // before the log (`StateFile::into_text`).
-                let mut log = String::with_capacity(end - lines + 2 * lines + 16 * 1024);
-                log.push_str(&text[lines..end]);
-                log
-            },
-            text: text[..lines].to_string(),
+            log_text,
+            text,
             on_disk: Some(on_disk),
-        }))
+        }
     }
 
     /// Reads a state file to append to it, from what the scan kept of it
@@ -746,32 +763,14 @@ impl StateFile {
         if let Err(fault) = check_header(&header) {
             return Some(Err(fault));
         }
-        let before = snapshot.serial;
-        let file = StateFile {
-            playbook: header.playbook,
-            name: header.name,
-            owner: header.owner,
-            locale: header.locale,
-            source: header.source,
-            fingerprint: header.fingerprint.into_inner(),
-            lineage: header.lineage.into_inner(),
-            serial: snapshot.serial,
-            manifest: header.model,
-            inputs: header.inputs,
-            events: Vec::new(),
-            ids: Vec::new(),
-            snapshot: Some(snapshot),
-            pin: header.pin,
-            log_text: String::new(),
-            on_disk: Some(OnDisk {
-                len: scanned.len,
-                prefix: scanned.prefix,
-                before,
-                last_id,
-                log_len: 0,
-            }),
-            text: head,
+        let on_disk = OnDisk {
+            len: scanned.len,
+            prefix: scanned.prefix,
+            before: snapshot.serial,
+            last_id,
+            log_len: 0,
         };
+        let file = StateFile::through_cache(header, snapshot, String::new(), head, on_disk);
         // Written as this build writes it, or read whole and written anew.
         (file.head_text().ok()? == file.text).then_some(Ok(file))
     }
