@@ -132,6 +132,10 @@ impl Snapshot {
                         .map(|(k, v)| (format!("field:{k}"), v.len())),
                 )
                 .chain(s.tasks.iter().map(|(k, v)| (format!("task:{k}"), v.len())))
+                .map(|(k, n)| {
+                    let below = s.hidden.get(&k).copied().unwrap_or(0);
+                    (k, n + below)
+                })
                 .filter(|(_, n)| *n > 1)
                 .map(|(k, n)| (k, n as u64))
                 .collect(),
@@ -207,8 +211,11 @@ impl Snapshot {
     }
 
     /// The run's state, typed by `model`; `None` when anything in the table
-    /// does not fit the model (the caller then replays the log).
-    pub fn resume(&self, model: &Playbook) -> Option<Resumed> {
+    /// does not fit the model (the caller then replays the log). With
+    /// `undo`, each stack holds a placeholder for every value below its
+    /// latest that an undo can go back to; without, only their number
+    /// (`Derived::hidden`), for a change that undoes nothing.
+    pub fn resume(&self, model: &Playbook, undo: bool) -> Option<Resumed> {
         let mut lets = BTreeMap::new();
         for (k, v) in &self.lets {
             let ty = model.lets.iter().find(|l| &l.id == k).map(|l| &l.ty);
@@ -224,10 +231,19 @@ impl Snapshot {
         // Below each latest value, as many placeholders as the values an
         // undo can go back through; `StateFile::prepare_undo` reads the one
         // an undo uncovers from the log.
-        let below = |key: String| {
-            self.depth
+        let mut hidden = BTreeMap::new();
+        let mut below = |key: String| {
+            let n = self
+                .depth
                 .get(&key)
-                .map_or(0, |d| d.saturating_sub(1) as usize)
+                .map_or(0, |d| d.saturating_sub(1) as usize);
+            if undo {
+                return n;
+            }
+            if n > 0 {
+                hidden.insert(key, n);
+            }
+            0
         };
         for (task, seq) in &self.tasks {
             let mut stack = vec![0; below(format!("task:{task}"))];
@@ -252,6 +268,7 @@ impl Snapshot {
         for (k, r) in &self.skipped {
             state.skipped.insert(k.clone(), (r.reason.clone(), r.seq));
         }
+        state.hidden = hidden;
         Some(Resumed {
             lets,
             state,

@@ -956,7 +956,7 @@ impl StateFile {
     pub fn run<'m>(&self, model: &'m Playbook) -> Result<Run<'m>, Fault> {
         let inputs = self.typed_inputs(model)?;
         if self.is_sealed_read() {
-            let resumed = self.snapshot.as_ref().and_then(|s| s.resume(model));
+            let resumed = self.snapshot.as_ref().and_then(|s| s.resume(model, true));
             return match resumed {
                 Some(r) => Ok(Run::resume(
                     model, inputs, r.lets, r.state, r.serial, r.last,
@@ -1016,11 +1016,13 @@ impl StateFile {
         Ok(run)
     }
 
-    /// The run as the cache gives it, for a file read through its cache;
-    /// `None` when the cache's table does not fit `model` (read the file
-    /// whole then: the log decides).
+    /// The run as the cache gives it, for a file read through its cache,
+    /// for a change that undoes nothing; `None` when the cache's table does
+    /// not fit `model` (read the file whole then: the log decides).
     pub fn resumed<'m>(&self, model: &'m Playbook) -> Option<Result<Run<'m>, Fault>> {
-        let resumed = self.snapshot.as_ref()?.resume(model)?;
+        // Never undone (an undo reads the file whole): the stacks need only
+        // the number of values below their latest.
+        let resumed = self.snapshot.as_ref()?.resume(model, false)?;
         Some(self.typed_inputs(model).map(|inputs| {
             Run::resume(
                 model,

@@ -38,6 +38,10 @@ const SCRIPT: &[&[&str]] = &[
         "FTOP contacts, again: ü [1] {x}",
     ],
     &["done", "prepare-conversation"],
+    // Two undos through the cache, each uncovering the evidence below.
+    &["record", "account-team-identified", "--evidence", "third"],
+    &["undo"],
+    &["undo"],
 ];
 
 #[cfg(unix)]
@@ -87,6 +91,15 @@ fn a_change_through_the_cache_appends_in_place_the_bytes_a_rewrite_writes() {
             std::fs::read_to_string(rewritten).expect("read"),
             "{args:?}"
         );
+        if a.0 == 0 {
+            // The caches too: the same state (and the same depth of each
+            // stack of values) sealed with the same text.
+            assert_eq!(
+                std::fs::read_to_string(cache_of(kept)).expect("a cache"),
+                std::fs::read_to_string(cache_of(rewritten)).expect("a cache"),
+                "{args:?}"
+            );
+        }
         if a.0 != 0 {
             assert_eq!(after, before, "{args:?}: refused, and left alone");
         } else if args[0] != "undo" {

@@ -384,6 +384,10 @@ pub struct Derived {
     /// Events that name something the playbook no longer has (after a
     /// migration): kept in the log, left out of the state.
     pub unmapped: Vec<u64>,
+    /// For a run resumed from a snapshot for a change that undoes nothing:
+    /// how many values each stack (`recorded:ID`, `field:ID`, `task:N`)
+    /// holds below the ones it shows, which were not made.
+    pub hidden: BTreeMap<String, usize>,
 }
 
 impl Derived {
