@@ -5,16 +5,24 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    no_transparent_huge_pages();
     prompt_purge();
     std::process::exit(playbook::cli::run(std::env::args_os()));
 }
 
 /// mimalloc asks Linux for transparent huge pages; on a large playbook the
 /// kernel then spends more time finding and clearing 2 MiB pages than the
-/// compiler spends compiling (docs/performance.md). Opt this process out.
-fn no_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
+/// compiler spends compiling, and a run command's first allocations cleared
+/// two of them, a millisecond (docs/performance.md). Opt this process out
+/// before anything allocates: the first entry of the constructors Linux's
+/// loader calls (`.init_array` entries with a priority come before those
+/// without, mimalloc's among them), so before Rust's runtime starts too.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array.00100")]
+static NO_TRANSPARENT_HUGE_PAGES: extern "C" fn() = no_transparent_huge_pages;
+
+#[cfg(target_os = "linux")]
+extern "C" fn no_transparent_huge_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory
     // of ours; a failure (an old kernel) only leaves the default in place.
     unsafe {
