@@ -4,9 +4,15 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use playbook::cli::Lifetime;
+
 fn main() {
-    prompt_purge();
-    std::process::exit(playbook::cli::run(std::env::args_os()));
+    let code = playbook::cli::run(std::env::args_os(), |lifetime| {
+        if lifetime == Lifetime::OneShot {
+            prompt_purge();
+        }
+    });
+    std::process::exit(code);
 }
 
 /// mimalloc asks Linux for transparent huge pages; on a large playbook the
@@ -34,7 +40,10 @@ extern "C" fn no_transparent_huge_pages() {
 /// has stayed free for a second (its default `purge_delay`, 1000 ms). The
 /// compiler frees the syntax tree while it builds the model, well within a
 /// second: at 10,000 steps `check` peaked 22 MB higher with the default
-/// (docs/performance.md). 1 ms costs no measurable time.
+/// (docs/performance.md). 1 ms costs no measurable time in a command that
+/// exits when done; a server (`lsp`, `serve`) keeps the default, or every
+/// edit would fault back in the pages the last one gave up (an edit's
+/// diagnostics at 10k steps took 10–20% longer).
 fn prompt_purge() {
     // `mi_option_purge_delay` in mimalloc's `mi_option_t` (v2 and v3);
     // libmimalloc-sys names only the older options.

@@ -127,8 +127,20 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Runs the command line; returns the exit code.
-pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+/// How long a command's process lives, for settings that suit one and not
+/// the other (the binary's allocator gives freed memory back sooner to a
+/// process that exits soon anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Does its work and exits.
+    OneShot,
+    /// Answers requests until it is stopped: `lsp`, `serve`.
+    Serving,
+}
+
+/// Runs the command line; returns the exit code. `prepare` is told, once
+/// the arguments are parsed, how long the process is going to live.
+pub fn run(args: impl IntoIterator<Item = OsString>, prepare: impl FnOnce(Lifetime)) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -136,6 +148,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    prepare(match cli.command {
+        Command::Lsp(_) | Command::Serve(_) => Lifetime::Serving,
+        _ => Lifetime::OneShot,
+    });
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
