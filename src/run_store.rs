@@ -277,14 +277,7 @@ fn write_local(_lock: &Lock, state: &Path, path: &Path, text: &str) -> Result<()
                 error,
             },
         })?;
-    let meta = file.metadata().map_err(io(path))?;
-    #[cfg(unix)]
-    let shared = meta.nlink() != 1;
-    #[cfg(not(unix))]
-    let shared = false;
-    if !meta.is_file() || shared {
-        return Err(StoreError::UnsafeLock(path.to_path_buf()));
-    }
+    own_plain_file(&file, path)?;
     file.set_len(0)
         .and_then(|()| file.write_all(text.as_bytes()))
         .map_err(io(path))
@@ -367,14 +360,7 @@ fn open_lock(path: &Path) -> Result<File, StoreError> {
             });
         }
     };
-    let meta = file.metadata().map_err(io(path))?;
-    #[cfg(unix)]
-    let shared = meta.nlink() != 1;
-    #[cfg(not(unix))]
-    let shared = false;
-    if !meta.is_file() || shared {
-        return Err(StoreError::UnsafeLock(path.to_path_buf()));
-    }
+    own_plain_file(&file, path)?;
     Ok(file)
 }
 
@@ -718,6 +704,20 @@ pub fn new_lineage() -> String {
         }
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Refuses an opened file that is not a plain file of its own: a folder, a
+/// device, or a hard link that would carry a write to another name.
+fn own_plain_file(file: &std::fs::File, path: &Path) -> Result<(), StoreError> {
+    let meta = file.metadata().map_err(io(path))?;
+    #[cfg(unix)]
+    let shared = meta.nlink() != 1;
+    #[cfg(not(unix))]
+    let shared = false;
+    if !meta.is_file() || shared {
+        return Err(StoreError::UnsafeLock(path.to_path_buf()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

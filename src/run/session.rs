@@ -658,13 +658,15 @@ impl Locked {
         let Some(file) = StateFile::from_scan(scan.finish(), &cache) else {
             return Ok(None);
         };
-        let file = file.map_err(|fault| {
+        // A fault points into the file's text, read whole only then.
+        let fault_in_file = |fault| {
             invalid(
                 state,
                 &read_text(state).map(|(t, _)| t).unwrap_or_default(),
                 fault,
             )
-        })?;
+        };
+        let file = file.map_err(fault_in_file)?;
         let source = playbook
             .map(Path::to_path_buf)
             .unwrap_or_else(|| run_store::playbook_of(&file.source, state));
@@ -672,13 +674,7 @@ impl Locked {
         let Some(run) = file.resumed(&model) else {
             return Ok(None);
         };
-        let run = run.map_err(|fault| {
-            invalid(
-                state,
-                &read_text(state).map(|(t, _)| t).unwrap_or_default(),
-                fault,
-            )
-        })?;
+        let run = run.map_err(fault_in_file)?;
         self.finish(file, run, &model, command, now, actor)
             .map(Some)
     }
