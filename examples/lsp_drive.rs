@@ -13,6 +13,11 @@
 //! ends when the whole answer has been read, before the driver parses it:
 //! a 20 MB outline takes the driver longer to parse than the server to
 //! write.
+//!
+//! `PROFILE_EDITS=N` adds N more edits (a character typed, then deleted,
+//! each until its diagnostics) before the last exchange, so that a
+//! profiler attached to the server sees mostly the work of an edit:
+//! `PROFILE_EDITS=30 perf record -g -- lsp_drive PLAYBOOK FILE`.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -243,6 +248,19 @@ fn main() {
     d.request("textDocument/hover", d.at(owner_line, 10));
     println!("hover-after-edit {:.1}", d.took(t));
     d.diagnostics();
+
+    // For profiling: PROFILE_EDITS more one-character edits, each until its diagnostics.
+    let extra: u32 = std::env::var("PROFILE_EDITS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    for i in 0..extra {
+        let v = 100 + 2 * i as i64;
+        d.edit(v, at, at, "x");
+        d.diagnostics();
+        d.edit(v + 1, at, (at.0, at.1 + 1), "");
+        d.diagnostics();
+    }
 
     // The role's declaration renamed in the text: every use is unknown.
     let t = Instant::now();

@@ -121,18 +121,34 @@ pub type Producer<'m> = (usize, ir::GateKind, Option<&'m Expr>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooMany(pub usize);
 
-pub struct Analysis<'m> {
+/// What every rule reads and none computes with the solver: the model,
+/// its step graph and where each item stands. It holds no solver, so it is
+/// shared between threads: `check` runs the rules that need only this
+/// beside the rules that ask the solver.
+pub struct Shape<'m> {
     pub model: &'m Playbook,
     pub graph: StepGraph,
     /// Every item, depth first.
     pub items: Vec<Placed<'m>>,
     pub item_index: FxHashMap<&'m str, usize>,
+    /// The input that says which services a run covers, if there is one.
+    pub services_input: Option<&'m str>,
+}
+
+impl<'m> Shape<'m> {
+    pub fn step(&self, index: usize) -> &'m ir::Step {
+        &self.model.steps[index]
+    }
+}
+
+pub struct Analysis<'m> {
+    /// The model and its structure; an analysis reads them as its own
+    /// fields (`a.model`, `a.graph`) through `Deref`.
+    shape: Shape<'m>,
     lets: FxHashMap<&'m str, &'m ir::Let>,
     /// Variables each `let` reads, transitively.
     let_vars: FxHashMap<&'m str, BTreeSet<Var>>,
     domains: FxHashMap<Var, Vec<Value>>,
-    /// The input that says which services a run covers, if there is one.
-    pub services_input: Option<&'m str>,
     /// Steps declaring each criterion (as entry or exit), with the condition.
     pub producers: FxHashMap<&'m str, Vec<Producer<'m>>>,
     /// The step that declares each criterion.
@@ -150,16 +166,38 @@ pub struct Analysis<'m> {
     pub solver_mode: super::smt_state::Mode,
 }
 
+impl<'m> std::ops::Deref for Analysis<'m> {
+    type Target = Shape<'m>;
+
+    fn deref(&self) -> &Shape<'m> {
+        &self.shape
+    }
+}
+
 /// The date `today` stands for in analyses.
 const ANALYSIS_TODAY: jiff::civil::Date = jiff::civil::Date::constant(2026, 1, 1);
 
 impl<'m> Analysis<'m> {
     pub fn new(model: &'m Playbook) -> Analysis<'m> {
-        let graph = StepGraph::new(model);
-        let mut items = Vec::new();
-        for (step, s) in model.steps.iter().enumerate() {
-            place_items(step, &s.items, &mut Vec::new(), &mut Vec::new(), &mut items);
-        }
+        // The step graph is built on a second thread while this one places
+        // the items: the two read the model only.
+        let (graph, items) = std::thread::scope(|s| {
+            let graph = s.spawn(|| StepGraph::new(model));
+            let mut items = Vec::new();
+            for (step, st) in model.steps.iter().enumerate() {
+                place_items(
+                    step,
+                    &st.items,
+                    &mut Vec::new(),
+                    &mut Vec::new(),
+                    &mut items,
+                );
+            }
+            let graph = graph
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (graph, items)
+        });
         let item_index = items
             .iter()
             .enumerate()
@@ -210,14 +248,16 @@ impl<'m> Analysis<'m> {
             }
         }
         let mut analysis = Analysis {
-            model,
-            graph,
-            items,
-            item_index,
+            shape: Shape {
+                model,
+                graph,
+                items,
+                item_index,
+                services_input,
+            },
             lets,
             let_vars,
             domains: FxHashMap::default(),
-            services_input,
             producers,
             declared_by,
             precondition_vars: BTreeSet::new(),
@@ -242,8 +282,9 @@ impl<'m> Analysis<'m> {
         analysis
     }
 
-    pub fn step(&self, index: usize) -> &'m ir::Step {
-        &self.model.steps[index]
+    /// The part of the analysis that threads may share.
+    pub fn shape(&self) -> &Shape<'m> {
+        &self.shape
     }
 
     /// The variables an expression reads, through definitions and through

@@ -3,13 +3,13 @@
 //! Why: a step that waits for itself, directly or through others, can never
 //! start. The whole path is reported: `a -> b -> c -> a`.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::ir::Item;
 use crate::registry::Code;
 use rustc_hash::FxHashMap;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     for cycle in a.graph.cycles() {
         let names: Vec<&str> = cycle.iter().map(|s| a.step(*s).id.as_str()).collect();
         let first = a.step(cycle[0]);
@@ -66,7 +66,7 @@ pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
 }
 
 /// Cycles among the `after` clauses of items.
-fn item_cycles(a: &Analysis, out: &mut Vec<Diagnostic>) {
+fn item_cycles(a: &Shape, out: &mut Vec<Diagnostic>) {
     let mut graph = petgraph::Graph::<usize, ()>::new();
     let mut nodes = FxHashMap::default();
     for (i, p) in a.items.iter().enumerate() {

@@ -3,11 +3,11 @@
 //! Why: a step that asks nothing of anyone is either unfinished or not a
 //! step; its checklist would be blank.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     for step in &a.model.steps {
         if step.items.is_empty() {
             out.push(

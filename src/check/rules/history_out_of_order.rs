@@ -3,11 +3,11 @@
 //! Why: readers scan the history for the latest change; entries out of order
 //! hide it. Oldest first and newest first are both accepted, not a mix.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     let h = &a.model.header.history;
     if h.len() < 2 {
         return;

@@ -4,7 +4,7 @@
 //! Why: links end up in published documents and emails; a broken or
 //! `javascript:` link is at best useless and at worst harmful.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 
@@ -24,7 +24,7 @@ fn shown(url: &str) -> String {
     out
 }
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     for decl in a.model.templates.iter().chain(&a.model.links) {
         let Some(raw) = &decl.url else { continue };
         let url = &shown(raw);

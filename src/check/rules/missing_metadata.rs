@@ -4,12 +4,12 @@
 //! Why: published playbooks carry this header; without it, readers cannot
 //! tell whom to ask or how current the process is.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::ir::UnitKind;
 use crate::registry::Code;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     let m = a.model;
     if m.kind != UnitKind::Playbook {
         return;

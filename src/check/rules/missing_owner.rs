@@ -3,11 +3,11 @@
 //! Why: someone must be accountable for every step; a checklist item that
 //! belongs to nobody is the first to be skipped.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     for step in &a.model.steps {
         if step.owner.is_none() {
             let roles: Vec<&str> = a.model.roles.iter().map(|r| r.id.as_str()).collect();

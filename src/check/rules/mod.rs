@@ -1,6 +1,8 @@
-//! One file per rule. Each exposes `run(&Analysis, &mut Vec<Diagnostic>)`.
+//! One file per rule. Each exposes `run(&Analysis, &mut Vec<Diagnostic>)`,
+//! or `run(&Shape, ..)` when it reads only the model's structure and never
+//! asks the solver: those run on a thread of their own, beside the others.
 
-use super::analysis::Analysis;
+use super::analysis::{Analysis, Shape};
 use super::smt::{At, Outcome, Verdict, all, any, at_least_two, negate};
 use crate::diagnostic::Diagnostic;
 use crate::registry::Code;
@@ -25,6 +27,28 @@ mod unused_declaration;
 pub use non_exhaustive_branch::exhaustive_statements;
 
 pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
+    // The solver lives on this thread (a Z3 context is the thread's own):
+    // the rules that ask it run here, the structural rules on a second
+    // thread at the same time. Their diagnostics keep this order.
+    let shape = a.shape();
+    let structural = std::thread::scope(|s| {
+        let structural = s.spawn(|| {
+            let mut out = Vec::new();
+            structural_rules(shape, &mut out);
+            out
+        });
+        let mut paths = Vec::new();
+        path_rules(a, &mut paths);
+        let structural = structural
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        [structural, paths]
+    });
+    out.extend(structural.into_iter().flatten());
+}
+
+/// The rules that read only the model's structure.
+fn structural_rules(a: &Shape, out: &mut Vec<Diagnostic>) {
     cycle::run(a, out);
     missing_owner::run(a, out);
     empty_step::run(a, out);
@@ -33,6 +57,10 @@ pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
     invalid_link::run(a, out);
     unused_declaration::run(a, out);
     task_role_mismatch::run(a, out);
+}
+
+/// The rules that follow the paths through the playbook with the solver.
+fn path_rules(a: &Analysis, out: &mut Vec<Diagnostic>) {
     // The path-sensitive rules assume the steps can be ordered.
     if a.graph.acyclic {
         unreachable_step::run(a, out);

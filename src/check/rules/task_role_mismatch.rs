@@ -5,12 +5,12 @@
 //! in the step that completes it, the task is closed by someone else or not
 //! at all.
 
-use super::Analysis;
+use super::Shape;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, Item};
 use crate::registry::Code;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     for placed in &a.items {
         let Item::Do(d) = placed.item else { continue };
         let step = a.step(placed.step);

@@ -5,14 +5,14 @@
 //! also shows up in exported documents as if it mattered. Declarations of
 //! shared catalogues are used by other playbooks and are not reported.
 
-use super::{Analysis, all_exprs};
+use super::{Shape, all_exprs};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, ExprKind, Item, UnitKind};
 use crate::registry::Code;
 use crate::source::Span;
 use rustc_hash::FxHashSet;
 
-pub fn run(a: &Analysis, out: &mut Vec<Diagnostic>) {
+pub fn run(a: &Shape, out: &mut Vec<Diagnostic>) {
     let m = a.model;
     if m.kind != UnitKind::Playbook {
         return;
