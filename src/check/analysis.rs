@@ -19,6 +19,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
+/// From how many steps a playbook is analysed and checked on two threads.
+/// Below it a second thread costs more than it saves: checking 1,000 files
+/// of 12 steps (one playbook per core already) took 0.80 s with one thread
+/// a playbook and 1.06-1.16 s with two; at 10,000 steps the second thread
+/// saves about 40 ms of 175 (docs/performance.md).
+pub const TWO_THREADS_FROM: usize = 500;
+
 /// The most scenarios one question may enumerate.
 pub const MAX_SCENARIOS: usize = 1 << 16;
 
@@ -160,6 +167,8 @@ pub struct Analysis<'m> {
     /// Whether a sampled scenario satisfies the playbook's own `requires`
     /// (or it has none): a run that starts, evaluated as a run would.
     pub(super) sampled_start: bool,
+    /// Whether the rules run on two threads ([`TWO_THREADS_FROM`]).
+    pub(super) two_threads: bool,
     /// The solver and the formulas built so far (`smt.rs`).
     pub(super) smt: std::cell::OnceCell<super::smt_state::Smt<'m>>,
     /// Where the solver comes from; set before the first question.
@@ -179,10 +188,13 @@ const ANALYSIS_TODAY: jiff::civil::Date = jiff::civil::Date::constant(2026, 1, 1
 
 impl<'m> Analysis<'m> {
     pub fn new(model: &'m Playbook) -> Analysis<'m> {
-        // The step graph is built on a second thread while this one places
-        // the items: the two read the model only.
-        let (graph, items) = std::thread::scope(|s| {
-            let graph = s.spawn(|| StepGraph::new(model));
+        Analysis::with_threads(model, model.steps.len() >= TWO_THREADS_FROM)
+    }
+
+    /// The analysis of `model`, built and later checked on two threads
+    /// when `two_threads` says so ([`TWO_THREADS_FROM`]).
+    pub(super) fn with_threads(model: &'m Playbook, two_threads: bool) -> Analysis<'m> {
+        let place = || {
             let mut items = Vec::new();
             for (step, st) in model.steps.iter().enumerate() {
                 place_items(
@@ -193,11 +205,22 @@ impl<'m> Analysis<'m> {
                     &mut items,
                 );
             }
-            let graph = graph
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (graph, items)
-        });
+            items
+        };
+        // The step graph is built on a second thread while this one places
+        // the items: the two read the model only.
+        let (graph, items) = if two_threads {
+            std::thread::scope(|s| {
+                let graph = s.spawn(|| StepGraph::new(model));
+                let items = place();
+                let graph = graph
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (graph, items)
+            })
+        } else {
+            (StepGraph::new(model), place())
+        };
         let item_index = items
             .iter()
             .enumerate()
@@ -263,6 +286,7 @@ impl<'m> Analysis<'m> {
             precondition_vars: BTreeSet::new(),
             some_run_starts: true,
             sampled_start: true,
+            two_threads,
             smt: std::cell::OnceCell::new(),
             solver_mode: super::smt_state::Mode::Fresh,
         };

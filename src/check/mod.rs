@@ -38,7 +38,12 @@ pub fn check(model: &Playbook) -> Vec<Diagnostic> {
 
 /// The diagnostics, and whether a witness came from a solver's model.
 fn check_with(model: &Playbook, mode: Mode) -> (Vec<Diagnostic>, bool) {
-    let mut analysis = Analysis::new(model);
+    check_on(model, mode, model.steps.len() >= analysis::TWO_THREADS_FROM)
+}
+
+/// [`check_with`] on one thread or two.
+fn check_on(model: &Playbook, mode: Mode, two_threads: bool) -> (Vec<Diagnostic>, bool) {
+    let mut analysis = Analysis::with_threads(model, two_threads);
     analysis.solver_mode = mode;
     let mut out = Vec::new();
     rules::run_all(&analysis, &mut out);
@@ -92,4 +97,72 @@ pub fn required_locales(model: &Playbook, required: &[String]) -> Vec<Diagnostic
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model of a one-file playbook whose names resolve, before any
+    /// check: a fixture whose checks give errors has one too.
+    fn resolved(text: &str) -> Option<Playbook> {
+        let file = crate::source::FileId(0);
+        let mut sources = crate::source::Sources::new();
+        sources.add(crate::source::SourceFile::new("fixture.playbook", text));
+        let (tree, _) = crate::syntax::parse(file, text);
+        let module = crate::resolve::Module {
+            tree: std::borrow::Cow::Owned(tree?),
+            name: "fixture".to_string(),
+        };
+        let mut found = Vec::new();
+        crate::resolve::resolve(&sources, vec![module], &[], &mut found).model
+    }
+
+    /// Every one-file fixture and shipped playbook the resolver accepts
+    /// gets the same diagnostics, in the same order, when its rules run on
+    /// one thread and on two (`analysis::TWO_THREADS_FROM` picks two only
+    /// for large playbooks, which the fixtures are not).
+    #[test]
+    fn the_checks_give_the_same_diagnostics_on_one_thread_and_on_two() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["tests/fixtures/invalid", "playbooks"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("the folder reads") {
+                let path = entry.expect("an entry").path();
+                if path.extension().is_some_and(|e| e == "playbook") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let (mut compared, mut codes) = (0, std::collections::BTreeSet::new());
+        for path in &files {
+            // Some fixtures are not UTF-8 on purpose.
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let Some(model) = resolved(&text) else {
+                continue;
+            };
+            let one = z3::with_z3_config(&z3::Config::new(), || {
+                check_on(&model, Mode::Fresh, false).0
+            });
+            let two =
+                z3::with_z3_config(&z3::Config::new(), || check_on(&model, Mode::Fresh, true).0);
+            let show = |d: &[Diagnostic]| format!("{d:?}");
+            assert_eq!(show(&one), show(&two), "{}", path.display());
+            compared += 1;
+            codes.extend(two.iter().map(|d| d.code.name()));
+        }
+        // Both kinds of rule reported something among the fixtures.
+        for code in [
+            "cycle",
+            "empty-step",
+            "gate-unsatisfied",
+            "non-exhaustive-branch",
+        ] {
+            assert!(codes.contains(code), "no fixture gave `{code}`: {codes:?}");
+        }
+        assert!(compared >= 20, "only {compared} fixtures resolved");
+    }
 }

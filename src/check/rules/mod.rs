@@ -29,8 +29,14 @@ pub use non_exhaustive_branch::exhaustive_statements;
 pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
     // The solver lives on this thread (a Z3 context is the thread's own):
     // the rules that ask it run here, the structural rules on a second
-    // thread at the same time. Their diagnostics keep this order.
+    // thread at the same time, in a large playbook. Their diagnostics keep
+    // the same order either way.
     let shape = a.shape();
+    if !a.two_threads {
+        structural_rules(shape, out);
+        path_rules(a, out);
+        return;
+    }
     let structural = std::thread::scope(|s| {
         let structural = s.spawn(|| {
             let mut out = Vec::new();
