@@ -209,18 +209,7 @@ impl<'m> Analysis<'m> {
         };
         // The step graph is built on a second thread while this one places
         // the items: the two read the model only.
-        let (graph, items) = if two_threads {
-            std::thread::scope(|s| {
-                let graph = s.spawn(|| StepGraph::new(model));
-                let items = place();
-                let graph = graph
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (graph, items)
-            })
-        } else {
-            (StepGraph::new(model), place())
-        };
+        let (items, graph) = super::both(two_threads, place, || StepGraph::new(model));
         let item_index = items
             .iter()
             .enumerate()

@@ -38,16 +38,36 @@ pub fn check(model: &Playbook) -> Vec<Diagnostic> {
 
 /// The diagnostics, and whether a witness came from a solver's model.
 fn check_with(model: &Playbook, mode: Mode) -> (Vec<Diagnostic>, bool) {
-    check_on(model, mode, model.steps.len() >= analysis::TWO_THREADS_FROM)
+    run_rules(Analysis::new(model), mode)
 }
 
-/// [`check_with`] on one thread or two.
-fn check_on(model: &Playbook, mode: Mode, two_threads: bool) -> (Vec<Diagnostic>, bool) {
-    let mut analysis = Analysis::with_threads(model, two_threads);
+/// Every rule over an analysis, with the solver from `mode`.
+fn run_rules(mut analysis: Analysis, mode: Mode) -> (Vec<Diagnostic>, bool) {
     analysis.solver_mode = mode;
     let mut out = Vec::new();
     rules::run_all(&analysis, &mut out);
     (out, analysis.modelled())
+}
+
+/// `here()` on this thread and `there()` on a second one at the same time
+/// when `two_threads`, else one after the other here; a panic in either is
+/// the caller's.
+fn both<A, B: Send>(
+    two_threads: bool,
+    here: impl FnOnce() -> A,
+    there: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !two_threads {
+        return (here(), there());
+    }
+    std::thread::scope(|s| {
+        let there = s.spawn(there);
+        let here = here();
+        let there = there
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (here, there)
+    })
 }
 
 /// The codes of the rules that follow the paths through a playbook: they
@@ -144,11 +164,12 @@ mod tests {
             let Some(model) = resolved(&text) else {
                 continue;
             };
-            let one = z3::with_z3_config(&z3::Config::new(), || {
-                check_on(&model, Mode::Fresh, false).0
-            });
-            let two =
-                z3::with_z3_config(&z3::Config::new(), || check_on(&model, Mode::Fresh, true).0);
+            let on = |two_threads| {
+                z3::with_z3_config(&z3::Config::new(), || {
+                    run_rules(Analysis::with_threads(&model, two_threads), Mode::Fresh).0
+                })
+            };
+            let (one, two) = (on(false), on(true));
             let show = |d: &[Diagnostic]| format!("{d:?}");
             assert_eq!(show(&one), show(&two), "{}", path.display());
             compared += 1;

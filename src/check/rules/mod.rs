@@ -32,25 +32,21 @@ pub fn run_all(a: &Analysis, out: &mut Vec<Diagnostic>) {
     // thread at the same time, in a large playbook. Their diagnostics keep
     // the same order either way.
     let shape = a.shape();
-    if !a.two_threads {
-        structural_rules(shape, out);
-        path_rules(a, out);
-        return;
-    }
-    let structural = std::thread::scope(|s| {
-        let structural = s.spawn(|| {
-            let mut out = Vec::new();
-            structural_rules(shape, &mut out);
-            out
-        });
-        let mut paths = Vec::new();
-        path_rules(a, &mut paths);
-        let structural = structural
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        [structural, paths]
-    });
-    out.extend(structural.into_iter().flatten());
+    let (paths, structural) = super::both(
+        a.two_threads,
+        || {
+            let mut paths = Vec::new();
+            path_rules(a, &mut paths);
+            paths
+        },
+        || {
+            let mut structural = Vec::new();
+            structural_rules(shape, &mut structural);
+            structural
+        },
+    );
+    out.extend(structural);
+    out.extend(paths);
 }
 
 /// The rules that read only the model's structure.
